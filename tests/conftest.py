@@ -20,3 +20,22 @@ os.environ.update(
 )
 os.environ.pop("AWS_PROFILE", None)
 os.environ.pop("AWS_ENDPOINT_URL", None)
+
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def local_stack(tmp_path_factory):
+    """A running local stack (`python -m local_stack`) on free ports, for the session.
+
+    Yields a :class:`tests.support.stack.RunningStack`; its console log is kept under
+    pytest's tmp dir and printed when the stack fails to start.
+    """
+    from tests.support.stack import start_stack, stop_stack
+
+    stack = start_stack(tmp_path_factory.mktemp("local-stack") / "console.log")
+    try:
+        yield stack
+    finally:
+        stop_stack(stack.process)
