@@ -1,0 +1,119 @@
+"""The caller's identity: the Cognito ``sub`` that owns every photo they touch.
+
+On AWS, API Gateway's Cognito user pools authorizer has already verified the access
+token and put its claims in ``requestContext.authorizer.claims`` (string values). The
+owner is ``claims["sub"]``, never a request field. No claims means the route was reached
+without the authorizer: 401, never let through.
+
+``sam local start-api`` skips Cognito authorizers (issue 4), so when
+``TOKEN_VERIFICATION=handler`` the handler verifies the Bearer token itself, the way the
+authorizer and Cognito's docs ("Verifying a JSON web token") do: RS256 signature against
+the pool's JWKS, ``iss``, ``exp``, ``token_use == "access"``, ``client_id``, and the
+``aws.cognito.signin.user.admin`` scope the API's authorizer requires. Any failure is the
+same 401. Tokens are never logged.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import TYPE_CHECKING, Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
+
+from photos.config import PhotosConfig
+from photos.errors import Unauthorized
+
+if TYPE_CHECKING:
+    import jwt
+
+# PyJWT (and cryptography under it) is imported only in handler mode: on AWS the
+# authorizer verifies tokens, and the import would add ~40 ms to every cold start.
+
+logger = Logger(child=True)
+
+#: The scope the API's CognitoAuthorizer requires (template.yaml AuthorizationScopes).
+REQUIRED_SCOPE = "aws.cognito.signin.user.admin"
+
+#: Cognito signs with RS256 only; pinning it blocks algorithm-confusion attacks
+#: (RFC 8725 section 3.1).
+ALGORITHMS = ["RS256"]
+
+#: Claims every Cognito access token carries.
+REQUIRED_CLAIMS = ["sub", "iss", "exp", "iat", "token_use", "client_id"]
+
+_MAX_SUB_CHARS = 128
+
+
+@functools.cache
+def jwks_client(url: str) -> jwt.PyJWKClient:
+    """One JWKS client per URL per cold start; it caches the keys and refetches on an
+    unknown ``kid`` (Cognito rotates keys rarely)."""
+    import jwt
+
+    return jwt.PyJWKClient(url, cache_keys=True, timeout=5)
+
+
+def verify_access_token(
+    token: str, config: PhotosConfig, keys: jwt.PyJWKClient | None = None
+) -> dict[str, Any]:
+    """The claims of a valid access token of ``config``'s pool and app client.
+
+    Raises:
+        jwt.PyJWTError: any failed check (PyJWKClientError included).
+    """
+    import jwt
+
+    keys = keys or jwks_client(config.signing_keys_url)
+    signing_key = keys.get_signing_key_from_jwt(token)
+    claims = jwt.decode(
+        token,
+        signing_key.key,
+        algorithms=ALGORITHMS,
+        issuer=config.issuer,
+        options={"require": REQUIRED_CLAIMS},
+        leeway=0,
+    )
+    if claims.get("token_use") != "access":
+        raise jwt.InvalidTokenError("token_use is not access")
+    if claims.get("client_id") != config.user_pool_client_id:
+        raise jwt.InvalidTokenError("client_id does not match")
+    scopes = str(claims.get("scope", "")).split()
+    if REQUIRED_SCOPE not in scopes:
+        raise jwt.InvalidTokenError("required scope missing")
+    return claims
+
+
+def _bearer_token(event: APIGatewayProxyEvent) -> str | None:
+    value = event.headers.get("Authorization") or ""
+    scheme, _, token = value.strip().partition(" ")
+    token = token.strip()
+    return token if scheme.lower() == "bearer" and token else None
+
+
+def caller_sub(event: APIGatewayProxyEvent, config: PhotosConfig) -> str:
+    """The ``sub`` of the verified caller of ``event``.
+
+    Raises:
+        Unauthorized: no claims from the authorizer (authorizer mode), or no valid
+            Bearer access token (handler mode).
+    """
+    if config.token_verification == "handler":
+        import jwt
+
+        token = _bearer_token(event)
+        if token is None:
+            raise Unauthorized()
+        try:
+            claims = verify_access_token(token, config)
+        except jwt.PyJWTError as exc:
+            # The reason, never the token. An unreachable JWKS is an operations problem.
+            log = logger.warning if isinstance(exc, jwt.PyJWKClientConnectionError) else logger.info
+            log("access token rejected", extra={"reason": type(exc).__name__})
+            raise Unauthorized() from exc
+    else:
+        claims = event.request_context.authorizer.claims
+    sub = claims.get("sub") if isinstance(claims, dict) else None
+    if not isinstance(sub, str) or not 0 < len(sub) <= _MAX_SUB_CHARS or "/" in sub:
+        raise Unauthorized()
+    return sub
