@@ -10,7 +10,7 @@ export SAM_CLI_TELEMETRY := 0
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help venv dev test unit lint
+.PHONY: help venv dev test unit bench
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 18
@@ -32,3 +32,31 @@ test: $(STAMP) ## Run every test: unit, handlers, end-to-end, SAM, Postman, brow
 
 unit: $(STAMP) ## Run the fast tests only (no local stack, no SAM CLI, no browser)
 	@$(BIN)/python -m pytest tests/unit tests/handlers
+
+bench: $(STAMP) ## Cold-start benchmark: each function against a bare boto3 handler
+	@$(BIN)/python bench/cold_start.py
+
+# --------------------------------------------------------- SAM, sam local, Postman (docs/)
+ENV ?= dev
+.PHONY: build deploy env-json invoke postman
+
+build: $(STAMP) ## sam build (cached, parallel; no Docker needed)
+	@$(BIN)/sam build --config-env $(ENV)
+
+deploy: build ## sam deploy with samconfig.toml's ENV environment (ENV=dev default, ENV=prod)
+	@$(BIN)/sam deploy --config-env $(ENV)
+
+env-json: $(STAMP) ## Write env.json for `sam local start-api` from a deployed stack: STACK=<name> [REGION=]
+	@test -n "$(STACK)" || { echo "usage: make env-json STACK=<stack name> [REGION=<region>]" >&2; exit 2; }
+	@$(BIN)/python -m tools.env_json --stack "$(STACK)" $(if $(REGION),--region "$(REGION)")
+
+invoke: $(STAMP) ## Docker-free `sam local invoke`: FN=<LogicalId> EVENT=events/<file>.json
+	@test -n "$(FN)" && test -n "$(EVENT)" || { echo "usage: make invoke FN=<FunctionLogicalId> EVENT=events/<file>.json" >&2; exit 2; }
+	@$(BIN)/python -m local_stack invoke "$(FN)" "$(EVENT)"
+
+postman: $(STAMP) ## Run the Postman collection with newman (npm ci on first use) against a fresh local stack
+	@$(BIN)/python -m local_stack run -- $(CURDIR)/$(BIN)/python -m tools.newman
+
+.PHONY: deploy-web
+deploy-web: $(STAMP) ## Upload web/ to the deployed stack's bucket and invalidate CloudFront (ENV=dev|prod)
+	@$(BIN)/python -m tools.deploy_web --stack-name moments-$(or $(ENV),dev)

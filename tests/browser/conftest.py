@@ -1,0 +1,89 @@
+"""Playwright fixtures: Debian's Chromium, headless, against the local stack (issue 5).
+
+The browser is the system one (``/usr/bin/chromium``; ``.ci/run`` installs it), not a
+Playwright download. Without it the browser tests skip, except under ``CI=true`` where a
+missing browser is a failure. Screenshots go to ``test-output/screenshots/``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+
+CHROMIUM = Path(os.environ.get("MOMENTS_CHROMIUM", "/usr/bin/chromium"))
+# Flags for a quiet, deterministic headless run in a container (no sandbox as root, no GPU,
+# no background traffic to Google services).
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-output" / "screenshots"
+
+
+@pytest.fixture(scope="session")
+def chromium_path() -> Path:
+    """The Chromium binary; skip (or fail under CI=true) when it is not installed."""
+    if not CHROMIUM.is_file():
+        message = f"{CHROMIUM} not found: install Debian's chromium (apt-get install chromium)"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    return CHROMIUM
+
+
+@pytest.fixture(scope="session")
+def browser(chromium_path: Path) -> Iterator:
+    """One headless Chromium for the session."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(chromium_path), args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture(scope="session")
+def web_origin(local_stack) -> str:
+    """The app's origin: the registered redirect URI on the stack's API port, minus the "/".
+
+    The local stack serves web/ on the API's origin and registers both
+    ``http://127.0.0.1:<port>/`` and ``http://localhost:<port>/``; the hosted-UI round trip
+    only works from the one that is a registered callback URL, so the test takes it from
+    ``GET /auth/config`` rather than guessing.
+    """
+    config = requests.get(f"{local_stack.api_url}/auth/config", timeout=30).json()
+    port = local_stack.api_url.rsplit(":", 1)[1]
+    candidates = [uri for uri in config["redirect_uris"] if uri.rstrip("/").endswith(f":{port}")]
+    assert candidates, f"no redirect URI on port {port} in {config['redirect_uris']}"
+    preferred = [uri for uri in candidates if "127.0.0.1" in uri] or candidates
+    return preferred[0].rstrip("/")
+
+
+@pytest.fixture
+def page(browser) -> Iterator:
+    """A fresh browser context (no cookies, empty storage) and page, desktop-sized."""
+    context = browser.new_context(viewport={"width": 1280, "height": 860}, locale="en-US")
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    try:
+        yield page
+    finally:
+        context.close()
+
+
+@pytest.fixture(scope="session")
+def screenshots() -> Path:
+    """The folder for the screens shown in the closing note (created on demand)."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    return SCREENSHOTS

@@ -1,0 +1,246 @@
+// The Moments API client: the backend-for-frontend side of the browser.
+//
+// Token handling follows the IETF "OAuth 2.0 for Browser-Based Applications" draft
+// (the backend-for-frontend / token-mediating pattern):
+//   - the access token lives in this module's memory only, never in localStorage or
+//     sessionStorage, so a script injected into another page cannot read it later;
+//   - every call that mints or revokes tokens sends `X-Token-Delivery: cookie`, so the broker
+//     keeps the refresh token out of the JSON and sets it as an HttpOnly; Secure;
+//     SameSite=Strict cookie scoped to /auth; `credentials: "same-origin"` sends it back;
+//   - a reload restores the session by asking POST /auth/token for a refresh-token grant
+//     (the cookie supplies the refresh token).
+//
+// Every error body is {"error": "<code>", "error_description": "<sentence>"} (API contract v1).
+
+const DELIVERY_HEADER = { "X-Token-Delivery": "cookie" };
+
+/** An API failure: HTTP `status`, the contract's `error` code and its `description`. */
+export class ApiError extends Error {
+  constructor(status, error, description) {
+    super(description);
+    this.name = "ApiError";
+    this.status = status;
+    this.error = error;
+    this.description = description;
+  }
+}
+
+let accessToken = null;
+let idClaims = null;
+let refreshing = null;
+const sessionListeners = new Set();
+
+/** Subscribe to session changes; the callback gets the ID-token claims, or null when signed out. */
+export function onSessionChange(callback) {
+  sessionListeners.add(callback);
+}
+
+/** True while an access token is held in memory. */
+export function isSignedIn() {
+  return accessToken !== null;
+}
+
+/** The signed-in user's ID-token claims (display only; the API never trusts them from here). */
+export function currentUser() {
+  return idClaims;
+}
+
+function setSession(tokens) {
+  accessToken = tokens ? tokens.access_token : null;
+  idClaims = tokens && tokens.id_token ? decodeClaims(tokens.id_token) : null;
+  for (const callback of sessionListeners) callback(idClaims);
+}
+
+// Reads a JWT's payload for display (the user's email and name). No signature check is
+// needed or wanted here: the API Gateway authorizer verifies every token it receives, and
+// the app makes no security decision from these claims.
+function decodeClaims(jwt) {
+  try {
+    const payload = jwt.split(".")[1].replace(/-/g, "+").replace(/_/g, "/");
+    const json = new TextDecoder().decode(
+      Uint8Array.from(atob(payload.padEnd(Math.ceil(payload.length / 4) * 4, "=")), (c) => c.charCodeAt(0)),
+    );
+    return JSON.parse(json);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Build an ApiError from a status and a response body's text (fetch or XMLHttpRequest).
+ * A body that is not the contract's error JSON (a proxy page, S3's XML) gets a generic message.
+ */
+export function apiError(status, text) {
+  let body = null;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    // Not JSON: fall through to the generic message.
+  }
+  if (body && typeof body.error === "string") {
+    return new ApiError(status, body.error, body.error_description || body.error);
+  }
+  return new ApiError(status, "http_error", `The server answered ${status}. Please try again.`);
+}
+
+/**
+ * Call the API with fetch.
+ *
+ * @param {string} path - e.g. "/auth/sign-in" or "/photos?limit=24".
+ * @param {object} [options]
+ * @param {string} [options.method="GET"]
+ * @param {object} [options.json] - sent as a JSON body.
+ * @param {boolean} [options.auth=false] - add the Bearer access token; on 401 refresh once and retry.
+ * @param {boolean} [options.cookie=false] - ask the broker for cookie delivery of the refresh token.
+ * @returns {Promise<any>} the parsed JSON body, or null for 204.
+ * @throws {ApiError} for any non-2xx answer or a network failure (status 0).
+ */
+export async function request(path, { method = "GET", json, auth = false, cookie = false } = {}) {
+  const send = () => {
+    const headers = { Accept: "application/json" };
+    if (json !== undefined) headers["Content-Type"] = "application/json";
+    if (cookie) Object.assign(headers, DELIVERY_HEADER);
+    if (auth && accessToken) headers.Authorization = `Bearer ${accessToken}`;
+    return fetch(path, {
+      method,
+      headers,
+      body: json === undefined ? undefined : JSON.stringify(json),
+      credentials: "same-origin",
+      cache: "no-store",
+    });
+  };
+  let response;
+  try {
+    response = await send();
+    if (auth && response.status === 401 && (await refresh())) response = await send();
+  } catch (err) {
+    if (err instanceof ApiError) throw err;
+    throw new ApiError(0, "network_error", "Could not reach Moments. Check your connection and try again.");
+  }
+  if (response.status === 401 && auth) setSession(null);
+  if (!response.ok) throw apiError(response.status, await response.text());
+  return response.status === 204 ? null : response.json();
+}
+
+/**
+ * Get a fresh access token from the refresh-token cookie (single flight: concurrent callers
+ * share one request). Resolves true on success, false when there is no valid session.
+ */
+export function refresh() {
+  if (!refreshing) {
+    refreshing = request("/auth/token", { method: "POST", json: { grant_type: "refresh_token" }, cookie: true })
+      .then((tokens) => {
+        setSession(tokens);
+        return true;
+      })
+      .catch(() => {
+        setSession(null);
+        return false;
+      })
+      .finally(() => {
+        refreshing = null;
+      });
+  }
+  return refreshing;
+}
+
+/** The current access token, for the upload module's XMLHttpRequest calls. */
+export function bearer() {
+  return accessToken ? `Bearer ${accessToken}` : null;
+}
+
+// ---------------------------------------------------------------- auth broker
+
+let configPromise = null;
+
+/** GET /auth/config, cached: {authorize_url, logout_url, client_id, scopes, redirect_uris, logout_uris, ...}. */
+export function authConfig() {
+  if (!configPromise) {
+    configPromise = request("/auth/config").catch((err) => {
+      configPromise = null;
+      throw err;
+    });
+  }
+  return configPromise;
+}
+
+/** POST /auth/sign-up → 201 {user_sub, user_confirmed, code_delivery}. */
+export function signUp({ email, password, name }) {
+  const json = { email, password };
+  if (name) json.name = name;
+  return request("/auth/sign-up", { method: "POST", json });
+}
+
+/** POST /auth/confirm → {confirmed: true}. */
+export function confirmSignUp({ email, code }) {
+  return request("/auth/confirm", { method: "POST", json: { email, code } });
+}
+
+/** POST /auth/resend-code → {code_delivery}. */
+export function resendCode({ email }) {
+  return request("/auth/resend-code", { method: "POST", json: { email } });
+}
+
+/** POST /auth/sign-in with cookie delivery; keeps the access token in memory. */
+export async function signIn({ email, password }) {
+  const tokens = await request("/auth/sign-in", { method: "POST", json: { email, password }, cookie: true });
+  setSession(tokens);
+  return idClaims;
+}
+
+/** POST /auth/token (authorization_code + PKCE) with cookie delivery; keeps the access token in memory. */
+export async function exchangeCode({ code, redirect_uri, code_verifier }) {
+  const tokens = await request("/auth/token", {
+    method: "POST",
+    json: { grant_type: "authorization_code", code, redirect_uri, code_verifier },
+    cookie: true,
+  });
+  setSession(tokens);
+  return idClaims;
+}
+
+/**
+ * POST /auth/sign-out: the broker revokes the refresh token from the cookie and clears it.
+ * The in-memory session is dropped even if the call fails (the user asked to leave).
+ */
+export async function signOut() {
+  try {
+    await request("/auth/sign-out", { method: "POST", json: {}, cookie: true });
+  } finally {
+    setSession(null);
+  }
+}
+
+/** POST /auth/forgot-password → 200 (the same answer for known and unknown emails). */
+export function forgotPassword({ email }) {
+  return request("/auth/forgot-password", { method: "POST", json: { email } });
+}
+
+/** POST /auth/reset-password → 200. */
+export function resetPassword({ email, code, password }) {
+  return request("/auth/reset-password", { method: "POST", json: { email, code, password } });
+}
+
+// ---------------------------------------------------------------- photos
+
+/** GET /photos → {items: [photo], next_cursor: string|null}, newest first. */
+export function listPhotos({ limit = 24, cursor = null } = {}) {
+  const query = new URLSearchParams({ limit: String(limit) });
+  if (cursor) query.set("cursor", cursor);
+  return request(`/photos?${query}`, { auth: true });
+}
+
+/** GET /photos/{photo_id} → photo. */
+export function getPhoto(photoId) {
+  return request(`/photos/${encodeURIComponent(photoId)}`, { auth: true });
+}
+
+/** DELETE /photos/{photo_id} → 204. */
+export function deletePhoto(photoId) {
+  return request(`/photos/${encodeURIComponent(photoId)}`, { method: "DELETE", auth: true });
+}
+
+/** POST /photos/upload-url → 201 {photo_id, upload: {url, fields}, expires_in} (presigned POST). */
+export function createUploadUrl({ filename, content_type, size_bytes }) {
+  return request("/photos/upload-url", { method: "POST", json: { filename, content_type, size_bytes }, auth: true });
+}

@@ -1,0 +1,408 @@
+// Moments: the single-page app. Plain ES modules, no build step.
+//
+// Views: sign-in, sign-up, confirm, forgot (+ reset), photos. On load the app finishes a
+// hosted-UI redirect if the URL carries one, otherwise it tries to restore the session from
+// the refresh-token cookie; then it shows the photos or the sign-in view.
+
+import * as api from "./api.js";
+import { logoutUrl, startAuthorization, takeAuthorizationResponse } from "./pkce.js";
+import { uploadPhoto } from "./upload.js";
+
+const PAGE_SIZE = 24;
+const HOSTED_UI_FLAG = "moments.hosted_ui"; // "the session came from the hosted UI" (no token)
+
+const $ = (selector, root = document) => root.querySelector(selector);
+const views = ["loading", "sign-in", "sign-up", "confirm", "forgot", "photos"];
+
+// ---------------------------------------------------------------- view plumbing
+
+function show(name, { focus = true } = {}) {
+  $("#toast").hidden = true; // a message belongs to the screen it was shown on
+  for (const view of views) $(`#view-${view}`).hidden = view !== name;
+  if (focus) $(`#view-${name} h1`)?.focus();
+  if (name === "photos") startGrid();
+  else stopGrid();
+}
+
+let toastTimer = null;
+function toast(message) {
+  const el = $("#toast");
+  el.textContent = message;
+  el.hidden = false;
+  clearTimeout(toastTimer);
+  toastTimer = setTimeout(() => {
+    el.hidden = true;
+  }, 6000);
+}
+
+function showError(el, err) {
+  el.textContent = err ? err.description || err.message || String(err) : "";
+  el.hidden = !err;
+}
+
+/**
+ * Wire a form: on submit, clear its error, disable its button, run `action(values)`, and show
+ * any failure's error_description in the form's own alert.
+ */
+function onSubmit(form, action) {
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const errorEl = $(".form-error", form);
+    const button = $("button[type=submit]", form);
+    showError(errorEl, null);
+    const invalid = [...form.elements].find((el) => el.willValidate && !el.checkValidity());
+    if (invalid) {
+      invalid.focus();
+      showError(errorEl, new Error(`${labelOf(invalid)}: ${invalid.validationMessage}`));
+      return;
+    }
+    button.disabled = true;
+    form.setAttribute("aria-busy", "true");
+    try {
+      await action(Object.fromEntries(new FormData(form)), form);
+    } catch (err) {
+      showError(errorEl, err);
+    } finally {
+      button.disabled = false;
+      form.removeAttribute("aria-busy");
+    }
+  });
+}
+
+function labelOf(input) {
+  return input.labels?.[0]?.firstChild?.textContent.trim() || input.name;
+}
+
+// ---------------------------------------------------------------- auth flows
+
+function goToConfirm(email, message) {
+  $("#confirm-email").value = email || "";
+  $("#confirm-code").value = "";
+  $("#confirm-lead").textContent = message || "Enter the code we sent you.";
+  show("confirm");
+  $(email ? "#confirm-code" : "#confirm-email").focus();
+}
+
+onSubmit($("#sign-in-form"), async ({ email, password }, form) => {
+  try {
+    await api.signIn({ email: email.trim(), password });
+  } catch (err) {
+    if (err.error === "user_not_confirmed") {
+      goToConfirm(email.trim(), "Your account isn't confirmed yet. Enter the code we emailed you.");
+      return;
+    }
+    throw err;
+  }
+  sessionStorage.removeItem(HOSTED_UI_FLAG);
+  form.reset();
+  show("photos");
+});
+
+onSubmit($("#sign-up-form"), async ({ email, password, name }, form) => {
+  const result = await api.signUp({ email: email.trim(), password, name: name.trim() });
+  $("#sign-in-email").value = email.trim();
+  form.reset();
+  if (result.user_confirmed) {
+    show("sign-in");
+    toast("Your account is ready. Sign in.");
+    return;
+  }
+  const where = result.code_delivery?.destination;
+  goToConfirm(email.trim(), where ? `We sent a code to ${where}. Enter it below.` : undefined);
+});
+
+onSubmit($("#confirm-form"), async ({ email, code }) => {
+  await api.confirmSignUp({ email: email.trim(), code: code.trim() });
+  $("#sign-in-email").value = email.trim();
+  show("sign-in", { focus: false });
+  toast("Your account is confirmed. Sign in.");
+  $("#sign-in-password").focus();
+});
+
+$("#resend-code").addEventListener("click", async () => {
+  const form = $("#confirm-form");
+  const email = $("#confirm-email").value.trim();
+  if (!email) {
+    showError($(".form-error", form), new Error("Enter your email first."));
+    $("#confirm-email").focus();
+    return;
+  }
+  try {
+    const result = await api.resendCode({ email });
+    showError($(".form-error", form), null);
+    toast(`A new code is on its way${result?.code_delivery?.destination ? ` to ${result.code_delivery.destination}` : ""}.`);
+  } catch (err) {
+    showError($(".form-error", form), err);
+  }
+});
+
+let resetEmail = "";
+onSubmit($("#forgot-form"), async ({ email }) => {
+  resetEmail = email.trim();
+  await api.forgotPassword({ email: resetEmail });
+  $("#reset-form").hidden = false;
+  toast("If that address has an account, a code is on its way.");
+  $("#reset-code").focus();
+});
+
+onSubmit($("#reset-form"), async ({ code, password }, form) => {
+  await api.resetPassword({ email: resetEmail, code: code.trim(), password });
+  form.reset();
+  form.hidden = true;
+  $("#sign-in-email").value = resetEmail;
+  show("sign-in", { focus: false });
+  toast("Your password is reset. Sign in with the new one.");
+  $("#sign-in-password").focus();
+});
+
+$("#hosted-ui").addEventListener("click", async (event) => {
+  const errorEl = $("#hosted-ui-error");
+  showError(errorEl, null);
+  event.currentTarget.disabled = true;
+  try {
+    await startAuthorization(await api.authConfig());
+  } catch (err) {
+    showError(errorEl, err);
+    event.currentTarget.disabled = false;
+  }
+});
+
+let signingOut = false;
+$("#sign-out").addEventListener("click", async () => {
+  signingOut = true;
+  const viaHostedUi = sessionStorage.getItem(HOSTED_UI_FLAG) === "1";
+  sessionStorage.removeItem(HOSTED_UI_FLAG);
+  try {
+    await api.signOut();
+  } catch {
+    // Signed out locally either way; the refresh token expires on its own.
+  } finally {
+    signingOut = false;
+  }
+  resetGrid();
+  if (viaHostedUi) {
+    // End the hosted UI's own session too, or "Continue with hosted UI" would sign the
+    // same user straight back in. Cognito's /logout redirects to a registered logout URL.
+    const url = logoutUrl(await api.authConfig().catch(() => ({})));
+    if (url) {
+      location.assign(url);
+      return;
+    }
+  }
+  show("sign-in");
+  toast("You are signed out.");
+});
+
+for (const button of document.querySelectorAll("[data-go]")) {
+  button.addEventListener("click", () => {
+    const target = button.dataset.go;
+    if (target === "confirm") goToConfirm($("#sign-up-email").value.trim());
+    else show(target);
+  });
+}
+
+api.onSessionChange((claims) => {
+  $("#session").hidden = !claims && !api.isSignedIn();
+  $("#session-user").textContent = claims ? claims.name || claims.email || "" : "";
+  if (!api.isSignedIn() && !signingOut && !$("#view-photos").hidden) {
+    resetGrid();
+    show("sign-in");
+    toast("Your session has ended. Sign in again.");
+  }
+});
+
+// ---------------------------------------------------------------- photo grid
+
+const grid = $("#grid");
+let nextCursor = null;
+let loading = false;
+let exhausted = false;
+let observer = null;
+const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
+
+function photoCard(photo) {
+  const card = $("#photo-card").content.firstElementChild.cloneNode(true);
+  card.dataset.photoId = photo.photo_id;
+  const img = $("img", card);
+  img.alt = photo.filename;
+  if (photo.url) img.src = photo.url;
+  else card.classList.add("photo-pending");
+  $(".photo-name", card).textContent = photo.filename;
+  const time = $(".photo-date", card);
+  time.dateTime = photo.created_at;
+  time.textContent = dateFormat.format(new Date(photo.created_at));
+  $(".photo-delete-name", card).textContent = ` ${photo.filename}`;
+  $(".photo-delete", card).addEventListener("click", () => confirmDelete(photo, card));
+  return card;
+}
+
+function updateEmpty() {
+  $("#empty").hidden = grid.children.length > 0 || !exhausted;
+}
+
+async function loadMore() {
+  if (loading || exhausted || !api.isSignedIn()) return;
+  loading = true;
+  grid.setAttribute("aria-busy", "true");
+  showError($("#grid-error"), null);
+  try {
+    const page = await api.listPhotos({ limit: PAGE_SIZE, cursor: nextCursor });
+    for (const photo of page.items) {
+      if (!grid.querySelector(`[data-photo-id="${CSS.escape(photo.photo_id)}"]`)) grid.append(photoCard(photo));
+    }
+    nextCursor = page.next_cursor || null;
+    exhausted = !nextCursor;
+  } catch (err) {
+    if (api.isSignedIn()) showError($("#grid-error"), err);
+  } finally {
+    loading = false;
+    grid.setAttribute("aria-busy", "false");
+    $("#load-more").hidden = exhausted;
+    updateEmpty();
+  }
+  // The sentinel may still be in view after a short page: keep filling the screen.
+  if (!exhausted && observer && isSentinelVisible()) loadMore();
+}
+
+function isSentinelVisible() {
+  const rect = $("#sentinel").getBoundingClientRect();
+  return rect.top < window.innerHeight + 400;
+}
+
+function startGrid() {
+  if (observer) return;
+  observer = new IntersectionObserver((entries) => {
+    if (entries.some((entry) => entry.isIntersecting)) loadMore();
+  }, { rootMargin: "400px" });
+  observer.observe($("#sentinel"));
+  loadMore();
+}
+
+function stopGrid() {
+  observer?.disconnect();
+  observer = null;
+}
+
+function resetGrid() {
+  stopGrid();
+  grid.replaceChildren();
+  $("#uploads").replaceChildren();
+  nextCursor = null;
+  exhausted = false;
+  $("#load-more").hidden = true;
+  $("#empty").hidden = true;
+}
+
+$("#load-more").addEventListener("click", loadMore);
+
+// ---------------------------------------------------------------- delete
+
+const dialog = $("#delete-dialog");
+
+function confirmDelete(photo, card) {
+  $("#delete-dialog-text").textContent = `"${photo.filename}" will be removed for good.`;
+  dialog.returnValue = "";
+  dialog.addEventListener("close", async function onClose() {
+    dialog.removeEventListener("close", onClose);
+    if (dialog.returnValue !== "delete") {
+      $(".photo-delete", card).focus();
+      return;
+    }
+    card.classList.add("photo-deleting");
+    try {
+      await api.deletePhoto(photo.photo_id);
+      const next = card.nextElementSibling || card.previousElementSibling;
+      card.remove();
+      toast(`Deleted ${photo.filename}.`);
+      (next ? $(".photo-delete", next) : $("#upload-files")).focus();
+      updateEmpty();
+    } catch (err) {
+      card.classList.remove("photo-deleting");
+      showError($("#grid-error"), err);
+    }
+  });
+  dialog.showModal();
+}
+
+// ---------------------------------------------------------------- upload
+
+onSubmit($("#upload-form"), async (_values, form) => {
+  const input = $("#upload-files");
+  const files = [...input.files];
+  if (files.length === 0) throw new Error("Choose one or more images first.");
+  const list = $("#uploads");
+  list.replaceChildren();
+  const jobs = files.map((file) => {
+    const row = $("#upload-row").content.firstElementChild.cloneNode(true);
+    const bar = $("progress", row);
+    const status = $(".upload-status", row);
+    $(".upload-name", row).textContent = file.name;
+    bar.setAttribute("aria-label", `Uploading ${file.name}`);
+    list.append(row);
+    return uploadPhoto(file, (fraction) => {
+      bar.value = Math.round(fraction * 100);
+      status.textContent = fraction < 1 ? `${bar.value}%` : "Processing…";
+    }).then(
+      (photo) => {
+        bar.value = 100;
+        status.textContent = "Uploaded";
+        row.classList.add("upload-done");
+        grid.prepend(photoCard(photo));
+        updateEmpty();
+        return true;
+      },
+      (err) => {
+        status.textContent = err.description || err.message;
+        row.classList.add("upload-failed");
+        return false;
+      },
+    );
+  });
+  const results = await Promise.all(jobs);
+  input.value = "";
+  const failed = results.filter((ok) => !ok).length;
+  if (failed) throw new Error(`${failed} of ${files.length} uploads failed; see the list for why.`);
+  toast(files.length === 1 ? "Photo uploaded." : `${files.length} photos uploaded.`);
+  form.reset();
+});
+
+// Dropping images anywhere on the photos view uploads them.
+const photosView = $("#view-photos");
+photosView.addEventListener("dragover", (event) => {
+  if ([...event.dataTransfer.items].some((item) => item.kind === "file")) {
+    event.preventDefault();
+    photosView.classList.add("dropping");
+  }
+});
+photosView.addEventListener("dragleave", () => photosView.classList.remove("dropping"));
+photosView.addEventListener("drop", (event) => {
+  event.preventDefault();
+  photosView.classList.remove("dropping");
+  $("#upload-files").files = event.dataTransfer.files;
+  $("#upload-form").requestSubmit();
+});
+
+// ---------------------------------------------------------------- boot
+
+async function boot() {
+  const authResponse = takeAuthorizationResponse();
+  if (authResponse?.error) {
+    show("sign-in");
+    showError($("#hosted-ui-error"), new Error(authResponse.error));
+    return;
+  }
+  if (authResponse) {
+    try {
+      await api.exchangeCode(authResponse);
+      sessionStorage.setItem(HOSTED_UI_FLAG, "1");
+      show("photos");
+    } catch (err) {
+      show("sign-in");
+      showError($("#hosted-ui-error"), err);
+    }
+    return;
+  }
+  show((await api.refresh()) ? "photos" : "sign-in", { focus: false });
+}
+
+boot();
