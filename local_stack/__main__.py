@@ -1,0 +1,176 @@
+"""``python -m local_stack``: the Docker-free local stack (``make dev``).
+
+Usage::
+
+    python -m local_stack [serve] [--host 127.0.0.1] [--api-port 3000]
+                          [--hosted-ui-port 3001] [--emulator-port 3002] [--template template.yaml]
+    python -m local_stack run [port flags] -- CMD ARGS...
+    python -m local_stack invoke FUNCTION_LOGICAL_ID EVENT_FILE [--template ...]
+
+``serve`` (the default) runs until Ctrl-C or SIGTERM. ``run`` starts the stack (on free
+ports unless given), runs CMD with ``MOMENTS_API_URL``, ``MOMENTS_HOSTED_UI_URL`` and
+``MOMENTS_EMULATOR_URL`` set, stops the stack and exits with CMD's status. ``invoke`` is
+the Docker-free ``sam local invoke``: it provisions the emulator, runs the function once
+on the event, prints the result JSON on stdout (logs go to stderr) and exits 1 if the
+function failed. Port 0 means any free port. A taken port is one error line and exit 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+from pathlib import Path
+from types import FrameType
+
+from local_stack.emulator import PortInUseError
+from local_stack.server import ROOT, LocalStack, Ports, configure_logging
+from local_stack.template import TemplateError
+
+
+def _default_template() -> Path:
+    here = Path("template.yaml")
+    return here if here.is_file() else ROOT / "template.yaml"
+
+
+def _port(text: str) -> int:
+    value = int(text)
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"{text} is not a TCP port")
+    return value
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m local_stack", description=__doc__.split("\n")[0])
+    commands = parser.add_subparsers(dest="command")
+    for name, default in (("serve", Ports()), ("run", Ports(0, 0, 0))):
+        sub = commands.add_parser(name)
+        sub.add_argument("--host", default="127.0.0.1")
+        sub.add_argument("--api-port", type=_port, default=default.api)
+        sub.add_argument("--hosted-ui-port", type=_port, default=default.hosted_ui)
+        sub.add_argument("--emulator-port", type=_port, default=default.emulator)
+        sub.add_argument("--template", type=Path, default=None)
+    invoke = commands.add_parser("invoke")
+    invoke.add_argument("function_id")
+    invoke.add_argument("event_file", type=Path)
+    invoke.add_argument("--template", type=Path, default=None)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    command: list[str] = []
+    if "--" in argv:
+        argv, command = argv[: argv.index("--")], argv[argv.index("--") + 1 :]
+    if not argv or argv[0].startswith("-") and argv[0] not in ("-h", "--help"):
+        argv.insert(0, "serve")
+    args = _parser().parse_args(argv)
+    template = args.template or _default_template()
+    try:
+        if args.command == "invoke":
+            return _invoke(template, args.function_id, args.event_file)
+        ports = Ports(args.api_port, args.hosted_ui_port, args.emulator_port)
+        if args.command == "run":
+            if not command:
+                print("local_stack run: give the command after --", file=sys.stderr)
+                return 2
+            return _run(template, args.host, ports, command)
+        return _serve(template, args.host, ports)
+    except PortInUseError as exc:
+        print(f"local_stack: {exc}; stop whatever uses it or pick another port "
+              f"(--{exc.what.lower().replace(' ', '-')}-port).", file=sys.stderr)
+        return 1
+    except (TemplateError, FileNotFoundError) as exc:
+        print(f"local_stack: {exc}", file=sys.stderr)
+        return 1
+
+
+class _Stop(threading.Event):
+    signum: int = 0
+
+
+def _stop_event() -> _Stop:
+    """An event set by SIGINT or SIGTERM (no KeyboardInterrupt traceback)."""
+    stop = _Stop()
+
+    def handle(signum: int, frame: FrameType | None) -> None:
+        stop.signum = signum
+        stop.set()
+
+    signal.signal(signal.SIGINT, handle)
+    signal.signal(signal.SIGTERM, handle)
+    return stop
+
+
+def _serve(template: Path, host: str, ports: Ports) -> int:
+    configure_logging(sys.stdout)
+    stop = _stop_event()
+    stack = LocalStack(template, host=host, ports=ports)
+    try:
+        stack.start()
+        print(stack.banner(), flush=True)
+        stop.wait()
+        print("Stopping...", flush=True)
+    finally:
+        stack.stop()
+    return 0
+
+
+def _run(template: Path, host: str, ports: Ports, command: list[str]) -> int:
+    configure_logging(sys.stderr)
+    stop = _stop_event()
+    stack = LocalStack(template, host=host, ports=ports, console=sys.stderr)
+    try:
+        stack.start()
+        assert stack.info is not None
+        print(stack.banner(), file=sys.stderr, flush=True)
+        env = {
+            **os.environ,
+            "MOMENTS_API_URL": stack.info.api_url,
+            "MOMENTS_HOSTED_UI_URL": stack.info.hosted_ui_url,
+            "MOMENTS_EMULATOR_URL": stack.info.emulator_url,
+        }
+        try:
+            child = subprocess.Popen(command, env=env)  # noqa: S603 - the user's own command
+        except FileNotFoundError:
+            print(f"local_stack run: command not found: {command[0]}", file=sys.stderr)
+            return 127
+        # Ctrl-C reaches the child too (same process group); SIGTERM is passed on.
+        while child.poll() is None:
+            if stop.wait(0.2):
+                stop.clear()
+                if stop.signum == signal.SIGTERM:
+                    child.send_signal(signal.SIGTERM)
+        return child.returncode if child.returncode >= 0 else 128 - child.returncode
+    finally:
+        stack.stop()
+
+
+def _invoke(template: Path, function_id: str, event_file: Path) -> int:
+    configure_logging(sys.stderr)
+    event = json.loads(event_file.read_text(encoding="utf-8"))
+    stack = LocalStack(template, ports=Ports(0, 0, 0), serve_api=False,
+                       log_stream=sys.stderr, console=sys.stderr)
+    try:
+        stack.start()
+        assert stack.runtime is not None
+        if function_id not in stack.runtime.functions:
+            known = ", ".join(sorted(stack.runtime.functions))
+            print(f"local_stack invoke: no function {function_id} (known: {known})",
+                  file=sys.stderr)
+            return 2
+        result = stack.runtime.invoke(function_id, event)
+    finally:
+        stack.stop()
+    print(f"{function_id}: {result.duration_ms:.0f} ms"
+          f"{' (cold start)' if result.cold_start else ''}", file=sys.stderr)
+    print(json.dumps(result.error if result.error else result.payload, indent=2))
+    return 1 if result.error else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,150 @@
+"""Each function runs in its own sandbox (worker process) with only its own environment."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from textwrap import dedent
+
+import pytest
+
+from local_stack.runtime import LocalOverrides, Runtime
+from local_stack.template import FunctionSpec
+
+HANDLER = dedent(
+    """\
+    import os
+    import time
+
+    LOADED_AT = time.time()
+
+    def handler(event, context):
+        if event.get("raise"):
+            raise ValueError("handler failed")
+        if event.get("sleep"):
+            time.sleep(event["sleep"])
+        if event.get("exit"):
+            os._exit(3)
+        return {
+            "env": dict(os.environ),
+            "loaded_at": LOADED_AT,
+            "function_name": context.function_name,
+            "memory_limit_in_mb": context.memory_limit_in_mb,
+            "invoked_function_arn": context.invoked_function_arn,
+            "aws_request_id": context.aws_request_id,
+            "remaining_ms": context.get_remaining_time_in_millis(),
+        }
+    """
+)
+
+
+def spec(code_uri: Path, logical_id: str, environment: dict[str, str],
+         timeout_s: int = 3) -> FunctionSpec:
+    return FunctionSpec(
+        logical_id=logical_id, function_name=logical_id, handler="app.main.handler",
+        code_uri=code_uri, runtime="python3.11", timeout_s=timeout_s, memory_mb=256,
+        environment=environment,
+    )
+
+
+@pytest.fixture
+def runtime(tmp_path, monkeypatch):
+    # Given a CodeUri with one handler module and two functions using it
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "__init__.py").write_text("")
+    (tmp_path / "app" / "main.py").write_text(HANDLER)
+    monkeypatch.setenv("HOST_ONLY_SECRET", "must-not-leak")
+    functions = {
+        "First": spec(tmp_path, "First", {"ONLY_FIRST": "1", "COGNITO_DOMAIN_URL": "https://x"}),
+        "Second": spec(tmp_path, "Second", {"ONLY_SECOND": "2"}, timeout_s=1),
+    }
+    rt = Runtime(functions, LocalOverrides(emulator_url="http://127.0.0.1:9",
+                                           hosted_ui_url="http://127.0.0.1:8"))
+    yield rt
+    rt.stop()
+
+
+def test_each_function_sees_only_its_own_environment_plus_local_overrides(runtime):
+    # When both functions run
+    first = runtime.invoke("First", {}).payload["env"]
+    second = runtime.invoke("Second", {}).payload["env"]
+
+    # Then each sees its own template variables and not the other's, nor the host's
+    assert first["ONLY_FIRST"] == "1" and "ONLY_SECOND" not in first
+    assert second["ONLY_SECOND"] == "2" and "ONLY_FIRST" not in second
+    assert "HOST_ONLY_SECRET" not in first and "HOST_ONLY_SECRET" not in second
+    # And the local overrides point the SDK at the emulator with dummy credentials
+    for env in (first, second):
+        assert env["AWS_ENDPOINT_URL"] == "http://127.0.0.1:9"
+        assert env["AWS_ACCESS_KEY_ID"] == "testing"
+        assert env["AWS_REGION"] == env["AWS_DEFAULT_REGION"] == "us-east-1"
+        assert env["POWERTOOLS_TRACE_DISABLED"] == "true"
+        assert "addressing_style = path" in Path(env["AWS_CONFIG_FILE"]).read_text()
+    assert first["AWS_LAMBDA_FUNCTION_NAME"] == "First"
+    assert first["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"] == "256"
+    # The hosted-UI URL replaces COGNITO_DOMAIN_URL only where the template sets it
+    assert first["COGNITO_DOMAIN_URL"] == "http://127.0.0.1:8"
+    assert "COGNITO_DOMAIN_URL" not in second
+
+
+def test_the_context_looks_like_lambdas(runtime):
+    result = runtime.invoke("First", {})
+    payload = result.payload
+
+    assert payload["function_name"] == "First"
+    assert payload["memory_limit_in_mb"] == "256"
+    assert payload["invoked_function_arn"] == (
+        "arn:aws:lambda:us-east-1:123456789012:function:First")
+    assert payload["aws_request_id"] == result.request_id
+    assert 0 < payload["remaining_ms"] <= 3000
+
+
+def test_the_first_invoke_is_a_cold_start_and_the_sandbox_is_reused(runtime):
+    first = runtime.invoke("First", {})
+    second = runtime.invoke("First", {})
+
+    assert first.cold_start and first.init_ms is not None
+    assert not second.cold_start
+    assert second.payload["loaded_at"] == first.payload["loaded_at"]  # same process
+
+
+def test_a_handler_exception_is_a_function_error_and_the_sandbox_survives(runtime):
+    failed = runtime.invoke("First", {"raise": True})
+    after = runtime.invoke("First", {})
+
+    assert failed.error == {"errorType": "ValueError", "errorMessage": "handler failed"}
+    assert after.error is None and not after.cold_start
+
+
+def test_the_timeout_kills_the_sandbox_and_the_next_invoke_is_cold(runtime):
+    # Given Second has Timeout: 1
+    runtime.invoke("Second", {})
+
+    # When a call runs past it
+    timed_out = runtime.invoke("Second", {"sleep": 5})
+    after = runtime.invoke("Second", {})
+
+    # Then it fails as Lambda's timeout does, and a fresh sandbox serves the next call
+    assert timed_out.error is not None and timed_out.error["errorType"] == "Sandbox.Timedout"
+    assert after.error is None and after.cold_start
+
+
+def test_a_sandbox_that_exits_is_reported_and_replaced(runtime):
+    crashed = runtime.invoke("First", {"exit": True})
+    after = runtime.invoke("First", {})
+
+    assert crashed.error is not None and crashed.error["errorType"] == "Runtime.ExitError"
+    assert after.error is None and after.cold_start
+
+
+def test_an_import_error_fails_the_invoke_with_an_init_error(tmp_path):
+    rt = Runtime({"Broken": FunctionSpec("Broken", "Broken", "nowhere.handler", tmp_path,
+                                         "python3.11", 3, 128, {})},
+                 LocalOverrides(emulator_url="http://127.0.0.1:9"))
+    try:
+        result = rt.invoke("Broken", {})
+    finally:
+        rt.stop()
+
+    assert result.error is not None
+    assert result.error["errorType"] == "Runtime.ImportModuleError"
+    assert "nowhere" in result.error["errorMessage"]
