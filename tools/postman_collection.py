@@ -1,0 +1,720 @@
+"""Generate ``postman/moments.postman_collection.json`` (Postman Collection v2.1).
+
+``python -m tools.postman_collection`` rewrites the file; ``--check`` exits 1 when the
+committed file differs from what this script generates (``tests/tools`` runs it).
+
+Why a generator rather than an edited export: the collection holds some forty scripts,
+and the response shapes (photo, token set, error body) appear in many of them. Here each
+shape is one JSON Schema and each script is readable JavaScript; the JSON file stays a
+plain artefact that the Postman app imports and newman runs. To change a request, edit
+this file and regenerate; an edit made in the Postman app and exported over the file
+is caught by the check above.
+
+The run, top to bottom and unattended, against the ``local`` environment:
+
+1. Sign up → confirm → sign in: a unique email per run; the code comes from the local
+   stack's dev inbox (``GET {{baseUrl}}/_local/inbox/{{email}}``).
+2. Photos CRUD: multipart upload of ``postman/fixtures/moment.png`` (newman resolves
+   ``src`` against ``--working-dir``, the repository root), list, get, download through
+   the presigned URL, delete, 404 afterwards.
+3. Token refresh (JSON and form bodies; a rotated refresh token replaces the old one).
+4. Sign out: the refresh token is revoked, so refreshing with it fails.
+5. Negative cases: 401 without a token and with an ID token, 400 bad bodies, 401 wrong
+   password identical to an unknown user, 409 duplicate sign-up,
+   ``unsupported_grant_type``, 415 for bytes that are not an image, 404 for an unknown id
+   and for another user's photo.
+
+Against the ``aws`` environment (``inboxLookup`` false) the code arrives by email: the
+first run stops after sign-up, and the second run, with ``confirmationCode`` filled in,
+goes on. The cross-user checks use ``otherUserEmail``/``otherUserPassword`` there and are
+skipped when those are empty.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import textwrap
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+OUTPUT = REPO_ROOT / "postman" / "moments.postman_collection.json"
+PHOTO_FIXTURE = "postman/fixtures/moment.png"
+NOT_AN_IMAGE_FIXTURE = "postman/fixtures/not-an-image.txt"
+SCHEMA_URL = "https://schema.getpostman.com/json/collection/v2.1.0/collection.json"
+# A syntactically valid ULID (the ULID spec's own example) that no photo has.
+UNKNOWN_PHOTO_ID = "01ARZ3NDEKTSV4RRFFQ69G5FAV"
+
+# ----------------------------------------------------------------------- shapes (JSON Schema)
+ERROR_BODY = {
+    "type": "object",
+    "required": ["error", "error_description"],
+    "additionalProperties": False,
+    "properties": {
+        "error": {"type": "string", "pattern": "^[a-z][a-z0-9_]*$"},
+        "error_description": {"type": "string", "minLength": 1},
+    },
+}
+JWT = {"type": "string", "pattern": r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$"}
+TOKEN_SET = {
+    "type": "object",
+    "required": ["access_token", "id_token", "expires_in", "token_type"],
+    "properties": {
+        "access_token": JWT,
+        "id_token": JWT,
+        "refresh_token": {"type": "string", "minLength": 1},
+        "expires_in": {"type": "integer", "minimum": 1},
+        "token_type": {"const": "Bearer"},
+    },
+}
+SIGN_IN_TOKEN_SET = {**TOKEN_SET, "required": [*TOKEN_SET["required"], "refresh_token"]}
+CODE_DELIVERY = {
+    "type": "object",
+    "required": ["destination", "medium"],
+    "properties": {"destination": {"type": "string"}, "medium": {"type": "string"}},
+}
+SIGN_UP_RESULT = {
+    "type": "object",
+    "required": ["user_sub", "user_confirmed", "code_delivery"],
+    "properties": {
+        "user_sub": {"type": "string", "minLength": 1},
+        "user_confirmed": {"const": False},
+        "code_delivery": CODE_DELIVERY,
+    },
+}
+RFC3339 = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$"
+PHOTO = {
+    "type": "object",
+    "required": [
+        "photo_id", "filename", "content_type", "size_bytes", "created_at", "status", "url",
+    ],
+    "properties": {
+        "photo_id": {"type": "string", "minLength": 1},
+        "filename": {"type": "string", "minLength": 1},
+        "content_type": {"type": "string", "pattern": "^image/"},
+        "size_bytes": {"type": "integer", "minimum": 1},
+        "created_at": {"type": "string", "pattern": RFC3339},
+        "status": {"type": "string"},
+        "url": {"type": "string", "pattern": "^https?://"},
+    },
+}
+PHOTO_PAGE = {
+    "type": "object",
+    "required": ["items", "next_cursor"],
+    "properties": {
+        "items": {"type": "array", "items": PHOTO},
+        "next_cursor": {"type": ["string", "null"]},
+    },
+}
+PUBLIC_CONFIG = {
+    "type": "object",
+    "required": ["region", "user_pool_id", "client_id", "authorize_url", "token_url", "scopes"],
+    "properties": {
+        "region": {"type": "string", "minLength": 1},
+        "user_pool_id": {"type": "string", "minLength": 1},
+        "client_id": {"type": "string", "minLength": 1},
+        "authorize_url": {"type": "string", "pattern": "^https?://"},
+        "token_url": {"type": "string", "pattern": "^https?://"},
+        "scopes": {"type": "array", "items": {"type": "string"}},
+    },
+}
+
+# ----------------------------------------------------------------------- script pieces
+def js(source: str) -> str:
+    """A JavaScript fragment, de-indented, ending with a newline (fragments concatenate)."""
+    return textwrap.dedent(source).strip("\n") + "\n"
+
+
+COLLECTION_PRE_REQUEST = js(r"""
+// Fail fast when the environment still holds a placeholder for the API URL.
+const baseUrl = pm.variables.get('baseUrl') || '';
+if (!/^https?:\/\/[^<>]+$/.test(baseUrl)) {
+    throw new Error('Set baseUrl in the environment to the API URL (the stack\'s ApiUrl output, or http://127.0.0.1:3000 for make dev).');
+}
+""")
+
+COLLECTION_TEST = js(rf"""
+// Every error the API returns has the contract's body (DESIGN.md, API contract v1).
+const fromApi = pm.request.url.toString().startsWith(pm.variables.get('baseUrl'));
+if (fromApi && pm.response.code >= 400) {{
+    pm.test('error body is {{error, error_description}}', () => {{
+        pm.response.to.have.jsonSchema({json.dumps(ERROR_BODY)});
+    }});
+}}
+""")
+
+# Defined at the top of every script that needs it; Postman scripts share no functions.
+CLAIMS_FN = js(r"""
+const claimsOf = (jwt) => JSON.parse(Buffer.from(jwt.split('.')[1], 'base64').toString('utf8'));
+""")
+
+INBOX_FN = js(r"""
+// The local stack's dev inbox: GET /_local/inbox/{email} -> {messages: [{to, kind, code, sent_at}]}, newest first.
+const fetchCode = (email, variable) => pm.sendRequest(
+    {url: pm.variables.get('baseUrl') + '/_local/inbox/' + encodeURIComponent(email), method: 'GET'},
+    (err, res) => {
+        pm.test('the dev inbox holds the code sent to ' + email, () => {
+            pm.expect(err).to.equal(null);
+            pm.expect(res.code).to.equal(200);
+            const message = res.json().messages[0];
+            pm.expect(message, 'newest message').to.be.an('object');
+            pm.expect(message.to.toLowerCase()).to.equal(email.toLowerCase());
+            pm.expect(message.code).to.match(/^\S+$/);
+            pm.collectionVariables.set(variable, message.code);
+        });
+    });
+const inboxLookup = String(pm.environment.get('inboxLookup')) === 'true';
+""")
+
+OTHER_USER_GUARD = js(r"""
+// The cross-user checks need a second user: created here locally, given on AWS.
+const local = String(pm.environment.get('inboxLookup')) === 'true';
+if (!local && !pm.environment.get('otherUserEmail')) {
+    console.log('Skipped: set otherUserEmail/otherUserPassword in the environment to run the cross-user checks.');
+    pm.execution.skipRequest();
+}
+""")
+
+LOCAL_ONLY_GUARD = js(r"""
+if (String(pm.environment.get('inboxLookup')) !== 'true') {
+    pm.execution.skipRequest();  // on AWS the second user is given, not created
+}
+""")
+
+
+def status(code: int, reason: str) -> str:
+    return f"pm.test('{code} {reason}', () => pm.response.to.have.status({code}));\n"
+
+
+def shape(description: str, schema: dict[str, Any]) -> str:
+    return (
+        f"pm.test('body is {description}', () => "
+        f"pm.response.to.have.jsonSchema({json.dumps(schema)}));\n"
+    )
+
+
+def error(code: int, reason: str, error_code: str) -> str:
+    """Status plus the contract's ``error`` code (the body shape is checked collection-wide)."""
+    return status(code, reason) + (
+        f"pm.test('error is {error_code}', () => "
+        f"pm.expect(pm.response.json().error).to.equal('{error_code}'));\n"
+    )
+
+
+NO_STORE = (
+    "pm.test('Cache-Control: no-store (RFC 6749 section 5.1)', () => "
+    "pm.expect(pm.response.headers.get('Cache-Control') || '').to.include('no-store'));\n"
+)
+
+
+def script(kind: str, source: str) -> dict[str, Any]:
+    lines = textwrap.dedent(source).strip("\n").split("\n")
+    return {"listen": kind, "script": {"type": "text/javascript", "exec": lines}}
+
+
+# ----------------------------------------------------------------------- request builders
+def url(path: str, query: dict[str, str] | None = None) -> dict[str, Any]:
+    raw = "{{baseUrl}}" + path
+    result: dict[str, Any] = {
+        "raw": raw,
+        "host": ["{{baseUrl}}"],
+        "path": [segment for segment in path.split("/") if segment],
+    }
+    if query:
+        result["raw"] += "?" + "&".join(f"{k}={v}" for k, v in query.items())
+        result["query"] = [{"key": k, "value": v} for k, v in query.items()]
+    return result
+
+
+def bearer(variable: str) -> dict[str, Any]:
+    return {"type": "bearer", "bearer": [{"key": "token", "value": "{{" + variable + "}}",
+                                          "type": "string"}]}
+
+
+NO_AUTH = {"type": "noauth"}
+
+
+def json_body(value: Any | str) -> dict[str, Any]:
+    raw = value if isinstance(value, str) else json.dumps(value, indent=2)
+    return {"mode": "raw", "raw": raw, "options": {"raw": {"language": "json"}}}
+
+
+def item(
+    name: str,
+    method: str,
+    path: str | dict[str, Any],
+    *,
+    tests: str,
+    description: str = "",
+    pre_request: str = "",
+    body: dict[str, Any] | None = None,
+    auth: dict[str, Any] = NO_AUTH,
+    query: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    headers = []
+    if body is not None and body["mode"] == "raw":
+        headers.append({"key": "Content-Type", "value": "application/json"})
+    request: dict[str, Any] = {
+        "method": method,
+        "header": headers,
+        "url": path if isinstance(path, dict) else url(path, query),
+        "auth": auth,
+    }
+    if description:
+        request["description"] = description
+    if body is not None:
+        request["body"] = body
+    events = []
+    if pre_request:
+        events.append(script("prerequest", pre_request))
+    events.append(script("test", tests))
+    return {"name": name, "event": events, "request": request}
+
+
+def folder(name: str, description: str, items: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"name": name, "description": description, "item": items}
+
+
+def upload(name: str, src: str, content_type: str, tests: str, token: str = "accessToken"):
+    return item(
+        name, "POST", "/photos", auth=bearer(token), tests=tests,
+        body={"mode": "formdata", "formdata": [
+            {"key": "file", "type": "file", "src": src, "contentType": content_type},
+        ]},
+    )
+
+
+# ----------------------------------------------------------------------- the flows
+def sign_up_flow() -> dict[str, Any]:
+    return folder(
+        "Sign up → confirm → sign in",
+        "A new user per run. Locally the confirmation code is read from the dev inbox "
+        "(`{{baseUrl}}/_local/inbox/{{email}}`). On AWS it arrives by email: put it in "
+        "the environment variable `confirmationCode` and run again.",
+        [
+            item(
+                "Public client config", "GET", "/auth/config",
+                tests=status(200, "OK") + shape("the public client config", PUBLIC_CONFIG) + js(r"""
+                pm.test('never the client secret', () =>
+                    pm.expect(pm.response.text()).not.to.match(/secret/i));
+                """),
+            ),
+            item(
+                "Sign up", "POST", "/auth/sign-up",
+                description="201 `{user_sub, user_confirmed, code_delivery}`; a code is sent.",
+                pre_request=js(r"""
+                // Locally: a fresh user per run. On AWS: signUpEmail must be a mailbox you read.
+                const suffix = Date.now() + '-' + Math.floor(Math.random() * 1e6);
+                pm.collectionVariables.set('email', pm.environment.get('signUpEmail') || ('postman-' + suffix + '@example.com'));
+                pm.collectionVariables.set('password', pm.environment.get('signUpPassword') || ('Moments-' + suffix + '-Pw'));
+                if (String(pm.environment.get('inboxLookup')) !== 'true' && pm.environment.get('confirmationCode')) {
+                    console.log('confirmationCode is set: the user already signed up, skipping sign-up.');
+                    pm.execution.skipRequest();
+                }
+                """),
+                body=json_body({"email": "{{email}}", "password": "{{password}}",
+                                "name": "Postman"}),
+                tests=INBOX_FN + status(201, "Created")
+                + shape("{user_sub, user_confirmed: false, code_delivery}", SIGN_UP_RESULT)
+                + js(r"""
+                pm.collectionVariables.set('userSub', pm.response.json().user_sub);
+                if (inboxLookup) {
+                    fetchCode(pm.collectionVariables.get('email'), 'code');
+                } else {
+                    console.log('The code was emailed to ' + pm.collectionVariables.get('email') + ': set confirmationCode in the environment and run the collection again.');
+                    pm.execution.setNextRequest(null);
+                }
+                """),
+            ),
+            item(
+                "Sign in before confirming → 403", "POST", "/auth/sign-in",
+                body=json_body({"email": "{{email}}", "password": "{{password}}"}),
+                tests=error(403, "Forbidden", "user_not_confirmed"),
+            ),
+            item(
+                "Confirm with a wrong code → 400", "POST", "/auth/confirm",
+                pre_request=js(r"""
+                if (String(pm.environment.get('inboxLookup')) !== 'true') {
+                    const entered = pm.environment.get('confirmationCode');
+                    if (!entered) throw new Error('Set confirmationCode in the environment to the code from the sign-up email.');
+                    pm.collectionVariables.set('code', String(entered).trim());
+                }
+                // Every digit shifted by one: a code of the right form that is certainly wrong.
+                const code = pm.collectionVariables.get('code');
+                pm.collectionVariables.set('wrongCode', code.replace(/\d/g, d => String((Number(d) + 1) % 10)));
+                """),
+                body=json_body({"email": "{{email}}", "code": "{{wrongCode}}"}),
+                tests=error(400, "Bad Request", "code_mismatch"),
+            ),
+            item(
+                "Confirm", "POST", "/auth/confirm",
+                body=json_body({"email": "{{email}}", "code": "{{code}}"}),
+                tests=status(200, "OK") + js(r"""
+                pm.test('body is {confirmed: true}', () =>
+                    pm.expect(pm.response.json().confirmed).to.equal(true));
+                """),
+            ),
+            item(
+                "Sign in", "POST", "/auth/sign-in",
+                description="200 with the OAuth token set; the scripts keep the tokens.",
+                body=json_body({"email": "{{email}}", "password": "{{password}}"}),
+                tests=CLAIMS_FN + status(200, "OK")
+                + shape("{access_token, id_token, refresh_token, expires_in, token_type}",
+                        SIGN_IN_TOKEN_SET)
+                + NO_STORE + js(r"""
+                const body = pm.response.json();
+                pm.test('the access token is an access token for this user', () => {
+                    const claims = claimsOf(body.access_token);
+                    pm.expect(claims.token_use).to.equal('access');
+                    // userSub is unknown when sign-up ran in an earlier run (AWS, two runs).
+                    const userSub = pm.collectionVariables.get('userSub');
+                    if (userSub) pm.expect(claims.sub).to.equal(userSub);
+                });
+                pm.collectionVariables.set('accessToken', body.access_token);
+                pm.collectionVariables.set('idToken', body.id_token);
+                pm.collectionVariables.set('refreshToken', body.refresh_token);
+                """),
+            ),
+        ],
+    )
+
+
+def photos_flow() -> dict[str, Any]:
+    size = (REPO_ROOT / PHOTO_FIXTURE).stat().st_size
+    return folder(
+        "Photos CRUD",
+        "Every call sends `Authorization: Bearer {{accessToken}}`. The upload sends "
+        f"`{PHOTO_FIXTURE}` as the multipart part `file`: in the Postman app, set "
+        "Settings → General → Working directory to the repository root.",
+        [
+            item(
+                "List photos (none yet)", "GET", "/photos", auth=bearer("accessToken"),
+                tests=status(200, "OK") + shape("{items, next_cursor}", PHOTO_PAGE) + js(r"""
+                pm.test('a new user has no photos', () => {
+                    pm.expect(pm.response.json().items).to.eql([]);
+                    pm.expect(pm.response.json().next_cursor).to.equal(null);
+                });
+                """),
+            ),
+            upload(
+                "Upload a photo", PHOTO_FIXTURE, "image/png",
+                tests=status(201, "Created") + shape("a photo", PHOTO) + js(rf"""
+                const photo = pm.response.json();
+                pm.test('the photo is the uploaded PNG', () => {{
+                    pm.expect(photo.filename).to.equal('moment.png');
+                    pm.expect(photo.content_type).to.equal('image/png');
+                    pm.expect(photo.size_bytes).to.equal({size});
+                }});
+                pm.collectionVariables.set('photoId', photo.photo_id);
+                """),
+            ),
+            item(
+                "List photos", "GET", "/photos", auth=bearer("accessToken"),
+                query={"limit": "10"},
+                tests=status(200, "OK") + shape("{items, next_cursor}", PHOTO_PAGE) + js(r"""
+                pm.test('the list holds the uploaded photo only', () => {
+                    const ids = pm.response.json().items.map(p => p.photo_id);
+                    pm.expect(ids).to.eql([pm.collectionVariables.get('photoId')]);
+                });
+                """),
+            ),
+            item(
+                "Get the photo", "GET", "/photos/{{photoId}}", auth=bearer("accessToken"),
+                tests=status(200, "OK") + shape("a photo", PHOTO) + js(r"""
+                pm.test('it is the uploaded photo', () =>
+                    pm.expect(pm.response.json().photo_id).to.equal(pm.collectionVariables.get('photoId')));
+                pm.collectionVariables.set('photoUrl', pm.response.json().url);
+                """),
+            ),
+            item(
+                "Download it through the presigned URL", "GET",
+                {"raw": "{{photoUrl}}", "host": ["{{photoUrl}}"]},
+                description="The short-lived presigned GET URL; no Authorization header.",
+                tests=status(200, "OK") + js(rf"""
+                pm.test('the bytes are the uploaded PNG', () => {{
+                    pm.expect(pm.response.stream.length).to.equal({size});
+                    pm.expect(pm.response.stream.slice(1, 4).toString()).to.equal('PNG');
+                }});
+                """),
+            ),
+            item(
+                "Delete the photo", "DELETE", "/photos/{{photoId}}", auth=bearer("accessToken"),
+                tests=status(204, "No Content") + js(r"""
+                pm.test('no body', () => pm.expect(pm.response.text()).to.equal(''));
+                """),
+            ),
+            item(
+                "Get the deleted photo → 404", "GET", "/photos/{{photoId}}",
+                auth=bearer("accessToken"), tests=error(404, "Not Found", "not_found"),
+            ),
+        ],
+    )
+
+
+def refresh_flow() -> dict[str, Any]:
+    keep_tokens = CLAIMS_FN + status(200, "OK") + shape(
+        "{access_token, id_token, expires_in, token_type}", TOKEN_SET) + NO_STORE + js(r"""
+        const body = pm.response.json();
+        pm.test('a new access token', () => pm.expect(claimsOf(body.access_token).token_use).to.equal('access'));
+        pm.collectionVariables.set('accessToken', body.access_token);
+        pm.collectionVariables.set('idToken', body.id_token);
+        // With refresh-token rotation the used token dies after a grace period: keep the new one.
+        if (body.refresh_token) pm.collectionVariables.set('refreshToken', body.refresh_token);
+        """)
+    return folder(
+        "Token refresh",
+        "`POST /auth/token` with `grant_type=refresh_token` (RFC 6749 section 6), as JSON "
+        "and as a form.",
+        [
+            item(
+                "Refresh (JSON)", "POST", "/auth/token",
+                body=json_body({"grant_type": "refresh_token", "refresh_token": "{{refreshToken}}"}),
+                tests=keep_tokens,
+            ),
+            item(
+                "Refresh (form)", "POST", "/auth/token",
+                body={"mode": "urlencoded", "urlencoded": [
+                    {"key": "grant_type", "value": "refresh_token"},
+                    {"key": "refresh_token", "value": "{{refreshToken}}"},
+                ]},
+                tests=keep_tokens,
+            ),
+            item(
+                "List photos with the refreshed token", "GET", "/photos",
+                auth=bearer("accessToken"),
+                tests=status(200, "OK") + shape("{items, next_cursor}", PHOTO_PAGE),
+            ),
+        ],
+    )
+
+
+def sign_out_flow() -> dict[str, Any]:
+    return folder(
+        "Sign out",
+        "`POST /auth/sign-out` revokes the refresh token; with the Bearer access token it "
+        "also signs the user out everywhere.",
+        [
+            item(
+                "Sign out", "POST", "/auth/sign-out", auth=bearer("accessToken"),
+                body=json_body({"refresh_token": "{{refreshToken}}"}),
+                tests=status(200, "OK") + js(r"""
+                pm.test('the refresh token is revoked', () =>
+                    pm.expect(pm.response.json().refresh_token_revoked).to.equal(true));
+                """),
+            ),
+            item(
+                "Refresh with the revoked token → 400", "POST", "/auth/token",
+                body=json_body({"grant_type": "refresh_token", "refresh_token": "{{refreshToken}}"}),
+                tests=error(400, "Bad Request", "invalid_grant"),
+            ),
+        ],
+    )
+
+
+def negative_flow() -> dict[str, Any]:
+    invalid_credentials = error(401, "Unauthorized", "invalid_credentials")
+    return folder(
+        "Negative cases",
+        "What clients branch on: each error's status and `error` code (DESIGN.md).",
+        [
+            item(
+                "List photos without a token → 401", "GET", "/photos",
+                tests=error(401, "Unauthorized", "unauthorized"),
+            ),
+            item(
+                "Sign in again", "POST", "/auth/sign-in",
+                body=json_body({"email": "{{email}}", "password": "{{password}}"}),
+                tests=status(200, "OK") + shape("a token set", SIGN_IN_TOKEN_SET) + js(r"""
+                pm.collectionVariables.set('accessToken', pm.response.json().access_token);
+                pm.collectionVariables.set('idToken', pm.response.json().id_token);
+                """),
+            ),
+            item(
+                "List photos with the ID token → 401", "GET", "/photos", auth=bearer("idToken"),
+                description="Only access tokens pass: the authorizer requires a scope, which "
+                "ID tokens do not carry.",
+                tests=error(401, "Unauthorized", "unauthorized"),
+            ),
+            item(
+                "List photos with a malformed token → 401", "GET", "/photos",
+                auth={"type": "bearer", "bearer": [
+                    {"key": "token", "value": "not-a-jwt", "type": "string"}]},
+                tests=error(401, "Unauthorized", "unauthorized"),
+            ),
+            item(
+                "Sign in without a password → 400", "POST", "/auth/sign-in",
+                body=json_body({"email": "{{email}}"}),
+                tests=error(400, "Bad Request", "invalid_request"),
+            ),
+            item(
+                "Sign up with malformed JSON → 400", "POST", "/auth/sign-up",
+                body=json_body('{"email": "{{email}}", "password": '),
+                tests=error(400, "Bad Request", "invalid_request"),
+            ),
+            item(
+                "Sign in with a wrong password → 401", "POST", "/auth/sign-in",
+                body=json_body({"email": "{{email}}", "password": "Wrong-password-1"}),
+                tests=invalid_credentials + js(r"""
+                pm.collectionVariables.set('invalidCredentials', pm.response.text());
+                """),
+            ),
+            item(
+                "Sign in as an unknown user → 401, same answer", "POST", "/auth/sign-in",
+                description="Unknown user and wrong password look identical, so the API "
+                "does not reveal which emails have accounts.",
+                body=json_body({"email": "nobody-{{$timestamp}}@example.com",
+                                "password": "Wrong-password-1"}),
+                tests=invalid_credentials + js(r"""
+                pm.test('the body equals the wrong-password body', () =>
+                    pm.expect(pm.response.json()).to.eql(JSON.parse(pm.collectionVariables.get('invalidCredentials'))));
+                """),
+            ),
+            item(
+                "Sign up twice → 409", "POST", "/auth/sign-up",
+                body=json_body({"email": "{{email}}", "password": "{{password}}"}),
+                tests=error(409, "Conflict", "user_exists"),
+            ),
+            item(
+                "Token with grant_type=password → 400", "POST", "/auth/token",
+                body={"mode": "urlencoded", "urlencoded": [
+                    {"key": "grant_type", "value": "password"},
+                    {"key": "username", "value": "{{email}}"},
+                    {"key": "password", "value": "{{password}}"},
+                ]},
+                tests=error(400, "Bad Request", "unsupported_grant_type"),
+            ),
+            item(
+                "Refresh with a made-up token → 400", "POST", "/auth/token",
+                body=json_body({"grant_type": "refresh_token",
+                                "refresh_token": "made-up-refresh-token"}),
+                tests=error(400, "Bad Request", "invalid_grant"),
+            ),
+            item(
+                "List photos with a bad cursor → 400", "GET", "/photos",
+                auth=bearer("accessToken"), query={"cursor": "not-a-cursor"},
+                tests=error(400, "Bad Request", "invalid_request"),
+            ),
+            upload(
+                "Upload text declared as image/png → 415", NOT_AN_IMAGE_FIXTURE, "image/png",
+                tests=error(415, "Unsupported Media Type", "unsupported_media_type"),
+            ),
+            item(
+                "Get an unknown photo id → 404", "GET", f"/photos/{UNKNOWN_PHOTO_ID}",
+                auth=bearer("accessToken"), tests=error(404, "Not Found", "not_found"),
+            ),
+            upload(
+                "Upload a photo to keep", PHOTO_FIXTURE, "image/png",
+                tests=status(201, "Created") + js(r"""
+                pm.collectionVariables.set('keptPhotoId', pm.response.json().photo_id);
+                """),
+            ),
+            item(
+                "Sign up another user", "POST", "/auth/sign-up",
+                pre_request=LOCAL_ONLY_GUARD + js(r"""
+                const suffix = Date.now() + '-' + Math.floor(Math.random() * 1e6);
+                pm.collectionVariables.set('otherEmail', 'postman-other-' + suffix + '@example.com');
+                pm.collectionVariables.set('otherPassword', 'Moments-' + suffix + '-Pw');
+                """),
+                body=json_body({"email": "{{otherEmail}}", "password": "{{otherPassword}}"}),
+                tests=INBOX_FN + status(201, "Created") + js(r"""
+                fetchCode(pm.collectionVariables.get('otherEmail'), 'otherCode');
+                """),
+            ),
+            item(
+                "Confirm the other user", "POST", "/auth/confirm",
+                pre_request=LOCAL_ONLY_GUARD,
+                body=json_body({"email": "{{otherEmail}}", "code": "{{otherCode}}"}),
+                tests=status(200, "OK"),
+            ),
+            item(
+                "Sign in as the other user", "POST", "/auth/sign-in",
+                pre_request=OTHER_USER_GUARD + js(r"""
+                if (!local) {
+                    pm.collectionVariables.set('otherEmail', pm.environment.get('otherUserEmail'));
+                    pm.collectionVariables.set('otherPassword', pm.environment.get('otherUserPassword'));
+                }
+                """),
+                body=json_body({"email": "{{otherEmail}}", "password": "{{otherPassword}}"}),
+                tests=status(200, "OK") + js(r"""
+                pm.collectionVariables.set('otherAccessToken', pm.response.json().access_token);
+                """),
+            ),
+            item(
+                "Another user gets the photo → 404", "GET", "/photos/{{keptPhotoId}}",
+                description="Another user's photo is indistinguishable from a missing one.",
+                pre_request=OTHER_USER_GUARD, auth=bearer("otherAccessToken"),
+                tests=error(404, "Not Found", "not_found"),
+            ),
+            item(
+                "Another user deletes the photo → 404", "DELETE", "/photos/{{keptPhotoId}}",
+                pre_request=OTHER_USER_GUARD, auth=bearer("otherAccessToken"),
+                tests=error(404, "Not Found", "not_found"),
+            ),
+            item(
+                "The owner still has the photo", "GET", "/photos/{{keptPhotoId}}",
+                auth=bearer("accessToken"), tests=status(200, "OK") + shape("a photo", PHOTO),
+            ),
+            item(
+                "The owner deletes it (clean-up)", "DELETE", "/photos/{{keptPhotoId}}",
+                auth=bearer("accessToken"), tests=status(204, "No Content"),
+            ),
+        ],
+    )
+
+
+STATE_VARIABLES = [
+    "email", "password", "userSub", "code", "wrongCode", "accessToken", "idToken",
+    "refreshToken", "photoId", "photoUrl", "invalidCredentials", "keptPhotoId",
+    "otherEmail", "otherPassword", "otherCode", "otherAccessToken",
+]
+
+
+def build_collection() -> dict[str, Any]:
+    """The whole collection as a dict (Postman Collection format v2.1.0)."""
+    return {
+        "info": {
+            "_postman_id": "6f1d3c52-6a8e-4c61-9a3f-4d8c2b7e9a10",
+            "name": "Moments API",
+            "description": (
+                "Every endpoint of the Moments API (DESIGN.md, API contract v1), flow by "
+                "flow. Run it top to bottom: the scripts keep tokens and ids in collection "
+                "variables. Pick the `Moments local` environment for `make dev` or the "
+                "`Moments AWS` environment for a deployed stack; see docs/postman.md.\n\n"
+                "Generated by `python -m tools.postman_collection`; edit that file, not this."
+            ),
+            "schema": SCHEMA_URL,
+        },
+        "item": [sign_up_flow(), photos_flow(), refresh_flow(), sign_out_flow(),
+                 negative_flow()],
+        "event": [script("prerequest", COLLECTION_PRE_REQUEST),
+                  script("test", COLLECTION_TEST)],
+        "variable": [{"key": name, "value": "", "type": "string"} for name in STATE_VARIABLES],
+    }
+
+
+def render() -> str:
+    return json.dumps(build_collection(), indent=2, ensure_ascii=False) + "\n"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Write the collection, or with ``--check`` report whether the committed file is current."""
+    parser = argparse.ArgumentParser(prog="python -m tools.postman_collection")
+    parser.add_argument("--check", action="store_true", help="exit 1 if the file is stale")
+    args = parser.parse_args(argv)
+    text = render()
+    if args.check:
+        if not OUTPUT.exists() or OUTPUT.read_text(encoding="utf-8") != text:
+            print(f"{OUTPUT.relative_to(REPO_ROOT)} is stale: run "
+                  "`python -m tools.postman_collection`", file=sys.stderr)
+            return 1
+        return 0
+    OUTPUT.write_text(text, encoding="utf-8")
+    print(f"wrote {OUTPUT.relative_to(REPO_ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
