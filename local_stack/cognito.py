@@ -1,0 +1,1000 @@
+"""Close the gaps between moto 5.2.5's cognito-idp and Amazon Cognito that Moments relies on.
+
+:func:`install` patches moto's in-process backend (``moto.cognitoidp.models``) and its
+JSON handlers (``moto.cognitoidp.responses.CognitoIdpResponse``) once per process. It works
+the same for ``mock_aws`` in tests and for the ``ThreadedMotoServer`` the local stack runs.
+
+What changes (moto's behaviour → what Cognito does, and what this module now does):
+
+* SignUp / ResendConfirmationCode: no code sent, any code accepted → a random 6-digit code
+  (``secrets``) goes to the dev :class:`~local_stack.inbox.Inbox`; ConfirmSignUp accepts only
+  the latest code, for 24 hours (Cognito developer guide, "Signing up and confirming user
+  accounts": confirmation codes are valid for 24 hours). ResendConfirmationCode is added.
+* ForgotPassword / ConfirmForgotPassword: code in a moto-only header, any code accepted →
+  a real code in the inbox, valid 1 hour ("Forgot password", Cognito developer guide); the
+  new password must meet the pool's password policy (InvalidPasswordException).
+* RevokeToken and GetTokensFromRefreshToken are added (moto answers 500). Revocation
+  covers the whole refresh-token family and the access tokens it issued (API reference,
+  RevokeToken). Rotation follows the client's ``RefreshTokenRotation`` (API reference,
+  RefreshTokenRotationType: the old token lives ``RetryGracePeriodSeconds``, 0-60 s).
+* Token lifetimes come from the client (``AccessTokenValidity`` / ``IdTokenValidity`` /
+  ``RefreshTokenValidity`` with ``TokenValidityUnits``; moto always uses 1 h and refresh
+  tokens never expire). Access tokens carry ``scope``; ID tokens carry the user's
+  attributes (``email``, boolean ``email_verified``, ...).
+* SECRET_HASH is checked when the client has a secret (moto ignores it), with Cognito's
+  messages. ``PreventUserExistenceErrors=ENABLED`` hides unknown users (Cognito developer
+  guide, "Managing user existence error responses").
+* GlobalSignOut revokes every refresh token of the user, however the user signed in (moto
+  compares the sign-in name as typed). Usernames are case-insensitive when the pool says
+  ``UsernameConfiguration.CaseSensitive: false``. Password-policy errors name the rule.
+
+Helpers for the hosted-UI stand-in (:mod:`local_stack.hosted_ui`) live at the bottom:
+:func:`find_user_pool`, :func:`password_sign_in`, :func:`issue_tokens`,
+:func:`refresh`, :func:`revoke_refresh_token`, :func:`user_for_access_token`,
+:func:`public_jwks`, :func:`issuer`, :func:`now`. They mint tokens with moto's own key
+and issuer, so the API's authorizer accepts them. Tests that share a process with suites
+expecting plain moto call :func:`uninstall` afterwards.
+
+Never log codes, passwords, secrets or tokens here: the inbox is the only place a code is
+shown, on purpose.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import re
+import secrets
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from moto.cognitoidp import models as _models
+from moto.cognitoidp import responses as _responses
+from moto.cognitoidp.exceptions import (
+    CodeMismatchException,
+    ExpiredCodeException,
+    InvalidParameterException,
+    NotAuthorizedError,
+    ResourceNotFoundError,
+    UserNotConfirmedException,
+    UserNotFoundError,
+)
+from moto.cognitoidp.models import (
+    CognitoIdpBackend,
+    CognitoIdpUser,
+    CognitoIdpUserPool,
+    CognitoIdpUserPoolClient,
+    UserStatus,
+    cognitoidp_backends,
+)
+from moto.core.exceptions import JsonRESTError
+from moto.core.responses import ActionResult, EmptyResult
+from moto.utilities.utils import load_resource
+
+from local_stack.inbox import Inbox
+
+__all__ = [
+    "DEFAULT_SCOPE",
+    "TokenSet",
+    "find_user_pool",
+    "install",
+    "issue_tokens",
+    "issuer",
+    "now",
+    "password_sign_in",
+    "public_jwks",
+    "refresh",
+    "revoke_refresh_token",
+    "same_secret",
+    "uninstall",
+    "user_for_access_token",
+]
+
+#: The scope Cognito puts in access tokens from the user-pool API (InitiateAuth, refresh).
+DEFAULT_SCOPE = "aws.cognito.signin.user.admin"
+#: Sign-up confirmation codes: 24 hours (Cognito developer guide, sign-up confirmation).
+SIGN_UP_CODE_TTL_SECONDS = 24 * 3600
+#: Forgot-password codes: 1 hour (Cognito developer guide, ForgotPassword).
+RESET_CODE_TTL_SECONDS = 3600
+
+_UNIT_SECONDS = {"seconds": 1, "minutes": 60, "hours": 3600, "days": 86400}
+# token_use -> (validity key, TokenValidityUnits key, default value, default unit); the
+# defaults are Cognito's (CreateUserPoolClient API reference).
+_VALIDITY = {
+    "access": ("AccessTokenValidity", "AccessToken", 1, "hours"),
+    "id": ("IdTokenValidity", "IdToken", 1, "hours"),
+    "refresh": ("RefreshTokenValidity", "RefreshToken", 30, "days"),
+}
+# Cognito's password-policy symbol set (developer guide, "Password policies").
+_SYMBOLS = set("^$*.[]{}()?\"!@#%&/\\,><':;|_~`=+- ")
+_BOOLEAN_ATTRIBUTES = {"email_verified", "phone_number_verified"}
+
+
+# ---------------------------------------------------------------- errors moto lacks
+class _InvalidPassword(JsonRESTError):
+    def __init__(self, rule: str) -> None:
+        super().__init__(
+            "InvalidPasswordException", f"Password did not conform with policy: {rule}"
+        )
+
+
+class _Unauthorized(JsonRESTError):
+    def __init__(self, message: str) -> None:
+        super().__init__("UnauthorizedException", message)
+
+
+class _UnsupportedTokenType(JsonRESTError):
+    def __init__(self) -> None:
+        super().__init__("UnsupportedTokenTypeException", "Unsupported token type")
+
+
+class _UnsupportedOperation(JsonRESTError):
+    def __init__(self, message: str) -> None:
+        super().__init__("UnsupportedOperationException", message)
+
+
+# ---------------------------------------------------------------- state moto lacks
+@dataclass
+class _Code:
+    code: str
+    expires_at: float
+
+
+@dataclass
+class _Family:
+    """What one authentication granted; shared by the refresh tokens rotated from it."""
+
+    scopes: tuple[str, ...]
+    auth_time: int
+    nonce: str | None = None  # from the authorization request, echoed in ID tokens
+
+
+@dataclass
+class _RefreshMeta:
+    family: str
+    expires_at: float
+    retired_at: float | None = None  # set by rotation: unusable from then on
+
+
+@dataclass
+class _AccessMeta:
+    family: str
+    expires_at: float
+
+
+@dataclass
+class _PoolState:
+    codes: dict[tuple[str, str], _Code] = field(default_factory=dict)  # (user.id, kind)
+    families: dict[str, _Family] = field(default_factory=dict)  # origin_jti -> family
+    refresh: dict[str, _RefreshMeta] = field(default_factory=dict)
+    access: dict[str, _AccessMeta] = field(default_factory=dict)
+
+
+@dataclass
+class _Settings:
+    inbox: Inbox | None = None
+    clock: Callable[[], float] = time.time
+
+
+_SETTINGS = _Settings()
+_LOCK = threading.RLock()  # moto's server is threaded; our side tables are shared
+_INSTALLED = False
+_MISSING = object()
+# (class, attribute, what it was before install) so that uninstall() can restore moto.
+_ORIGINALS: list[tuple[type, str, Any]] = []
+
+
+def _set(cls: type, name: str, value: Callable[..., Any]) -> None:
+    """Replace ``cls.name`` (or add it), remembering the original for :func:`uninstall`."""
+    _ORIGINALS.append((cls, name, cls.__dict__.get(name, _MISSING)))
+    setattr(cls, name, value)
+_STATE_ATTR = "_local_stack_state"
+
+
+def _now() -> float:
+    return _SETTINGS.clock()
+
+
+def _state(pool: CognitoIdpUserPool) -> _PoolState:
+    # Kept on the pool object itself, so moto's reset (new pool objects) resets it too.
+    with _LOCK:
+        state = pool.__dict__.get(_STATE_ATTR)
+        if state is None:
+            state = _PoolState()
+            pool.__dict__[_STATE_ATTR] = state
+        return state
+
+
+# ---------------------------------------------------------------- small rules
+def _validity_seconds(client: CognitoIdpUserPoolClient | None, token_use: str) -> int:
+    """Lifetime in seconds of a ``token_use`` token ("access", "id", "refresh") for ``client``."""
+    key, unit_key, default_value, default_unit = _VALIDITY[token_use]
+    config = client.extended_config if client else {}
+    value = config.get(key) or default_value
+    unit = (config.get("TokenValidityUnits") or {}).get(unit_key) or default_unit
+    return int(value) * _UNIT_SECONDS[str(unit).lower()]
+
+
+def _prevents_existence_errors(client: CognitoIdpUserPoolClient) -> bool:
+    return client.extended_config.get("PreventUserExistenceErrors") == "ENABLED"
+
+
+def _rotation(client: CognitoIdpUserPoolClient) -> tuple[bool, int]:
+    """(rotation enabled, grace seconds) from the client's ``RefreshTokenRotation``."""
+    config = client.extended_config.get("RefreshTokenRotation") or {}
+    grace = int(config.get("RetryGracePeriodSeconds") or 0)
+    return config.get("Feature") == "ENABLED", max(0, min(grace, 60))
+
+
+def same_secret(expected: str, given: str | None) -> bool:
+    """Constant-time comparison of two strings (any characters; ``None`` never matches)."""
+    return given is not None and hmac.compare_digest(expected.encode(), str(given).encode())
+
+
+def _secret_hash(client: CognitoIdpUserPoolClient, username: str) -> str:
+    """Base64 HMAC-SHA256 of username + client id keyed by the secret (Cognito SecretHash)."""
+    digest = hmac.new(
+        client.secret.encode(), (username + client.id).encode(), hashlib.sha256
+    ).digest()
+    return base64.b64encode(digest).decode()
+
+
+def _check_secret_hash(
+    client: CognitoIdpUserPoolClient, usernames: Iterable[str], secret_hash: str | None
+) -> None:
+    """Raise NotAuthorizedException unless ``secret_hash`` matches one of ``usernames``.
+
+    Cognito requires SECRET_HASH on every unauthenticated call of a client with a secret
+    (developer guide, "Computing secret hash values"); the messages are Cognito's.
+    """
+    if not client.generate_secret:
+        return
+    if not secret_hash:
+        raise NotAuthorizedError(
+            f"Client {client.id} is configured with secret but SECRET_HASH was not received"
+        )
+    if not any(
+        same_secret(_secret_hash(client, name), secret_hash) for name in usernames if name
+    ):
+        raise NotAuthorizedError(f"Unable to verify secret hash for client {client.id}")
+
+
+def _check_client_secret(
+    client: CognitoIdpUserPoolClient, client_secret: str | None, error: type[JsonRESTError]
+) -> None:
+    """Raise ``error`` unless ``client_secret`` is the client's secret (when it has one)."""
+    if not client.generate_secret:
+        return
+    if not client_secret:
+        raise error(
+            f"Client {client.id} is configured with secret but ClientSecret was not received"
+        )
+    if not same_secret(client.secret, client_secret):
+        raise error(f"Unable to verify client secret for client {client.id}")
+
+
+def _mask_email(address: str) -> str:
+    """Cognito's masked destination: ``alice@example.com`` → ``a***@e***``."""
+    local, _, domain = address.partition("@")
+    return f"{local[:1]}***@{domain[:1]}***"
+
+
+def _delivery(address: str) -> dict[str, str]:
+    return {
+        "Destination": _mask_email(address),
+        "DeliveryMedium": "EMAIL",
+        "AttributeName": "email",
+    }
+
+
+def _pool_and_client(
+    backend: CognitoIdpBackend, client_id: str
+) -> tuple[CognitoIdpUserPool, CognitoIdpUserPoolClient]:
+    for pool in backend.user_pools.values():
+        client = pool.clients.get(client_id)
+        if client is not None:
+            return pool, client
+    raise ResourceNotFoundError(client_id)
+
+
+def _backend_for_client(client_id: str, fallback: CognitoIdpBackend) -> CognitoIdpBackend:
+    for account_id in list(cognitoidp_backends.keys()):
+        for region in list(cognitoidp_backends[account_id].keys()):
+            if region == "global":
+                continue
+            backend = cognitoidp_backends[account_id][region]
+            if any(client_id in pool.clients for pool in backend.user_pools.values()):
+                return backend
+    return fallback
+
+
+# ---------------------------------------------------------------- codes
+def _issue_code(pool: CognitoIdpUserPool, user: CognitoIdpUser, kind: str, ttl: int) -> None:
+    """Replace the user's pending ``kind`` code with a fresh one and deliver it."""
+    code = f"{secrets.randbelow(1_000_000):06d}"
+    with _LOCK:
+        _state(pool).codes[(user.id, kind)] = _Code(code, _now() + ttl)
+    if _SETTINGS.inbox is not None:
+        _SETTINGS.inbox.deliver(user.attribute_lookup.get("email") or user.username, kind, code)
+
+
+def _check_code(
+    pool: CognitoIdpUserPool, user: CognitoIdpUser, kind: str, code: str | None, *, consume: bool
+) -> None:
+    """Raise CodeMismatchException / ExpiredCodeException unless ``code`` is the live one."""
+    with _LOCK:
+        codes = _state(pool).codes
+        pending = codes.get((user.id, kind))
+        if pending is None:
+            raise ExpiredCodeException("Invalid code provided, please request a code again.")
+        if not code or not same_secret(pending.code, code):
+            raise CodeMismatchException("Invalid verification code provided, please try again.")
+        if _now() >= pending.expires_at:
+            del codes[(user.id, kind)]
+            raise ExpiredCodeException("Invalid code provided, please request a code again.")
+        if consume:
+            del codes[(user.id, kind)]
+
+
+# ---------------------------------------------------------------- tokens
+def _revoke_family(pool: CognitoIdpUserPool, family: str) -> None:
+    """Revoke every refresh token of ``family`` and the access tokens they issued."""
+    with _LOCK:
+        for token, record in list(pool.refresh_tokens.items()):
+            if record is not None and record[2] == family:
+                pool.refresh_tokens[token] = None
+        for token, meta in _state(pool).access.items():
+            if meta.family == family:
+                pool.access_tokens.pop(token, None)
+
+
+def _check_refresh_usable(pool: CognitoIdpUserPool, refresh_token: str) -> tuple[str, str, str]:
+    """Return moto's (client_id, username, family) record or raise NotAuthorizedException."""
+    if refresh_token not in pool.refresh_tokens:
+        raise NotAuthorizedError("Invalid Refresh Token")
+    record = pool.refresh_tokens[refresh_token]
+    if record is None:
+        raise NotAuthorizedError("Refresh Token has been revoked")
+    meta = _state(pool).refresh.get(refresh_token)
+    now = _now()
+    if meta is not None and now >= meta.expires_at:
+        raise NotAuthorizedError("Refresh Token has expired")
+    if meta is not None and meta.retired_at is not None and now >= meta.retired_at:
+        raise NotAuthorizedError("Invalid Refresh Token")
+    user = pool._get_user(record[1])
+    if user is None:
+        raise NotAuthorizedError("Invalid Refresh Token")
+    if not user.enabled:
+        raise NotAuthorizedError("User is disabled.")
+    return record
+
+
+def _rotate(
+    pool: CognitoIdpUserPool, client: CognitoIdpUserPoolClient, old: str, grace: int
+) -> str:
+    """Issue the successor of refresh token ``old``; ``old`` keeps working ``grace`` seconds."""
+    client_id, username, family = pool.refresh_tokens[old]
+    new = str(uuid.uuid4())
+    now = _now()
+    with _LOCK:
+        state = _state(pool)
+        old_meta = state.refresh.get(old)
+        # The successor keeps the family's absolute expiry: rotation never extends a session
+        # beyond RefreshTokenValidity from sign-in (the conservative reading of the docs).
+        expires_at = (
+            old_meta.expires_at if old_meta else now + _validity_seconds(client, "refresh")
+        )
+        pool.refresh_tokens[new] = (client_id, username, family)
+        state.refresh[new] = _RefreshMeta(family=family, expires_at=expires_at)
+        if old_meta is not None:
+            retire = now + grace
+            if old_meta.retired_at is None or retire < old_meta.retired_at:
+                old_meta.retired_at = retire
+    return new
+
+
+def _refresh_result(
+    pool: CognitoIdpUserPool, client: CognitoIdpUserPoolClient, refresh_token: str, *, rotate: bool
+) -> dict[str, Any]:
+    """AuthenticationResult for a usable ``refresh_token`` of ``client``."""
+    record = _check_refresh_usable(pool, refresh_token)
+    if record[0] != client.id:
+        raise NotAuthorizedError("Invalid Refresh Token")
+    access_token, id_token, expires_in = pool.create_tokens_from_refresh_token(refresh_token)
+    result: dict[str, Any] = {
+        "AccessToken": access_token,
+        "IdToken": id_token,
+        "ExpiresIn": expires_in,
+        "TokenType": "Bearer",
+    }
+    enabled, grace = _rotation(client)
+    if rotate and enabled:
+        result["RefreshToken"] = _rotate(pool, client, refresh_token, grace)
+    return result
+
+
+# ---------------------------------------------------------------- patches: the pool model
+def _patch_pool(cls: type[CognitoIdpUserPool]) -> None:
+    original_get_user = cls._get_user
+    original_create_jwt = cls.create_jwt
+    original_create_refresh_token = cls.create_refresh_token
+    original_create_access_token = cls.create_access_token
+    original_create_tokens = cls.create_tokens_from_refresh_token
+
+    def _get_user(self: CognitoIdpUserPool, username: str) -> CognitoIdpUser | None:
+        user = original_get_user(self, username)
+        case_sensitive = (self.extended_config.get("UsernameConfiguration") or {}).get(
+            "CaseSensitive", True
+        )
+        if user is not None or not username or case_sensitive:
+            return user
+        folded = username.casefold()
+        attributes = self.extended_config.get("UsernameAttributes") or []
+        for candidate in self.users.values():
+            names = [candidate.username] + [candidate.attribute_lookup.get(a) for a in attributes]
+            if any(name and name.casefold() == folded for name in names):
+                return candidate
+        return None
+
+    def create_jwt(
+        self: CognitoIdpUserPool,
+        client_id: str,
+        username: str,
+        token_use: str,
+        expires_in: int = 3600,
+        extra_data: dict[str, Any] | None = None,
+    ) -> tuple[str, int]:
+        expires_in = _validity_seconds(self.clients.get(client_id), token_use)
+        extra = dict(extra_data or {})
+        now = int(_now())
+        family = _state(self).families.get(extra.get("origin_jti", ""))
+        extra.update(iat=now, exp=now + expires_in, auth_time=family.auth_time if family else now)
+        if token_use == "access":
+            extra["scope"] = " ".join(family.scopes) if family else DEFAULT_SCOPE
+        elif token_use == "id":
+            if family is not None and family.nonce:
+                extra["nonce"] = family.nonce
+            user = self._get_user(username)
+            for name, value in user.attribute_lookup.items():
+                if name != "sub" and not name.startswith("dev:"):
+                    extra[name] = value == "true" if name in _BOOLEAN_ATTRIBUTES else value
+        return original_create_jwt(self, client_id, username, token_use, expires_in, extra)
+
+    def create_refresh_token(
+        self: CognitoIdpUserPool, client_id: str, username: str
+    ) -> tuple[str, str]:
+        token, family = original_create_refresh_token(self, client_id, username)
+        now = _now()
+        lifetime = _validity_seconds(self.clients.get(client_id), "refresh")
+        with _LOCK:
+            state = _state(self)
+            state.families.setdefault(family, _Family((DEFAULT_SCOPE,), int(now)))
+            state.refresh[token] = _RefreshMeta(family=family, expires_at=now + lifetime)
+        return token, family
+
+    def create_access_token(
+        self: CognitoIdpUserPool, client_id: str, username: str, origin_jti: str
+    ) -> tuple[str, int]:
+        token, expires_in = original_create_access_token(self, client_id, username, origin_jti)
+        with _LOCK:
+            _state(self).access[token] = _AccessMeta(origin_jti, _now() + expires_in)
+        return token, expires_in
+
+    def create_tokens_from_refresh_token(
+        self: CognitoIdpUserPool, refresh_token: str
+    ) -> tuple[str, str, int]:
+        _check_refresh_usable(self, refresh_token)
+        return original_create_tokens(self, refresh_token)
+
+    def sign_out(self: CognitoIdpUserPool, username: str) -> None:
+        # moto compares the sign-in name as typed; Cognito signs the *user* out everywhere.
+        target = self._get_user(username)
+        if target is None:
+            return
+        with _LOCK:
+            for token, record in list(self.refresh_tokens.items()):
+                if record is not None and self._get_user(record[1]) is target:
+                    self.refresh_tokens[token] = None
+            for token, (_, signed_in_as) in list(self.access_tokens.items()):
+                if self._get_user(signed_in_as) is target:
+                    self.access_tokens.pop(token, None)
+
+    _set(cls, "_get_user", _get_user)
+    _set(cls, "create_jwt", create_jwt)
+    _set(cls, "create_refresh_token", create_refresh_token)
+    _set(cls, "create_access_token", create_access_token)
+    _set(cls, "create_tokens_from_refresh_token", create_tokens_from_refresh_token)
+    _set(cls, "sign_out", sign_out)
+
+
+# ---------------------------------------------------------------- patches: the backend
+def _patch_backend(cls: type[CognitoIdpBackend]) -> None:
+    original_sign_up = cls.sign_up
+    original_confirm_sign_up = cls.confirm_sign_up
+    original_admin_confirm_sign_up = cls.admin_confirm_sign_up
+    original_initiate_auth = cls.initiate_auth
+    original_get_user = cls.get_user
+    original_global_sign_out = cls.global_sign_out
+
+    def _validate_password(self: CognitoIdpBackend, user_pool_id: str, password: str) -> None:
+        """Cognito's password policy, with the failing rule in the message."""
+        config = self.describe_user_pool(user_pool_id).extended_config
+        policy = config.get("Policies", {}).get("PasswordPolicy", {})
+        password = password or ""
+        if len(password) < int(policy.get("MinimumLength", 8)):
+            raise _InvalidPassword("Password not long enough")
+        if len(password) > 256:
+            raise _InvalidPassword("Password too long")
+        if policy.get("RequireUppercase", True) and not re.search(r"[A-Z]", password):
+            raise _InvalidPassword("Password must have uppercase characters")
+        if policy.get("RequireLowercase", True) and not re.search(r"[a-z]", password):
+            raise _InvalidPassword("Password must have lowercase characters")
+        if policy.get("RequireNumbers", True) and not re.search(r"\d", password):
+            raise _InvalidPassword("Password must have numeric characters")
+        if policy.get("RequireSymbols", True) and not _SYMBOLS.intersection(password):
+            raise _InvalidPassword("Password must have symbol characters")
+
+    def sign_up(
+        self: CognitoIdpBackend,
+        client_id: str,
+        username: str,
+        password: str,
+        attributes: list[dict[str, str]],
+    ) -> tuple[CognitoIdpUser, Any]:
+        user, _ = original_sign_up(self, client_id, username, password, attributes)
+        pool, _client = _pool_and_client(self, client_id)
+        email = user.attribute_lookup.get("email")
+        if user.status == UserStatus.UNCONFIRMED and email and "email" in (
+            pool.extended_config.get("AutoVerifiedAttributes") or []
+        ):
+            _issue_code(pool, user, "sign_up", SIGN_UP_CODE_TTL_SECONDS)
+            return user, _delivery(email)
+        return user, None
+
+    def confirm_sign_up(
+        self: CognitoIdpBackend, client_id: str, username: str, confirmation_code: str | None = None
+    ) -> str:
+        pool, client = _pool_and_client(self, client_id)
+        user = pool._get_user(username)
+        if user is None:
+            if _prevents_existence_errors(client):
+                raise CodeMismatchException("Invalid verification code provided, please try again.")
+            raise UserNotFoundError("Username/client id combination not found.")
+        if user.status == UserStatus.CONFIRMED:
+            raise NotAuthorizedError("User cannot be confirmed. Current status is CONFIRMED")
+        _check_code(pool, user, "sign_up", confirmation_code, consume=True)
+        result = original_confirm_sign_up(self, client_id, user.username)
+        if "email" in (pool.extended_config.get("AutoVerifiedAttributes") or []):
+            # Confirming with the emailed code verifies the address, as in Cognito.
+            user.update_attributes([{"Name": "email_verified", "Value": "true"}])
+        return result
+
+    def admin_confirm_sign_up(self: CognitoIdpBackend, user_pool_id: str, username: str) -> str:
+        result = original_admin_confirm_sign_up(self, user_pool_id, username)
+        pool = self.describe_user_pool(user_pool_id)
+        user = pool._get_user(username)
+        with _LOCK:
+            _state(pool).codes.pop((user.id, "sign_up"), None)
+        return result
+
+    def resend_confirmation_code(
+        self: CognitoIdpBackend, client_id: str, username: str
+    ) -> dict[str, Any]:
+        pool, client = _pool_and_client(self, client_id)
+        user = pool._get_user(username)
+        if user is None:
+            if _prevents_existence_errors(client):
+                return {"CodeDeliveryDetails": _delivery(username)}  # simulated, as Cognito does
+            raise UserNotFoundError("Username/client id combination not found.")
+        if user.status == UserStatus.CONFIRMED:
+            raise InvalidParameterException("User is already confirmed.")
+        email = user.attribute_lookup.get("email")
+        if not email:
+            raise InvalidParameterException("Cannot deliver a code: the user has no email address.")
+        _issue_code(pool, user, "sign_up", SIGN_UP_CODE_TTL_SECONDS)
+        return {"CodeDeliveryDetails": _delivery(email)}
+
+    def forgot_password(
+        self: CognitoIdpBackend, client_id: str, username: str
+    ) -> tuple[None, dict[str, Any]]:
+        pool, client = _pool_and_client(self, client_id)
+        user = pool._get_user(username)
+        if user is None:
+            if _prevents_existence_errors(client):
+                return None, {"CodeDeliveryDetails": _delivery(username)}
+            raise UserNotFoundError("Username/client id combination not found.")
+        # moto's own helper applies AccountRecoverySetting (admin_only -> NotAuthorized).
+        recovery = pool.extended_config.get("AccountRecoverySetting")
+        self._get_code_delivery_details(recovery, user, username)
+        email = user.attribute_lookup.get("email")
+        if not email:
+            raise InvalidParameterException(
+                "Cannot reset password for the user as there is no registered/verified email"
+                " or phone_number"
+            )
+        user.confirmation_code = None  # never moto's magic "moto-confirmation-code:" value
+        _issue_code(pool, user, "forgot_password", RESET_CODE_TTL_SECONDS)
+        return None, {"CodeDeliveryDetails": _delivery(email)}
+
+    def confirm_forgot_password(
+        self: CognitoIdpBackend,
+        client_id: str,
+        username: str,
+        password: str,
+        confirmation_code: str,
+    ) -> None:
+        pool, client = _pool_and_client(self, client_id)
+        user = pool._get_user(username)
+        if user is None:
+            if _prevents_existence_errors(client):
+                raise CodeMismatchException("Invalid verification code provided, please try again.")
+            raise UserNotFoundError("Username/client id combination not found.")
+        _check_code(pool, user, "forgot_password", confirmation_code, consume=False)
+        self._validate_password(pool.id, password)
+        _check_code(pool, user, "forgot_password", confirmation_code, consume=True)
+        user.password = password
+        if user.status in (UserStatus.RESET_REQUIRED, UserStatus.FORCE_CHANGE_PASSWORD):
+            user.status = UserStatus.CONFIRMED
+
+    def initiate_auth(
+        self: CognitoIdpBackend, client_id: str, auth_flow: str, auth_parameters: dict[str, str]
+    ) -> dict[str, Any]:
+        pool, client = _pool_and_client(self, client_id)
+        params = auth_parameters or {}
+        allowed = client.extended_config.get("ExplicitAuthFlows") or []
+        if allowed and auth_flow in ("USER_PASSWORD_AUTH", "REFRESH_TOKEN_AUTH", "REFRESH_TOKEN"):
+            needed = (
+                "ALLOW_REFRESH_TOKEN_AUTH"
+                if auth_flow.startswith("REFRESH")
+                else "ALLOW_USER_PASSWORD_AUTH"
+            )
+            if needed not in allowed and needed.removeprefix("ALLOW_") not in allowed:
+                raise InvalidParameterException(f"{auth_flow} flow not enabled for this client")
+        if auth_flow == "USER_PASSWORD_AUTH":
+            username = params.get("USERNAME")
+            if not username:
+                raise InvalidParameterException("Missing required parameter USERNAME")
+            _check_secret_hash(client, [username], params.get("SECRET_HASH"))
+            if pool._get_user(username) is None:
+                if _prevents_existence_errors(client):
+                    raise NotAuthorizedError("Incorrect username or password.")
+                raise UserNotFoundError("User does not exist.")
+            return original_initiate_auth(self, client_id, auth_flow, params)
+        if auth_flow in ("REFRESH_TOKEN_AUTH", "REFRESH_TOKEN"):
+            token = params.get("REFRESH_TOKEN")
+            if not token:
+                raise InvalidParameterException("Missing required parameter REFRESH_TOKEN")
+            if _rotation(client)[0]:
+                # RefreshTokenRotationType: with rotation on, refresh only through
+                # GetTokensFromRefreshToken.
+                raise NotAuthorizedError(
+                    "Refresh token rotation is enabled for this client;"
+                    " use GetTokensFromRefreshToken"
+                )
+            record = _check_refresh_usable(pool, token)
+            user = pool._get_user(record[1])
+            # Cognito hashes the user's *username* here (the sub in email-username pools);
+            # the name typed at sign-in is accepted too, since moto stores that.
+            _check_secret_hash(client, [user.username, record[1]], params.get("SECRET_HASH"))
+            return {"AuthenticationResult": _refresh_result(pool, client, token, rotate=False)}
+        return original_initiate_auth(self, client_id, auth_flow, params)
+
+    def get_tokens_from_refresh_token(
+        self: CognitoIdpBackend, client_id: str, refresh_token: str, client_secret: str | None
+    ) -> dict[str, Any]:
+        pool, client = _pool_and_client(self, client_id)
+        _check_client_secret(client, client_secret, NotAuthorizedError)
+        return {"AuthenticationResult": _refresh_result(pool, client, refresh_token, rotate=True)}
+
+    def revoke_token(
+        self: CognitoIdpBackend, client_id: str, token: str, client_secret: str | None
+    ) -> None:
+        pool, client = _pool_and_client(self, client_id)
+        if client.extended_config.get("EnableTokenRevocation") is False:
+            raise _UnsupportedOperation("Token revocation is not enabled for this client")
+        _check_client_secret(client, client_secret, _Unauthorized)
+        if token.count(".") == 2:  # a JWT: access or ID token; only refresh tokens revoke
+            raise _UnsupportedTokenType()
+        record = pool.refresh_tokens.get(token)
+        if token not in pool.refresh_tokens:
+            return  # RFC 7009 section 2.2: an unknown token is not an error
+        if record is not None and record[0] != client.id:
+            raise _Unauthorized("The token was not issued to this client")
+        family = record[2] if record is not None else None
+        if family is None:
+            meta = _state(pool).refresh.get(token)
+            family = meta.family if meta else None
+        if family is not None:
+            _revoke_family(pool, family)
+
+    def _check_access_token_live(self: CognitoIdpBackend, access_token: str) -> None:
+        for pool in self.user_pools.values():
+            meta = _state(pool).access.get(access_token)
+            live = access_token in pool.access_tokens
+            if meta is not None and live and _now() >= meta.expires_at:
+                raise NotAuthorizedError("Access Token has expired")
+
+    def get_user(self: CognitoIdpBackend, access_token: str) -> CognitoIdpUser:
+        _check_access_token_live(self, access_token)
+        return original_get_user(self, access_token)
+
+    def global_sign_out(self: CognitoIdpBackend, access_token: str) -> None:
+        _check_access_token_live(self, access_token)
+        original_global_sign_out(self, access_token)
+
+    _set(cls, "_validate_password", _validate_password)
+    _set(cls, "sign_up", sign_up)
+    _set(cls, "confirm_sign_up", confirm_sign_up)
+    _set(cls, "admin_confirm_sign_up", admin_confirm_sign_up)
+    _set(cls, "resend_confirmation_code", resend_confirmation_code)
+    _set(cls, "forgot_password", forgot_password)
+    _set(cls, "confirm_forgot_password", confirm_forgot_password)
+    _set(cls, "initiate_auth", initiate_auth)
+    _set(cls, "get_tokens_from_refresh_token", get_tokens_from_refresh_token)
+    _set(cls, "revoke_token", revoke_token)
+    _set(cls, "get_user", get_user)
+    _set(cls, "global_sign_out", global_sign_out)
+
+
+# ---------------------------------------------------------------- patches: JSON handlers
+def _patch_responses(cls: type[_responses.CognitoIdpResponse]) -> None:
+    """Handlers for the operations moto lacks, and SecretHash on those that carry it.
+
+    moto's handlers drop ``SecretHash`` and ``ConfirmationCode`` before calling the backend,
+    so those checks have to sit at this layer. moto dispatches by method name
+    (``RevokeToken`` -> ``revoke_token``), which is the hook used for the new operations.
+    """
+    original_sign_up = cls.sign_up
+    original_confirm_forgot_password = cls.confirm_forgot_password
+
+    def _backend_and_client(
+        self: _responses.CognitoIdpResponse,
+    ) -> tuple[CognitoIdpBackend, CognitoIdpUserPoolClient]:
+        client_id = self._get_param("ClientId")
+        backend = _backend_for_client(client_id, self.backend)
+        return backend, _pool_and_client(backend, client_id)[1]
+
+    def _check_request_secret_hash(self: _responses.CognitoIdpResponse) -> CognitoIdpBackend:
+        backend, client = _backend_and_client(self)
+        username = self._get_param("Username") or ""
+        _check_secret_hash(client, [username], self._get_param("SecretHash"))
+        return backend
+
+    def sign_up(self: _responses.CognitoIdpResponse) -> ActionResult:
+        _check_request_secret_hash(self)
+        return original_sign_up(self)
+
+    def confirm_sign_up(self: _responses.CognitoIdpResponse) -> ActionResult:
+        backend = _check_request_secret_hash(self)
+        backend.confirm_sign_up(
+            self._get_param("ClientId"),
+            self._get_param("Username"),
+            self._get_param("ConfirmationCode"),
+        )
+        return EmptyResult()
+
+    def resend_confirmation_code(self: _responses.CognitoIdpResponse) -> ActionResult:
+        backend = _check_request_secret_hash(self)
+        client_id, username = self._get_param("ClientId"), self._get_param("Username")
+        return ActionResult(backend.resend_confirmation_code(client_id, username))
+
+    def forgot_password(self: _responses.CognitoIdpResponse) -> ActionResult:
+        backend = _check_request_secret_hash(self)
+        client_id, username = self._get_param("ClientId"), self._get_param("Username")
+        _, response = backend.forgot_password(client_id, username)
+        return ActionResult(response)  # no x-moto-forgot-password-confirmation-code header
+
+    def confirm_forgot_password(self: _responses.CognitoIdpResponse) -> ActionResult:
+        _check_request_secret_hash(self)
+        return original_confirm_forgot_password(self)
+
+    def get_tokens_from_refresh_token(self: _responses.CognitoIdpResponse) -> ActionResult:
+        backend, _ = _backend_and_client(self)
+        return ActionResult(
+            backend.get_tokens_from_refresh_token(
+                self._get_param("ClientId"),
+                self._get_param("RefreshToken"),
+                self._get_param("ClientSecret"),
+            )
+        )
+
+    def revoke_token(self: _responses.CognitoIdpResponse) -> ActionResult:
+        backend, _ = _backend_and_client(self)
+        backend.revoke_token(
+            self._get_param("ClientId"),
+            self._get_param("Token") or "",
+            self._get_param("ClientSecret"),
+        )
+        return EmptyResult()
+
+    _set(cls, "sign_up", sign_up)
+    _set(cls, "confirm_sign_up", confirm_sign_up)
+    _set(cls, "resend_confirmation_code", resend_confirmation_code)
+    _set(cls, "forgot_password", forgot_password)
+    _set(cls, "confirm_forgot_password", confirm_forgot_password)
+    _set(cls, "get_tokens_from_refresh_token", get_tokens_from_refresh_token)
+    _set(cls, "revoke_token", revoke_token)
+
+
+def install(inbox: Inbox, *, clock: Callable[[], float] | None = None) -> None:
+    """Patch moto's cognito-idp (once per process) and route its codes to ``inbox``.
+
+    Idempotent: later calls only swap the inbox (and the clock, when given), which is how
+    tests give each case a fresh inbox.
+
+    :param inbox: where SignUp / ResendConfirmationCode / ForgotPassword codes go.
+    :param clock: seconds since the epoch, used for code and token lifetimes; injectable
+        so tests can age codes and tokens. Left unchanged when omitted (``time.time`` at
+        first install).
+    """
+    global _INSTALLED
+    with _LOCK:
+        _SETTINGS.inbox = inbox
+        if clock is not None:
+            _SETTINGS.clock = clock
+        if _INSTALLED:
+            return
+        _patch_pool(_models.CognitoIdpUserPool)
+        _patch_backend(_models.CognitoIdpBackend)
+        _patch_responses(_responses.CognitoIdpResponse)
+        _INSTALLED = True
+
+
+def uninstall() -> None:
+    """Give moto back its own cognito-idp behaviour (for test suites that share a process).
+
+    The local stack never calls this; tests do, so that suites which rely on plain moto
+    are not affected by the order in which pytest runs them.
+    """
+    global _INSTALLED
+    with _LOCK:
+        while _ORIGINALS:
+            cls, name, original = _ORIGINALS.pop()
+            if original is _MISSING:
+                delattr(cls, name)
+            else:
+                setattr(cls, name, original)
+        _SETTINGS.inbox = None
+        _SETTINGS.clock = time.time
+        _INSTALLED = False
+
+
+# ---------------------------------------------------------------- hosted-UI helpers
+@dataclass(frozen=True)
+class TokenSet:
+    """Tokens as the OAuth token endpoint returns them (``expires_in`` in seconds)."""
+
+    access_token: str
+    expires_in: int
+    id_token: str | None = None
+    refresh_token: str | None = None
+    token_type: str = "Bearer"
+
+    def as_oauth(self) -> dict[str, Any]:
+        """The RFC 6749 section 5.1 token response, without absent members."""
+        body: dict[str, Any] = {
+            "access_token": self.access_token,
+            "token_type": self.token_type,
+            "expires_in": self.expires_in,
+        }
+        if self.id_token:
+            body["id_token"] = self.id_token
+        if self.refresh_token:
+            body["refresh_token"] = self.refresh_token
+        return body
+
+
+def find_user_pool(user_pool_id: str) -> CognitoIdpUserPool:
+    """The emulated pool ``user_pool_id`` (its region is the id's prefix), in any account.
+
+    :raises ResourceNotFoundError: when no account has that pool.
+    """
+    region = user_pool_id.split("_", 1)[0]
+    for account_id in list(cognitoidp_backends.keys()):
+        pool = cognitoidp_backends[account_id][region].user_pools.get(user_pool_id)
+        if pool is not None:
+            return pool
+    raise ResourceNotFoundError(user_pool_id)
+
+
+def issuer(pool: CognitoIdpUserPool) -> str:
+    """The ``iss`` of the pool's tokens (the same string moto signs)."""
+    return f"https://cognito-idp.{pool.region}.amazonaws.com/{pool.id}"
+
+
+def public_jwks() -> dict[str, Any]:
+    """The JWKS with the public half of the key moto signs every pool's tokens with."""
+    return load_resource("cognitoidp/resources/jwks-public.json")
+
+
+def password_sign_in(
+    pool: CognitoIdpUserPool, client_id: str, username: str, password: str
+) -> CognitoIdpUser:
+    """Check a user's password as the hosted UI does.
+
+    :raises NotAuthorizedError: unknown user, wrong password (same message for both) or
+        disabled user.
+    :raises UserNotConfirmedException: right password, account not confirmed yet.
+    """
+    user = pool._get_user(username) if username else None
+    if user is None or not same_secret(str(user.password or ""), password):
+        raise NotAuthorizedError("Incorrect username or password.")
+    if not user.enabled:
+        raise NotAuthorizedError("User is disabled.")
+    if user.status == UserStatus.UNCONFIRMED:
+        raise UserNotConfirmedException("User is not confirmed.")
+    return user
+
+
+def issue_tokens(
+    pool: CognitoIdpUserPool,
+    client_id: str,
+    user: CognitoIdpUser,
+    scopes: Iterable[str],
+    nonce: str | None = None,
+) -> TokenSet:
+    """Mint access (+ ID when ``openid`` is granted) and refresh tokens for a code grant.
+
+    The access token's ``scope`` is ``scopes``; later refreshes keep it. ``nonce`` (OpenID
+    Connect Core section 3.1.2.1) goes into the ID token.
+    """
+    granted = tuple(dict.fromkeys(scopes))
+    refresh_token, family = pool.create_refresh_token(client_id, user.username)
+    with _LOCK:
+        _state(pool).families[family] = _Family(granted, int(_now()), nonce)
+    access_token, expires_in = pool.create_access_token(client_id, user.username, family)
+    id_token = None
+    if "openid" in granted:
+        id_token, _ = pool.create_id_token(client_id, user.username, family)
+    return TokenSet(access_token, expires_in, id_token, refresh_token)
+
+
+def refresh(pool: CognitoIdpUserPool, client_id: str, refresh_token: str) -> TokenSet:
+    """The refresh_token grant for an already authenticated client (rotation per client).
+
+    :raises NotAuthorizedError: revoked, expired, rotated-out or foreign refresh token.
+    :raises ResourceNotFoundError: unknown client.
+    """
+    client = pool.clients.get(client_id)
+    if client is None:
+        raise ResourceNotFoundError(client_id)
+    result = _refresh_result(pool, client, refresh_token, rotate=True)
+    record = pool.refresh_tokens.get(refresh_token)
+    family = _state(pool).families.get(record[2]) if record else None
+    with_id = family is None or "openid" in family.scopes or DEFAULT_SCOPE in family.scopes
+    return TokenSet(
+        result["AccessToken"],
+        result["ExpiresIn"],
+        result["IdToken"] if with_id else None,
+        result.get("RefreshToken"),
+    )
+
+
+def revoke_refresh_token(pool: CognitoIdpUserPool, refresh_token: str) -> None:
+    """Revoke ``refresh_token``'s family and its access tokens (no-op when unknown)."""
+    record = pool.refresh_tokens.get(refresh_token)
+    meta = _state(pool).refresh.get(refresh_token)
+    family = record[2] if record else (meta.family if meta else None)
+    if family is not None:
+        _revoke_family(pool, family)
+
+
+def user_for_access_token(pool: CognitoIdpUserPool, access_token: str) -> CognitoIdpUser | None:
+    """The user of a live access token of ``pool``: issued, not revoked, not expired."""
+    if access_token not in pool.access_tokens:
+        return None
+    meta = _state(pool).access.get(access_token)
+    if meta is not None and _now() >= meta.expires_at:
+        return None
+    user = pool._get_user(pool.access_tokens[access_token][1])
+    return user if user is not None and user.enabled else None
+
+
+def now() -> float:
+    """The clock :func:`install` was given (seconds since the epoch)."""
+    return _now()

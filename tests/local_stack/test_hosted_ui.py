@@ -1,0 +1,417 @@
+"""The hosted-UI stand-in: authorization code + PKCE through the login form, over HTTP
+(werkzeug's test client), against a template-shaped pool in moto."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import re
+import secrets
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+import boto3
+import jwt
+import pytest
+from flask.testing import FlaskClient
+from moto import mock_aws
+
+from local_stack import cognito
+from local_stack.hosted_ui import create_app
+from local_stack.inbox import Inbox
+from local_stack.template import Template
+
+ROOT = Path(__file__).resolve().parents[2]
+REGION = "us-east-1"
+BASE_URL = "http://127.0.0.1:3001"
+EMAIL = "alice@example.com"
+PASSWORD = "Correct-Horse-9"
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = time.time()
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@dataclass
+class Stack:
+    http: FlaskClient
+    idp: Any
+    inbox: Inbox
+    clock: FakeClock
+    pool_id: str
+    client_id: str
+    secret: str
+    redirect_uri: str
+    logout_uri: str
+
+    def basic_auth(self, secret: str | None = None) -> dict[str, str]:
+        raw = f"{self.client_id}:{secret or self.secret}".encode()
+        return {"Authorization": "Basic " + base64.b64encode(raw).decode()}
+
+
+def template_properties() -> tuple[dict[str, Any], dict[str, Any]]:
+    template = Template.load(ROOT / "template.yaml")
+    resources = template.resources
+    pool = template.resolve(resources["UserPool"]["Properties"])
+    pool["PoolName"] = pool.pop("UserPoolName")
+    client = template.resolve(
+        {k: v for k, v in resources["UserPoolClient"]["Properties"].items() if k != "UserPoolId"}
+    )
+    for key in ("AccessTokenValidity", "IdTokenValidity", "RefreshTokenValidity"):
+        client[key] = int(client[key])
+    return pool, client
+
+
+@pytest.fixture
+def stack() -> Iterator[Stack]:
+    inbox, clock = Inbox(stream=io.StringIO()), FakeClock()
+    try:
+        with mock_aws():
+            idp = boto3.client("cognito-idp", region_name=REGION)
+            pool_props, client_props = template_properties()
+            pool_id = idp.create_user_pool(**pool_props)["UserPool"]["Id"]
+            client = idp.create_user_pool_client(UserPoolId=pool_id, **client_props)
+            client = client["UserPoolClient"]
+            app = create_app(
+                region=REGION, user_pool_id=pool_id, client_id=client["ClientId"],
+                base_url=BASE_URL, inbox=inbox, clock=clock,
+            )
+            idp.admin_create_user(
+                UserPoolId=pool_id, Username=EMAIL, MessageAction="SUPPRESS",
+                UserAttributes=[
+                    {"Name": "email", "Value": EMAIL},
+                    {"Name": "email_verified", "Value": "true"},
+                ],
+            )
+            idp.admin_set_user_password(
+                UserPoolId=pool_id, Username=EMAIL, Password=PASSWORD, Permanent=True
+            )
+            yield Stack(
+                http=app.test_client(), idp=idp, inbox=inbox, clock=clock, pool_id=pool_id,
+                client_id=client["ClientId"], secret=client["ClientSecret"],
+                redirect_uri=client_props["CallbackURLs"][0],
+                logout_uri=client_props["LogoutURLs"][0],
+            )
+    finally:
+        cognito.uninstall()  # other suites in this process expect plain moto
+
+
+def pkce() -> tuple[str, str]:
+    verifier = secrets.token_urlsafe(64)[:64]
+    digest = hashlib.sha256(verifier.encode()).digest()
+    challenge = base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+    return verifier, challenge
+
+
+def authorize_query(stack: Stack, challenge: str, **overrides: str) -> str:
+    params = {
+        "response_type": "code",
+        "client_id": stack.client_id,
+        "redirect_uri": stack.redirect_uri,
+        "scope": "openid email",
+        "state": "st-" + secrets.token_urlsafe(8),
+        "code_challenge": challenge,
+        "code_challenge_method": "S256",
+        **overrides,
+    }
+    return urlencode({k: v for k, v in params.items() if v is not None})
+
+
+def redirect_params(response: Any) -> dict[str, str]:
+    location = urlsplit(response.headers["Location"])
+    return {k: v[0] for k, v in parse_qs(location.query).items()}
+
+
+def sign_in(stack: Stack, query: str, email: str = EMAIL, password: str = PASSWORD) -> Any:
+    page = stack.http.get(f"/oauth2/authorize?{query}")
+    assert page.status_code == 200
+    action = re.search(r'<form method="post" action="([^"]+)"', page.text).group(1)
+    action = action.replace("&amp;", "&")
+    return stack.http.post(action, data={"email": email, "password": password})
+
+
+def code_for(stack: Stack, challenge: str, **overrides: str) -> dict[str, str]:
+    response = sign_in(stack, authorize_query(stack, challenge, **overrides))
+    assert response.status_code == 302
+    return redirect_params(response)
+
+
+def exchange(stack: Stack, code: str, verifier: str, **extra: str) -> Any:
+    form = {"grant_type": "authorization_code", "code": code, "redirect_uri": stack.redirect_uri,
+            "code_verifier": verifier, **extra}
+    return stack.http.post("/oauth2/token", data=form, headers=stack.basic_auth())
+
+
+# ---------------------------------------------------------------- the happy path
+def test_code_and_pkce_flow_through_the_login_form(stack: Stack) -> None:
+    verifier, challenge = pkce()
+    query = authorize_query(stack, challenge, state="xyz-123", nonce="n-0S6_WzA2Mj")
+
+    # Given the authorize URL, the user sees an accessible login page without script
+    page = stack.http.get(f"/oauth2/authorize?{query}")
+    assert page.status_code == 200
+    assert '<label for="email">Email</label>' in page.text
+    assert '<label for="password">Password</label>' in page.text
+    assert '<button type="submit">Sign in</button>' in page.text
+    assert 'href="/signup?' in page.text
+    assert "<script" not in page.text
+    assert "script-src" not in page.headers["Content-Security-Policy"]  # default-src 'none' 
+
+    # When they sign in, the browser goes back to the exact redirect URI with code and state
+    response = sign_in(stack, query)
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith(stack.redirect_uri + "?")
+    params = redirect_params(response)
+    assert params["state"] == "xyz-123"
+
+    # Then the code and verifier buy tokens from the same pool the authorizer trusts
+    token = exchange(stack, params["code"], verifier)
+    assert token.status_code == 200
+    body = token.get_json()
+    assert body["token_type"] == "Bearer" and body["expires_in"] == 15 * 60
+    assert {"access_token", "id_token", "refresh_token"} <= body.keys()
+    assert token.headers["Cache-Control"] == "no-store"
+    config = stack.http.get("/.well-known/openid-configuration").get_json()
+    key = jwt.PyJWK(stack.http.get("/.well-known/jwks.json").get_json()["keys"][0])
+    access = jwt.decode(
+        body["access_token"], key=key, algorithms=["RS256"], issuer=config["issuer"]
+    )
+    assert config["issuer"] == f"https://cognito-idp.{REGION}.amazonaws.com/{stack.pool_id}"
+    assert set(access["scope"].split()) == {"openid", "email"}
+    assert access["token_use"] == "access" and access["client_id"] == stack.client_id
+    id_claims = jwt.decode(
+        body["id_token"], key=key, algorithms=["RS256"], audience=stack.client_id
+    )
+    assert id_claims["email"] == EMAIL and id_claims["nonce"] == "n-0S6_WzA2Mj"
+
+
+def test_client_secret_post_authenticates_too_and_a_wrong_secret_does_not(stack: Stack) -> None:
+    verifier, challenge = pkce()
+    code = code_for(stack, challenge)["code"]
+    form = {"grant_type": "authorization_code", "code": code, "redirect_uri": stack.redirect_uri,
+            "code_verifier": verifier, "client_id": stack.client_id}
+
+    wrong = stack.http.post("/oauth2/token", data={**form, "client_secret": "nope"})
+    right = stack.http.post("/oauth2/token", data={**form, "client_secret": stack.secret})
+
+    assert wrong.status_code == 401 and wrong.get_json()["error"] == "invalid_client"
+    assert right.status_code == 200
+
+
+def test_a_signed_in_browser_gets_a_code_without_the_form_until_logout(stack: Stack) -> None:
+    _, challenge = pkce()
+    code_for(stack, challenge)
+
+    again = stack.http.get(f"/oauth2/authorize?{authorize_query(stack, challenge)}")
+    assert again.status_code == 302 and "code" in redirect_params(again)
+
+    logout = stack.http.get(f"/logout?client_id={stack.client_id}&logout_uri={stack.logout_uri}")
+    assert logout.status_code == 302 and logout.headers["Location"] == stack.logout_uri
+    after = stack.http.get(f"/oauth2/authorize?{authorize_query(stack, challenge)}")
+    assert after.status_code == 200 and "Sign in" in after.text
+
+
+# ---------------------------------------------------------------- code rules
+def test_a_code_works_once_and_a_replay_revokes_what_it_bought(stack: Stack) -> None:
+    verifier, challenge = pkce()
+    code = code_for(stack, challenge)["code"]
+    first = exchange(stack, code, verifier).get_json()
+
+    replay = exchange(stack, code, verifier)
+
+    assert replay.status_code == 400 and replay.get_json()["error"] == "invalid_grant"
+    refresh = stack.http.post(
+        "/oauth2/token",
+        data={"grant_type": "refresh_token", "refresh_token": first["refresh_token"]},
+        headers=stack.basic_auth(),
+    )
+    assert refresh.status_code == 400 and refresh.get_json()["error"] == "invalid_grant"
+
+
+def test_a_wrong_code_verifier_is_invalid_grant(stack: Stack) -> None:
+    _, challenge = pkce()
+    other_verifier, _ = pkce()
+    code = code_for(stack, challenge)["code"]
+
+    response = exchange(stack, code, other_verifier)
+
+    assert response.status_code == 400
+    assert response.get_json()["error"] == "invalid_grant"
+    assert "error_description" in response.get_json()
+
+
+def test_a_code_expires_after_five_minutes(stack: Stack) -> None:
+    verifier, challenge = pkce()
+    code = code_for(stack, challenge)["code"]
+
+    stack.clock.advance(300)
+
+    assert exchange(stack, code, verifier).get_json()["error"] == "invalid_grant"
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"code_challenge_method": "plain"},
+        {"code_challenge_method": None},
+        {"code_challenge": None, "code_challenge_method": None},
+    ],
+    ids=["plain", "method-missing", "no-pkce"],
+)
+def test_pkce_must_be_s256(stack: Stack, overrides: dict[str, Any]) -> None:
+    _, challenge = pkce()
+
+    query = authorize_query(stack, challenge, state="s1", **overrides)
+
+    response = stack.http.get(f"/oauth2/authorize?{query}")
+
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith(stack.redirect_uri)
+    params = redirect_params(response)
+    assert params["error"] == "invalid_request" and params["state"] == "s1" and "code" not in params
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"redirect_uri": "http://localhost:3000/evil"},
+        {"redirect_uri": "http://localhost:3000"},  # no trailing slash: not an exact match
+        {"redirect_uri": None},
+        {"client_id": "no-such-client"},
+    ],
+    ids=["other-path", "not-exact", "missing", "unknown-client"],
+)
+def test_a_bad_redirect_uri_or_client_shows_an_error_and_never_redirects(
+    stack: Stack, overrides: dict[str, Any]
+) -> None:
+    _, challenge = pkce()
+
+    response = stack.http.get(f"/oauth2/authorize?{authorize_query(stack, challenge, **overrides)}")
+
+    assert response.status_code == 400
+    assert "Location" not in response.headers
+    assert 'role="alert"' in response.text
+
+
+def test_a_scope_the_client_may_not_ask_for_is_invalid_scope(stack: Stack) -> None:
+    _, challenge = pkce()
+
+    query = authorize_query(stack, challenge, scope="openid phone")
+
+    response = stack.http.get(f"/oauth2/authorize?{query}")
+
+    assert redirect_params(response)["error"] == "invalid_scope"
+
+
+def test_a_wrong_password_and_an_unknown_email_get_the_same_answer(stack: Stack) -> None:
+    _, challenge = pkce()
+    query = authorize_query(stack, challenge)
+
+    wrong = sign_in(stack, query, password="Not-The-Password-1")
+    unknown = sign_in(stack, query, email="nobody@example.com")
+    non_ascii = sign_in(stack, query, password="Pässwörd-1")
+
+    for response in (wrong, unknown, non_ascii):
+        assert response.status_code == 400 and "Location" not in response.headers
+        assert "Incorrect username or password." in response.text
+
+
+# ---------------------------------------------------------------- refresh, userInfo, logout
+def test_the_refresh_grant_rotates_and_keeps_the_granted_scopes(stack: Stack) -> None:
+    verifier, challenge = pkce()
+    tokens = exchange(stack, code_for(stack, challenge)["code"], verifier).get_json()
+
+    response = stack.http.post(
+        "/oauth2/token",
+        data={"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]},
+        headers=stack.basic_auth(),
+    )
+
+    assert response.status_code == 200
+    body = response.get_json()
+    access = jwt.decode(body["access_token"], options={"verify_signature": False})
+    assert set(access["scope"].split()) == {"openid", "email"}
+    # template: RefreshTokenRotation ENABLED
+    assert body["refresh_token"] != tokens["refresh_token"]
+
+
+def test_an_unknown_grant_type_is_unsupported_grant_type(stack: Stack) -> None:
+    response = stack.http.post(
+        "/oauth2/token", data={"grant_type": "password"}, headers=stack.basic_auth()
+    )
+
+    assert response.status_code == 400
+    assert response.get_json()["error"] == "unsupported_grant_type"
+
+
+def test_user_info_answers_a_bearer_access_token_only(stack: Stack) -> None:
+    verifier, challenge = pkce()
+    tokens = exchange(stack, code_for(stack, challenge)["code"], verifier).get_json()
+
+    def user_info(token: str) -> Any:
+        return stack.http.get("/oauth2/userInfo", headers={"Authorization": f"Bearer {token}"})
+
+    ok = user_info(tokens["access_token"])
+    with_id_token = user_info(tokens["id_token"])
+    anonymous = stack.http.get("/oauth2/userInfo")
+
+    assert ok.status_code == 200
+    info = ok.get_json()
+    assert info["email"] == EMAIL and info["sub"] == jwt.decode(
+        tokens["access_token"], options={"verify_signature": False}
+    )["sub"]
+    assert with_id_token.status_code == 401 and anonymous.status_code == 401
+
+
+def test_logout_only_redirects_to_an_exact_sign_out_url(stack: Stack) -> None:
+    elsewhere = "http://localhost:3000/elsewhere"
+
+    bad = stack.http.get(f"/logout?client_id={stack.client_id}&logout_uri={elsewhere}")
+
+    assert bad.status_code == 400 and "Location" not in bad.headers
+
+
+# ---------------------------------------------------------------- sign-up through the pages
+def test_sign_up_and_confirm_with_the_inbox_code_then_sign_in(stack: Stack) -> None:
+    _, challenge = pkce()
+    query = authorize_query(stack, challenge)
+    new_email = "carol@example.com"
+
+    signed_up = stack.http.post(f"/signup?{query}", data={"email": new_email, "password": PASSWORD})
+    assert signed_up.status_code == 303
+    confirm_url = signed_up.headers["Location"]
+    assert stack.http.get(confirm_url).status_code == 200
+    code = stack.inbox.messages(new_email)[0]["code"]
+    wrong = "000000" if code != "000000" else "111111"
+
+    rejected = stack.http.post(confirm_url, data={"username": new_email, "code": wrong})
+    confirmed = stack.http.post(confirm_url, data={"username": new_email, "code": code})
+
+    assert rejected.status_code == 400 and "Invalid verification code" in rejected.text
+    assert confirmed.status_code == 303
+    login_page = stack.http.get(confirmed.headers["Location"])
+    assert "Your account is confirmed" in login_page.text
+    assert sign_in(stack, query, email=new_email).status_code == 302
+
+
+def test_sign_up_with_a_weak_password_names_the_rule(stack: Stack) -> None:
+    _, challenge = pkce()
+
+    response = stack.http.post(
+        f"/signup?{authorize_query(stack, challenge)}",
+        data={"email": "dave@example.com", "password": "short"},
+    )
+
+    assert response.status_code == 400 and "Password not long enough" in response.text
