@@ -1,0 +1,95 @@
+"""The auth broker's configuration: template.yaml's environment, read once per cold start.
+
+Every broker function gets the same variables (``&AuthEnv`` in template.yaml):
+
+- ``USER_POOL_ID``, ``USER_POOL_CLIENT_ID``: the pool and its confidential app client. The
+  client *secret* is not here: :mod:`auth.cognito` reads it with DescribeUserPoolClient.
+- ``COGNITO_DOMAIN_URL``: base URL of the hosted UI, e.g.
+  ``https://moments-dev-123.auth.eu-west-1.amazoncognito.com`` (locally, the stand-in).
+- ``OAUTH_SCOPES``: space-separated scopes (RFC 6749 section 3.3).
+- ``CALLBACK_URLS``, ``LOGOUT_URLS``: comma-separated exact URLs registered on the client.
+- ``ALLOWED_ORIGIN``: the browser origin the API admits.
+- ``AWS_REGION``: set by Lambda itself (``AWS_DEFAULT_REGION`` as a local fallback).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from functools import cache
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+
+class AuthSettings(BaseModel):
+    """Validated, immutable broker settings.
+
+    Raises:
+        pydantic.ValidationError: via :func:`settings_from_env` when a variable is missing
+            or malformed; the function then fails at cold start, loudly, not per request.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    region: str = Field(min_length=1, max_length=32)
+    user_pool_id: str = Field(min_length=1, max_length=128)
+    client_id: str = Field(min_length=1, max_length=128)
+    cognito_domain_url: str = Field(pattern=r"^https?://[^\s/]+$", max_length=2048)
+    oauth_scopes: tuple[str, ...]
+    callback_urls: tuple[str, ...]
+    logout_urls: tuple[str, ...]
+    allowed_origin: str = Field(min_length=1, max_length=2048)
+
+    @property
+    def authorize_url(self) -> str:
+        """The hosted UI's authorization endpoint (Cognito: ``/oauth2/authorize``)."""
+        return f"{self.cognito_domain_url}/oauth2/authorize"
+
+    @property
+    def token_url(self) -> str:
+        """The hosted UI's token endpoint (Cognito: ``/oauth2/token``)."""
+        return f"{self.cognito_domain_url}/oauth2/token"
+
+    @property
+    def logout_url(self) -> str:
+        """The hosted UI's logout endpoint (Cognito: ``/logout``)."""
+        return f"{self.cognito_domain_url}/logout"
+
+    @property
+    def userinfo_url(self) -> str:
+        """The hosted UI's OIDC userinfo endpoint (Cognito: ``/oauth2/userInfo``)."""
+        return f"{self.cognito_domain_url}/oauth2/userInfo"
+
+
+def _split(value: str, sep: str | None) -> tuple[str, ...]:
+    return tuple(part.strip() for part in value.split(sep) if part.strip())
+
+
+def settings_from_env(env: Mapping[str, str]) -> AuthSettings:
+    """Build :class:`AuthSettings` from an environment mapping (``os.environ`` in Lambda).
+
+    Raises:
+        RuntimeError: naming the first missing or invalid variable (never its value).
+    """
+    try:
+        return AuthSettings(
+            region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION", ""),
+            user_pool_id=env.get("USER_POOL_ID", ""),
+            client_id=env.get("USER_POOL_CLIENT_ID", ""),
+            cognito_domain_url=env.get("COGNITO_DOMAIN_URL", "").rstrip("/"),
+            oauth_scopes=_split(env.get("OAUTH_SCOPES", ""), None),
+            callback_urls=_split(env.get("CALLBACK_URLS", ""), ","),
+            logout_urls=_split(env.get("LOGOUT_URLS", ""), ","),
+            allowed_origin=env.get("ALLOWED_ORIGIN", ""),
+        )
+    except ValidationError as exc:
+        field = exc.errors(include_input=False)[0]["loc"][0]
+        raise RuntimeError(
+            f"auth broker misconfigured: environment for {field!s} is invalid"
+        ) from exc
+
+
+@cache
+def load_settings() -> AuthSettings:
+    """The settings of this container, read from ``os.environ`` on first use only."""
+    return settings_from_env(os.environ)

@@ -1,0 +1,186 @@
+"""The auth broker's one error table: Cognito exception names and OAuth error codes -> HTTP.
+
+Every failure the broker gets from upstream becomes an :class:`UpstreamError`, an
+:class:`~shared.http.ApiError` whose status, ``error`` code and description come from
+:data:`ERRORS`. Sources of the rules:
+
+- Cognito exception names: the cognito-idp API reference ("Errors" of each operation).
+  With ``PreventUserExistenceErrors: ENABLED`` Cognito itself answers unknown users with
+  ``NotAuthorizedException`` (sign-in) or ``CodeMismatchException`` (confirm / reset); the
+  table maps ``UserNotFoundException`` the same way, so an emulator that leaks it (moto)
+  cannot make the broker leak it either.
+- OAuth error codes from ``/oauth2/token``: RFC 6749 section 5.2. ``invalid_client`` and
+  ``unauthorized_client`` describe the *broker's* credentials, not the caller's, so they
+  become 500 ``server_error`` (a misconfiguration to fix, not something a caller can retry
+  or correct); passing them through would invite the caller to authenticate itself.
+- Transport failures (timeouts, refused connections, upstream 5xx) become 502
+  ``server_error`` or 503 ``temporarily_unavailable`` with ``Retry-After`` (RFC 9110
+  section 10.2.3), never a traceback.
+
+The ``Retry-After`` values are the broker's hints: Cognito publishes no reset time. Its
+quotas are per second (``TooManyRequestsException``) or per account and hour
+(``LimitExceededException``, e.g. resending codes), hence the two values.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from shared.http import ApiError
+
+ANY = "*"
+OAUTH_TOKEN = "oauth2/token"
+"""The ``operation`` name used for the hosted UI's token endpoint."""
+
+# Synthetic codes for failures that carry no upstream error name.
+UPSTREAM_TIMEOUT = "UpstreamTimeout"
+UPSTREAM_UNREACHABLE = "UpstreamUnreachable"
+UPSTREAM_THROTTLED = "UpstreamThrottled"
+UPSTREAM_UNAVAILABLE = "UpstreamUnavailable"
+UPSTREAM_BAD_RESPONSE = "UpstreamBadResponse"
+
+
+@dataclass(frozen=True)
+class ErrorMapping:
+    """How one upstream error is answered.
+
+    Attributes:
+        status: HTTP status code.
+        error: the contract's snake_case code (RFC 6749 section 5.2 names where one fits).
+        description: the fixed sentence, or ``None`` to relay the upstream message
+            (only for validation-style errors whose messages name a rule, not a value).
+        retry_after: seconds for a ``Retry-After`` header, if any.
+    """
+
+    status: int
+    error: str
+    description: str | None
+    retry_after: int | None = None
+
+
+_INVALID_CREDENTIALS = ErrorMapping(401, "invalid_credentials", "The email or password is wrong.")
+_INVALID_GRANT_REFRESH = ErrorMapping(
+    400, "invalid_grant", "The refresh token is invalid, expired or revoked."
+)
+_CODE_MISMATCH = ErrorMapping(400, "code_mismatch", "The code is wrong.")
+_THROTTLED = ErrorMapping(429, "too_many_requests", "Too many requests; retry later.", 5)
+_LIMITED = ErrorMapping(429, "too_many_requests", "Too many attempts; retry later.", 60)
+_MISCONFIGURED = ErrorMapping(500, "server_error", "The service is misconfigured.")
+_UPSTREAM_FAILED = ErrorMapping(502, "server_error", "The identity provider failed; retry later.")
+_UNAVAILABLE = ErrorMapping(
+    503, "temporarily_unavailable", "The identity provider is unavailable; retry later.", 5
+)
+
+ERRORS: dict[tuple[str, str], ErrorMapping] = {
+    # -- operation-specific entries win over the ANY entries below
+    ("InitiateAuth", "NotAuthorizedException"): _INVALID_CREDENTIALS,
+    ("InitiateAuth", "UserNotFoundException"): _INVALID_CREDENTIALS,
+    ("GetTokensFromRefreshToken", "NotAuthorizedException"): _INVALID_GRANT_REFRESH,
+    ("GetTokensFromRefreshToken", "UserNotFoundException"): _INVALID_GRANT_REFRESH,
+    ("GetTokensFromRefreshToken", "RefreshTokenReuseException"): _INVALID_GRANT_REFRESH,
+    ("ConfirmSignUp", "NotAuthorizedException"): ErrorMapping(
+        409, "already_confirmed", "This account is already confirmed."
+    ),
+    ("GlobalSignOut", "NotAuthorizedException"): ErrorMapping(
+        401, "invalid_token", "The access token is invalid, expired or revoked."
+    ),
+    # -- cognito-idp, any operation
+    ("*", "UsernameExistsException"): ErrorMapping(
+        409, "user_exists", "An account with this email already exists."
+    ),
+    ("*", "AliasExistsException"): ErrorMapping(
+        409, "user_exists", "An account with this email already exists."
+    ),
+    ("*", "InvalidPasswordException"): ErrorMapping(400, "invalid_password", None),
+    ("*", "PasswordHistoryPolicyViolationException"): ErrorMapping(
+        400, "invalid_password", "The new password was used recently; choose another."
+    ),
+    ("*", "InvalidParameterException"): ErrorMapping(400, "invalid_request", None),
+    ("*", "CodeMismatchException"): _CODE_MISMATCH,
+    ("*", "UserNotFoundException"): _CODE_MISMATCH,
+    ("*", "ExpiredCodeException"): ErrorMapping(
+        400, "expired_code", "The code has expired; request a new one."
+    ),
+    ("*", "UserNotConfirmedException"): ErrorMapping(
+        403, "user_not_confirmed", "Confirm the account with the emailed code first."
+    ),
+    ("*", "PasswordResetRequiredException"): ErrorMapping(
+        403, "password_reset_required", "Reset the password with POST /auth/forgot-password."
+    ),
+    ("*", "NotAuthorizedException"): ErrorMapping(
+        403, "not_authorized", "This account cannot do that now."
+    ),
+    ("*", "UnsupportedTokenTypeException"): ErrorMapping(
+        400, "unsupported_token_type", "Only refresh tokens can be revoked."
+    ),
+    ("*", "UnauthorizedException"): ErrorMapping(
+        400, "invalid_grant", "The token was not issued to this client."
+    ),
+    ("*", "ForbiddenException"): ErrorMapping(403, "forbidden", "The request was refused."),
+    ("*", "TooManyRequestsException"): _THROTTLED,
+    ("*", "LimitExceededException"): _LIMITED,
+    ("*", "TooManyFailedAttemptsException"): _LIMITED,
+    ("*", "CodeDeliveryFailureException"): ErrorMapping(
+        502, "code_delivery_failed", "The code could not be sent; retry later."
+    ),
+    ("*", "ResourceNotFoundException"): _MISCONFIGURED,
+    ("*", "InvalidUserPoolConfigurationException"): _MISCONFIGURED,
+    ("*", "UnsupportedOperationException"): _MISCONFIGURED,
+    ("*", "OperationNotEnabledException"): _MISCONFIGURED,
+    ("*", "InvalidEmailRoleAccessPolicyException"): _MISCONFIGURED,
+    ("*", "InvalidSmsRoleAccessPolicyException"): _MISCONFIGURED,
+    ("*", "InvalidSmsRoleTrustRelationshipException"): _MISCONFIGURED,
+    ("*", "InternalErrorException"): _UPSTREAM_FAILED,
+    ("*", "UnexpectedLambdaException"): _UPSTREAM_FAILED,
+    ("*", "UserLambdaValidationException"): _UPSTREAM_FAILED,
+    ("*", "InvalidLambdaResponseException"): _UPSTREAM_FAILED,
+    # -- the hosted UI's /oauth2/token (RFC 6749 section 5.2)
+    (OAUTH_TOKEN, "invalid_request"): ErrorMapping(400, "invalid_request", None),
+    (OAUTH_TOKEN, "invalid_grant"): ErrorMapping(
+        400,
+        "invalid_grant",
+        "The authorization code is invalid, expired or already used, or the redirect_uri "
+        "or code_verifier does not match it.",
+    ),
+    (OAUTH_TOKEN, "invalid_scope"): ErrorMapping(400, "invalid_scope", None),
+    (OAUTH_TOKEN, "unsupported_grant_type"): ErrorMapping(
+        400, "unsupported_grant_type", "The identity provider refused this grant type."
+    ),
+    (OAUTH_TOKEN, "invalid_client"): _MISCONFIGURED,
+    (OAUTH_TOKEN, "unauthorized_client"): _MISCONFIGURED,
+    # -- transport (either upstream)
+    ("*", UPSTREAM_TIMEOUT): _UNAVAILABLE,
+    ("*", UPSTREAM_UNREACHABLE): _UNAVAILABLE,
+    ("*", UPSTREAM_UNAVAILABLE): _UNAVAILABLE,
+    ("*", UPSTREAM_THROTTLED): _THROTTLED,
+    ("*", UPSTREAM_BAD_RESPONSE): _UPSTREAM_FAILED,
+}
+"""``(operation or "*", upstream code) -> ErrorMapping``; unknown codes get a 502."""
+
+_MAX_RELAYED = 300
+
+
+def lookup(operation: str, code: str) -> ErrorMapping:
+    """The mapping for ``code`` raised by ``operation``; unknown codes map to 502."""
+    return ERRORS.get((operation, code)) or ERRORS.get((ANY, code)) or _UPSTREAM_FAILED
+
+
+class UpstreamError(ApiError):
+    """A Cognito or ``/oauth2/token`` failure, already mapped through :data:`ERRORS`.
+
+    Attributes:
+        operation: the cognito-idp operation (``"SignUp"``) or :data:`OAUTH_TOKEN`.
+        code: the upstream name (``"CodeMismatchException"``, ``"invalid_grant"``) or one
+            of the synthetic ``UPSTREAM_*`` codes.
+    """
+
+    def __init__(self, operation: str, code: str, message: str | None = None) -> None:
+        mapping = lookup(operation, code)
+        description = mapping.description
+        if description is None:
+            relayed = (message or "").strip()[:_MAX_RELAYED]
+            description = relayed or "The request was rejected."
+        headers = {"Retry-After": str(mapping.retry_after)} if mapping.retry_after else None
+        super().__init__(mapping.status, mapping.error, description, headers)
+        self.operation = operation
+        self.code = code

@@ -1,0 +1,40 @@
+"""POST /auth/sign-in -> cognito-idp InitiateAuth USER_PASSWORD_AUTH (SignInFunction).
+
+With ``X-Token-Delivery: cookie`` the refresh token goes only into the HttpOnly cookie
+(:mod:`auth.web`).
+"""
+
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from auth.models import SignInRequest
+from auth.service import get_service
+from auth.web import token_response, wants_cookie
+from shared.http import build_resolver, parse_json_body
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+app = build_resolver(logger)
+
+
+@app.post("/auth/sign-in")
+def sign_in() -> Response:
+    request = parse_json_body(app.current_event.body, SignInRequest)
+    service = get_service()
+    tokens = service.sign_in(request)
+    metrics.add_metric(name="SignIns", unit=MetricUnit.Count, value=1)
+    max_age = service.refresh_token_max_age() if wants_cookie(app.current_event) else None
+    return token_response(tokens, cookie_max_age=max_age)
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+@tracer.capture_lambda_handler(capture_response=False)
+@metrics.log_metrics(capture_cold_start_metric=True)
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

@@ -1,0 +1,40 @@
+"""POST /auth/sign-out -> cognito-idp RevokeToken, plus GlobalSignOut with a Bearer token.
+
+With ``X-Token-Delivery: cookie`` the refresh token may come from the cookie, which the
+response then clears (SignOutFunction).
+"""
+
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from auth.models import SignOutRequest
+from auth.service import get_service
+from auth.web import bearer_token, refresh_token_from_cookie, signed_out_response, wants_cookie
+from shared.http import build_resolver, parse_json_body
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+app = build_resolver(logger)
+
+
+@app.post("/auth/sign-out")
+def sign_out() -> Response:
+    event = app.current_event
+    request = parse_json_body(event.body or "{}", SignOutRequest)
+    refresh_token = request.refresh_token or refresh_token_from_cookie(event)
+    result = get_service().sign_out(refresh_token, bearer_token(event))
+    metrics.add_metric(name="SignOuts", unit=MetricUnit.Count, value=1)
+    return signed_out_response(result, clear_cookie=wants_cookie(event))
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+@tracer.capture_lambda_handler(capture_response=False)
+@metrics.log_metrics(capture_cold_start_metric=True)
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

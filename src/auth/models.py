@@ -1,0 +1,286 @@
+"""The auth broker's request and response models (the API contract v1, DESIGN.md).
+
+Requests are validated at the edge with ``extra="forbid"`` and bounded lengths, so the
+logic only sees typed, normalised values. Emails are stripped and lower-cased: the pool
+is case-insensitive (``UsernameConfiguration.CaseSensitive: false``) and the SECRET_HASH
+must be computed over the exact username sent to Cognito.
+
+Bounds come from the cognito-idp API reference (passwords at most 256 characters,
+confirmation codes ``[\\S]+``), RFC 5321 (an address is at most 254 octets in practice)
+and RFC 7636 section 4.1 (``code_verifier``: 43 to 128 unreserved characters).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any, Literal
+from urllib.parse import parse_qsl
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+
+from auth.config import AuthSettings
+from shared.http import ApiError, describe_validation_error
+
+
+def _normalise_email(value: Any) -> Any:
+    return value.strip().lower() if isinstance(value, str) else value
+
+
+Email = Annotated[
+    str,
+    BeforeValidator(_normalise_email),
+    Field(min_length=3, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$"),
+]
+Password = Annotated[str, Field(min_length=1, max_length=256)]
+ConfirmationCode = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^\S+$")]
+Token = Annotated[str, Field(min_length=1, max_length=16384, pattern=r"^\S+$")]
+
+
+class _Request(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SignUpRequest(_Request):
+    """``POST /auth/sign-up``."""
+
+    email: Email
+    password: Password
+    name: Annotated[str, Field(min_length=1, max_length=256)] | None = None
+
+
+class ConfirmRequest(_Request):
+    """``POST /auth/confirm``."""
+
+    email: Email
+    code: ConfirmationCode
+
+
+class EmailRequest(_Request):
+    """``POST /auth/resend-code`` and ``POST /auth/forgot-password``."""
+
+    email: Email
+
+
+class SignInRequest(_Request):
+    """``POST /auth/sign-in``."""
+
+    email: Email
+    password: Password
+
+
+class ResetPasswordRequest(_Request):
+    """``POST /auth/reset-password``."""
+
+    email: Email
+    code: ConfirmationCode
+    password: Password
+
+
+class SignOutRequest(_Request):
+    """``POST /auth/sign-out``; the refresh token may come from the cookie instead."""
+
+    refresh_token: Token | None = None
+
+
+class AuthorizationCodeGrant(_Request):
+    """``grant_type=authorization_code`` (RFC 6749 section 4.1.3, RFC 7636 section 4.5).
+
+    ``client_id`` is tolerated because standard OAuth client libraries send it; it must
+    then name this broker's client.
+    """
+
+    grant_type: Literal["authorization_code"]
+    code: Annotated[str, Field(min_length=1, max_length=2048, pattern=r"^\S+$")]
+    redirect_uri: Annotated[str, Field(min_length=1, max_length=2048, pattern=r"^\S+$")]
+    code_verifier: Annotated[str, Field(pattern=r"^[A-Za-z0-9\-._~]{43,128}$")]
+    client_id: Annotated[str, Field(max_length=128)] | None = None
+
+
+class RefreshTokenGrant(_Request):
+    """``grant_type=refresh_token`` (RFC 6749 section 6); the token may come from the cookie."""
+
+    grant_type: Literal["refresh_token"]
+    refresh_token: Token | None = None
+    client_id: Annotated[str, Field(max_length=128)] | None = None
+
+
+TokenRequest = AuthorizationCodeGrant | RefreshTokenGrant
+
+_GRANTS: dict[str, type[AuthorizationCodeGrant] | type[RefreshTokenGrant]] = {
+    "authorization_code": AuthorizationCodeGrant,
+    "refresh_token": RefreshTokenGrant,
+}
+FORM = "application/x-www-form-urlencoded"
+
+
+def _form_params(body: str) -> dict[str, str]:
+    """Decode a form body; RFC 6749 section 3.2: a parameter must not repeat, and one sent
+    without a value is treated as omitted (section 3.1)."""
+    params: dict[str, str] = {}
+    for name, value in parse_qsl(body, keep_blank_values=True):
+        if name in params:
+            raise ApiError(400, "invalid_request", f"The parameter {name} is repeated.")
+        params[name] = value
+    return {name: value for name, value in params.items() if value != ""}
+
+
+def parse_token_request(body: str | None, content_type: str | None) -> TokenRequest:
+    """Parse ``POST /auth/token`` from JSON or ``application/x-www-form-urlencoded``.
+
+    Args:
+        body: the decoded request body.
+        content_type: the ``Content-Type`` header; missing means JSON.
+
+    Raises:
+        ApiError: 400 ``invalid_request`` (bad body, missing ``grant_type``, bad fields) or
+            400 ``unsupported_grant_type`` (RFC 6749 section 5.2).
+    """
+    media_type = (content_type or "application/json").split(";", 1)[0].strip().lower()
+    if media_type == FORM:
+        params: Any = _form_params(body or "")
+    elif media_type == "application/json" or media_type.endswith("+json"):
+        try:
+            params = json.loads(body) if body else {}
+        except ValueError as exc:
+            raise ApiError(400, "invalid_request", "The request body is not valid JSON.") from exc
+        if not isinstance(params, dict):
+            raise ApiError(400, "invalid_request", "The request body must be a JSON object.")
+    else:
+        raise ApiError(
+            400, "invalid_request", f"Send the token request as {FORM} or application/json."
+        )
+    grant_type = params.get("grant_type")
+    if not grant_type:
+        raise ApiError(400, "invalid_request", "grant_type is required.")
+    model = _GRANTS.get(grant_type) if isinstance(grant_type, str) else None
+    if model is None:
+        raise ApiError(
+            400,
+            "unsupported_grant_type",
+            "grant_type must be authorization_code or refresh_token.",
+        )
+    try:
+        return model.model_validate(params)
+    except ValidationError as exc:
+        raise ApiError(400, "invalid_request", describe_validation_error(exc)) from exc
+
+
+# ---------------------------------------------------------------- responses
+
+
+class CodeDelivery(BaseModel):
+    """Where a code went: ``destination`` is masked (``j***@e***``), ``medium`` is ``EMAIL``."""
+
+    destination: str
+    medium: str
+
+
+class SignUpResult(BaseModel):
+    """201 body of ``POST /auth/sign-up``; ``code_delivery`` is null if no code was sent."""
+
+    user_sub: str
+    user_confirmed: bool
+    code_delivery: CodeDelivery | None
+
+
+class Confirmed(BaseModel):
+    """200 body of ``POST /auth/confirm``."""
+
+    confirmed: Literal[True] = True
+
+
+class CodeSent(BaseModel):
+    """200 body of ``POST /auth/resend-code`` and ``POST /auth/forgot-password``."""
+
+    code_delivery: CodeDelivery
+
+
+class PasswordReset(BaseModel):
+    """200 body of ``POST /auth/reset-password``."""
+
+    password_reset: Literal[True] = True
+
+
+class SignedOut(BaseModel):
+    """200 body of ``POST /auth/sign-out``.
+
+    ``refresh_token_revoked``: a refresh token was revoked (RevokeToken).
+    ``signed_out_everywhere``: GlobalSignOut succeeded for the Bearer access token; false
+    when none came or it was already expired (the sign-out is then local only).
+    """
+
+    signed_out: Literal[True] = True
+    refresh_token_revoked: bool
+    signed_out_everywhere: bool
+
+
+class TokenSet(BaseModel):
+    """An OAuth 2.0 token response (RFC 6749 section 5.1); ``expires_in`` is in seconds.
+
+    ``refresh_token`` is absent when it travels in the cookie, or when a refresh did not
+    rotate it. ``id_token`` is absent only if upstream sent none.
+    """
+
+    access_token: str
+    id_token: str | None = None
+    refresh_token: str | None = None
+    expires_in: int
+    token_type: Literal["Bearer"] = "Bearer"
+
+
+class UpstreamTokenResponse(BaseModel):
+    """What ``/oauth2/token`` returns on success; unknown members are ignored (RFC 6749
+    section 5.1 lets servers add parameters)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    access_token: str = Field(min_length=1)
+    id_token: str | None = None
+    refresh_token: str | None = None
+    expires_in: int = Field(gt=0)
+    token_type: str
+
+    def to_token_set(self) -> TokenSet:
+        """The broker's own token response."""
+        return TokenSet(
+            access_token=self.access_token,
+            id_token=self.id_token,
+            refresh_token=self.refresh_token,
+            expires_in=self.expires_in,
+        )
+
+
+class PublicConfig(BaseModel):
+    """200 body of ``GET /auth/config``: what a client needs to start the code + PKCE flow.
+
+    Never contains the client secret.
+    """
+
+    region: str
+    user_pool_id: str
+    client_id: str
+    authorize_url: str
+    token_url: str
+    logout_url: str
+    userinfo_url: str
+    broker_token_url: str
+    scopes: list[str]
+    redirect_uris: list[str]
+    logout_uris: list[str]
+
+    @classmethod
+    def from_settings(cls, settings: AuthSettings) -> PublicConfig:
+        """The public view of the broker's settings."""
+        return cls(
+            region=settings.region,
+            user_pool_id=settings.user_pool_id,
+            client_id=settings.client_id,
+            authorize_url=settings.authorize_url,
+            token_url=settings.token_url,
+            logout_url=settings.logout_url,
+            userinfo_url=settings.userinfo_url,
+            broker_token_url="/auth/token",
+            scopes=list(settings.oauth_scopes),
+            redirect_uris=list(settings.callback_urls),
+            logout_uris=list(settings.logout_urls),
+        )

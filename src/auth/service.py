@@ -1,0 +1,337 @@
+"""The auth broker's logic: sign-up, sign-in, token exchange and refresh, sign-out, resets.
+
+Knows no HTTP. :class:`AuthService` takes its two adapters as parameters; the defaults are
+the production ones from :mod:`auth.cognito`, built on first use. Upstream failures arrive
+as :class:`auth.errors.UpstreamError` (already mapped to the contract); this module only
+catches the few whose handling is a product rule, each commented with its source.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any, Protocol
+
+from aws_lambda_powertools import Logger
+
+from auth.cognito import CognitoIdentityProvider, HostedUiTokenClient
+from auth.config import AuthSettings, load_settings
+from auth.errors import OAUTH_TOKEN, UPSTREAM_BAD_RESPONSE, UpstreamError
+from auth.models import (
+    AuthorizationCodeGrant,
+    CodeDelivery,
+    CodeSent,
+    Confirmed,
+    ConfirmRequest,
+    EmailRequest,
+    PasswordReset,
+    ResetPasswordRequest,
+    SignedOut,
+    SignInRequest,
+    SignUpRequest,
+    SignUpResult,
+    TokenRequest,
+    TokenSet,
+    UpstreamTokenResponse,
+)
+from shared.http import ApiError
+
+logger = Logger(child=True)
+
+
+class IdentityProvider(Protocol):
+    """What the logic needs from cognito-idp (see :class:`CognitoIdentityProvider`)."""
+
+    client_secret: str
+    refresh_token_validity_seconds: int
+
+    def sign_up(
+        self, username: str, password: str, attributes: dict[str, str]
+    ) -> dict[str, Any]: ...
+    def confirm_sign_up(self, username: str, code: str) -> dict[str, Any]: ...
+    def resend_confirmation_code(self, username: str) -> dict[str, Any]: ...
+    def initiate_password_auth(self, username: str, password: str) -> dict[str, Any]: ...
+    def get_tokens_from_refresh_token(self, refresh_token: str) -> dict[str, Any]: ...
+    def revoke_token(self, refresh_token: str) -> None: ...
+    def global_sign_out(self, access_token: str) -> None: ...
+    def forgot_password(self, username: str) -> dict[str, Any]: ...
+    def confirm_forgot_password(self, username: str, code: str, password: str) -> None: ...
+
+
+class TokenEndpoint(Protocol):
+    """What the logic needs from the hosted UI (see :class:`HostedUiTokenClient`)."""
+
+    def request_tokens(self, params: dict[str, str]) -> dict[str, Any]: ...
+
+
+def mask_email(email: str) -> str:
+    """``jane@example.com`` -> ``j***@e***``, the shape Cognito uses for email destinations.
+
+    Computed from the request, not from Cognito's answer, so that known and unknown
+    addresses produce identical bodies.
+    """
+    local, _, domain = email.partition("@")
+    return f"{local[:1]}***@{domain[:1]}***"
+
+
+class AuthService:
+    """The broker's operations; each raises :class:`~shared.http.ApiError` (including
+    :class:`UpstreamError`) with the contract's status and code.
+
+    Args:
+        settings: the broker's configuration.
+        idp: the cognito-idp adapter; defaults to :class:`CognitoIdentityProvider`.
+        token_endpoint: the ``/oauth2/token`` adapter; defaults to
+            :class:`HostedUiTokenClient`, which reads the secret from ``idp``.
+    """
+
+    def __init__(
+        self,
+        settings: AuthSettings,
+        idp: IdentityProvider | None = None,
+        token_endpoint: TokenEndpoint | None = None,
+    ) -> None:
+        self.settings = settings
+        self._idp = idp
+        self._token_endpoint = token_endpoint
+
+    @property
+    def idp(self) -> IdentityProvider:
+        """The cognito-idp adapter (production default built on first use)."""
+        if self._idp is None:
+            self._idp = CognitoIdentityProvider(self.settings.user_pool_id, self.settings.client_id)
+        return self._idp
+
+    @property
+    def token_endpoint(self) -> TokenEndpoint:
+        """The ``/oauth2/token`` adapter; the default authenticates with ``idp``'s secret."""
+        if self._token_endpoint is None:
+            idp = self.idp
+            self._token_endpoint = HostedUiTokenClient(
+                self.settings.token_url,
+                self.settings.client_id,
+                lambda: idp.client_secret,
+            )
+        return self._token_endpoint
+
+    # ------------------------------------------------------------ sign-up and codes
+
+    def sign_up(self, request: SignUpRequest) -> SignUpResult:
+        """Register ``request.email``; Cognito emails a confirmation code.
+
+        Raises:
+            UpstreamError: 409 ``user_exists``, 400 ``invalid_password`` /
+                ``invalid_request``, 429 ``too_many_requests``.
+        """
+        attributes = {"name": request.name} if request.name else {}
+        result = self.idp.sign_up(request.email, request.password, attributes)
+        details = result.get("CodeDeliveryDetails")
+        return SignUpResult(
+            user_sub=result["UserSub"],
+            user_confirmed=bool(result.get("UserConfirmed")),
+            code_delivery=_code_delivery(details) if details else None,
+        )
+
+    def confirm(self, request: ConfirmRequest) -> Confirmed:
+        """Confirm a sign-up with the emailed code.
+
+        Raises:
+            UpstreamError: 400 ``code_mismatch`` (also for unknown emails) /
+                ``expired_code``, 409 ``already_confirmed``, 429.
+        """
+        self.idp.confirm_sign_up(request.email, request.code)
+        return Confirmed()
+
+    def resend_code(self, request: EmailRequest) -> CodeSent:
+        """Send a new confirmation code.
+
+        Unknown emails get the same answer as known ones: with PreventUserExistenceErrors
+        Cognito simulates success for them (Cognito guide, "Managing error responses").
+
+        Raises:
+            UpstreamError: 429 ``too_many_requests``, 400 for an already confirmed user.
+        """
+        try:
+            self.idp.resend_confirmation_code(request.email)
+        except UpstreamError as exc:
+            if exc.code != "UserNotFoundException":
+                raise
+        return CodeSent(
+            code_delivery=CodeDelivery(destination=mask_email(request.email), medium="EMAIL")
+        )
+
+    def forgot_password(self, request: EmailRequest) -> CodeSent:
+        """Email a password-reset code; the answer is identical for known and unknown emails.
+
+        ``UserNotFoundException`` (moto, or PreventUserExistenceErrors off) and the errors
+        Cognito gives for accounts that cannot reset (unverified email:
+        ``InvalidParameterException``; disabled: ``NotAuthorizedException``) are logged by
+        name and answered like a success, so the route cannot enumerate accounts.
+
+        Raises:
+            UpstreamError: 429 ``too_many_requests``, 5xx.
+        """
+        try:
+            self.idp.forgot_password(request.email)
+        except UpstreamError as exc:
+            if exc.code not in _HIDDEN_FORGOT_PASSWORD_ERRORS:
+                raise
+            logger.info("forgot-password answered generically", extra={"upstream": exc.code})
+        return CodeSent(
+            code_delivery=CodeDelivery(destination=mask_email(request.email), medium="EMAIL")
+        )
+
+    def reset_password(self, request: ResetPasswordRequest) -> PasswordReset:
+        """Set a new password with the emailed reset code (ConfirmForgotPassword).
+
+        Raises:
+            UpstreamError: 400 ``code_mismatch`` / ``expired_code`` / ``invalid_password``.
+        """
+        self.idp.confirm_forgot_password(request.email, request.code, request.password)
+        return PasswordReset()
+
+    # ------------------------------------------------------------ tokens
+
+    def sign_in(self, request: SignInRequest) -> TokenSet:
+        """USER_PASSWORD_AUTH sign-in (first-party clients; see docs/auth.md).
+
+        Raises:
+            UpstreamError: 401 ``invalid_credentials`` for an unknown email and for a wrong
+                password alike, 403 ``user_not_confirmed`` / ``password_reset_required``.
+            ApiError: 403 ``challenge_required`` when Cognito asks for a challenge
+                (NEW_PASSWORD_REQUIRED, MFA) that this broker does not answer.
+        """
+        result = self.idp.initiate_password_auth(request.email, request.password)
+        if "AuthenticationResult" not in result:
+            challenge = str(result.get("ChallengeName", "unknown"))
+            raise ApiError(
+                403,
+                "challenge_required",
+                f"Sign-in needs the {challenge} challenge, which this API does not answer; "
+                "sign in through the hosted UI instead.",
+            )
+        return _token_set(result["AuthenticationResult"])
+
+    def token(self, grant: TokenRequest, cookie_refresh_token: str | None = None) -> TokenSet:
+        """``POST /auth/token``: the authorization-code or the refresh-token grant.
+
+        Args:
+            grant: the parsed request.
+            cookie_refresh_token: the refresh token from the cookie, used only when the
+                request body has none (browser clients, docs/auth.md).
+
+        Raises:
+            ApiError: 400 ``invalid_request`` (no refresh token, wrong client_id),
+                400 ``invalid_grant`` (redirect_uri not registered).
+            UpstreamError: 400 ``invalid_grant`` and the other RFC 6749 section 5.2 codes,
+                429, 500 (broker misconfigured), 502/503 (upstream failed or timed out).
+        """
+        if grant.client_id is not None and grant.client_id != self.settings.client_id:
+            raise ApiError(400, "invalid_request", "client_id does not name this API's client.")
+        if isinstance(grant, AuthorizationCodeGrant):
+            return self.exchange_code(grant)
+        refresh_token = grant.refresh_token or cookie_refresh_token
+        if not refresh_token:
+            raise ApiError(400, "invalid_request", "refresh_token is required.")
+        return self.refresh(refresh_token)
+
+    def exchange_code(self, grant: AuthorizationCodeGrant) -> TokenSet:
+        """Exchange an authorization code + PKCE verifier at the hosted UI's ``/oauth2/token``
+        (RFC 6749 section 4.1.3, RFC 7636 section 4.5), authenticating with the secret.
+
+        The redirect URI must be one of the client's exact callback URLs (RFC 6749 section
+        3.1.2; Cognito matches exactly), checked here before any upstream call.
+        """
+        if grant.redirect_uri not in self.settings.callback_urls:
+            raise ApiError(
+                400, "invalid_grant", "redirect_uri is not one of this client's callback URLs."
+            )
+        body = self.token_endpoint.request_tokens(
+            {
+                "grant_type": "authorization_code",
+                "client_id": self.settings.client_id,
+                "code": grant.code,
+                "redirect_uri": grant.redirect_uri,
+                "code_verifier": grant.code_verifier,
+            }
+        )
+        try:
+            return UpstreamTokenResponse.model_validate(body).to_token_set()
+        except ValueError as exc:
+            raise UpstreamError(OAUTH_TOKEN, UPSTREAM_BAD_RESPONSE) from exc
+
+    def refresh(self, refresh_token: str) -> TokenSet:
+        """New tokens from a refresh token with GetTokensFromRefreshToken.
+
+        The template enables refresh-token rotation, which Cognito completes only through
+        this operation (API reference, RefreshTokenRotationType); the result carries a new
+        refresh token and the used one stops working after the grace period.
+        """
+        result = self.idp.get_tokens_from_refresh_token(refresh_token)
+        return _token_set(result["AuthenticationResult"])
+
+    def sign_out(self, refresh_token: str | None, access_token: str | None) -> SignedOut:
+        """Sign the user out everywhere (GlobalSignOut) when an access token comes, and
+        revoke the refresh token (RevokeToken, RFC 7009).
+
+        GlobalSignOut runs first: RevokeToken also invalidates the access tokens issued
+        with the refresh token (API reference, RevokeToken), after which GlobalSignOut
+        would be refused. An expired or already signed-out access token does not fail the
+        request when a refresh token comes too: it is still revoked, and
+        ``signed_out_everywhere`` is false.
+
+        Raises:
+            ApiError: 400 ``invalid_request`` when neither token comes.
+            UpstreamError: 401 ``invalid_token`` for an invalid access token sent alone;
+                400 ``unsupported_token_type`` / ``invalid_grant`` from RevokeToken; 429; 5xx.
+        """
+        if not refresh_token and not access_token:
+            raise ApiError(
+                400,
+                "invalid_request",
+                "Send a refresh_token, a Bearer access token in Authorization, or both.",
+            )
+        everywhere = False
+        if access_token:
+            try:
+                self.idp.global_sign_out(access_token)
+                everywhere = True
+            except UpstreamError as exc:
+                if exc.code != "NotAuthorizedException" or not refresh_token:
+                    raise
+        if refresh_token:
+            self.idp.revoke_token(refresh_token)
+        return SignedOut(
+            refresh_token_revoked=bool(refresh_token), signed_out_everywhere=everywhere
+        )
+
+    def refresh_token_max_age(self) -> int:
+        """The refresh token's lifetime in seconds (the cookie's ``Max-Age``)."""
+        return self.idp.refresh_token_validity_seconds
+
+
+_HIDDEN_FORGOT_PASSWORD_ERRORS = frozenset(
+    {"UserNotFoundException", "InvalidParameterException", "NotAuthorizedException"}
+)
+
+
+def _code_delivery(details: dict[str, Any]) -> CodeDelivery:
+    return CodeDelivery(
+        destination=str(details.get("Destination", "")),
+        medium=str(details.get("DeliveryMedium", "EMAIL")),
+    )
+
+
+def _token_set(result: dict[str, Any]) -> TokenSet:
+    """A Cognito ``AuthenticationResult`` as the contract's token response."""
+    return TokenSet(
+        access_token=result["AccessToken"],
+        id_token=result.get("IdToken"),
+        refresh_token=result.get("RefreshToken"),
+        expires_in=int(result["ExpiresIn"]),
+    )
+
+
+@cache
+def get_service() -> AuthService:
+    """The container's :class:`AuthService` with production adapters (built once)."""
+    return AuthService(load_settings())

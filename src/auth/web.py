@@ -1,0 +1,96 @@
+"""The broker's HTTP edge beyond ``shared.http``: cookie delivery of the refresh token and
+the Bearer access token on sign-out.
+
+Cookie delivery (backend-for-frontend pattern, IETF "OAuth 2.0 for Browser-Based
+Applications"): a request with ``X-Token-Delivery: cookie`` gets its refresh token only in
+
+    Set-Cookie: moments_refresh_token=<t>; Path=/auth; Max-Age=<s>;
+                HttpOnly; Secure; SameSite=Strict
+
+and never in the body; a later refresh or sign-out with the same header reads it back from
+the cookie. Without the header (Postman, curl, native apps) tokens stay in the JSON body and
+no cookie is set or read. Requiring the custom header is the CSRF defence: a cross-site form
+or image cannot set it, and a cross-origin ``fetch`` that sets it needs a CORS preflight the
+API does not grant (``X-Token-Delivery`` is not in its allowed headers). ``SameSite=Strict``
+is the second layer. ``Path=/auth`` keeps the cookie off every photo request.
+"""
+
+from __future__ import annotations
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.shared.cookies import Cookie, SameSite
+from aws_lambda_powertools.utilities.data_classes.common import BaseProxyEvent
+
+from auth.models import SignedOut, TokenSet
+from shared.http import ApiError, json_response
+
+DELIVERY_HEADER = "X-Token-Delivery"
+COOKIE_NAME = "moments_refresh_token"
+COOKIE_PATH = "/auth"
+_MAX_TOKEN = 16384
+
+
+def wants_cookie(event: BaseProxyEvent) -> bool:
+    """True when the client asked for cookie delivery (``X-Token-Delivery: cookie``)."""
+    value = event.headers.get(DELIVERY_HEADER) or ""
+    return value.strip().lower() == "cookie"
+
+
+def refresh_token_from_cookie(event: BaseProxyEvent) -> str | None:
+    """The refresh token from the cookie, read only under cookie delivery."""
+    if not wants_cookie(event):
+        return None
+    token = event.resolved_cookies_field.get(COOKIE_NAME, "").strip()
+    return token[:_MAX_TOKEN] or None
+
+
+def bearer_token(event: BaseProxyEvent) -> str | None:
+    """The token of an ``Authorization: Bearer <token>`` header (RFC 6750 section 2.1).
+
+    Raises:
+        ApiError: 400 ``invalid_request`` for an ``Authorization`` header of another shape.
+    """
+    header = (event.headers.get("Authorization") or "").strip()
+    if not header:
+        return None
+    scheme, _, token = header.partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token or " " in token or len(token) > _MAX_TOKEN:
+        raise ApiError(400, "invalid_request", "Authorization must be 'Bearer <access token>'.")
+    return token
+
+
+def _cookie(value: str, max_age: int) -> Cookie:
+    return Cookie(
+        name=COOKIE_NAME,
+        value=value,
+        path=COOKIE_PATH,
+        max_age=max_age,
+        http_only=True,
+        secure=True,
+        same_site=SameSite.STRICT_MODE,
+    )
+
+
+def token_response(tokens: TokenSet, *, cookie_max_age: int | None) -> Response:
+    """200 token response (``Cache-Control: no-store``, RFC 6749 section 5.1).
+
+    Args:
+        tokens: the tokens to deliver.
+        cookie_max_age: ``None`` for JSON delivery; otherwise the refresh token's lifetime
+            in seconds, and the refresh token moves from the body to the cookie.
+    """
+    if cookie_max_age is None:
+        return json_response(200, tokens.model_dump(exclude_none=True))
+    response = json_response(200, tokens.model_dump(exclude_none=True, exclude={"refresh_token"}))
+    if tokens.refresh_token:
+        response.cookies.append(_cookie(tokens.refresh_token, cookie_max_age))
+    return response
+
+
+def signed_out_response(result: SignedOut, *, clear_cookie: bool) -> Response:
+    """200 sign-out response; under cookie delivery it also expires the cookie (Max-Age=0)."""
+    response = json_response(200, result)
+    if clear_cookie:
+        response.cookies.append(_cookie("", 0))
+    return response

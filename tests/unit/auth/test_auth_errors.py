@@ -1,0 +1,86 @@
+"""The one table that turns Cognito and OAuth errors into the contract's statuses."""
+
+import pytest
+
+from auth.errors import (
+    OAUTH_TOKEN,
+    UPSTREAM_BAD_RESPONSE,
+    UPSTREAM_THROTTLED,
+    UPSTREAM_TIMEOUT,
+    UPSTREAM_UNREACHABLE,
+    UpstreamError,
+)
+
+
+@pytest.mark.parametrize(
+    ("operation", "code", "status", "error"),
+    [
+        ("SignUp", "UsernameExistsException", 409, "user_exists"),
+        ("SignUp", "InvalidPasswordException", 400, "invalid_password"),
+        ("SignUp", "InvalidParameterException", 400, "invalid_request"),
+        ("SignUp", "TooManyRequestsException", 429, "too_many_requests"),
+        ("SignUp", "LimitExceededException", 429, "too_many_requests"),
+        ("ConfirmSignUp", "CodeMismatchException", 400, "code_mismatch"),
+        ("ConfirmSignUp", "ExpiredCodeException", 400, "expired_code"),
+        ("ConfirmSignUp", "UserNotFoundException", 400, "code_mismatch"),
+        ("ConfirmSignUp", "NotAuthorizedException", 409, "already_confirmed"),
+        ("ResendConfirmationCode", "LimitExceededException", 429, "too_many_requests"),
+        ("InitiateAuth", "NotAuthorizedException", 401, "invalid_credentials"),
+        ("InitiateAuth", "UserNotFoundException", 401, "invalid_credentials"),
+        ("InitiateAuth", "UserNotConfirmedException", 403, "user_not_confirmed"),
+        ("InitiateAuth", "PasswordResetRequiredException", 403, "password_reset_required"),
+        ("GetTokensFromRefreshToken", "NotAuthorizedException", 400, "invalid_grant"),
+        ("GetTokensFromRefreshToken", "RefreshTokenReuseException", 400, "invalid_grant"),
+        ("RevokeToken", "UnsupportedTokenTypeException", 400, "unsupported_token_type"),
+        ("ConfirmForgotPassword", "CodeMismatchException", 400, "code_mismatch"),
+        ("ConfirmForgotPassword", "ExpiredCodeException", 400, "expired_code"),
+        ("ConfirmForgotPassword", "InvalidPasswordException", 400, "invalid_password"),
+        ("SignUp", "ResourceNotFoundException", 500, "server_error"),
+        ("SignUp", "InternalErrorException", 502, "server_error"),
+        ("SignUp", "SomethingNewException", 502, "server_error"),
+        ("SignUp", UPSTREAM_TIMEOUT, 503, "temporarily_unavailable"),
+        (OAUTH_TOKEN, "invalid_grant", 400, "invalid_grant"),
+        (OAUTH_TOKEN, "invalid_request", 400, "invalid_request"),
+        (OAUTH_TOKEN, "unsupported_grant_type", 400, "unsupported_grant_type"),
+        (OAUTH_TOKEN, "invalid_client", 500, "server_error"),
+        (OAUTH_TOKEN, "unauthorized_client", 500, "server_error"),
+        (OAUTH_TOKEN, UPSTREAM_TIMEOUT, 503, "temporarily_unavailable"),
+        (OAUTH_TOKEN, UPSTREAM_UNREACHABLE, 503, "temporarily_unavailable"),
+        (OAUTH_TOKEN, UPSTREAM_THROTTLED, 429, "too_many_requests"),
+        (OAUTH_TOKEN, UPSTREAM_BAD_RESPONSE, 502, "server_error"),
+    ],
+)
+def test_upstream_errors_map_to_the_contract(operation, code, status, error):
+    exc = UpstreamError(operation, code, "upstream says no")
+    assert (exc.status, exc.error) == (status, error)
+    assert exc.description
+
+
+def test_throttling_tells_the_client_when_to_retry():
+    assert UpstreamError("SignUp", "TooManyRequestsException").headers["Retry-After"].isdigit()
+    assert UpstreamError(OAUTH_TOKEN, UPSTREAM_TIMEOUT).headers["Retry-After"].isdigit()
+    assert "Retry-After" not in UpstreamError("SignUp", "CodeMismatchException").headers
+
+
+def test_unknown_user_and_wrong_password_are_indistinguishable():
+    unknown = UpstreamError("InitiateAuth", "UserNotFoundException", "User does not exist.")
+    wrong = UpstreamError(
+        "InitiateAuth", "NotAuthorizedException", "Incorrect username or password."
+    )
+    assert (unknown.status, unknown.error, unknown.description, unknown.headers) == (
+        wrong.status,
+        wrong.error,
+        wrong.description,
+        wrong.headers,
+    )
+
+
+def test_password_policy_messages_are_relayed_but_bounded():
+    message = "Password did not conform with policy: Password must have uppercase characters"
+    assert UpstreamError("SignUp", "InvalidPasswordException", message).description == message
+    assert len(UpstreamError("SignUp", "InvalidParameterException", "x" * 5000).description) <= 300
+
+
+def test_fixed_descriptions_never_echo_the_upstream_message():
+    exc = UpstreamError("ConfirmSignUp", "CodeMismatchException", "code 123456 is wrong")
+    assert "123456" not in exc.description

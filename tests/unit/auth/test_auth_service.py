@@ -1,0 +1,243 @@
+"""The broker's logic against in-memory Cognito and /oauth2/token fakes."""
+
+import pytest
+
+from auth.errors import OAUTH_TOKEN, UPSTREAM_TIMEOUT, UpstreamError
+from auth.models import (
+    AuthorizationCodeGrant,
+    ConfirmRequest,
+    EmailRequest,
+    RefreshTokenGrant,
+    ResetPasswordRequest,
+    SignInRequest,
+    SignUpRequest,
+)
+from shared.http import ApiError
+
+VERIFIER = "dBjftJeZ4CVP-mJ92K27uhbUJU1p1r_wW1gFWFOEjXk"
+
+
+def code_grant(**overrides):
+    fields = {
+        "grant_type": "authorization_code",
+        "code": "abc",
+        "redirect_uri": "http://localhost:3000/",
+        "code_verifier": VERIFIER,
+        **overrides,
+    }
+    return AuthorizationCodeGrant(**fields)
+
+
+def test_sign_up_returns_the_new_user_and_where_the_code_went(service, idp):
+    result = service.sign_up(
+        SignUpRequest(email="New@Example.com", password="Correct-Horse-9", name="New")
+    )
+    assert result.user_confirmed is False
+    assert result.user_sub
+    assert result.code_delivery.medium == "EMAIL"
+    assert idp.calls[0] == ("sign_up", ("new@example.com", "Correct-Horse-9", {"name": "New"}))
+
+
+def test_sign_up_of_an_existing_email_is_a_conflict(service):
+    with pytest.raises(ApiError) as caught:
+        service.sign_up(SignUpRequest(email="jane@example.com", password="Correct-Horse-9"))
+    assert (caught.value.status, caught.value.error) == (409, "user_exists")
+
+
+def test_sign_in_returns_bearer_tokens(service):
+    tokens = service.sign_in(SignInRequest(email="jane@example.com", password="Correct-Horse-9"))
+    assert tokens.model_dump() == {
+        "access_token": "access-1",
+        "id_token": "id-1",
+        "refresh_token": "refresh-1",
+        "expires_in": 900,
+        "token_type": "Bearer",
+    }
+
+
+def test_unknown_email_and_wrong_password_give_identical_errors(service):
+    def failure(email, password):
+        with pytest.raises(ApiError) as caught:
+            service.sign_in(SignInRequest(email=email, password=password))
+        exc = caught.value
+        return exc.status, exc.error, exc.description, exc.headers
+
+    unknown = failure("nobody@example.com", "Correct-Horse-9")
+    wrong = failure("jane@example.com", "wrong-password")
+    assert unknown == wrong
+    assert unknown[:2] == (401, "invalid_credentials")
+
+
+def test_an_unconfirmed_user_is_told_to_confirm(service, idp):
+    idp.users["jane@example.com"].confirmed = False
+    with pytest.raises(ApiError) as caught:
+        service.sign_in(SignInRequest(email="jane@example.com", password="Correct-Horse-9"))
+    assert (caught.value.status, caught.value.error) == (403, "user_not_confirmed")
+
+
+def test_a_challenge_is_a_clear_403_not_a_crash(service, idp, monkeypatch):
+    monkeypatch.setattr(
+        idp,
+        "initiate_password_auth",
+        lambda u, p: {
+            "ChallengeName": "NEW_PASSWORD_REQUIRED",
+            "Session": "s",
+            "ChallengeParameters": {},
+        },
+    )
+    with pytest.raises(ApiError) as caught:
+        service.sign_in(SignInRequest(email="jane@example.com", password="Correct-Horse-9"))
+    assert (caught.value.status, caught.value.error) == (403, "challenge_required")
+    assert "NEW_PASSWORD_REQUIRED" in caught.value.description
+
+
+def test_code_exchange_sends_code_redirect_uri_and_verifier_upstream(
+    service, token_endpoint, settings
+):
+    tokens = service.token(code_grant())
+    assert token_endpoint.requests == [
+        {
+            "grant_type": "authorization_code",
+            "client_id": settings.client_id,
+            "code": "abc",
+            "redirect_uri": "http://localhost:3000/",
+            "code_verifier": VERIFIER,
+        }
+    ]
+    assert (tokens.access_token, tokens.refresh_token) == ("access-c", "refresh-c")
+
+
+def test_an_unregistered_redirect_uri_is_refused_before_any_upstream_call(service, token_endpoint):
+    with pytest.raises(ApiError) as caught:
+        service.token(code_grant(redirect_uri="https://evil.example/"))
+    assert (caught.value.status, caught.value.error) == (400, "invalid_grant")
+    assert token_endpoint.requests == []
+
+
+def test_a_client_id_naming_another_client_is_refused(service, token_endpoint):
+    with pytest.raises(ApiError) as caught:
+        service.token(code_grant(client_id="someone-else"))
+    assert caught.value.error == "invalid_request"
+    assert token_endpoint.requests == []
+
+
+@pytest.mark.parametrize(
+    ("upstream", "status", "error"),
+    [
+        (UpstreamError(OAUTH_TOKEN, "invalid_grant"), 400, "invalid_grant"),
+        (UpstreamError(OAUTH_TOKEN, UPSTREAM_TIMEOUT), 503, "temporarily_unavailable"),
+        ({"token_type": "Bearer"}, 502, "server_error"),
+    ],
+)
+def test_code_exchange_failures_are_clean_errors(service, token_endpoint, upstream, status, error):
+    token_endpoint.reply = upstream
+    with pytest.raises(ApiError) as caught:
+        service.token(code_grant())
+    assert (caught.value.status, caught.value.error) == (status, error)
+
+
+def test_refresh_rotates_the_refresh_token(service, idp):
+    tokens = service.token(RefreshTokenGrant(grant_type="refresh_token", refresh_token="refresh-1"))
+    assert idp.calls == [("get_tokens_from_refresh_token", ("refresh-1",))]
+    assert (tokens.access_token, tokens.refresh_token) == ("access-2", "refresh-2")
+
+
+def test_refresh_without_rotation_returns_no_refresh_token(service, idp):
+    idp.rotate = False
+    tokens = service.token(RefreshTokenGrant(grant_type="refresh_token", refresh_token="refresh-1"))
+    assert tokens.refresh_token is None
+
+
+def test_refresh_uses_the_cookie_only_when_the_body_has_no_token(service, idp):
+    service.token(RefreshTokenGrant(grant_type="refresh_token"), cookie_refresh_token="from-cookie")
+    service.token(
+        RefreshTokenGrant(grant_type="refresh_token", refresh_token="from-body"),
+        cookie_refresh_token="from-cookie",
+    )
+    assert [args for _, args in idp.calls] == [("from-cookie",), ("from-body",)]
+
+
+def test_refresh_without_any_token_is_invalid_request(service):
+    with pytest.raises(ApiError) as caught:
+        service.token(RefreshTokenGrant(grant_type="refresh_token"))
+    assert (caught.value.status, caught.value.error) == (400, "invalid_request")
+
+
+def test_sign_out_signs_out_everywhere_then_revokes(service, idp):
+    result = service.sign_out("refresh-1", "access-1")
+    assert idp.calls == [("global_sign_out", ("access-1",)), ("revoke_token", ("refresh-1",))]
+    assert result.model_dump() == {
+        "signed_out": True,
+        "refresh_token_revoked": True,
+        "signed_out_everywhere": True,
+    }
+
+
+def test_sign_out_with_an_expired_access_token_still_revokes_the_refresh_token(service, idp):
+    idp.fail["global_sign_out"] = UpstreamError(
+        "GlobalSignOut", "NotAuthorizedException", "Access Token has expired"
+    )
+    result = service.sign_out("refresh-1", "expired")
+    assert (result.refresh_token_revoked, result.signed_out_everywhere) == (True, False)
+
+
+def test_sign_out_with_only_an_expired_access_token_is_refused(service, idp):
+    idp.fail["global_sign_out"] = UpstreamError(
+        "GlobalSignOut", "NotAuthorizedException", "Access Token has expired"
+    )
+    with pytest.raises(ApiError) as caught:
+        service.sign_out(None, "expired")
+    assert caught.value.status == 401
+
+
+def test_sign_out_needs_a_token(service, idp):
+    with pytest.raises(ApiError) as caught:
+        service.sign_out(None, None)
+    assert (caught.value.status, caught.value.error) == (400, "invalid_request")
+    assert idp.calls == []
+
+
+def test_forgot_password_answers_known_and_unknown_emails_alike(service, idp):
+    # Given jane exists and june does not (same masked shape: j***@e***)
+    known = service.forgot_password(EmailRequest(email="jane@example.com"))
+    unknown = service.forgot_password(EmailRequest(email="june@example.com"))
+    # Then Cognito was asked both times and the answers cannot be told apart
+    assert [name for name, _ in idp.calls] == ["forgot_password", "forgot_password"]
+    assert known.model_dump_json() == unknown.model_dump_json()
+    assert known.code_delivery.destination == "j***@e***"
+
+
+def test_forgot_password_still_reports_throttling(service, idp):
+    idp.fail["forgot_password"] = UpstreamError("ForgotPassword", "LimitExceededException")
+    with pytest.raises(ApiError) as caught:
+        service.forgot_password(EmailRequest(email="jane@example.com"))
+    assert caught.value.status == 429
+    assert caught.value.headers["Retry-After"]
+
+
+def test_resend_code_answers_unknown_emails_like_known_ones(service):
+    assert service.resend_code(EmailRequest(email="jane@example.com")) == service.resend_code(
+        EmailRequest(email="jill@example.com")
+    )
+
+
+def test_confirm_and_reset_pass_the_code_through(service, idp):
+    service.confirm(ConfirmRequest(email="jane@example.com", code="123456"))
+    service.reset_password(
+        ResetPasswordRequest(email="jane@example.com", code="654321", password="New-Pass-123")
+    )
+    assert idp.calls == [
+        ("confirm_sign_up", ("jane@example.com", "123456")),
+        ("confirm_forgot_password", ("jane@example.com", "654321", "New-Pass-123")),
+    ]
+
+
+def test_reset_with_a_wrong_code_is_code_mismatch(service, idp):
+    idp.fail["confirm_forgot_password"] = UpstreamError(
+        "ConfirmForgotPassword", "CodeMismatchException"
+    )
+    with pytest.raises(ApiError) as caught:
+        service.reset_password(
+            ResetPasswordRequest(email="jane@example.com", code="000000", password="New-Pass-123")
+        )
+    assert (caught.value.status, caught.value.error) == (400, "code_mismatch")
