@@ -314,7 +314,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         try:
-            cloudformation = boto3.client("cloudformation", region_name=args.region)
+            # A fresh session: credentials are resolved now, never from a cached default.
+            cloudformation = boto3.session.Session(region_name=args.region).client("cloudformation")
         except NoRegionError as exc:
             raise EnvJsonError("no AWS region configured: pass REGION=<region>") from exc
         stack = describe_stack(args.stack, cloudformation)

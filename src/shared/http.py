@@ -11,10 +11,11 @@ each service maps its own Cognito/AWS error names to ``ApiError`` in its ``error
 from __future__ import annotations
 
 import json
+import os
 from typing import Any, TypeVar
 
 from aws_lambda_powertools import Logger
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from pydantic import BaseModel, ValidationError
 
@@ -103,15 +104,30 @@ def parse_json_body(body: str | None, model: type[ModelT]) -> ModelT:
         raise ApiError(400, "invalid_request", describe_validation_error(exc)) from exc
 
 
-def build_resolver(logger: Logger) -> APIGatewayRestResolver:
+#: Request headers a browser may send cross-origin; must match the template's
+#: ``MomentsApi.Cors.AllowHeaders`` (API Gateway answers the preflight, the Lambda the rest).
+CORS_ALLOW_HEADERS = ["Authorization", "Content-Type", "X-Token-Delivery"]
+
+
+def build_resolver(
+    logger: Logger, allowed_origin: str | None = None
+) -> APIGatewayRestResolver:
     """An ``APIGatewayRestResolver`` whose errors all use the contract's body.
+
+    CORS: with a Lambda proxy integration API Gateway's ``Cors`` setting only answers the
+    preflight; the actual response must carry ``Access-Control-Allow-Origin`` itself. The
+    origin is ``allowed_origin``, or the function's ``ALLOWED_ORIGIN`` environment variable
+    (set from the template's ``AllowedOrigin`` parameter), read once at cold start. An empty
+    value means no CORS headers (same-origin use only, e.g. behind CloudFront).
 
     - :class:`ApiError` -> its own status and body.
     - ``pydantic.ValidationError`` escaping a handler -> 400 ``invalid_request``.
     - an unknown route -> 404 ``not_found``.
     - anything else -> 500 ``server_error``, logged with its traceback (never the event).
     """
-    app = APIGatewayRestResolver(strip_prefixes=None)
+    origin = os.environ.get("ALLOWED_ORIGIN", "") if allowed_origin is None else allowed_origin
+    cors = CORSConfig(allow_origin=origin, allow_headers=CORS_ALLOW_HEADERS) if origin else None
+    app = APIGatewayRestResolver(strip_prefixes=None, cors=cors)
 
     @app.exception_handler(ApiError)
     def _api_error(exc: ApiError) -> Response:

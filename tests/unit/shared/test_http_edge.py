@@ -1,0 +1,79 @@
+"""The shared HTTP edge: the contract's error body and CORS on every response."""
+
+import json
+
+from aws_lambda_powertools import Logger
+
+from shared.http import ApiError, build_resolver, json_response
+
+ORIGIN = "https://app.example.com"
+
+
+def rest_event(path: str) -> dict:
+    return {
+        "httpMethod": "GET",
+        "path": path,
+        "resource": path,
+        "headers": {"Origin": ORIGIN},
+        "requestContext": {"stage": "dev", "requestId": "r-1"},
+        "body": None,
+        "isBase64Encoded": False,
+    }
+
+
+def app_with_routes(allowed_origin: str):
+    app = build_resolver(Logger(service="test"), allowed_origin=allowed_origin)
+
+    @app.get("/ok")
+    def ok():
+        return json_response(200, {"ok": True})
+
+    @app.get("/bad")
+    def bad():
+        raise ApiError(409, "user_exists", "An account with this email already exists.")
+
+    @app.get("/boom")
+    def boom():
+        raise RuntimeError("secret detail that must not leak")
+
+    return app
+
+
+def test_errors_use_the_contract_body_and_never_leak_internals():
+    app = app_with_routes(ORIGIN)
+    # Given a domain error and an unexpected crash
+    conflict = app.resolve(rest_event("/bad"), None)
+    crash = app.resolve(rest_event("/boom"), None)
+    # Then both carry {"error", "error_description"} with the right status
+    assert conflict["statusCode"] == 409
+    assert json.loads(conflict["body"]) == {
+        "error": "user_exists",
+        "error_description": "An account with this email already exists.",
+    }
+    assert crash["statusCode"] == 500
+    assert json.loads(crash["body"])["error"] == "server_error"
+    assert "secret detail" not in crash["body"]
+
+
+def test_unknown_route_is_404_not_found():
+    app = app_with_routes(ORIGIN)
+    response = app.resolve(rest_event("/nope"), None)
+    assert response["statusCode"] == 404
+    assert json.loads(response["body"])["error"] == "not_found"
+
+
+def test_success_and_error_responses_carry_the_allowed_origin():
+    # Given the API admits one browser origin
+    app = app_with_routes(ORIGIN)
+    for path in ("/ok", "/bad"):
+        # When a browser calls a route directly (proxy integration: no gateway CORS)
+        headers = app.resolve(rest_event(path), None)["multiValueHeaders"]
+        # Then the Lambda's own response lets that origin read it
+        assert headers["Access-Control-Allow-Origin"] == [ORIGIN]
+        assert "X-Token-Delivery" in headers["Access-Control-Allow-Headers"][0]
+
+
+def test_no_allowed_origin_means_no_cors_headers():
+    app = app_with_routes("")
+    headers = app.resolve(rest_event("/ok"), None)["multiValueHeaders"]
+    assert "Access-Control-Allow-Origin" not in headers
