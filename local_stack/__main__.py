@@ -4,12 +4,15 @@ Usage::
 
     python -m local_stack [serve] [--host 127.0.0.1] [--api-port 3000]
                           [--hosted-ui-port 3001] [--emulator-port 3002] [--template template.yaml]
-    python -m local_stack run [port flags] -- CMD ARGS...
+    python -m local_stack run [port flags] [--log-file PATH] -- CMD ARGS...
     python -m local_stack invoke FUNCTION_LOGICAL_ID EVENT_FILE [--template ...]
 
 ``serve`` (the default) runs until Ctrl-C or SIGTERM. ``run`` starts the stack (on free
 ports unless given), runs CMD with ``MOMENTS_API_URL``, ``MOMENTS_HOSTED_UI_URL`` and
-``MOMENTS_EMULATOR_URL`` set, stops the stack and exits with CMD's status. ``invoke`` is
+``MOMENTS_EMULATOR_URL`` set, stops the stack and exits with CMD's status. CMD owns the
+terminal: the stack's console (banner, request log, cold starts, inbox codes and the
+handlers' own output) goes to a log file (``--log-file``, default a new temporary file),
+whose path ``run`` prints on stderr, with its last lines when CMD fails. ``invoke`` is
 the Docker-free ``sam local invoke``: it provisions the emulator, runs the function once
 on the event, prints the result JSON on stdout (logs go to stderr) and exits 1 if the
 function failed. Port 0 means any free port. A taken port is one error line and exit 1.
@@ -23,6 +26,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 from pathlib import Path
 from types import FrameType
@@ -54,6 +58,9 @@ def _parser() -> argparse.ArgumentParser:
         sub.add_argument("--hosted-ui-port", type=_port, default=default.hosted_ui)
         sub.add_argument("--emulator-port", type=_port, default=default.emulator)
         sub.add_argument("--template", type=Path, default=None)
+        if name == "run":
+            sub.add_argument("--log-file", type=Path, default=None,
+                             help="where the stack's console goes (default: a new temp file)")
     invoke = commands.add_parser("invoke")
     invoke.add_argument("function_id")
     invoke.add_argument("event_file", type=Path)
@@ -78,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
             if not command:
                 print("local_stack run: give the command after --", file=sys.stderr)
                 return 2
-            return _run(template, args.host, ports, command)
+            return _run(template, args.host, ports, command, args.log_file)
         return _serve(template, args.host, ports)
     except PortInUseError as exc:
         print(f"local_stack: {exc}; stop whatever uses it or pick another port "
@@ -120,34 +127,75 @@ def _serve(template: Path, host: str, ports: Ports) -> int:
     return 0
 
 
-def _run(template: Path, host: str, ports: Ports, command: list[str]) -> int:
-    configure_logging(sys.stderr)
-    stop = _stop_event()
-    stack = LocalStack(template, host=host, ports=ports, console=sys.stderr)
-    try:
-        stack.start()
-        assert stack.info is not None
-        print(stack.banner(), file=sys.stderr, flush=True)
-        env = {
-            **os.environ,
-            "MOMENTS_API_URL": stack.info.api_url,
-            "MOMENTS_HOSTED_UI_URL": stack.info.hosted_ui_url,
-            "MOMENTS_EMULATOR_URL": stack.info.emulator_url,
-        }
+#: How many lines of the stack's console ``run`` shows when CMD fails.
+LOG_TAIL_LINES = 40
+
+
+def _run(template: Path, host: str, ports: Ports, command: list[str],
+         log_file: Path | None = None) -> int:
+    """Run ``command`` against a fresh stack; the stack's console goes to a log file.
+
+    CMD inherits this process's stdout and stderr untouched (newman's report stays
+    readable); everything the stack itself prints goes to ``log_file`` (default: a new
+    temporary file, kept afterwards). Its path is printed on stderr, and when CMD fails
+    (non-zero status) or the stack cannot start, so are its last :data:`LOG_TAIL_LINES`
+    lines.
+
+    Returns:
+        CMD's exit status (128 + N when a signal N ended it), 127 when CMD is not found.
+    """
+    if log_file is None:
+        fd, name = tempfile.mkstemp(prefix="local-stack-", suffix=".log")
+        os.close(fd)
+        log_file = Path(name)
+    status = 1
+    # Line-buffered; the workers write to the same open file (shared offset), so lines
+    # from the stack and from the handlers interleave whole, as on a terminal.
+    with log_file.open("w", encoding="utf-8", buffering=1) as console:
+        configure_logging(console)
+        print(f"local_stack run: the stack's console goes to {log_file}", file=sys.stderr,
+              flush=True)
+        stop = _stop_event()
+        stack = LocalStack(template, host=host, ports=ports, log_stream=console,
+                           console=console)
         try:
-            child = subprocess.Popen(command, env=env)  # noqa: S603 - the user's own command
-        except FileNotFoundError:
-            print(f"local_stack run: command not found: {command[0]}", file=sys.stderr)
-            return 127
-        # Ctrl-C reaches the child too (same process group); SIGTERM is passed on.
-        while child.poll() is None:
-            if stop.wait(0.2):
-                stop.clear()
-                if stop.signum == signal.SIGTERM:
-                    child.send_signal(signal.SIGTERM)
-        return child.returncode if child.returncode >= 0 else 128 - child.returncode
-    finally:
-        stack.stop()
+            stack.start()
+            assert stack.info is not None
+            print(stack.banner(), file=console)
+            env = {
+                **os.environ,
+                "MOMENTS_API_URL": stack.info.api_url,
+                "MOMENTS_HOSTED_UI_URL": stack.info.hosted_ui_url,
+                "MOMENTS_EMULATOR_URL": stack.info.emulator_url,
+            }
+            try:
+                child = subprocess.Popen(command, env=env)  # noqa: S603 - the user's command
+            except FileNotFoundError:
+                print(f"local_stack run: command not found: {command[0]}", file=sys.stderr)
+                status = 127
+                return status
+            # Ctrl-C reaches the child too (same process group); SIGTERM is passed on.
+            while child.poll() is None:
+                if stop.wait(0.2):
+                    stop.clear()
+                    if stop.signum == signal.SIGTERM:
+                        child.send_signal(signal.SIGTERM)
+            status = child.returncode if child.returncode >= 0 else 128 - child.returncode
+            return status
+        finally:
+            stack.stop()
+            if status not in (0, 127):
+                _print_tail(log_file)
+
+
+def _print_tail(log_file: Path) -> None:
+    """The last lines of the stack's console, on stderr (CMD failed or the stack did)."""
+    lines = log_file.read_text(encoding="utf-8", errors="replace").splitlines()
+    print(f"local_stack run: last {min(len(lines), LOG_TAIL_LINES)} lines of the stack's "
+          f"console ({log_file}):", file=sys.stderr)
+    for line in lines[-LOG_TAIL_LINES:]:
+        print(f"  | {line}", file=sys.stderr)
+    sys.stderr.flush()
 
 
 def _invoke(template: Path, function_id: str, event_file: Path) -> int:

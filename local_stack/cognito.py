@@ -25,7 +25,11 @@ What changes (moto's behaviour → what Cognito does, and what this module now d
   messages. ``PreventUserExistenceErrors=ENABLED`` hides unknown users (Cognito developer
   guide, "Managing user existence error responses").
 * GlobalSignOut revokes every refresh token of the user, however the user signed in (moto
-  compares the sign-in name as typed). Usernames are case-insensitive when the pool says
+  compares the sign-in name as typed), whichever flow issued the access token (password
+  sign-in or the hosted UI's code grant). GlobalSignOut and GetUser refuse an access token
+  that is revoked, expired or lacks the ``aws.cognito.signin.user.admin`` scope, with
+  Cognito's messages (moto accepts any live token and echoes the token in its error).
+  Usernames are case-insensitive when the pool says
   ``UsernameConfiguration.CaseSensitive: false``. Password-policy errors name the rule.
 
 Helpers for the hosted-UI stand-in (:mod:`local_stack.hosted_ui`) live at the bottom:
@@ -712,19 +716,40 @@ def _patch_backend(cls: type[CognitoIdpBackend]) -> None:
         if family is not None:
             _revoke_family(pool, family)
 
-    def _check_access_token_live(self: CognitoIdpBackend, access_token: str) -> None:
+    def _check_access_token(self: CognitoIdpBackend, access_token: str) -> None:
+        """Cognito's checks on the access token of a token-authorized user operation.
+
+        The token must be live (not revoked, not expired) and carry the
+        ``aws.cognito.signin.user.admin`` scope (API reference, GlobalSignOut / GetUser:
+        "It must include the scope aws.cognito.signin.user.admin"); hosted-UI tokens
+        have it only when the authorization request asked for it. The messages are
+        Cognito's; moto's own would echo the token.
+
+        :raises NotAuthorizedError: revoked, expired, unknown, or without that scope.
+        """
         for pool in self.user_pools.values():
-            meta = _state(pool).access.get(access_token)
-            live = access_token in pool.access_tokens
-            if meta is not None and live and _now() >= meta.expires_at:
+            state = _state(pool)
+            meta = state.access.get(access_token)
+            if access_token not in pool.access_tokens:
+                if meta is not None:  # ours, and since revoked (RevokeToken, GlobalSignOut)
+                    raise NotAuthorizedError("Access Token has been revoked")
+                continue
+            if meta is None:
+                return  # minted before install(): moto's rules apply
+            if _now() >= meta.expires_at:
                 raise NotAuthorizedError("Access Token has expired")
+            family = state.families.get(meta.family)
+            if family is not None and DEFAULT_SCOPE not in family.scopes:
+                raise NotAuthorizedError("Access Token does not have required scopes")
+            return
+        raise NotAuthorizedError("Invalid Access Token")
 
     def get_user(self: CognitoIdpBackend, access_token: str) -> CognitoIdpUser:
-        _check_access_token_live(self, access_token)
+        _check_access_token(self, access_token)
         return original_get_user(self, access_token)
 
     def global_sign_out(self: CognitoIdpBackend, access_token: str) -> None:
-        _check_access_token_live(self, access_token)
+        _check_access_token(self, access_token)
         original_global_sign_out(self, access_token)
 
     _set(cls, "_validate_password", _validate_password)

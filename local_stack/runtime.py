@@ -129,7 +129,7 @@ class FunctionWorker:
     Args:
         spec: the function.
         env: its complete environment (:func:`function_environment`).
-        log_stream: where the handler's stdout goes (default: this process's stdout).
+        log_stream: where the handler's stdout and stderr go (default: this process's).
     """
 
     def __init__(self, spec: FunctionSpec, env: Mapping[str, str],
@@ -160,6 +160,9 @@ class FunctionWorker:
                 cwd=str(self.spec.code_uri),
                 stdin=subprocess.DEVNULL,
                 stdout=self._log_stream,
+                # With a log stream, the handler's stderr joins it (``run`` keeps the
+                # terminal for CMD); without one, both are this process's, as before.
+                stderr=subprocess.STDOUT if self._log_stream is not None else None,
                 pass_fds=(request_r, response_w),
                 # Own session: Ctrl-C in the terminal reaches only the stack, which then
                 # stops the workers itself; killpg also ends anything a handler spawned.
@@ -310,7 +313,8 @@ class Runtime:
     Args:
         functions: logical id -> spec (``Template.functions()`` after provisioning).
         overrides: the local environment overrides.
-        log_stream: where the handlers' stdout goes (``invoke`` sends it to stderr).
+        log_stream: where the handlers' stdout and stderr go (``invoke``: stderr;
+            ``run``: its log file; default: this process's own).
     """
 
     def __init__(self, functions: Mapping[str, FunctionSpec], overrides: LocalOverrides,

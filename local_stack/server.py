@@ -86,7 +86,7 @@ class LocalStack:
         host: interface to listen on (URLs use it; 0.0.0.0 is shown as 127.0.0.1).
         ports: requested ports (0 = any free).
         serve_api: False for ``invoke`` (emulator, hosted UI and workers only).
-        log_stream: where the handlers' stdout goes (None: this process's stdout).
+        log_stream: where the handlers' stdout and stderr go (None: this process's own).
         console: where the dev inbox prints its one line per code (None: stdout).
     Raises (from start):
         local_stack.emulator.PortInUseError: a port is taken (nothing was started).

@@ -238,6 +238,10 @@ def test_a_code_works_once_and_a_replay_revokes_what_it_bought(stack: Stack) -> 
         headers=stack.basic_auth(),
     )
     assert refresh.status_code == 400 and refresh.get_json()["error"] == "invalid_grant"
+    # ... and its access token too: a later GlobalSignOut with it is refused, which is why
+    # POST /auth/sign-out then reports signed_out_everywhere: false
+    with pytest.raises(stack.idp.exceptions.NotAuthorizedException, match="has been revoked"):
+        stack.idp.global_sign_out(AccessToken=first["access_token"])
 
 
 def test_a_wrong_code_verifier_is_invalid_grant(stack: Stack) -> None:
@@ -345,6 +349,49 @@ def test_the_refresh_grant_rotates_and_keeps_the_granted_scopes(stack: Stack) ->
     assert set(access["scope"].split()) == {"openid", "email"}
     # template: RefreshTokenRotation ENABLED
     assert body["refresh_token"] != tokens["refresh_token"]
+
+
+def refresh_with(stack: Stack, refresh_token: str) -> Any:
+    return stack.http.post(
+        "/oauth2/token",
+        data={"grant_type": "refresh_token", "refresh_token": refresh_token},
+        headers=stack.basic_auth(),
+    )
+
+
+def test_a_code_flow_access_token_signs_the_user_out_everywhere(stack: Stack) -> None:
+    # Given two sign-ins through the hosted UI, each asking for the user-pool API scope
+    # (as the web app does with /auth/config's scopes)
+    sessions = []
+    for _ in range(2):
+        verifier, challenge = pkce()
+        params = code_for(
+            stack, challenge, scope="openid email aws.cognito.signin.user.admin", prompt="login"
+        )
+        sessions.append(exchange(stack, params["code"], verifier).get_json())
+
+    # When the second one's access token calls GlobalSignOut (what POST /auth/sign-out does)
+    stack.idp.global_sign_out(AccessToken=sessions[1]["access_token"])
+
+    # Then neither refresh token refreshes any more, and the access token is revoked
+    for tokens in sessions:
+        refused = refresh_with(stack, tokens["refresh_token"])
+        assert refused.status_code == 400 and refused.get_json()["error"] == "invalid_grant"
+    with pytest.raises(stack.idp.exceptions.NotAuthorizedException, match="has been revoked"):
+        stack.idp.get_user(AccessToken=sessions[1]["access_token"])
+
+
+def test_global_sign_out_needs_the_user_pool_api_scope(stack: Stack) -> None:
+    # Given hosted-UI tokens granted without aws.cognito.signin.user.admin
+    verifier, challenge = pkce()
+    tokens = exchange(stack, code_for(stack, challenge)["code"], verifier).get_json()
+
+    # When the access token calls GlobalSignOut, Cognito refuses it (API reference)
+    with pytest.raises(stack.idp.exceptions.NotAuthorizedException, match="required scopes"):
+        stack.idp.global_sign_out(AccessToken=tokens["access_token"])
+
+    # Then nothing was signed out
+    assert refresh_with(stack, tokens["refresh_token"]).status_code == 200
 
 
 def test_an_unknown_grant_type_is_unsupported_grant_type(stack: Stack) -> None:
