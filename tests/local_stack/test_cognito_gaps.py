@@ -11,7 +11,6 @@ import base64
 import hashlib
 import hmac
 import io
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -24,6 +23,7 @@ from moto import mock_aws
 
 from local_stack import cognito
 from local_stack.inbox import Inbox
+from tests.support.clock import FakeClock
 from local_stack.template import Template
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -31,17 +31,6 @@ PASSWORD = "Correct-Horse-9"
 EMAIL = "alice@example.com"
 
 
-class FakeClock:
-    """Seconds since the epoch, moved by hand."""
-
-    def __init__(self) -> None:
-        self.now = time.time()
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
 
 
 def template_properties() -> tuple[dict[str, Any], dict[str, Any]]:

@@ -8,7 +8,6 @@ import hashlib
 import io
 import re
 import secrets
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +23,7 @@ from moto import mock_aws
 from local_stack import cognito
 from local_stack.hosted_ui import create_app
 from local_stack.inbox import Inbox
+from tests.support.clock import FakeClock
 from local_stack.template import Template
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -33,15 +33,6 @@ EMAIL = "alice@example.com"
 PASSWORD = "Correct-Horse-9"
 
 
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = time.time()
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
 
 
 @dataclass
