@@ -16,7 +16,6 @@ import re
 import unicodedata
 from typing import Annotated, Literal
 
-import multipart
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from photos.errors import InvalidRequest
@@ -30,12 +29,17 @@ MAX_FILENAME_CHARS = 200
 PhotoStatus = Literal["ready", "pending"]
 
 
+# defer_build: a model's validator and serializer are built on its first use, not at
+# import (pydantic ConfigDict.defer_build), so each function builds only the models its
+# route uses.
 class _Request(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, str_strip_whitespace=True, defer_build=True
+    )
 
 
 class _Response(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 def clean_filename(raw: str | None) -> str:
@@ -101,7 +105,7 @@ class UploadUrlRequest(_Request):
 class UploadedFile(BaseModel):
     """The one file part of a ``POST /photos`` form: its sanitised name and raw bytes."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     filename: str = Field(min_length=1, max_length=MAX_FILENAME_CHARS)
     data: bytes
@@ -135,6 +139,10 @@ def parse_upload_form(body: bytes, content_type: str | None) -> UploadedFile:
         InvalidRequest: not multipart/form-data, malformed, or not exactly one ``file``
             part carrying a filename.
     """
+    # Imported here: only UploadPhotoFunction parses forms; the four other photo functions
+    # import this module too and would pay for the parser at every cold start.
+    import multipart
+
     mime, options = multipart.parse_options_header(content_type or "")
     boundary = options.get("boundary")
     if mime != "multipart/form-data" or not boundary:

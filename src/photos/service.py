@@ -21,7 +21,6 @@ import binascii
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-import filetype
 from aws_lambda_powertools import Logger
 from ulid import ULID
 
@@ -53,6 +52,10 @@ SNIFF_BYTES = 262
 
 def image_type(head: bytes) -> str | None:
     """The MIME type of an allowed image, judged by its leading bytes; else ``None``."""
+    # Imported on first use: DeletePhotoFunction and CreateUploadUrlFunction never sniff
+    # bytes, so their cold starts skip it.
+    import filetype
+
     kind = filetype.guess(head[:SNIFF_BYTES]) if head else None
     return kind.mime if kind is not None and kind.mime in IMAGE_TYPES else None
 

@@ -6,18 +6,28 @@ follow RFC 6749 section 5.2 on the token route). Handlers and logic raise :class
 (or a subclass); :func:`build_resolver` turns it, pydantic validation errors, bad JSON and
 anything unexpected into that body. This module is the one place that renders errors;
 each service maps its own Cognito/AWS error names to ``ApiError`` in its ``errors.py``.
+
+Metrics: a handler's route adds its business metric on success (``SignIns``,
+``PhotosUploaded``...); the resolver adds the function's failure metric
+(``SignInFailures``...) to every error response, so each invocation publishes one
+application metric either way.
 """
 
 from __future__ import annotations
 
 import json
 import os
-from typing import Any, TypeVar
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
+from aws_lambda_powertools.metrics import MetricUnit
 from pydantic import BaseModel, ValidationError
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools import Metrics
 
 JSON = "application/json"
 ModelT = TypeVar("ModelT", bound=BaseModel)
@@ -109,8 +119,57 @@ def parse_json_body(body: str | None, model: type[ModelT]) -> ModelT:
 CORS_ALLOW_HEADERS = ["Authorization", "Content-Type", "X-Token-Delivery"]
 
 
+class _Resolver(APIGatewayRestResolver):
+    """``APIGatewayRestResolver`` that reports every error response to ``on_error``.
+
+    Counting the final response, rather than inside each exception handler, also covers
+    the handlers a service registers itself (``photos.errors.register``) and the 404 for
+    an unknown route.
+    """
+
+    def __init__(self, on_error: Callable[[dict[str, Any]], None] | None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._on_error = on_error
+
+    def resolve(self, event: Any, context: Any) -> dict[str, Any]:
+        result = super().resolve(event, context)
+        if self._on_error is not None and int(result.get("statusCode", 500)) >= 400:
+            self._on_error(result)
+        return result
+
+
+def _error_code(result: dict[str, Any]) -> str:
+    """The contract's ``error`` code of a rendered error response, else ``"unknown"``."""
+    try:
+        code = json.loads(result.get("body") or "{}").get("error")
+    except (ValueError, AttributeError):
+        return "unknown"
+    return code if isinstance(code, str) else "unknown"
+
+
+def failure_counter(metrics: Metrics, name: str) -> Callable[[dict[str, Any]], None]:
+    """An ``on_error`` callback adding 1 (unit ``Count``) to metric ``name`` per error.
+
+    The status and the contract's ``error`` code go into the EMF record as *metadata*
+    (searchable in CloudWatch Logs Insights), not as dimensions: a dimension value makes a
+    separate billed custom metric, and nothing about the caller (email, sub, token) is
+    ever recorded.
+    """
+
+    def count(result: dict[str, Any]) -> None:
+        metrics.add_metric(name=name, unit=MetricUnit.Count, value=1)
+        metrics.add_metadata(key="status", value=int(result.get("statusCode", 500)))
+        metrics.add_metadata(key="error", value=_error_code(result))
+
+    return count
+
+
 def build_resolver(
-    logger: Logger, allowed_origin: str | None = None
+    logger: Logger,
+    allowed_origin: str | None = None,
+    *,
+    metrics: Metrics | None = None,
+    failure_metric: str | None = None,
 ) -> APIGatewayRestResolver:
     """An ``APIGatewayRestResolver`` whose errors all use the contract's body.
 
@@ -120,6 +179,10 @@ def build_resolver(
     (set from the template's ``AllowedOrigin`` parameter), read once at cold start. An empty
     value means no CORS headers (same-origin use only, e.g. behind CloudFront).
 
+    With ``metrics`` and ``failure_metric`` (e.g. ``"SignInFailures"``), every response
+    with status >= 400 adds 1 to that metric (:func:`failure_counter`); the function's
+    ``@metrics.log_metrics`` publishes it.
+
     - :class:`ApiError` -> its own status and body.
     - ``pydantic.ValidationError`` escaping a handler -> 400 ``invalid_request``.
     - an unknown route -> 404 ``not_found``.
@@ -127,7 +190,10 @@ def build_resolver(
     """
     origin = os.environ.get("ALLOWED_ORIGIN", "") if allowed_origin is None else allowed_origin
     cors = CORSConfig(allow_origin=origin, allow_headers=CORS_ALLOW_HEADERS) if origin else None
-    app = APIGatewayRestResolver(strip_prefixes=None, cors=cors)
+    on_error = (
+        failure_counter(metrics, failure_metric) if metrics is not None and failure_metric else None
+    )
+    app = _Resolver(on_error, strip_prefixes=None, cors=cors)
 
     @app.exception_handler(ApiError)
     def _api_error(exc: ApiError) -> Response:

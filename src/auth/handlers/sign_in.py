@@ -12,15 +12,16 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from auth.cognito import TRACED_LIBRARIES
 from auth.models import SignInRequest
 from auth.service import get_service
 from auth.web import token_response, wants_cookie
 from shared.http import build_resolver, parse_json_body
 
 logger = Logger()
-tracer = Tracer()
+tracer = Tracer(patch_modules=TRACED_LIBRARIES)
 metrics = Metrics()
-app = build_resolver(logger)
+app = build_resolver(logger, metrics=metrics, failure_metric="SignInFailures")
 
 
 @app.post("/auth/sign-in")

@@ -8,14 +8,15 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from auth.cognito import TRACED_LIBRARIES
 from auth.models import SignUpRequest
 from auth.service import get_service
 from shared.http import build_resolver, json_response, parse_json_body
 
 logger = Logger()
-tracer = Tracer()
+tracer = Tracer(patch_modules=TRACED_LIBRARIES)
 metrics = Metrics()
-app = build_resolver(logger)
+app = build_resolver(logger, metrics=metrics, failure_metric="SignUpFailures")
 
 
 @app.post("/auth/sign-up")

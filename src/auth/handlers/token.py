@@ -12,15 +12,16 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from auth.cognito import TRACED_LIBRARIES
 from auth.models import parse_token_request
 from auth.service import get_service
 from auth.web import refresh_token_from_cookie, token_response, wants_cookie
 from shared.http import build_resolver
 
 logger = Logger()
-tracer = Tracer()
+tracer = Tracer(patch_modules=TRACED_LIBRARIES)
 metrics = Metrics()
-app = build_resolver(logger)
+app = build_resolver(logger, metrics=metrics, failure_metric="TokenFailures")
 
 
 @app.post("/auth/token")
@@ -29,7 +30,10 @@ def token() -> Response:
     grant = parse_token_request(event.decoded_body, event.headers.get("Content-Type"))
     service = get_service()
     tokens = service.token(grant, cookie_refresh_token=refresh_token_from_cookie(event))
-    metrics.add_metric(name=f"TokenGrants_{grant.grant_type}", unit=MetricUnit.Count, value=1)
+    exchanged = grant.grant_type == "authorization_code"
+    metrics.add_metric(
+        name="TokenExchanges" if exchanged else "TokenRefreshes", unit=MetricUnit.Count, value=1
+    )
     max_age = service.refresh_token_max_age() if wants_cookie(event) else None
     return token_response(tokens, cookie_max_age=max_age)
 

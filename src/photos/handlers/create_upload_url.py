@@ -13,12 +13,14 @@ from photos.claims import caller_sub
 from photos.config import load_config
 from photos.models import UploadUrlRequest
 from photos.service import PhotoService
+from photos.store import TRACED_LIBRARIES
 from shared.http import build_resolver, json_response, parse_json_body
 
-logger, tracer, metrics = Logger(), Tracer(), Metrics()
+logger, metrics = Logger(), Metrics()
+tracer = Tracer(patch_modules=TRACED_LIBRARIES)
 config = load_config()
 service = PhotoService.from_config(config)
-app = build_resolver(logger)
+app = build_resolver(logger, metrics=metrics, failure_metric="CreateUploadUrlFailures")
 errors.register(app)
 
 
@@ -27,12 +29,12 @@ def create_upload_url() -> Response:
     user_sub = caller_sub(app.current_event, config)
     request = parse_json_body(app.current_event.decoded_body, UploadUrlRequest)
     upload = service.create_upload_url(user_sub, request)
-    metrics.add_metric(name="UploadUrlCreated", unit=MetricUnit.Count, value=1)
+    metrics.add_metric(name="UploadUrlsCreated", unit=MetricUnit.Count, value=1)
     return json_response(201, upload)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
 @tracer.capture_lambda_handler(capture_response=False)
-@metrics.log_metrics
+@metrics.log_metrics(capture_cold_start_metric=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)

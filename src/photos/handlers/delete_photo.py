@@ -12,12 +12,14 @@ from photos import errors
 from photos.claims import caller_sub
 from photos.config import load_config
 from photos.service import PhotoService
+from photos.store import TRACED_LIBRARIES
 from shared.http import build_resolver
 
-logger, tracer, metrics = Logger(), Tracer(), Metrics()
+logger, metrics = Logger(), Metrics()
+tracer = Tracer(patch_modules=TRACED_LIBRARIES)
 config = load_config()
 service = PhotoService.from_config(config)
-app = build_resolver(logger)
+app = build_resolver(logger, metrics=metrics, failure_metric="DeletePhotoFailures")
 errors.register(app)
 
 
@@ -25,12 +27,12 @@ errors.register(app)
 def delete_photo(photo_id: str) -> Response:
     user_sub = caller_sub(app.current_event, config)
     service.delete_photo(user_sub, photo_id)
-    metrics.add_metric(name="PhotoDeleted", unit=MetricUnit.Count, value=1)
+    metrics.add_metric(name="PhotosDeleted", unit=MetricUnit.Count, value=1)
     return Response(status_code=204, body="", headers={"Cache-Control": "no-store"})
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
 @tracer.capture_lambda_handler(capture_response=False)
-@metrics.log_metrics
+@metrics.log_metrics(capture_cold_start_metric=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)

@@ -13,12 +13,14 @@ from photos.claims import caller_sub
 from photos.config import load_config
 from photos.models import body_bytes, parse_upload_form
 from photos.service import PhotoService
+from photos.store import TRACED_LIBRARIES
 from shared.http import build_resolver, json_response
 
-logger, tracer, metrics = Logger(), Tracer(), Metrics()
+logger, metrics = Logger(), Metrics()
+tracer = Tracer(patch_modules=TRACED_LIBRARIES)
 config = load_config()
 service = PhotoService.from_config(config)
-app = build_resolver(logger)
+app = build_resolver(logger, metrics=metrics, failure_metric="UploadPhotoFailures")
 errors.register(app)
 
 
@@ -30,12 +32,12 @@ def upload_photo() -> Response:
         body_bytes(event.body, event.is_base64_encoded), event.headers.get("Content-Type")
     )
     photo = service.upload_photo(user_sub, form)
-    metrics.add_metric(name="PhotoUploaded", unit=MetricUnit.Count, value=1)
+    metrics.add_metric(name="PhotosUploaded", unit=MetricUnit.Count, value=1)
     return json_response(201, photo)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
 @tracer.capture_lambda_handler(capture_response=False)
-@metrics.log_metrics
+@metrics.log_metrics(capture_cold_start_metric=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)
