@@ -8,7 +8,7 @@ Every broker function gets the same variables (``&AuthEnv`` in template.yaml):
   ``https://moments-dev-123.auth.eu-west-1.amazoncognito.com`` (locally, the stand-in).
 - ``OAUTH_SCOPES``: space-separated scopes (RFC 6749 section 3.3).
 - ``CALLBACK_URLS``, ``LOGOUT_URLS``: comma-separated exact URLs registered on the client.
-- ``ALLOWED_ORIGIN``: the browser origin the API admits.
+- ``ALLOWED_ORIGIN`` is read by :func:`shared.http.build_resolver` (CORS), not here.
 - ``AWS_REGION``: set by Lambda itself (``AWS_DEFAULT_REGION`` as a local fallback).
 """
 
@@ -38,7 +38,6 @@ class AuthSettings(BaseModel):
     oauth_scopes: tuple[str, ...]
     callback_urls: tuple[str, ...]
     logout_urls: tuple[str, ...]
-    allowed_origin: str = Field(min_length=1, max_length=2048)
 
     @property
     def authorize_url(self) -> str:
@@ -80,7 +79,6 @@ def settings_from_env(env: Mapping[str, str]) -> AuthSettings:
             oauth_scopes=_split(env.get("OAUTH_SCOPES", ""), None),
             callback_urls=_split(env.get("CALLBACK_URLS", ""), ","),
             logout_urls=_split(env.get("LOGOUT_URLS", ""), ","),
-            allowed_origin=env.get("ALLOWED_ORIGIN", ""),
         )
     except ValidationError as exc:
         field = exc.errors(include_input=False)[0]["loc"][0]

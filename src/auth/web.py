@@ -22,12 +22,12 @@ from aws_lambda_powertools.shared.cookies import Cookie, SameSite
 from aws_lambda_powertools.utilities.data_classes.common import BaseProxyEvent
 
 from auth.models import SignedOut, TokenSet
-from shared.http import ApiError, json_response
+from shared.http import MAX_TOKEN_CHARS, ApiError, json_response
+from shared.http import bearer_token as parse_bearer_token
 
 DELIVERY_HEADER = "X-Token-Delivery"
 COOKIE_NAME = "moments_refresh_token"
 COOKIE_PATH = "/auth"
-_MAX_TOKEN = 16384
 
 
 def wants_cookie(event: BaseProxyEvent) -> bool:
@@ -41,23 +41,22 @@ def refresh_token_from_cookie(event: BaseProxyEvent) -> str | None:
     if not wants_cookie(event):
         return None
     token = event.resolved_cookies_field.get(COOKIE_NAME, "").strip()
-    return token[:_MAX_TOKEN] or None
+    return token[:MAX_TOKEN_CHARS] or None
 
 
 def bearer_token(event: BaseProxyEvent) -> str | None:
-    """The token of an ``Authorization: Bearer <token>`` header (RFC 6750 section 2.1).
+    """The access token of the request's ``Authorization: Bearer`` header, if any
+    (:func:`shared.http.bearer_token`).
 
     Raises:
         ApiError: 400 ``invalid_request`` for an ``Authorization`` header of another shape.
     """
-    header = (event.headers.get("Authorization") or "").strip()
-    if not header:
-        return None
-    scheme, _, token = header.partition(" ")
-    token = token.strip()
-    if scheme.lower() != "bearer" or not token or " " in token or len(token) > _MAX_TOKEN:
-        raise ApiError(400, "invalid_request", "Authorization must be 'Bearer <access token>'.")
-    return token
+    try:
+        return parse_bearer_token(event.headers)
+    except ValueError as exc:
+        raise ApiError(
+            400, "invalid_request", "Authorization must be 'Bearer <access token>'."
+        ) from exc
 
 
 def _cookie(value: str, max_age: int) -> Cookie:

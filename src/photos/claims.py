@@ -23,6 +23,7 @@ from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 
 from photos.config import PhotosConfig
 from photos.errors import Unauthorized
+from shared.http import bearer_token
 
 if TYPE_CHECKING:
     import jwt
@@ -84,13 +85,6 @@ def verify_access_token(
     return claims
 
 
-def _bearer_token(event: APIGatewayProxyEvent) -> str | None:
-    value = event.headers.get("Authorization") or ""
-    scheme, _, token = value.strip().partition(" ")
-    token = token.strip()
-    return token if scheme.lower() == "bearer" and token else None
-
-
 def caller_sub(event: APIGatewayProxyEvent, config: PhotosConfig) -> str:
     """The ``sub`` of the verified caller of ``event``.
 
@@ -101,7 +95,10 @@ def caller_sub(event: APIGatewayProxyEvent, config: PhotosConfig) -> str:
     if config.token_verification == "handler":
         import jwt
 
-        token = _bearer_token(event)
+        try:
+            token = bearer_token(event.headers)
+        except ValueError:
+            token = None
         if token is None:
             raise Unauthorized()
         try:

@@ -70,7 +70,6 @@ class ObjectInfo:
     """What HeadObject tells about a stored object."""
 
     size_bytes: int
-    content_type: str | None
 
 
 class PhotoTable(Protocol):
@@ -257,10 +256,7 @@ class S3PhotoObjects:
             if _is_absent(exc):
                 return None
             raise
-        return ObjectInfo(
-            size_bytes=int(response.get("ContentLength", 0)),
-            content_type=response.get("ContentType"),
-        )
+        return ObjectInfo(size_bytes=int(response.get("ContentLength", 0)))
 
     def read_prefix(self, key: str, length: int) -> bytes | None:
         """The first ``length`` bytes (ranged GetObject, RFC 9110 section 14)."""

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from aws_lambda_powertools import Logger
@@ -114,9 +114,36 @@ def parse_json_body(body: str | None, model: type[ModelT]) -> ModelT:
         raise ApiError(400, "invalid_request", describe_validation_error(exc)) from exc
 
 
+#: Longest bearer token accepted, in characters (Cognito JWTs are a few KB).
+MAX_TOKEN_CHARS = 16384
+
+
+def bearer_token(headers: Mapping[str, str]) -> str | None:
+    """The token of an ``Authorization: Bearer <token>`` header (RFC 6750 section 2.1).
+
+    ``headers`` is the event's case-insensitive header mapping. Returns ``None`` when
+    there is no ``Authorization`` header; each service decides what a malformed one means.
+
+    Raises:
+        ValueError: the header is present but not ``Bearer`` and one token of at most
+            :data:`MAX_TOKEN_CHARS` characters.
+    """
+    header = (headers.get("Authorization") or "").strip()
+    if not header:
+        return None
+    scheme, _, token = header.partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token or " " in token or len(token) > MAX_TOKEN_CHARS:
+        raise ValueError("Authorization is not 'Bearer <token>'")
+    return token
+
+
 #: Request headers a browser may send cross-origin; must match the template's
 #: ``MomentsApi.Cors.AllowHeaders`` (API Gateway answers the preflight, the Lambda the rest).
-CORS_ALLOW_HEADERS = ["Authorization", "Content-Type", "X-Token-Delivery"]
+#: ``X-Token-Delivery`` is deliberately absent: cookie delivery is same-origin only, and a
+#: cross-origin page that cannot send that header cannot use the refresh-token cookie
+#: (the CSRF defence in ``auth.web``).
+CORS_ALLOW_HEADERS = ["Authorization", "Content-Type"]
 
 
 class _Resolver(APIGatewayRestResolver):

@@ -24,7 +24,6 @@ def settings() -> AuthSettings:
         oauth_scopes=("openid", "email"),
         callback_urls=("http://localhost:3000/", "https://app.example.com/callback"),
         logout_urls=("http://localhost:3000/",),
-        allowed_origin="http://localhost:3000",
     )
 
 

@@ -78,8 +78,7 @@ class FakeObjects:
     def head(self, key: str) -> ObjectInfo | None:
         if key not in self.objects:
             return None
-        data, content_type, _ = self.objects[key]
-        return ObjectInfo(size_bytes=len(data), content_type=content_type)
+        return ObjectInfo(size_bytes=len(self.objects[key][0]))
 
     def read_prefix(self, key: str, length: int) -> bytes | None:
         return self.objects[key][0][:length] if key in self.objects else None

@@ -4,7 +4,9 @@ import json
 
 from aws_lambda_powertools import Logger
 
-from shared.http import ApiError, build_resolver, json_response
+import pytest
+
+from shared.http import ApiError, bearer_token, build_resolver, json_response
 
 ORIGIN = "https://app.example.com"
 
@@ -70,10 +72,22 @@ def test_success_and_error_responses_carry_the_allowed_origin():
         headers = app.resolve(rest_event(path), None)["multiValueHeaders"]
         # Then the Lambda's own response lets that origin read it
         assert headers["Access-Control-Allow-Origin"] == [ORIGIN]
-        assert "X-Token-Delivery" in headers["Access-Control-Allow-Headers"][0]
+        allowed = headers["Access-Control-Allow-Headers"][0].split(",")
+        assert "Authorization" in allowed
+        # ... but never the cookie-delivery header: cookie use stays same-origin (CSRF)
+        assert "X-Token-Delivery" not in allowed
 
 
 def test_no_allowed_origin_means_no_cors_headers():
     app = app_with_routes("")
     headers = app.resolve(rest_event("/ok"), None)["multiValueHeaders"]
     assert "Access-Control-Allow-Origin" not in headers
+
+
+def test_bearer_token_reads_rfc_6750_authorization_headers():
+    assert bearer_token({"Authorization": "Bearer abc.def"}) == "abc.def"
+    assert bearer_token({"Authorization": "bearer  abc "}) == "abc"
+    assert bearer_token({}) is None
+    for malformed in ("Basic dXNlcjpwdw==", "Bearer", "Bearer a b", "Bearer " + "x" * 16385):
+        with pytest.raises(ValueError):
+            bearer_token({"Authorization": malformed})
