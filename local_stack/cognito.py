@@ -197,6 +197,8 @@ def _set(cls: type, name: str, value: Callable[..., Any]) -> None:
     """Replace ``cls.name`` (or add it), remembering the original for :func:`uninstall`."""
     _ORIGINALS.append((cls, name, cls.__dict__.get(name, _MISSING)))
     setattr(cls, name, value)
+
+
 _STATE_ATTR = "_local_stack_state"
 
 
@@ -306,18 +308,26 @@ def _pool_and_client(
     raise ResourceNotFoundError(client_id)
 
 
-def _backend_for_client(client_id: str, fallback: CognitoIdpBackend) -> CognitoIdpBackend:
-    for account_id in list(cognitoidp_backends.keys()):
-        for region in list(cognitoidp_backends[account_id].keys()):
-            if region == "global":
-                continue
-            backend = cognitoidp_backends[account_id][region]
-            if any(client_id in pool.clients for pool in backend.user_pools.values()):
-                return backend
-    return fallback
-
-
 # ---------------------------------------------------------------- codes
+_CODE_MISMATCH = "Invalid verification code provided, please try again."
+_CODE_EXPIRED = "Invalid code provided, please request a code again."
+
+
+def _code_user(
+    backend: CognitoIdpBackend, client_id: str, username: str
+) -> tuple[CognitoIdpUserPool, CognitoIdpUser | None]:
+    """The pool and user a code operation is about; the user is None only when unknown
+    and the client hides user existence (the caller then answers as Cognito does).
+
+    :raises UserNotFoundError: unknown user, and the client does not hide it.
+    """
+    pool, client = _pool_and_client(backend, client_id)
+    user = pool._get_user(username)
+    if user is None and not _prevents_existence_errors(client):
+        raise UserNotFoundError("Username/client id combination not found.")
+    return pool, user
+
+
 def _issue_code(pool: CognitoIdpUserPool, user: CognitoIdpUser, kind: str, ttl: int) -> None:
     """Replace the user's pending ``kind`` code with a fresh one and deliver it."""
     code = f"{secrets.randbelow(1_000_000):06d}"
@@ -335,12 +345,12 @@ def _check_code(
         codes = _state(pool).codes
         pending = codes.get((user.id, kind))
         if pending is None:
-            raise ExpiredCodeException("Invalid code provided, please request a code again.")
+            raise ExpiredCodeException(_CODE_EXPIRED)
         if not code or not same_secret(pending.code, code):
-            raise CodeMismatchException("Invalid verification code provided, please try again.")
+            raise CodeMismatchException(_CODE_MISMATCH)
         if _now() >= pending.expires_at:
             del codes[(user.id, kind)]
-            raise ExpiredCodeException("Invalid code provided, please request a code again.")
+            raise ExpiredCodeException(_CODE_EXPIRED)
         if consume:
             del codes[(user.id, kind)]
 
@@ -563,12 +573,9 @@ def _patch_backend(cls: type[CognitoIdpBackend]) -> None:
     def confirm_sign_up(
         self: CognitoIdpBackend, client_id: str, username: str, confirmation_code: str | None = None
     ) -> str:
-        pool, client = _pool_and_client(self, client_id)
-        user = pool._get_user(username)
+        pool, user = _code_user(self, client_id, username)
         if user is None:
-            if _prevents_existence_errors(client):
-                raise CodeMismatchException("Invalid verification code provided, please try again.")
-            raise UserNotFoundError("Username/client id combination not found.")
+            raise CodeMismatchException(_CODE_MISMATCH)
         if user.status == UserStatus.CONFIRMED:
             raise NotAuthorizedError("User cannot be confirmed. Current status is CONFIRMED")
         _check_code(pool, user, "sign_up", confirmation_code, consume=True)
@@ -589,12 +596,9 @@ def _patch_backend(cls: type[CognitoIdpBackend]) -> None:
     def resend_confirmation_code(
         self: CognitoIdpBackend, client_id: str, username: str
     ) -> dict[str, Any]:
-        pool, client = _pool_and_client(self, client_id)
-        user = pool._get_user(username)
+        pool, user = _code_user(self, client_id, username)
         if user is None:
-            if _prevents_existence_errors(client):
-                return {"CodeDeliveryDetails": _delivery(username)}  # simulated, as Cognito does
-            raise UserNotFoundError("Username/client id combination not found.")
+            return {"CodeDeliveryDetails": _delivery(username)}  # simulated, as Cognito does
         if user.status == UserStatus.CONFIRMED:
             raise InvalidParameterException("User is already confirmed.")
         email = user.attribute_lookup.get("email")
@@ -606,12 +610,9 @@ def _patch_backend(cls: type[CognitoIdpBackend]) -> None:
     def forgot_password(
         self: CognitoIdpBackend, client_id: str, username: str
     ) -> tuple[None, dict[str, Any]]:
-        pool, client = _pool_and_client(self, client_id)
-        user = pool._get_user(username)
+        pool, user = _code_user(self, client_id, username)
         if user is None:
-            if _prevents_existence_errors(client):
-                return None, {"CodeDeliveryDetails": _delivery(username)}
-            raise UserNotFoundError("Username/client id combination not found.")
+            return None, {"CodeDeliveryDetails": _delivery(username)}
         # moto's own helper applies AccountRecoverySetting (admin_only -> NotAuthorized).
         recovery = pool.extended_config.get("AccountRecoverySetting")
         self._get_code_delivery_details(recovery, user, username)
@@ -632,12 +633,9 @@ def _patch_backend(cls: type[CognitoIdpBackend]) -> None:
         password: str,
         confirmation_code: str,
     ) -> None:
-        pool, client = _pool_and_client(self, client_id)
-        user = pool._get_user(username)
+        pool, user = _code_user(self, client_id, username)
         if user is None:
-            if _prevents_existence_errors(client):
-                raise CodeMismatchException("Invalid verification code provided, please try again.")
-            raise UserNotFoundError("Username/client id combination not found.")
+            raise CodeMismatchException(_CODE_MISMATCH)
         _check_code(pool, user, "forgot_password", confirmation_code, consume=False)
         self._validate_password(pool.id, password)
         _check_code(pool, user, "forgot_password", confirmation_code, consume=True)
@@ -704,17 +702,12 @@ def _patch_backend(cls: type[CognitoIdpBackend]) -> None:
         _check_client_secret(client, client_secret, _Unauthorized)
         if token.count(".") == 2:  # a JWT: access or ID token; only refresh tokens revoke
             raise _UnsupportedTokenType()
-        record = pool.refresh_tokens.get(token)
         if token not in pool.refresh_tokens:
             return  # RFC 7009 section 2.2: an unknown token is not an error
+        record = pool.refresh_tokens[token]
         if record is not None and record[0] != client.id:
             raise _Unauthorized("The token was not issued to this client")
-        family = record[2] if record is not None else None
-        if family is None:
-            meta = _state(pool).refresh.get(token)
-            family = meta.family if meta else None
-        if family is not None:
-            _revoke_family(pool, family)
+        revoke_refresh_token(pool, token)
 
     def _check_access_token(self: CognitoIdpBackend, access_token: str) -> None:
         """Cognito's checks on the access token of a token-authorized user operation.
@@ -781,7 +774,8 @@ def _patch_responses(cls: type[_responses.CognitoIdpResponse]) -> None:
         self: _responses.CognitoIdpResponse,
     ) -> tuple[CognitoIdpBackend, CognitoIdpUserPoolClient]:
         client_id = self._get_param("ClientId")
-        backend = _backend_for_client(client_id, self.backend)
+        # moto's own lookup across accounts and regions (unauthenticated calls carry none)
+        backend = self._get_region_agnostic_backend()._find_backend_for_clientid(client_id)
         return backend, _pool_and_client(backend, client_id)[1]
 
     def _check_request_secret_hash(self: _responses.CognitoIdpResponse) -> CognitoIdpBackend:

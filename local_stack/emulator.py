@@ -129,8 +129,9 @@ class Provisioned:
     client_id: str | None
 
 
-def provision(template: Template, endpoint_url: str) -> Provisioned:
-    """Create every supported resource of ``template`` in the emulator at ``endpoint_url``.
+def provision(template: Template, endpoint_url: str | None = None) -> Provisioned:
+    """Create every supported resource of ``template`` in the emulator at ``endpoint_url``
+    (``None``: the SDK's default endpoint, which moto's ``mock_aws`` intercepts in tests).
 
     Fills ``template.physical_ids`` and ``template.attributes`` as it goes, so later
     resources (and the functions' environments) resolve ``Ref``/``GetAtt`` to real ids.

@@ -57,14 +57,15 @@ log = logging.getLogger("local_stack")
 MAX_BODY_BYTES = 10 * 1024 * 1024
 """API Gateway REST payload quota: 10 MB (https://docs.aws.amazon.com/apigateway/latest/developerguide/limits.html)."""
 
-# Default status and message of the gateway response types used here
+# Default status, message and x-amzn-ErrorType of the gateway response types used here
 # (https://docs.aws.amazon.com/apigateway/latest/developerguide/supported-gateway-response-types.html).
-_DEFAULTS: dict[str, tuple[int, str]] = {
-    "UNAUTHORIZED": (401, "Unauthorized"),
-    "ACCESS_DENIED": (403, "Forbidden"),
-    "MISSING_AUTHENTICATION_TOKEN": (403, "Missing Authentication Token"),
-    "REQUEST_TOO_LARGE": (413, "Request Too Long"),
-    "DEFAULT_5XX": (502, "Internal server error"),
+_DEFAULTS: dict[str, tuple[int, str, str]] = {
+    "UNAUTHORIZED": (401, "Unauthorized", "UnauthorizedException"),
+    "MISSING_AUTHENTICATION_TOKEN": (
+        403, "Missing Authentication Token", "MissingAuthenticationTokenException"
+    ),
+    "REQUEST_TOO_LARGE": (413, "Request Too Long", "RequestTooLargeException"),
+    "DEFAULT_5XX": (502, "Internal server error", "InternalServerErrorException"),
 }
 _STATIC_HEADERS = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"}
 
@@ -335,11 +336,9 @@ class Gateway:
 
     # ------------------------------------------------------------------ responses
 
-    def gateway_response(self, api: ApiSpec, kind: str, request_id: str,
-                         message: str | None = None) -> Response:
+    def gateway_response(self, api: ApiSpec, kind: str, request_id: str) -> Response:
         """API Gateway's own answer of type ``kind``, as the template customises it."""
-        default_status, default_message = _DEFAULTS[kind]
-        message = message or default_message
+        default_status, message, error_type = _DEFAULTS[kind]
         # A type the template customises replaces its DEFAULT_4XX/5XX family entirely.
         family = "DEFAULT_5XX" if default_status >= 500 else "DEFAULT_4XX"
         spec = api.gateway_responses.get(kind) or api.gateway_responses.get(family)
@@ -358,7 +357,7 @@ class Gateway:
             })
         return Response(body, status=status, content_type="application/json",
                         headers={**headers, "x-amzn-RequestId": request_id,
-                                 "x-amzn-ErrorType": _error_type(kind)})
+                                 "x-amzn-ErrorType": error_type})
 
     # ------------------------------------------------------------------ local extras
 
@@ -496,15 +495,6 @@ def _render(template: str, context: Mapping[str, str]) -> str:
 
     return re.sub(r"\$\{context\.([A-Za-z.]+)\}|\$context\.([A-Za-z]+(?:\.[A-Za-z]+)*)",
                   substitute, template)
-
-
-def _error_type(kind: str) -> str:
-    return {
-        "UNAUTHORIZED": "UnauthorizedException",
-        "ACCESS_DENIED": "AccessDeniedException",
-        "MISSING_AUTHENTICATION_TOKEN": "MissingAuthenticationTokenException",
-        "REQUEST_TOO_LARGE": "RequestTooLargeException",
-    }.get(kind, "InternalServerErrorException")
 
 
 def _json(status: int, body: Any) -> Response:

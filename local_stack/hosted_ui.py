@@ -38,6 +38,7 @@ Pages are server-rendered HTML with labels, real buttons and no script at all.
 
 from __future__ import annotations
 
+import functools
 import secrets
 import threading
 from collections.abc import Callable
@@ -393,14 +394,15 @@ def create_app(
     server.register_grant(_CodeGrant, [_S256Only(required=True)])
     server.register_grant(_RefreshGrant)
 
+    signing_key = jwt.PyJWK(cognito.public_jwks()["keys"][0])  # moto's one, static key
+
     class _AccessTokenValidator(BearerTokenValidator):
         def authenticate_token(self, token_string: str) -> _AccessToken | None:
             the_pool = pool()
-            key = jwt.PyJWK(cognito.public_jwks()["keys"][0])
             try:
                 claims = jwt.decode(
                     token_string,
-                    key=key,
+                    key=signing_key,
                     algorithms=["RS256"],
                     issuer=cognito.issuer(the_pool),
                     # exp is checked against the stack's clock in _AccessToken.is_expired
@@ -427,14 +429,21 @@ def create_app(
     def error_page(message: str, status: int = 400) -> Response:
         return page("error.html", status=status, message=message)
 
-    def consent_grant() -> Any:
-        """Authlib's validated authorization request, or the response for a bad one."""
-        try:
-            return server.get_consent_grant(end_user=None)
-        except OAuth2Error as error:
-            if error.redirect_uri:  # redirect_uri is trusted: tell the client (RFC 6749 4.1.2.1)
-                return server.handle_error_response(None, error)
-            return error_page(error.description or error.error)
+    def with_grant(view: Callable[[Any], Response]) -> Callable[[], Response]:
+        """Call ``view`` with Authlib's validated authorization request (from the query
+        string every hosted page carries), or answer a bad one without calling it."""
+
+        @functools.wraps(view)
+        def wrapper() -> Response:
+            try:
+                grant = server.get_consent_grant(end_user=None)
+            except OAuth2Error as error:
+                if error.redirect_uri:  # trusted redirect_uri: tell the client (RFC 6749 4.1.2.1)
+                    return server.handle_error_response(None, error)
+                return error_page(error.description or error.error)
+            return view(grant)
+
+        return wrapper
 
     def password_rules() -> str:
         policy = pool().extended_config.get("Policies", {}).get("PasswordPolicy", {})
@@ -473,10 +482,8 @@ def create_app(
 
     @app.get("/oauth2/authorize")
     @app.get("/login")
-    def authorize() -> Response:
-        grant = consent_grant()
-        if isinstance(grant, Response):
-            return grant
+    @with_grant
+    def authorize(grant: Any) -> Response:
         username = store.session_user(request.cookies.get(SESSION_COOKIE))
         user = pool()._get_user(username) if username else None
         if user is not None and request.args.get("prompt") != "login":
@@ -487,10 +494,8 @@ def create_app(
         return page("login.html", notice=notice, email="")
 
     @app.post("/login")
-    def login() -> Response:
-        grant = consent_grant()
-        if isinstance(grant, Response):
-            return grant
+    @with_grant
+    def login(grant: Any) -> Response:
         email = request.form.get("email", "").strip()
         password = request.form.get("password", "")
         try:
@@ -512,10 +517,8 @@ def create_app(
         return response
 
     @app.route("/signup", methods=["GET", "POST"])
-    def signup() -> Response:
-        grant = consent_grant()
-        if isinstance(grant, Response):
-            return grant
+    @with_grant
+    def signup(grant: Any) -> Response:
         rules = password_rules()
         if request.method == "GET":
             return page("signup.html", email="", name="", rules=rules)
@@ -537,10 +540,8 @@ def create_app(
         return redirect(f"/confirmUser?{oauth_query({'username': email})}", code=303)
 
     @app.route("/confirmUser", methods=["GET", "POST"])
-    def confirm_user() -> Response:
-        grant = consent_grant()
-        if isinstance(grant, Response):
-            return grant
+    @with_grant
+    def confirm_user(grant: Any) -> Response:
         username = (request.form.get("username") or request.args.get("username") or "").strip()
         if request.method == "GET":
             notice = "We sent a new code." if request.args.get("notice") == "resent" else None
@@ -553,10 +554,8 @@ def create_app(
         return redirect(f"/login?{oauth_query({'notice': 'confirmed'})}", code=303)
 
     @app.post("/resendcode")
-    def resend_code() -> Response:
-        grant = consent_grant()
-        if isinstance(grant, Response):
-            return grant
+    @with_grant
+    def resend_code(grant: Any) -> Response:
         username = request.form.get("username", "").strip()
         try:
             pool().backend.resend_confirmation_code(grant.client.client_id, username)

@@ -30,7 +30,7 @@ import threading
 import time
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import IO, Any
 
@@ -322,13 +322,7 @@ class Runtime:
         self._config_dir = tempfile.TemporaryDirectory(prefix="local-stack-")
         config_file = Path(self._config_dir.name, "aws-config")
         config_file.write_text("[default]\ns3 =\n    addressing_style = path\n", encoding="utf-8")
-        self.overrides = LocalOverrides(
-            emulator_url=overrides.emulator_url,
-            hosted_ui_url=overrides.hosted_ui_url,
-            region=overrides.region,
-            account_id=overrides.account_id,
-            aws_config_file=str(config_file),
-        )
+        self.overrides = replace(overrides, aws_config_file=str(config_file))
         self.functions = dict(functions)
         self._log_stream = log_stream
         self._workers: dict[str, FunctionWorker] = {}

@@ -24,9 +24,12 @@ from typing import IO, Any
 
 from werkzeug.serving import BaseWSGIServer, make_server
 
+from local_stack import cognito
 from local_stack.authorizer import CognitoUserPoolsAuthorizer
 from local_stack.emulator import Emulator, Provisioned, listen, provision, url_host
 from local_stack.gateway import Gateway, LocalInfo
+from local_stack.hosted_ui import create_app
+from local_stack.inbox import Inbox
 from local_stack.runtime import LocalOverrides, Runtime
 from local_stack.template import Template
 
@@ -113,10 +116,6 @@ class LocalStack:
     # ------------------------------------------------------------------ lifecycle
 
     def start(self) -> LocalStack:
-        from local_stack import cognito  # the other engineer's modules: imported lazily
-        from local_stack.hosted_ui import create_app
-        from local_stack.inbox import Inbox
-
         api_sock = listen(self.host, self.requested.api, "API") if self.serve_api else None
         if api_sock:
             self._sockets.append(api_sock)
@@ -173,7 +172,7 @@ class LocalStack:
             self._serve(api_sock, self._gateway(template, emulator_url, inbox))
         return self
 
-    def _gateway(self, template: Template, emulator_url: str, inbox: Any) -> Gateway:
+    def _gateway(self, template: Template, emulator_url: str, inbox: Inbox) -> Gateway:
         apis = template.apis()
         authorizers = {
             (api_id, name): CognitoUserPoolsAuthorizer.from_spec(spec, emulator_url)

@@ -12,7 +12,6 @@ import hashlib
 import hmac
 import io
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import boto3
@@ -24,27 +23,10 @@ from moto import mock_aws
 from local_stack import cognito
 from local_stack.inbox import Inbox
 from tests.support.clock import FakeClock
-from local_stack.template import Template
+from tests.support.template_pool import template_properties
 
-ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "Correct-Horse-9"
 EMAIL = "alice@example.com"
-
-
-
-
-def template_properties() -> tuple[dict[str, Any], dict[str, Any]]:
-    """CreateUserPool and CreateUserPoolClient parameters from template.yaml."""
-    template = Template.load(ROOT / "template.yaml")
-    resources = template.resources
-    pool = template.resolve(resources["UserPool"]["Properties"])
-    pool["PoolName"] = pool.pop("UserPoolName")
-    client = template.resolve(
-        {k: v for k, v in resources["UserPoolClient"]["Properties"].items() if k != "UserPoolId"}
-    )
-    for key in ("AccessTokenValidity", "IdTokenValidity", "RefreshTokenValidity"):
-        client[key] = int(client[key])
-    return pool, client
 
 
 def secret_hash(username: str, client_id: str, secret: str) -> str:
@@ -389,15 +371,29 @@ def test_rotation_issues_a_new_refresh_token_and_the_old_one_lives_only_the_grac
 
 
 def test_refresh_token_auth_is_refused_when_the_client_rotates(pool: Pool) -> None:
-    pool.signed_up_user()
-    refresh_token = pool.sign_in()["RefreshToken"]
-
-    code, _ = error_of(
-        pool.idp.initiate_auth, ClientId=pool.client_id, AuthFlow="REFRESH_TOKEN_AUTH",
-        AuthParameters={"REFRESH_TOKEN": refresh_token},
+    # Given the template's client (rotation on, REFRESH_TOKEN_AUTH not in ExplicitAuthFlows)
+    # and one that rotates yet lists the flow
+    listing_id, listing_secret = pool.add_client(
+        ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]
     )
+    pool.signed_up_user()
 
-    assert code in {"InvalidParameterException", "NotAuthorizedException"}
+    def refresh_token_auth(client_id: str, secret: str) -> tuple[str, str]:
+        tokens = pool.sign_in(client_id=client_id, secret=secret)
+        sub = claims(tokens["AccessToken"])["username"]  # Cognito hashes the username (sub)
+        return error_of(
+            pool.idp.initiate_auth, ClientId=client_id, AuthFlow="REFRESH_TOKEN_AUTH",
+            AuthParameters={"REFRESH_TOKEN": tokens["RefreshToken"],
+                            "SECRET_HASH": secret_hash(sub, client_id, secret)},
+        )
+
+    # Then the flow is refused by each: not enabled, and with rotation on only
+    # GetTokensFromRefreshToken refreshes
+    assert refresh_token_auth(pool.client_id, pool.secret) == (
+        "InvalidParameterException", "REFRESH_TOKEN_AUTH flow not enabled for this client"
+    )
+    code, message = refresh_token_auth(listing_id, listing_secret)
+    assert code == "NotAuthorizedException" and "GetTokensFromRefreshToken" in message
 
 
 def test_global_sign_out_revokes_every_refresh_token_of_the_user(pool: Pool) -> None:

@@ -10,7 +10,6 @@ import re
 import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
@@ -24,15 +23,12 @@ from local_stack import cognito
 from local_stack.hosted_ui import create_app
 from local_stack.inbox import Inbox
 from tests.support.clock import FakeClock
-from local_stack.template import Template
+from tests.support.template_pool import template_properties
 
-ROOT = Path(__file__).resolve().parents[2]
 REGION = "us-east-1"
 BASE_URL = "http://127.0.0.1:3001"
 EMAIL = "alice@example.com"
 PASSWORD = "Correct-Horse-9"
-
-
 
 
 @dataclass
@@ -50,19 +46,6 @@ class Stack:
     def basic_auth(self, secret: str | None = None) -> dict[str, str]:
         raw = f"{self.client_id}:{secret or self.secret}".encode()
         return {"Authorization": "Basic " + base64.b64encode(raw).decode()}
-
-
-def template_properties() -> tuple[dict[str, Any], dict[str, Any]]:
-    template = Template.load(ROOT / "template.yaml")
-    resources = template.resources
-    pool = template.resolve(resources["UserPool"]["Properties"])
-    pool["PoolName"] = pool.pop("UserPoolName")
-    client = template.resolve(
-        {k: v for k, v in resources["UserPoolClient"]["Properties"].items() if k != "UserPoolId"}
-    )
-    for key in ("AccessTokenValidity", "IdTokenValidity", "RefreshTokenValidity"):
-        client[key] = int(client[key])
-    return pool, client
 
 
 @pytest.fixture
@@ -145,6 +128,14 @@ def exchange(stack: Stack, code: str, verifier: str, **extra: str) -> Any:
     return stack.http.post("/oauth2/token", data=form, headers=stack.basic_auth())
 
 
+def refresh_with(stack: Stack, refresh_token: str) -> Any:
+    return stack.http.post(
+        "/oauth2/token",
+        data={"grant_type": "refresh_token", "refresh_token": refresh_token},
+        headers=stack.basic_auth(),
+    )
+
+
 # ---------------------------------------------------------------- the happy path
 def test_code_and_pkce_flow_through_the_login_form(stack: Stack) -> None:
     verifier, challenge = pkce()
@@ -223,11 +214,7 @@ def test_a_code_works_once_and_a_replay_revokes_what_it_bought(stack: Stack) -> 
     replay = exchange(stack, code, verifier)
 
     assert replay.status_code == 400 and replay.get_json()["error"] == "invalid_grant"
-    refresh = stack.http.post(
-        "/oauth2/token",
-        data={"grant_type": "refresh_token", "refresh_token": first["refresh_token"]},
-        headers=stack.basic_auth(),
-    )
+    refresh = refresh_with(stack, first["refresh_token"])
     assert refresh.status_code == 400 and refresh.get_json()["error"] == "invalid_grant"
     # ... and its access token too: a later GlobalSignOut with it is refused, which is why
     # POST /auth/sign-out then reports signed_out_everywhere: false
@@ -328,11 +315,7 @@ def test_the_refresh_grant_rotates_and_keeps_the_granted_scopes(stack: Stack) ->
     verifier, challenge = pkce()
     tokens = exchange(stack, code_for(stack, challenge)["code"], verifier).get_json()
 
-    response = stack.http.post(
-        "/oauth2/token",
-        data={"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]},
-        headers=stack.basic_auth(),
-    )
+    response = refresh_with(stack, tokens["refresh_token"])
 
     assert response.status_code == 200
     body = response.get_json()
@@ -340,14 +323,6 @@ def test_the_refresh_grant_rotates_and_keeps_the_granted_scopes(stack: Stack) ->
     assert set(access["scope"].split()) == {"openid", "email"}
     # template: RefreshTokenRotation ENABLED
     assert body["refresh_token"] != tokens["refresh_token"]
-
-
-def refresh_with(stack: Stack, refresh_token: str) -> Any:
-    return stack.http.post(
-        "/oauth2/token",
-        data={"grant_type": "refresh_token", "refresh_token": refresh_token},
-        headers=stack.basic_auth(),
-    )
 
 
 def test_a_code_flow_access_token_signs_the_user_out_everywhere(stack: Stack) -> None:
