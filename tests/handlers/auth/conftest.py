@@ -1,10 +1,10 @@
 """Fixtures for driving the auth handlers with the events/*.json files.
 
-- ``template``: template.yaml, loaded with a loader that keeps ``!Ref``/``!Sub``/``!GetAtt``
-  as tagged values (and YAML aliases such as ``*AuthEnv``) and resolves them here, so the
-  moto pool and the functions' environment come from the template and cannot drift.
-- ``moto_pool``: the UserPool and UserPoolClient created in moto from their properties, and
-  the broker's environment (``&AuthEnv``) set as Lambda would set it.
+- ``template``: template.yaml as :class:`local_stack.template.Template` reads it, so the
+  moto resources and the functions' environment come from the template and cannot drift.
+- ``moto_pool``: the template's resources provisioned in moto by the local stack's own
+  :func:`local_stack.emulator.provision`, and the broker's environment (``&AuthEnv``) set
+  as Lambda would set it.
 - ``hosted_ui``: a tiny ``/oauth2/token`` server on a free port that records each request.
 - ``lambda_context``: a minimal LambdaContext.
 """
@@ -12,7 +12,6 @@
 from __future__ import annotations
 
 import json
-import re
 import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -21,11 +20,12 @@ from typing import Any
 
 import boto3
 import pytest
-import yaml
 from moto import mock_aws
 
 from auth.config import load_settings
 from auth.service import get_service
+from local_stack.emulator import provision
+from local_stack.template import Template
 
 ROOT = Path(__file__).resolve().parents[3]
 REGION = "us-east-1"
@@ -35,63 +35,16 @@ ACCOUNT = "123456789012"
 # ---------------------------------------------------------------- template.yaml
 
 
-@dataclass(frozen=True)
-class Tag:
-    name: str  # "Ref", "Sub", "GetAtt", "Join", ...
-    value: Any
+@pytest.fixture
+def template() -> Template:
+    """template.yaml, read by the same code the local stack serves it with."""
+    return Template.load(ROOT / "template.yaml")
 
 
-class _TemplateLoader(yaml.SafeLoader):
-    """SafeLoader that keeps CloudFormation short-form intrinsics as :class:`Tag`."""
-
-
-def _tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> Tag:
-    if isinstance(node, yaml.ScalarNode):
-        value: Any = loader.construct_scalar(node)
-    elif isinstance(node, yaml.SequenceNode):
-        value = loader.construct_sequence(node, deep=True)
-    else:
-        value = loader.construct_mapping(node, deep=True)
-    return Tag(suffix, value)
-
-
-_TemplateLoader.add_multi_constructor("!", _tag)
-
-
-@pytest.fixture(scope="session")
-def template() -> dict[str, Any]:
-    return yaml.load((ROOT / "template.yaml").read_text(), Loader=_TemplateLoader)  # noqa: S506
-
-
-def resolve(value: Any, refs: dict[str, Any]) -> Any:
-    """Resolve intrinsics with ``refs`` (parameter defaults, pseudo parameters, resources)."""
-    if isinstance(value, Tag):
-        if value.name == "Ref":
-            return refs[value.value]
-        if value.name == "Sub":
-            return re.sub(r"\$\{([^}]+)\}", lambda m: str(refs[m.group(1)]), value.value)
-        if value.name == "Join":
-            sep, items = value.value
-            items = resolve(items, refs)
-            return sep.join(str(i) for i in items)
-        raise KeyError(f"no resolver for !{value.name}")
-    if isinstance(value, dict):
-        return {k: resolve(v, refs) for k, v in value.items()}
-    if isinstance(value, list):
-        return [resolve(v, refs) for v in value]
-    return value
-
-
-def parameter_defaults(template: dict[str, Any]) -> dict[str, Any]:
-    refs: dict[str, Any] = {"AWS::Region": REGION, "AWS::AccountId": ACCOUNT}
-    for name, spec in template["Parameters"].items():
-        default = spec.get("Default")
-        if spec["Type"] == "CommaDelimitedList":
-            default = [part.strip() for part in str(default).split(",")]
-        elif spec["Type"] == "Number":
-            default = int(default)
-        refs[name] = default
-    return refs
+def auth_env(template: Template) -> dict[str, str]:
+    """The environment the template gives the broker functions (Globals + ``&AuthEnv``,
+    shared by every one of them), with ``template.physical_ids`` for its Refs."""
+    return dict(template.functions()["SignUpFunction"].environment)
 
 
 # ---------------------------------------------------------------- the fake hosted UI
@@ -187,12 +140,6 @@ def fresh_container():
     get_service.cache_clear()
 
 
-def auth_env(template: dict[str, Any], refs: dict[str, Any]) -> dict[str, str]:
-    """The SignUpFunction's environment (``&AuthEnv``, shared by every broker function)."""
-    variables = template["Resources"]["SignUpFunction"]["Properties"]["Environment"]["Variables"]
-    return {k: str(v) for k, v in resolve(variables, refs).items()}
-
-
 # ---------------------------------------------------------------- moto
 
 
@@ -207,22 +154,17 @@ class MotoPool:
 
 @pytest.fixture
 def moto_pool(template, hosted_ui, monkeypatch):
-    """The template's UserPool + UserPoolClient in moto, and the broker's environment."""
-    refs = parameter_defaults(template)
-    resources = template["Resources"]
+    """The template's resources in moto, and the broker's environment."""
     with mock_aws():
-        idp = boto3.client("cognito-idp", region_name=REGION)
-        pool_props = resolve(resources["UserPool"]["Properties"], refs)
-        pool_name = pool_props.pop("UserPoolName")
-        pool = idp.create_user_pool(PoolName=pool_name, **pool_props)["UserPool"]
-        refs["UserPool"] = pool["Id"]
-        client_props = resolve(resources["UserPoolClient"]["Properties"], refs)
-        app_client = idp.create_user_pool_client(**client_props)["UserPoolClient"]
-        refs["UserPoolClient"] = app_client["ClientId"]
-        refs["UserPoolDomain"] = f"moments-dev-{ACCOUNT}"
-        env = auth_env(template, refs)
+        provision(template)
         # As the local stack does: the hosted UI base URL points at the stand-in.
-        env["COGNITO_DOMAIN_URL"] = hosted_ui.url
+        env = auth_env(template) | {"COGNITO_DOMAIN_URL": hosted_ui.url}
         for name, value in env.items():
             monkeypatch.setenv(name, value)
-        yield MotoPool(idp, pool["Id"], app_client["ClientId"], app_client["ClientSecret"], env)
+        yield MotoPool(
+            boto3.client("cognito-idp", region_name=REGION),
+            template.physical_ids["UserPool"],
+            template.physical_ids["UserPoolClient"],
+            template.attributes[("UserPoolClient", "ClientSecret")],
+            env,
+        )

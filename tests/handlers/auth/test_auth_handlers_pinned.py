@@ -17,7 +17,7 @@ from auth.cognito import CognitoIdentityProvider, HostedUiTokenClient
 from auth.config import load_settings
 from auth.service import AuthService
 from tests.handlers.auth.auth_events import body_of, header, load_event, with_body, with_headers
-from tests.handlers.auth.conftest import auth_env, parameter_defaults
+from tests.handlers.auth.conftest import auth_env
 
 POOL_ID = "us-east-1_Example"
 CLIENT_ID = "1example23456789"
@@ -48,12 +48,8 @@ class Broker:
 
 @pytest.fixture
 def broker(template, hosted_ui, lambda_context, monkeypatch):
-    refs = parameter_defaults(template) | {
-        "UserPool": POOL_ID,
-        "UserPoolClient": CLIENT_ID,
-        "UserPoolDomain": "moments-dev-123456789012",
-    }
-    for name, value in (auth_env(template, refs) | {"COGNITO_DOMAIN_URL": hosted_ui.url}).items():
+    template.physical_ids.update({"UserPool": POOL_ID, "UserPoolClient": CLIENT_ID})
+    for name, value in (auth_env(template) | {"COGNITO_DOMAIN_URL": hosted_ui.url}).items():
         monkeypatch.setenv(name, value)
     client = boto3.client("cognito-idp", region_name="us-east-1")
     stubber = Stubber(client)

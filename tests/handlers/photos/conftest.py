@@ -1,8 +1,9 @@
 """Fixtures for the photo handler tests: moto AWS built from template.yaml, cold handlers.
 
-The table and bucket are created from ``template.yaml``'s own resource properties and
-each handler's environment is the template's (Globals + the function's ``&PhotosEnv``),
-so these tests cannot drift from the infrastructure. Each test imports its handlers
+The table and bucket are provisioned from ``template.yaml`` by the local stack's own
+:func:`local_stack.emulator.provision`, and each handler's environment is the template's
+(Globals + the function's ``&PhotosEnv``), so these tests cannot drift from the
+infrastructure. Each test imports its handlers
 afresh (a cold start) inside ``mock_aws``.
 """
 
@@ -16,102 +17,39 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
-import yaml
 from moto import mock_aws
 
-from tests.handlers.photos.photo_events import BUCKET_NAME, TABLE_NAME, load_event
+from local_stack.emulator import provision
+from local_stack.template import Template
+from tests.handlers.photos.photo_events import BUCKET_NAME, TABLE_NAME
 
 ROOT = Path(__file__).resolve().parents[3]
 
 
 # ---------------------------------------------------------------- template.yaml
-class _CfnLoader(yaml.SafeLoader):
-    """SafeLoader turning CloudFormation short tags into their long form
-    (``!Ref X`` -> ``{"Ref": "X"}``); PyYAML resolves anchors and aliases."""
+@pytest.fixture
+def template() -> Template:
+    """template.yaml, read by the same code the local stack serves it with."""
+    return Template.load(ROOT / "template.yaml")
 
 
-def _long_form(loader: yaml.SafeLoader, tag_suffix: str, node: yaml.Node) -> dict[str, Any]:
-    name = "Ref" if tag_suffix == "Ref" else f"Fn::{tag_suffix}"
-    if isinstance(node, yaml.ScalarNode):
-        return {name: loader.construct_scalar(node)}
-    if isinstance(node, yaml.SequenceNode):
-        return {name: loader.construct_sequence(node, deep=True)}
-    return {name: loader.construct_mapping(node, deep=True)}
-
-
-_CfnLoader.add_multi_constructor("!", _long_form)
-
-
-@pytest.fixture(scope="session")
-def template() -> dict[str, Any]:
-    """template.yaml as plain data."""
-    return yaml.load((ROOT / "template.yaml").read_text(), Loader=_CfnLoader)  # noqa: S506
-
-
-def function_environment(
-    template: dict[str, Any], handler: str, physical_ids: dict[str, str]
-) -> dict[str, str]:
-    """The environment the template gives the function whose Handler is ``handler``:
-    Globals merged with the function's variables, ``!Ref`` resolved to parameter defaults
-    or to ``physical_ids`` (logical id -> the name moto holds)."""
-    functions = [
-        res["Properties"]
-        for res in template["Resources"].values()
-        if res["Type"] == "AWS::Serverless::Function"
-        and res["Properties"].get("Handler") == handler
-    ]
-    assert len(functions) == 1, f"template.yaml has no single function with Handler {handler}"
-    variables = {
-        **template["Globals"]["Function"]["Environment"]["Variables"],
-        **functions[0]["Environment"]["Variables"],
-    }
-
-    def resolve(value: Any) -> str:
-        if isinstance(value, dict) and "Ref" in value:
-            ref = value["Ref"]
-            if ref in physical_ids:
-                return physical_ids[ref]
-            return str(template["Parameters"][ref]["Default"])
-        assert not isinstance(value, dict), f"unsupported intrinsic {value}"
-        return str(value)
-
-    return {name: resolve(value) for name, value in variables.items()}
+def function_environment(template: Template, handler: str) -> dict[str, str]:
+    """The environment the template gives the function whose Handler is ``handler``
+    (Globals + its variables, Refs resolved through ``template.physical_ids``)."""
+    specs = [spec for spec in template.functions().values() if spec.handler == handler]
+    assert len(specs) == 1, f"template.yaml has no single function with Handler {handler}"
+    return dict(specs[0].environment)
 
 
 # ---------------------------------------------------------------- moto
 @pytest.fixture
-def aws(template: dict[str, Any]) -> Iterator[None]:
-    """moto with the PhotosTable and PhotosBucket of template.yaml."""
-    resources = template["Resources"]
+def aws(template: Template) -> Iterator[None]:
+    """moto with template.yaml's resources, provisioned by the local stack's own code."""
     with mock_aws():
-        table = resources["PhotosTable"]["Properties"]
-        boto3.client("dynamodb").create_table(
-            TableName=TABLE_NAME,
-            KeySchema=table["KeySchema"],
-            AttributeDefinitions=table["AttributeDefinitions"],
-            BillingMode=table["BillingMode"],
-        )
-        bucket = resources["PhotosBucket"]["Properties"]
-        s3 = boto3.client("s3")
-        s3.create_bucket(Bucket=BUCKET_NAME)
-        s3.put_bucket_versioning(
-            Bucket=BUCKET_NAME, VersioningConfiguration=bucket["VersioningConfiguration"]
-        )
-        s3.put_public_access_block(
-            Bucket=BUCKET_NAME,
-            PublicAccessBlockConfiguration=bucket["PublicAccessBlockConfiguration"],
-        )
-        s3.put_bucket_encryption(
-            Bucket=BUCKET_NAME,
-            ServerSideEncryptionConfiguration={  # CloudFormation names -> S3 API names
-                "Rules": [
-                    {"ApplyServerSideEncryptionByDefault": rule["ServerSideEncryptionByDefault"]}
-                    for rule in bucket["BucketEncryption"]["ServerSideEncryptionConfiguration"]
-                ]
-            },
-        )
+        provision(template)
+        assert template.physical_ids["PhotosTable"] == TABLE_NAME
+        assert template.physical_ids["PhotosBucket"] == BUCKET_NAME
         yield
 
 
@@ -137,7 +75,7 @@ Handler = Callable[[dict[str, Any]], dict[str, Any]]
 @pytest.fixture
 def cold_start(
     aws: None,
-    template: dict[str, Any],
+    template: Template,
     monkeypatch: pytest.MonkeyPatch,
     lambda_context: LambdaContext,
 ) -> Callable[..., Handler]:
@@ -149,15 +87,8 @@ def cold_start(
     """
 
     def start(name: str, physical_ids: dict[str, str] | None = None, **overrides: str) -> Handler:
-        example = load_event("list_photos")["requestContext"]["authorizer"]["claims"]
-        ids = {
-            "PhotosTable": TABLE_NAME,
-            "PhotosBucket": BUCKET_NAME,
-            "UserPool": example["iss"].rsplit("/", 1)[1],
-            "UserPoolClient": example["client_id"],
-            **(physical_ids or {}),
-        }
-        env = function_environment(template, f"photos.handlers.{name}.lambda_handler", ids)
+        template.physical_ids.update(physical_ids or {})
+        env = function_environment(template, f"photos.handlers.{name}.lambda_handler")
         for key, value in {**env, **overrides}.items():
             monkeypatch.setenv(key, value)
         from photos import claims, store  # after the environment, as on Lambda

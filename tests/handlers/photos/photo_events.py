@@ -12,9 +12,10 @@ from pathlib import Path
 from typing import Any
 
 EVENTS = Path(__file__).resolve().parents[3] / "events"
-#: What the tests call the template's PhotosTable and PhotosBucket in moto.
-TABLE_NAME = "moments-test-photos"
-BUCKET_NAME = "moments-test-photos-bucket"
+#: The names the local stack's provisioning gives the template's PhotosTable and
+#: PhotosBucket (``{stack}-{LogicalId}``; the ``aws`` fixture checks them).
+TABLE_NAME = "moments-local-PhotosTable"
+BUCKET_NAME = "moments-local-photosbucket"
 
 
 def load_event(name: str) -> dict[str, Any]:
