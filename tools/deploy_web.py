@@ -15,8 +15,9 @@ It also checks that the app client's callback URLs include ``WebUrl``. They cann
 it inside the stack (see the note above ``WebBucket`` in template.yaml), so when missing, the
 exact ``sam deploy --parameter-overrides`` to run is printed.
 
-Errors: exits with status 1 and a message when the stack or its outputs are missing; boto3's
-``ClientError``/``NoCredentialsError`` propagate otherwise.
+Errors: exits with status 1 and a one-line message when the stack does not exist, there are
+no credentials (both through :func:`tools.env_json.describe_stack`) or the stack lacks those
+outputs.
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ from typing import Any
 
 import boto3
 
+from tools.env_json import EnvJsonError, StackFacts, describe_stack
+
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
 CACHE_CONTROL = "no-cache"
 # mimetypes' tables vary by platform; the app's own types are pinned here.
@@ -41,15 +44,6 @@ CONTENT_TYPES = {
     ".json": "application/json",
     ".webmanifest": "application/manifest+json",
 }
-
-
-def stack_outputs(cloudformation: Any, stack_name: str) -> dict[str, str]:
-    """Return the stack's outputs as {OutputKey: OutputValue} plus its parameters under ``param:``."""
-    stack = cloudformation.describe_stacks(StackName=stack_name)["Stacks"][0]
-    values = {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
-    for p in stack.get("Parameters", []):
-        values[f"param:{p['ParameterKey']}"] = p.get("ResolvedValue", p.get("ParameterValue", ""))
-    return values
 
 
 def local_files(root: Path = WEB_DIR) -> dict[str, Path]:
@@ -102,22 +96,22 @@ def invalidate(cloudfront: Any, distribution_id: str) -> str:
     return answer["Invalidation"]["Id"]
 
 
-def callback_hint(outputs: dict[str, str], stack_name: str) -> str | None:
+def callback_hint(stack: StackFacts) -> str | None:
     """The command that registers WebUrl with the app client, or None when already done.
 
     The command repeats every current stack parameter (``--parameter-overrides`` replaces
     samconfig's list, and a parameter left out would fall back to the template default).
     """
-    web_url = outputs["WebUrl"]
-    if web_url in outputs.get("param:CallbackUrls", "").split(","):
+    web_url = stack.outputs["WebUrl"]
+    if web_url in stack.parameters.get("CallbackUrls", "").split(","):
         return None
-    params = {k.removeprefix("param:"): v for k, v in outputs.items() if k.startswith("param:")}
+    params = dict(stack.parameters)
     params.update(CallbackUrls=web_url, LogoutUrls=web_url, AllowedOrigin=web_url.rstrip("/"))
     overrides = " ".join(f'{key}="{value}"' for key, value in sorted(params.items()))
     return (
         f"The app client does not accept {web_url} as a callback URL yet, so the hosted-UI "
         "sign-in will fail there. Register it once with:\n"
-        f"  sam deploy --stack-name {stack_name} --parameter-overrides {overrides}"
+        f"  sam deploy --stack-name {stack.name} --parameter-overrides {overrides}"
     )
 
 
@@ -130,7 +124,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     session = boto3.Session(region_name=args.region)
-    outputs = stack_outputs(session.client("cloudformation"), args.stack_name)
+    try:
+        stack = describe_stack(args.stack_name, session.client("cloudformation"))
+    except EnvJsonError as exc:
+        print(f"deploy-web: {exc}", file=sys.stderr)
+        return 1
+    outputs = stack.outputs
     missing = [k for k in ("WebBucketName", "WebDistributionId", "WebUrl") if k not in outputs]
     if missing:
         print(f"error: stack {args.stack_name} has no output(s) {', '.join(missing)}; run `sam deploy` first.")
@@ -146,7 +145,7 @@ def main(argv: list[str] | None = None) -> int:
         invalidation = invalidate(session.client("cloudfront"), outputs["WebDistributionId"])
         print(f"==> {uploaded} uploaded, {deleted} deleted; CloudFront invalidation {invalidation}")
     print(f"==> web app: {outputs['WebUrl']}")
-    hint = callback_hint(outputs, args.stack_name)
+    hint = callback_hint(stack)
     if hint:
         print(f"note: {hint}")
     return 0

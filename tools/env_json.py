@@ -15,8 +15,9 @@ How each declared value is resolved against the stack (``describe_stacks``):
 * a literal stays as it is;
 * an expression that is exactly the ``Value`` of one of the template's ``Outputs`` (for
   example ``!Ref UserPool`` and the ``UserPoolId`` output) takes that output's value;
-* ``!Ref`` of a template parameter or pseudo parameter, ``!Join`` and ``!Sub`` over those
-  are evaluated with the stack's parameter values and its ARN (region, account, partition);
+* other intrinsics (``!Ref`` of a template parameter or pseudo parameter, ``!Join``,
+  ``!Sub``, ...) are evaluated by ``local_stack.template`` with the stack's parameter
+  values and its ARN (region, account, partition);
 * anything else (a resource no output exposes) is an error that names the function, the
   variable and the fix: add an output to template.yaml.
 
@@ -33,7 +34,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -42,6 +42,8 @@ from typing import Any
 
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, NoRegionError
+
+from local_stack.template import Template, TemplateError, load_yaml
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE_PATH = REPO_ROOT / "template.yaml"
@@ -76,17 +78,6 @@ class StackFacts:
     partition: str
     parameters: Mapping[str, str] = field(default_factory=dict)
     outputs: Mapping[str, str] = field(default_factory=dict)
-
-
-def load_template(path: Path = TEMPLATE_PATH) -> dict[str, Any]:
-    """Parse a SAM template, turning short tags (``!Ref``) into their long form.
-
-    Uses the SAM CLI's own YAML loader, so anchors and every intrinsic tag parse exactly
-    as ``sam build`` parses them.
-    """
-    from samcli.yamlhelper import yaml_parse  # dev dependency; imported late: it is slow
-
-    return yaml_parse(path.read_text(encoding="utf-8"))
 
 
 def function_environments(template: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
@@ -154,108 +145,80 @@ def describe_stack(stack_name: str, cloudformation: Any) -> StackFacts:
     )
 
 
-class _Unresolved(Exception):
-    """An intrinsic this script cannot evaluate from the stack's outputs and parameters."""
+class _DeployedTemplate(Template):
+    """The template's intrinsics evaluated against one deployed stack.
 
-
-_SUB_VARIABLE = re.compile(r"\$\{([^}]+)\}")
-
-
-class _Resolver:
-    """Evaluates the intrinsics used in environment variables against one stack.
-
-    Only what env vars need: outputs, ``Ref`` (parameters, pseudo parameters),
-    ``Fn::Join`` and ``Fn::Sub``. Written here because the SAM CLI's own resolver
-    substitutes logical ids for resources instead of the deployed physical ids.
+    ``local_stack.template`` does the resolving (``Ref``, ``Fn::Sub``, ``Fn::Join``, ...)
+    with the stack's parameters, region, account and name. What differs from the local
+    stack: an expression that is exactly the ``Value`` of one of the template's
+    ``Outputs`` takes the stack's output value, and a resource no output exposes is an
+    error, not its logical id.
     """
 
-    def __init__(self, template: Mapping[str, Any], stack: StackFacts) -> None:
-        self._parameters = template.get("Parameters", {})
-        self._output_by_expression = [
-            (output["Value"], key) for key, output in template.get("Outputs", {}).items()
-        ]
+    def __init__(self, raw: Mapping[str, Any], stack: StackFacts) -> None:
+        declared = raw.get("Parameters") or {}
+        parameters: dict[str, Any] = {}
+        for name, spec in declared.items():
+            value = stack.parameters.get(name)
+            if value is None or value == NO_ECHO_MASK:
+                continue  # a Ref to it is an error (see ref)
+            if spec.get("Type", "").startswith(("CommaDelimitedList", "List<")):
+                parameters[name] = [item.strip() for item in value.split(",")]
+            else:
+                parameters[name] = value
+        super().__init__(
+            path=Path(),  # only a function's CodeUri is read against it; env.json has none
+            raw=dict(raw),
+            parameters=parameters,
+            region=stack.region,
+            account_id=stack.account_id,
+            stack_name=stack.name,
+        )
         self._stack = stack
-        self._pseudo = {
-            "AWS::Region": stack.region,
-            "AWS::AccountId": stack.account_id,
-            "AWS::Partition": stack.partition,
-            "AWS::StackName": stack.name,
-            "AWS::URLSuffix": (
-                "amazonaws.com.cn" if stack.partition == "aws-cn" else "amazonaws.com"
-            ),
-        }
 
-    def resolve(self, value: Any) -> str:
-        resolved = self._resolve(value)
-        if isinstance(resolved, list):
-            return ",".join(resolved)
-        return resolved
-
-    def _from_outputs(self, value: Any) -> str | None:
-        for expression, key in self._output_by_expression:
-            if expression == value:
+    def _output(self, expression: Any) -> str | None:
+        """The deployed value of the output whose ``Value`` is ``expression``, if any."""
+        for key, output in (self.raw.get("Outputs") or {}).items():
+            if output.get("Value") == expression:
                 if key not in self._stack.outputs:
-                    raise _Unresolved(f"the stack has no output {key!r}")
+                    raise TemplateError(f"the stack has no output {key!r}")
                 return self._stack.outputs[key]
         return None
 
-    def _resolve(self, value: Any) -> str | list[str]:
-        if isinstance(value, bool):
-            return "true" if value else "false"
-        if isinstance(value, (str, int, float)):
-            return str(value)
-        output = self._from_outputs(value)
-        if output is not None:
-            return output
-        if isinstance(value, Mapping) and len(value) == 1:
-            (function, argument), = value.items()
-            if function == "Ref":
-                return self._ref(argument)
-            if function == "Fn::Join":
-                delimiter, items = argument
-                parts = items if isinstance(items, list) else [items]
-                return delimiter.join(self._flatten(self._resolve(part) for part in parts))
-            if function == "Fn::Sub":
-                return self._sub(argument)
-        raise _Unresolved(f"no output exposes {json.dumps(value)}")
+    def _resolve(self, value: Any) -> Any:
+        output = self._output(value) if isinstance(value, Mapping) else None
+        return super()._resolve(value) if output is None else output
 
-    @staticmethod
-    def _flatten(values: Any) -> list[str]:
-        flat: list[str] = []
-        for item in values:
-            flat.extend(item if isinstance(item, list) else [item])
-        return flat
+    def ref(self, name: str) -> Any:
+        if name == "AWS::Partition":
+            return self._stack.partition
+        if name == "AWS::URLSuffix":
+            return "amazonaws.com.cn" if self._stack.partition == "aws-cn" else "amazonaws.com"
+        if name.startswith("AWS::") or name in self.parameters:
+            return super().ref(name)
+        if name in (self.raw.get("Parameters") or {}):
+            raise TemplateError(f"the stack does not show parameter {name!r}")
+        output = self._output({"Ref": name})
+        if output is None:
+            raise TemplateError(f"no output exposes resource {name!r} (add one to template.yaml)")
+        return output
 
-    def _ref(self, name: str) -> str | list[str]:
-        if name in self._pseudo:
-            return self._pseudo[name]
-        if name in self._parameters:
-            raw = self._stack.parameters.get(name)
-            if raw is None or raw == NO_ECHO_MASK:
-                raise _Unresolved(f"the stack does not show parameter {name!r}")
-            if self._parameters[name].get("Type", "").startswith(("CommaDelimitedList", "List<")):
-                return [item.strip() for item in raw.split(",")]
-            return raw
-        raise _Unresolved(f"no output exposes resource {name!r} (add one to template.yaml)")
+    def get_att(self, logical_id: str, attribute: str) -> str:
+        output = self._output({"Fn::GetAtt": [logical_id, attribute]})
+        if output is None:
+            raise TemplateError(
+                f"no output exposes {logical_id}.{attribute} (add one to template.yaml)"
+            )
+        return output
 
-    def _sub(self, argument: str | Sequence[Any]) -> str:
-        if isinstance(argument, str):
-            text, variables = argument, {}
-        else:
-            text, variables = argument[0], dict(argument[1])
 
-        def substitute(match: re.Match[str]) -> str:
-            name = match.group(1)
-            if name.startswith("!"):  # ${!Literal} is the escape for a literal ${Literal}
-                return "${" + name[1:] + "}"
-            if name in variables:
-                return self.resolve(variables[name])
-            if "." in name:
-                resource, attribute = name.split(".", 1)
-                return self.resolve({"Fn::GetAtt": [resource, attribute]})
-            return self.resolve({"Ref": name})
-
-        return _SUB_VARIABLE.sub(substitute, text)
+def _as_env_value(value: Any) -> str:
+    """A resolved value as env.json text (lists comma-joined, booleans lower case)."""
+    if isinstance(value, list):
+        return ",".join(_as_env_value(item) for item in value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
 
 
 def build_env_json(template: Mapping[str, Any], stack: StackFacts) -> dict[str, dict[str, str]]:
@@ -274,7 +237,7 @@ def build_env_json(template: Mapping[str, Any], stack: StackFacts) -> dict[str, 
             f"stack {stack.name!r} has no outputs (status {stack.status}); "
             "wait for the deployment to finish or redeploy it"
         )
-    resolver = _Resolver(template, stack)
+    resolved = _DeployedTemplate(template, stack)
     env: dict[str, dict[str, str]] = {}
     problems: list[str] = []
     for function, variables in function_environments(template).items():
@@ -284,8 +247,8 @@ def build_env_json(template: Mapping[str, Any], stack: StackFacts) -> dict[str, 
                 env[function][name] = VERIFY_IN_HANDLER
                 continue
             try:
-                env[function][name] = resolver.resolve(value)
-            except _Unresolved as exc:
+                env[function][name] = _as_env_value(resolved.resolve(value))
+            except TemplateError as exc:
                 problems.append(f"  {function}.{name}: {exc}")
     if problems:
         raise EnvJsonError(
@@ -319,7 +282,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         except NoRegionError as exc:
             raise EnvJsonError("no AWS region configured: pass REGION=<region>") from exc
         stack = describe_stack(args.stack, cloudformation)
-        env = build_env_json(load_template(args.template), stack)
+        env = build_env_json(load_yaml(args.template), stack)
     except EnvJsonError as exc:
         print(f"env-json: {exc}", file=sys.stderr)
         return 1

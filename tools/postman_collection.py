@@ -242,6 +242,10 @@ def json_body(value: Any | str) -> dict[str, Any]:
     return {"mode": "raw", "raw": raw, "options": {"raw": {"language": "json"}}}
 
 
+# The run's user, as sign-in (and the duplicate sign-up) send it.
+CREDENTIALS = json_body({"email": "{{email}}", "password": "{{password}}"})
+
+
 def item(
     name: str,
     method: str,
@@ -278,9 +282,9 @@ def folder(name: str, description: str, items: list[dict[str, Any]]) -> dict[str
     return {"name": name, "description": description, "item": items}
 
 
-def upload(name: str, src: str, content_type: str, tests: str, token: str = "accessToken"):
+def upload(name: str, src: str, content_type: str, tests: str) -> dict[str, Any]:
     return item(
-        name, "POST", "/photos", auth=bearer(token), tests=tests,
+        name, "POST", "/photos", auth=bearer("accessToken"), tests=tests,
         body={"mode": "formdata", "formdata": [
             {"key": "file", "type": "file", "src": src, "contentType": content_type},
         ]},
@@ -331,7 +335,7 @@ def sign_up_flow() -> dict[str, Any]:
             ),
             item(
                 "Sign in before confirming → 403", "POST", "/auth/sign-in",
-                body=json_body({"email": "{{email}}", "password": "{{password}}"}),
+                body=CREDENTIALS,
                 tests=error(403, "Forbidden", "user_not_confirmed"),
             ),
             item(
@@ -360,7 +364,7 @@ def sign_up_flow() -> dict[str, Any]:
             item(
                 "Sign in", "POST", "/auth/sign-in",
                 description="200 with the OAuth token set; the scripts keep the tokens.",
-                body=json_body({"email": "{{email}}", "password": "{{password}}"}),
+                body=CREDENTIALS,
                 tests=CLAIMS_FN + status(200, "OK")
                 + shape("{access_token, id_token, refresh_token, expires_in, token_type}",
                         SIGN_IN_TOKEN_SET)
@@ -526,7 +530,7 @@ def negative_flow() -> dict[str, Any]:
             ),
             item(
                 "Sign in again", "POST", "/auth/sign-in",
-                body=json_body({"email": "{{email}}", "password": "{{password}}"}),
+                body=CREDENTIALS,
                 tests=status(200, "OK") + shape("a token set", SIGN_IN_TOKEN_SET) + js(r"""
                 pm.collectionVariables.set('accessToken', pm.response.json().access_token);
                 pm.collectionVariables.set('idToken', pm.response.json().id_token);
@@ -574,7 +578,7 @@ def negative_flow() -> dict[str, Any]:
             ),
             item(
                 "Sign up twice → 409", "POST", "/auth/sign-up",
-                body=json_body({"email": "{{email}}", "password": "{{password}}"}),
+                body=CREDENTIALS,
                 tests=error(409, "Conflict", "user_exists"),
             ),
             item(

@@ -14,18 +14,19 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from local_stack.template import load_yaml
 from tools.env_json import (
+    TEMPLATE_PATH,
     EnvJsonError,
     StackFacts,
     build_env_json,
     function_environments,
-    load_template,
     main,
 )
 
 REGION = "eu-west-1"
 STACK = "moments-test"
-TEMPLATE = load_template()
+TEMPLATE = load_yaml(TEMPLATE_PATH)
 DEPLOYED_OUTPUTS = {
     "ApiUrl": "https://a1b2c3.execute-api.eu-west-1.amazonaws.com/test",
     "UserPoolId": "eu-west-1_Pool42",

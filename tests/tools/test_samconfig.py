@@ -12,10 +12,11 @@ import pytest
 from samcli.cli.types import CfnParameterOverridesType
 from samcli.lib.config.samconfig import SamConfig
 
-from tools.env_json import REPO_ROOT, load_template
+from local_stack.template import load_yaml
+from tools.env_json import REPO_ROOT, TEMPLATE_PATH
 
 ENVIRONMENTS = ["default", "dev", "prod"]
-PARAMETERS = load_template()["Parameters"]
+PARAMETERS = load_yaml(TEMPLATE_PATH)["Parameters"]
 
 
 def _deploy(env: str) -> dict:
