@@ -40,11 +40,6 @@ export function isSignedIn() {
   return accessToken !== null;
 }
 
-/** The signed-in user's ID-token claims (display only; the API never trusts them from here). */
-export function currentUser() {
-  return idClaims;
-}
-
 function setSession(tokens) {
   accessToken = tokens ? tokens.access_token : null;
   idClaims = tokens && tokens.id_token ? decodeClaims(tokens.id_token) : null;
@@ -96,11 +91,10 @@ export function apiError(status, text) {
  * @throws {ApiError} for any non-2xx answer or a network failure (status 0).
  */
 export async function request(path, { method = "GET", json, auth = false, cookie = false } = {}) {
-  const send = () => {
-    const headers = { Accept: "application/json" };
+  const send = (authHeader = {}) => {
+    const headers = { Accept: "application/json", ...authHeader };
     if (json !== undefined) headers["Content-Type"] = "application/json";
     if (cookie) Object.assign(headers, DELIVERY_HEADER);
-    if (auth && accessToken) headers.Authorization = `Bearer ${accessToken}`;
     return fetch(path, {
       method,
       headers,
@@ -111,15 +105,29 @@ export async function request(path, { method = "GET", json, auth = false, cookie
   };
   let response;
   try {
-    response = await send();
-    if (auth && response.status === 401 && (await refresh())) response = await send();
-  } catch (err) {
-    if (err instanceof ApiError) throw err;
+    response = await (auth ? withAuth(send) : send());
+  } catch {
     throw new ApiError(0, "network_error", "Could not reach Moments. Check your connection and try again.");
   }
-  if (response.status === 401 && auth) setSession(null);
   if (!response.ok) throw apiError(response.status, await response.text());
   return response.status === 204 ? null : response.json();
+}
+
+/**
+ * Send a call with the Bearer access token, for fetch and XMLHttpRequest alike.
+ *
+ * @param {(authHeader: object) => Promise<{status: number}>} send - sends the request with
+ *   `authHeader` ({Authorization} while signed in, else {}) among its headers and resolves to
+ *   anything with a `status` (a fetch Response, a finished XMLHttpRequest).
+ * @returns the answer; on 401 the token is refreshed once and `send` called again, and a 401
+ *   after that ends the session.
+ */
+export async function withAuth(send) {
+  const authHeader = () => (accessToken ? { Authorization: `Bearer ${accessToken}` } : {});
+  let response = await send(authHeader());
+  if (response.status === 401 && (await refresh())) response = await send(authHeader());
+  if (response.status === 401) setSession(null);
+  return response;
 }
 
 /**
@@ -142,11 +150,6 @@ export function refresh() {
       });
   }
   return refreshing;
-}
-
-/** The current access token, for the upload module's XMLHttpRequest calls. */
-export function bearer() {
-  return accessToken ? `Bearer ${accessToken}` : null;
 }
 
 // ---------------------------------------------------------------- auth broker

@@ -202,7 +202,7 @@ for (const button of document.querySelectorAll("[data-go]")) {
 }
 
 api.onSessionChange((claims) => {
-  $("#session").hidden = !claims && !api.isSignedIn();
+  $("#session").hidden = !api.isSignedIn();
   $("#session-user").textContent = claims ? claims.name || claims.email || "" : "";
   if (!api.isSignedIn() && !signingOut && !$("#view-photos").hidden) {
     resetGrid();

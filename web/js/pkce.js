@@ -44,12 +44,11 @@ export async function startAuthorization(config) {
   const codeVerifier = randomString(32); // 43 characters after base64url
   const state = randomString(16);
   sessionStorage.setItem(STORAGE_KEY, JSON.stringify({ state, code_verifier: codeVerifier, redirect_uri: redirectUri }));
-  const scopes = Array.isArray(config.scopes) ? config.scopes.join(" ") : config.scopes;
   const query = new URLSearchParams({
     response_type: "code",
     client_id: config.client_id,
     redirect_uri: redirectUri,
-    scope: scopes,
+    scope: config.scopes.join(" "),
     state,
     code_challenge: await codeChallenge(codeVerifier),
     code_challenge_method: "S256",

@@ -8,7 +8,7 @@
 //   - above: POST /photos/upload-url for a presigned S3 POST, then the file goes straight to
 //     S3 (the policy bounds size and content type), then GET /photos/{photo_id}.
 
-import { ApiError, apiError, bearer, createUploadUrl, getPhoto, refresh } from "./api.js";
+import { ApiError, apiError, createUploadUrl, getPhoto, withAuth } from "./api.js";
 
 /** Largest file sent through POST /photos, in bytes (4 MiB). */
 export const MAX_LAMBDA_UPLOAD_BYTES = 4 * 1024 * 1024;
@@ -29,19 +29,13 @@ function send(method, url, body, headers, onProgress) {
 }
 
 async function sendToApi(file, onProgress) {
-  const attempt = () => {
+  let attempts = 0;
+  const xhr = await withAuth((authHeader) => {
+    if (attempts++) onProgress(0); // the retry after a token refresh starts over
     const form = new FormData();
     form.append("file", file, file.name);
-    const headers = { Accept: "application/json" };
-    const token = bearer();
-    if (token) headers.Authorization = token;
-    return send("POST", "/photos", form, headers, onProgress);
-  };
-  let xhr = await attempt();
-  if (xhr.status === 401 && (await refresh())) {
-    onProgress(0);
-    xhr = await attempt();
-  }
+    return send("POST", "/photos", form, { Accept: "application/json", ...authHeader }, onProgress);
+  });
   if (xhr.status !== 201 && xhr.status !== 200) throw apiError(xhr.status, xhr.responseText);
   return JSON.parse(xhr.responseText);
 }
