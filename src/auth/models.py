@@ -193,11 +193,10 @@ class CodeDelivery(_Response):
 
 
 class SignUpResult(_Response):
-    """201 body of ``POST /auth/sign-up``; ``code_delivery`` is null if no code was sent."""
+    """201 body of ``POST /auth/sign-up``, the same whether or not the email already has
+    an account (so it carries no ``user_sub`` and no ``user_confirmed``)."""
 
-    user_sub: str
-    user_confirmed: bool
-    code_delivery: CodeDelivery | None
+    code_delivery: CodeDelivery
 
 
 class Confirmed(_Response):

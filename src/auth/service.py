@@ -118,25 +118,32 @@ class AuthService:
     def sign_up(self, request: SignUpRequest) -> SignUpResult:
         """Register ``request.email``; Cognito emails a confirmation code.
 
+        The answer cannot tell whether the email already has an account (OWASP ASVS 5.0
+        section 6.3.8): ``UsernameExistsException`` gets the same 201 and body as a new
+        sign-up, the destination is masked from the request, and no ``user_sub`` is
+        returned (Cognito's SignUp is the one operation PreventUserExistenceErrors does
+        not cover). The owner of the existing account loses nothing: their password is
+        unchanged, and resend-code or forgot-password reach them.
+
         Raises:
-            UpstreamError: 409 ``user_exists``, 400 ``invalid_password`` /
-                ``invalid_request``, 429 ``too_many_requests``.
+            UpstreamError: 400 ``invalid_password`` / ``invalid_request``, 429
+                ``too_many_requests``, 5xx.
         """
         attributes = {"name": request.name} if request.name else {}
-        result = self.idp.sign_up(request.email, request.password, attributes)
-        details = result.get("CodeDeliveryDetails")
-        return SignUpResult(
-            user_sub=result["UserSub"],
-            user_confirmed=bool(result.get("UserConfirmed")),
-            code_delivery=_code_delivery(details) if details else None,
-        )
+        try:
+            self.idp.sign_up(request.email, request.password, attributes)
+        except UpstreamError as exc:
+            if exc.code not in _HIDDEN_SIGN_UP_ERRORS:
+                raise
+            logger.info("sign-up answered generically", extra={"upstream": exc.code})
+        return SignUpResult(code_delivery=_masked_delivery(request.email))
 
     def confirm(self, request: ConfirmRequest) -> Confirmed:
         """Confirm a sign-up with the emailed code.
 
         Raises:
-            UpstreamError: 400 ``code_mismatch`` (also for unknown emails) /
-                ``expired_code``, 409 ``already_confirmed``, 429.
+            UpstreamError: 400 ``code_mismatch`` with one sentence for a wrong or expired
+                code, an unknown email and an already confirmed account alike; 429.
         """
         self.idp.confirm_sign_up(request.email, request.code)
         return Confirmed()
@@ -146,18 +153,19 @@ class AuthService:
 
         Unknown emails get the same answer as known ones: with PreventUserExistenceErrors
         Cognito simulates success for them (Cognito guide, "Managing error responses").
+        An already confirmed account (``InvalidParameterException`` "User is already
+        confirmed.") and a disabled one (``NotAuthorizedException``) get it too.
 
         Raises:
-            UpstreamError: 429 ``too_many_requests``, 400 for an already confirmed user.
+            UpstreamError: 429 ``too_many_requests``, 5xx.
         """
         try:
             self.idp.resend_confirmation_code(request.email)
         except UpstreamError as exc:
-            if exc.code != "UserNotFoundException":
+            if exc.code not in _HIDDEN_RESEND_ERRORS:
                 raise
-        return CodeSent(
-            code_delivery=CodeDelivery(destination=mask_email(request.email), medium="EMAIL")
-        )
+            logger.info("resend-code answered generically", extra={"upstream": exc.code})
+        return CodeSent(code_delivery=_masked_delivery(request.email))
 
     def forgot_password(self, request: EmailRequest) -> CodeSent:
         """Email a password-reset code; the answer is identical for known and unknown emails.
@@ -176,15 +184,15 @@ class AuthService:
             if exc.code not in _HIDDEN_FORGOT_PASSWORD_ERRORS:
                 raise
             logger.info("forgot-password answered generically", extra={"upstream": exc.code})
-        return CodeSent(
-            code_delivery=CodeDelivery(destination=mask_email(request.email), medium="EMAIL")
-        )
+        return CodeSent(code_delivery=_masked_delivery(request.email))
 
     def reset_password(self, request: ResetPasswordRequest) -> PasswordReset:
         """Set a new password with the emailed reset code (ConfirmForgotPassword).
 
         Raises:
-            UpstreamError: 400 ``code_mismatch`` / ``expired_code`` / ``invalid_password``.
+            UpstreamError: 400 ``code_mismatch`` with one sentence for a wrong or expired
+                code, an unknown email and an account with no pending reset alike;
+                400 ``invalid_password``; 429.
         """
         self.idp.confirm_forgot_password(request.email, request.code, request.password)
         return PasswordReset()
@@ -314,11 +322,14 @@ _HIDDEN_FORGOT_PASSWORD_ERRORS = frozenset(
 )
 
 
-def _code_delivery(details: dict[str, Any]) -> CodeDelivery:
-    return CodeDelivery(
-        destination=str(details.get("Destination", "")),
-        medium=str(details.get("DeliveryMedium", "EMAIL")),
-    )
+_HIDDEN_RESEND_ERRORS = _HIDDEN_FORGOT_PASSWORD_ERRORS
+_HIDDEN_SIGN_UP_ERRORS = frozenset({"UsernameExistsException", "AliasExistsException"})
+
+
+def _masked_delivery(email: str) -> CodeDelivery:
+    """Where the code went, computed from the request alone so that every account state
+    gives a byte-identical body."""
+    return CodeDelivery(destination=mask_email(email), medium="EMAIL")
 
 
 def _token_set(result: dict[str, Any]) -> TokenSet:
