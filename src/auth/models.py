@@ -89,9 +89,14 @@ class ResetPasswordRequest(_Request):
 
 
 class SignOutRequest(_Request):
-    """``POST /auth/sign-out``; the refresh token may come from the cookie instead."""
+    """``POST /auth/sign-out``; the refresh token may come from the cookie instead.
+
+    ``access_token`` is this session's access token: sent with the sign-out, this API
+    refuses it (and every token of the same session) at once instead of at its expiry.
+    """
 
     refresh_token: Token | None = None
+    access_token: Token | None = None
 
 
 class AuthorizationCodeGrant(_Request):

@@ -52,9 +52,17 @@ class IdentityProvider(Protocol):
     def initiate_password_auth(self, username: str, password: str) -> dict[str, Any]: ...
     def get_tokens_from_refresh_token(self, refresh_token: str) -> dict[str, Any]: ...
     def revoke_token(self, refresh_token: str) -> None: ...
+    def get_user(self, access_token: str) -> dict[str, Any]: ...
     def global_sign_out(self, access_token: str) -> None: ...
     def forgot_password(self, username: str) -> dict[str, Any]: ...
     def confirm_forgot_password(self, username: str, code: str, password: str) -> None: ...
+
+
+class SignOutRecords(Protocol):
+    """Where sign-outs are recorded for the photo handlers (see
+    :class:`auth.revocations.RevocationTable`)."""
+
+    def record(self, user_sub: str, *, origin_jti: str | None, everywhere: bool) -> None: ...
 
 
 class TokenEndpoint(Protocol):
@@ -89,10 +97,24 @@ class AuthService:
         settings: AuthSettings,
         idp: IdentityProvider | None = None,
         token_endpoint: TokenEndpoint | None = None,
+        revocations: SignOutRecords | None = None,
     ) -> None:
         self.settings = settings
         self._idp = idp
         self._token_endpoint = token_endpoint
+        self._revocations = revocations
+
+    @property
+    def revocations(self) -> SignOutRecords | None:
+        """The sign-out records (``None`` when no table is configured)."""
+        if self._revocations is None and self.settings.revocations_table_name:
+            from auth.revocations import RevocationTable  # boto3 dynamodb: sign-out only
+
+            self._revocations = RevocationTable(
+                self.settings.revocations_table_name,
+                self.settings.access_token_validity_seconds,
+            )
+        return self._revocations
 
     @property
     def idp(self) -> IdentityProvider:
@@ -277,20 +299,34 @@ class AuthService:
         result = self.idp.get_tokens_from_refresh_token(refresh_token)
         return _token_set(result["AuthenticationResult"])
 
-    def sign_out(self, refresh_token: str | None, access_token: str | None) -> SignedOut:
-        """Sign the user out everywhere (GlobalSignOut) when an access token comes, and
-        revoke the refresh token (RevokeToken, RFC 7009).
+    def sign_out(
+        self,
+        refresh_token: str | None,
+        access_token: str | None,
+        session_access_token: str | None = None,
+    ) -> SignedOut:
+        """Sign out, on Cognito and on this API.
 
-        GlobalSignOut runs first: RevokeToken also invalidates the access tokens issued
-        with the refresh token (API reference, RevokeToken), after which GlobalSignOut
-        would be refused. An expired or already signed-out access token does not fail the
+        - With ``access_token`` (the Bearer header): GlobalSignOut, then a record that
+          revokes every access token of the user issued until now ("everywhere").
+        - With ``session_access_token`` (the body's ``access_token``): GetUser checks it,
+          then a record revokes its session (its ``origin_jti`` family) only.
+        - With ``refresh_token``: RevokeToken (RFC 7009).
+
+        Cognito alone would leave the access tokens working on API Gateway's authorizer
+        until they expire; the records (:mod:`shared.revocation`) are what the photo
+        handlers check. GlobalSignOut and GetUser run first: RevokeToken also revokes the
+        access tokens issued with the refresh token (API reference, RevokeToken), after
+        which Cognito refuses them. The token's claims are read only after Cognito has
+        accepted it. An expired or already signed-out access token does not fail the
         request when a refresh token comes too: it is still revoked, and
         ``signed_out_everywhere`` is false.
 
         Raises:
             ApiError: 400 ``invalid_request`` when neither token comes.
             UpstreamError: 401 ``invalid_token`` for an invalid access token sent alone;
-                400 ``unsupported_token_type`` / ``invalid_grant`` from RevokeToken; 429; 5xx.
+                400 ``unsupported_token_type`` / ``invalid_grant`` from RevokeToken; 429;
+                5xx (including a failed record write).
         """
         if not refresh_token and not access_token:
             raise ApiError(
@@ -306,11 +342,40 @@ class AuthService:
             except UpstreamError as exc:
                 if exc.code != "NotAuthorizedException" or not refresh_token:
                     raise
+            if everywhere:
+                self._record(access_token, everywhere=True)
+        if session_access_token and not everywhere:
+            try:
+                self.idp.get_user(session_access_token)
+            except UpstreamError as exc:
+                # Expired or already revoked: nothing left for this API to refuse early.
+                if exc.code != "NotAuthorizedException":
+                    raise
+            else:
+                self._record(session_access_token, everywhere=False)
         if refresh_token:
             self.idp.revoke_token(refresh_token)
         return SignedOut(
             refresh_token_revoked=bool(refresh_token), signed_out_everywhere=everywhere
         )
+
+    def _record(self, access_token: str, *, everywhere: bool) -> None:
+        """Write the sign-out record for an access token Cognito has just accepted."""
+        records = self.revocations
+        if records is None:
+            return
+        claims = _claims_of_accepted_token(access_token)
+        sub, origin_jti = claims.get("sub"), claims.get("origin_jti")
+        if not isinstance(sub, str) or not sub:
+            return
+        if not isinstance(origin_jti, str) or not origin_jti:
+            origin_jti = None
+            if not everywhere:
+                # No family to revoke (an emulator without origin_jti): the photo
+                # handlers then refuse this session's token only after it expires.
+                logger.warning("access token has no origin_jti; session not recorded")
+                return
+        records.record(sub, origin_jti=origin_jti, everywhere=everywhere)
 
     def refresh_token_max_age(self) -> int:
         """The refresh token's lifetime in seconds (the cookie's ``Max-Age``)."""
@@ -324,6 +389,19 @@ _HIDDEN_FORGOT_PASSWORD_ERRORS = frozenset(
 
 _HIDDEN_RESEND_ERRORS = _HIDDEN_FORGOT_PASSWORD_ERRORS
 _HIDDEN_SIGN_UP_ERRORS = frozenset({"UsernameExistsException", "AliasExistsException"})
+
+
+def _claims_of_accepted_token(access_token: str) -> dict[str, Any]:
+    """The payload of an access token that Cognito has *just accepted* (GlobalSignOut or
+    GetUser succeeded), so its signature needs no second check here. PyJWT is imported
+    only on this path (sign-out), not at every broker cold start."""
+    import jwt
+
+    try:
+        claims = jwt.decode(access_token, options={"verify_signature": False})
+    except jwt.PyJWTError:
+        return {}
+    return claims if isinstance(claims, dict) else {}
 
 
 def _masked_delivery(email: str) -> CodeDelivery:

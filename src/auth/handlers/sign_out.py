@@ -29,7 +29,7 @@ def sign_out() -> Response:
     event = app.current_event
     request = parse_json_request(event, SignOutRequest, empty_body="{}")
     refresh_token = request.refresh_token or refresh_token_from_cookie(event)
-    result = get_service().sign_out(refresh_token, bearer_token(event))
+    result = get_service().sign_out(refresh_token, bearer_token(event), request.access_token)
     metrics.add_metric(name="SignOuts", unit=MetricUnit.Count, value=1)
     return signed_out_response(result, clear_cookie=wants_cookie(event))
 
