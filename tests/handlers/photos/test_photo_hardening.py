@@ -156,3 +156,15 @@ def test_upload_url_refuses_non_json_and_deep_bodies(routes):
         response = routes["create_upload_url"](event)
         assert response["statusCode"] == status, response["body"]
         assert json.loads(response["body"])["error"] in ("invalid_request", "payload_too_large")
+
+
+def test_signing_in_again_in_the_second_of_sign_out_everywhere_works(routes):
+    # Given a sign-out everywhere recorded in the very second the new token was issued
+    event = load_event("list_photos")
+    claims_of(event)["origin_jti"] = "a-new-session"
+    record(event, now=iat_of(event), everywhere=True, origin_jti="the-signed-out-session")
+    # Then the new session's token is served (iat has one-second resolution)
+    assert routes["list_photos"](event)["statusCode"] == 200
+    # While the signed-out session's token from that same second is not
+    claims_of(event)["origin_jti"] = "the-signed-out-session"
+    assert routes["list_photos"](event)["statusCode"] == 401
