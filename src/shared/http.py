@@ -182,7 +182,9 @@ def is_json_media_type(content_type: str | None) -> bool:
     """``application/json`` or a ``+json`` structured suffix (RFC 6838 section 4.2.8),
     parameters such as ``charset`` ignored."""
     media_type = (content_type or "").split(";", 1)[0].strip().lower()
-    return media_type == JSON or (media_type.startswith("application/") and media_type.endswith("+json"))
+    return media_type == JSON or (
+        media_type.startswith("application/") and media_type.endswith("+json")
+    )
 
 
 def require_json_content_type(headers: Mapping[str, str], body: str | None) -> None:

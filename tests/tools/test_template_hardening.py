@@ -35,7 +35,10 @@ def load(**parameters: str) -> Template:
     return Template.load(TEMPLATE, parameters)
 
 
-@pytest.mark.parametrize(("stage", "policy", "protection"), [("prod", "Retain", "ACTIVE"), ("dev", "Delete", "INACTIVE")])
+@pytest.mark.parametrize(
+    ("stage", "policy", "protection"),
+    [("prod", "Retain", "ACTIVE"), ("dev", "Delete", "INACTIVE")],
+)
 def test_prod_keeps_the_pool_table_and_bucket(stage, policy, protection):
     template = load(Stage=stage)
     for logical_id in RETAINED:

@@ -339,7 +339,11 @@ def test_cognito_lockout_is_429_with_retry_after_not_a_wrong_password(broker):
     ("handler", "operation", "body"),
     [
         ("confirm", "confirm_sign_up", {"email": EMAIL, "code": "123456"}),
-        ("reset_password", "confirm_forgot_password", {"email": EMAIL, "code": "123456", "password": "Correct-Horse-9"}),
+        (
+            "reset_password",
+            "confirm_forgot_password",
+            {"email": EMAIL, "code": "123456", "password": "Correct-Horse-9"},
+        ),
         ("resend_code", "resend_confirmation_code", {"email": EMAIL}),
         ("forgot_password", "forgot_password", {"email": EMAIL}),
     ],
@@ -347,7 +351,10 @@ def test_cognito_lockout_is_429_with_retry_after_not_a_wrong_password(broker):
 def test_code_attempt_limits_are_429_with_retry_after(broker, handler, operation, body):
     # Given Cognito's limit on code attempts or code emails (LimitExceededException)
     broker.stubber.add_client_error(
-        operation, "LimitExceededException", "Attempt limit exceeded, please try after some time.", 400
+        operation,
+        "LimitExceededException",
+        "Attempt limit exceeded, please try after some time.",
+        400,
     )
     response = broker.invoke(handler, with_body(load_event(handler), body))
     assert response["statusCode"] == 429
@@ -356,12 +363,21 @@ def test_code_attempt_limits_are_429_with_retry_after(broker, handler, operation
 
 
 def test_sign_up_of_an_existing_email_is_the_same_201_as_a_new_one(broker):
-    broker.stubber.add_client_error("sign_up", "UsernameExistsException", "User already exists", 400)
+    broker.stubber.add_client_error(
+        "sign_up", "UsernameExistsException", "User already exists", 400
+    )
     existing = broker.invoke("sign_up", load_event("sign_up"))
     broker.stubber.add_response(
         "sign_up",
-        {"UserConfirmed": False, "UserSub": "7f6f96ef-4715-468d-8281-92ab41bd4d67",
-         "CodeDeliveryDetails": {"Destination": "j***@e***", "DeliveryMedium": "EMAIL", "AttributeName": "email"}},
+        {
+            "UserConfirmed": False,
+            "UserSub": "7f6f96ef-4715-468d-8281-92ab41bd4d67",
+            "CodeDeliveryDetails": {
+                "Destination": "j***@e***",
+                "DeliveryMedium": "EMAIL",
+                "AttributeName": "email",
+            },
+        },
     )
     fresh = broker.invoke("sign_up", load_event("sign_up"))
     assert (existing["statusCode"], existing["body"]) == (fresh["statusCode"], fresh["body"]) == (

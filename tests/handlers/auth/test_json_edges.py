@@ -12,7 +12,7 @@ from __future__ import annotations
 import importlib
 import pytest
 
-from tests.handlers.auth.auth_events import body_of, header, load_event, with_headers
+from tests.handlers.auth.auth_events import body_of, load_event, with_headers
 
 # (handler module, events/*.json) of every auth route that takes a JSON body
 JSON_ROUTES = [
@@ -44,7 +44,9 @@ def no_aws(monkeypatch):
 
 
 @pytest.mark.parametrize(("handler", "event_name"), JSON_ROUTES)
-def test_a_thousand_levels_of_nesting_is_a_400_not_a_500(handler, event_name, lambda_context, caplog):
+def test_a_thousand_levels_of_nesting_is_a_400_not_a_500(
+    handler, event_name, lambda_context, caplog
+):
     # Given 2 KB of nested arrays, inside an object and alone
     for body in (nested(1000), '{"email": ' + nested(1000) + "}"):
         event = load_event(event_name)

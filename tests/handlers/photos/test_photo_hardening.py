@@ -124,7 +124,7 @@ def test_a_record_expires_with_the_access_token_lifetime(aws):
     assert ttl["TimeToLiveDescription"]["AttributeName"] == "expires_at"
 
 
-def test_a_failed_revocation_read_fails_closed(cold_start, monkeypatch):
+def test_a_failed_revocation_read_fails_closed(cold_start):
     # Given the revocations table is unreachable (wrong name: ResourceNotFoundException)
     invoke = cold_start("list_photos", REVOCATIONS_TABLE_NAME="no-such-table")
     response = invoke(load_event("list_photos"))

@@ -126,7 +126,9 @@ def test_confirm_and_reset_failures_that_depend_on_the_account_look_the_same(ope
     assert "upstream detail" not in description
 
 
-@pytest.mark.parametrize("operation", ["InitiateAuth", "ConfirmForgotPassword", "GetTokensFromRefreshToken"])
+@pytest.mark.parametrize(
+    "operation", ["InitiateAuth", "ConfirmForgotPassword", "GetTokensFromRefreshToken"]
+)
 def test_cognito_lockout_is_429_with_retry_after(operation):
     # Given Cognito's lockout after repeated wrong passwords (a NotAuthorizedException)
     exc = UpstreamError(operation, "NotAuthorizedException", "Password attempts exceeded")
@@ -137,6 +139,8 @@ def test_cognito_lockout_is_429_with_retry_after(operation):
 
 def test_code_attempt_limits_are_429_with_retry_after():
     for code in ("LimitExceededException", "TooManyFailedAttemptsException"):
-        exc = UpstreamError("ConfirmSignUp", code, "Attempt limit exceeded, please try after some time.")
+        exc = UpstreamError(
+            "ConfirmSignUp", code, "Attempt limit exceeded, please try after some time."
+        )
         assert (exc.status, exc.error) == (429, "too_many_requests")
         assert int(exc.headers["Retry-After"]) > 0
