@@ -197,6 +197,9 @@ def test_browser_journey(page, local_stack, web_origin, screenshots, tmp_path) -
     expect(page.get_by_role("heading", name="Welcome back")).to_be_visible()
     page.reload()
     expect(page.get_by_role("heading", name="Welcome back")).to_be_visible()
+    # And the session's access token no longer works on the API, although unexpired
+    stale = requests.get(f"{api}/photos", headers={"Authorization": f"Bearer {tokens['access_token']}"}, timeout=30)
+    assert stale.status_code == 401
 
     # When they continue with the hosted UI, they land back in their grid.
     page.get_by_role("button", name="Continue with hosted UI").click()
