@@ -222,3 +222,25 @@ def test_claims_in_the_event_do_not_replace_the_token(handler_mode):
 
     # Then the claims are not trusted: 401
     assert response["statusCode"] == 401
+
+
+def test_a_signed_out_token_is_refused_in_handler_mode_too(pool, handler_mode):
+    # Given a real access token, and the broker's record of its session's sign-out
+    from shared import revocation
+
+    token = pool.sign_in()["AccessToken"]
+    claims = jwt.decode(token, options={"verify_signature": False})
+    list_photos = handler_mode("list_photos")
+    assert list_photos(_sam_local(load_event("list_photos"), token))["statusCode"] == 200
+    revocation.record_sign_out(
+        boto3.client("dynamodb"),
+        "moments-local-RevocationsTable",
+        user_sub=claims["sub"],
+        now=int(time.time()),
+        ttl_seconds=900,
+        origin_jti=claims["origin_jti"],
+    )
+    # When the still-unexpired token comes back
+    response = list_photos(_sam_local(load_event("list_photos"), token))
+    # Then it is refused as the authorizer mode refuses it
+    assert response["statusCode"] == 401
