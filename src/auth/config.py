@@ -12,6 +12,8 @@ Every broker function gets the same variables (``&AuthEnv`` in template.yaml):
 - ``AWS_REGION``: set by Lambda itself (``AWS_DEFAULT_REGION`` as a local fallback).
 - ``REVOCATIONS_TABLE_NAME``: the sign-out records table (:mod:`shared.revocation`);
   unset means sign-out writes no record.
+- ``PASSWORD_MIN_LENGTH``, ``PASSWORD_REQUIRE``: the pool's password policy
+  (:mod:`auth.password_policy`), so a weak password is refused the same for every email.
 - ``ACCESS_TOKEN_VALIDITY_MINUTES``: the app client's access-token lifetime (template
   parameter ``AccessTokenValidityMinutes``, 5 to 1440; default 60, Cognito's default),
   the TTL of each sign-out record.
@@ -24,6 +26,8 @@ from collections.abc import Mapping
 from functools import cache
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from auth.password_policy import PasswordPolicy
 
 
 class AuthSettings(BaseModel):
@@ -45,6 +49,7 @@ class AuthSettings(BaseModel):
     logout_urls: tuple[str, ...]
     revocations_table_name: str | None = Field(default=None, max_length=255)
     access_token_validity_seconds: int = Field(default=3600, ge=300, le=86400)
+    password_policy: PasswordPolicy = PasswordPolicy()
 
     @property
     def authorize_url(self) -> str:
@@ -89,10 +94,13 @@ def settings_from_env(env: Mapping[str, str]) -> AuthSettings:
             revocations_table_name=env.get("REVOCATIONS_TABLE_NAME") or None,
             access_token_validity_seconds=int(env.get("ACCESS_TOKEN_VALIDITY_MINUTES") or 60)
             * 60,
+            password_policy=PasswordPolicy.parse(
+                env.get("PASSWORD_MIN_LENGTH"), env.get("PASSWORD_REQUIRE")
+            ),
         )
     except ValueError as exc:  # pydantic's ValidationError is a ValueError, like int()'s
         errors = exc.errors(include_input=False) if isinstance(exc, ValidationError) else []
-        field = errors[0]["loc"][0] if errors else "ACCESS_TOKEN_VALIDITY_MINUTES"
+        field = errors[0]["loc"][0] if errors else "ACCESS_TOKEN_VALIDITY_MINUTES or PASSWORD_*"
         raise RuntimeError(
             f"auth broker misconfigured: environment for {field!s} is invalid"
         ) from exc

@@ -151,6 +151,7 @@ class AuthService:
             UpstreamError: 400 ``invalid_password`` / ``invalid_request``, 429
                 ``too_many_requests``, 5xx.
         """
+        self._check_password(request.password)
         attributes = {"name": request.name} if request.name else {}
         try:
             self.idp.sign_up(request.email, request.password, attributes)
@@ -216,8 +217,16 @@ class AuthService:
                 code, an unknown email and an account with no pending reset alike;
                 400 ``invalid_password``; 429.
         """
+        self._check_password(request.password)
         self.idp.confirm_forgot_password(request.email, request.code, request.password)
         return PasswordReset()
+
+    def _check_password(self, password: str) -> None:
+        """400 ``invalid_password`` before any Cognito call (:mod:`auth.password_policy`:
+        Cognito's own check comes after its account lookup on sign-up)."""
+        policy = self.settings.password_policy
+        if not policy.allows(password):
+            raise ApiError(400, "invalid_password", policy.describe())
 
     # ------------------------------------------------------------ tokens
 

@@ -135,3 +135,20 @@ def test_the_served_app_clients_come_from_the_template():
     env = load(AdditionalApiClientIds="abc123,def456").functions()["GetPhotoFunction"].environment
     assert env["ADDITIONAL_CLIENT_IDS"] == "abc123,def456"
     assert env["USER_POOL_CLIENT_ID"]
+
+
+def test_the_brokers_password_policy_is_the_pools():
+    from auth.password_policy import PasswordPolicy
+
+    template = load()
+    pool = template.raw["Resources"]["UserPool"]["Properties"]["Policies"]["PasswordPolicy"]
+    env = template.functions()["SignUpFunction"].environment
+    policy = PasswordPolicy.parse(env["PASSWORD_MIN_LENGTH"], env["PASSWORD_REQUIRE"])
+    assert policy.min_length == pool["MinimumLength"]
+    flags = {
+        "lowercase": "RequireLowercase",
+        "uppercase": "RequireUppercase",
+        "numbers": "RequireNumbers",
+        "symbols": "RequireSymbols",
+    }
+    assert set(policy.require) == {name for name, flag in flags.items() if pool[flag]}
