@@ -155,3 +155,19 @@ def test_public_config_lists_the_hosted_ui_urls_and_never_a_secret():
     assert config["broker_token_url"] == "/auth/token"
     assert config["redirect_uris"] == ["http://localhost:3000/", "https://app.example.com/cb"]
     assert not any("secret" in key for key in config)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"email": 123, "password": "Correct-Horse-9"},
+        {"email": "a@example.com", "password": True},
+        {"email": "a@example.com", "password": 12345678},
+        {"email": ["a@example.com"], "password": "Correct-Horse-9"},
+        {"email": "a@example.com", "password": "Correct-Horse-9", "name": 1e3},
+    ],
+)
+def test_strings_are_never_coerced_from_numbers_booleans_or_lists(body):
+    # JSON numbers and booleans are not strings (pydantic v2 does not coerce them to str)
+    with pytest.raises(ValidationError):
+        SignUpRequest.model_validate(body)
