@@ -4,6 +4,7 @@ Usage::
 
     python -m local_stack [serve] [--host 127.0.0.1] [--api-port 3000]
                           [--hosted-ui-port 3001] [--emulator-port 3002] [--template template.yaml]
+                          [--concurrency 4]
     python -m local_stack run [port flags] [--log-file PATH] -- CMD ARGS...
     python -m local_stack invoke FUNCTION_LOGICAL_ID EVENT_FILE [--template ...]
 
@@ -32,6 +33,7 @@ from pathlib import Path
 from types import FrameType
 
 from local_stack.emulator import PortInUseError
+from local_stack.runtime import DEFAULT_CONCURRENCY
 from local_stack.server import ROOT, LocalStack, Ports, configure_logging
 from local_stack.template import TemplateError
 
@@ -48,6 +50,13 @@ def _port(text: str) -> int:
     return value
 
 
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text} is not a positive number")
+    return value
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m local_stack", description=__doc__.split("\n")[0])
     commands = parser.add_subparsers(dest="command")
@@ -58,6 +67,9 @@ def _parser() -> argparse.ArgumentParser:
         sub.add_argument("--hosted-ui-port", type=_port, default=default.hosted_ui)
         sub.add_argument("--emulator-port", type=_port, default=default.emulator)
         sub.add_argument("--template", type=Path, default=None)
+        sub.add_argument("--concurrency", type=_positive, default=DEFAULT_CONCURRENCY,
+                         help="execution environments per function "
+                              f"(default {DEFAULT_CONCURRENCY})")
         if name == "run":
             sub.add_argument("--log-file", type=Path, default=None,
                              help="where the stack's console goes (default: a new temp file)")
@@ -85,8 +97,8 @@ def main(argv: list[str] | None = None) -> int:
             if not command:
                 print("local_stack run: give the command after --", file=sys.stderr)
                 return 2
-            return _run(template, args.host, ports, command, args.log_file)
-        return _serve(template, args.host, ports)
+            return _run(template, args.host, ports, command, args.log_file, args.concurrency)
+        return _serve(template, args.host, ports, args.concurrency)
     except PortInUseError as exc:
         print(f"local_stack: {exc}; stop whatever uses it or pick another port "
               f"(--{exc.what.lower().replace(' ', '-')}-port).", file=sys.stderr)
@@ -113,10 +125,11 @@ def _stop_event() -> _Stop:
     return stop
 
 
-def _serve(template: Path, host: str, ports: Ports) -> int:
+def _serve(template: Path, host: str, ports: Ports,
+           concurrency: int = DEFAULT_CONCURRENCY) -> int:
     configure_logging(sys.stdout)
     stop = _stop_event()
-    stack = LocalStack(template, host=host, ports=ports)
+    stack = LocalStack(template, host=host, ports=ports, concurrency=concurrency)
     try:
         stack.start()
         print(stack.banner(), flush=True)
@@ -132,7 +145,7 @@ LOG_TAIL_LINES = 40
 
 
 def _run(template: Path, host: str, ports: Ports, command: list[str],
-         log_file: Path | None = None) -> int:
+         log_file: Path | None = None, concurrency: int = DEFAULT_CONCURRENCY) -> int:
     """Run ``command`` against a fresh stack; the stack's console goes to a log file.
 
     CMD inherits this process's stdout and stderr untouched (newman's report stays
@@ -157,7 +170,7 @@ def _run(template: Path, host: str, ports: Ports, command: list[str],
               flush=True)
         stop = _stop_event()
         stack = LocalStack(template, host=host, ports=ports, log_stream=console,
-                           console=console)
+                           console=console, concurrency=concurrency)
         try:
             stack.start()
             assert stack.info is not None

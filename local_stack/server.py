@@ -27,10 +27,10 @@ from werkzeug.serving import BaseWSGIServer, make_server
 from local_stack import cognito
 from local_stack.authorizer import CognitoUserPoolsAuthorizer
 from local_stack.emulator import Emulator, Provisioned, listen, provision, url_host
-from local_stack.gateway import Gateway, LocalInfo
+from local_stack.gateway import Gateway, LocalInfo, RawHeadersRequestHandler
 from local_stack.hosted_ui import create_app
 from local_stack.inbox import Inbox
-from local_stack.runtime import LocalOverrides, Runtime
+from local_stack.runtime import DEFAULT_CONCURRENCY, LocalOverrides, Runtime
 from local_stack.template import Template
 
 log = logging.getLogger("local_stack")
@@ -66,8 +66,10 @@ class _Server:
     def __init__(self, sock: socket.socket, app: Any) -> None:
         host, port = sock.getsockname()[:2]
         self._socket = sock
+        # The raw-headers handler lets the gateway see header names and repeats as sent.
         self._server: BaseWSGIServer = make_server(host, port, app, threaded=True,
-                                                   fd=sock.fileno())
+                                                   fd=sock.fileno(),
+                                                   request_handler=RawHeadersRequestHandler)
         self._thread = threading.Thread(target=self._server.serve_forever,
                                         kwargs={"poll_interval": 0.2}, daemon=True)
 
@@ -91,6 +93,7 @@ class LocalStack:
         serve_api: False for ``invoke`` (emulator, hosted UI and workers only).
         log_stream: where the handlers' stdout and stderr go (None: this process's own).
         console: where the dev inbox prints its one line per code (None: stdout).
+        concurrency: execution environments per function (``Runtime``).
     Raises (from start):
         local_stack.emulator.PortInUseError: a port is taken (nothing was started).
         local_stack.template.TemplateError: the template cannot be served.
@@ -98,7 +101,9 @@ class LocalStack:
 
     def __init__(self, template_path: Path, host: str = "127.0.0.1", ports: Ports = Ports(),
                  serve_api: bool = True, log_stream: IO[str] | None = None,
-                 console: IO[str] | None = None) -> None:
+                 console: IO[str] | None = None,
+                 concurrency: int = DEFAULT_CONCURRENCY) -> None:
+        self.concurrency = concurrency
         self.template_path = Path(template_path).resolve()
         self.host = host
         self.requested = ports
@@ -147,6 +152,7 @@ class LocalStack:
             LocalOverrides(emulator_url=emulator_url, hosted_ui_url=hosted_ui_url,
                            region=template.region, account_id=template.account_id),
             log_stream=self.log_stream,
+            concurrency=self.concurrency,
         )
         pool_id = self.provisioned.user_pool_id
         client_id = self.provisioned.client_id
