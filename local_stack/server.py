@@ -26,7 +26,14 @@ from werkzeug.serving import BaseWSGIServer, make_server
 
 from local_stack import cognito
 from local_stack.authorizer import CognitoUserPoolsAuthorizer
-from local_stack.emulator import Emulator, Provisioned, listen, provision, url_host
+from local_stack.emulator import (
+    Emulator,
+    Provisioned,
+    install_partition_query,
+    listen,
+    provision,
+    url_host,
+)
 from local_stack.gateway import Gateway, LocalInfo, RawHeadersRequestHandler
 from local_stack.hosted_ui import create_app
 from local_stack.inbox import Inbox
@@ -139,6 +146,7 @@ class LocalStack:
 
         inbox = Inbox(stream=self.console)
         cognito.install(inbox)  # before moto serves its first request
+        install_partition_query()
         self._emulator = Emulator(emulator_sock)
         self._sockets.remove(emulator_sock)
         self._emulator.start()
