@@ -41,6 +41,7 @@ from moto.moto_server.werkzeug_app import (
 )
 from werkzeug.serving import make_server
 
+from local_stack.s3_presign import PresignedRequestGuard
 from local_stack.template import Template
 
 log = logging.getLogger("local_stack")
@@ -85,16 +86,27 @@ class Emulator(ThreadedMotoServer):
     """moto's ``ThreadedMotoServer`` serving on a socket that is already listening.
 
     Only ``_server_entry`` differs from moto's: it hands werkzeug the bound socket
-    (``fd=``) instead of a port to bind (moto is pinned in requirements-dev.txt).
+    (``fd=``) instead of a port to bind (moto is pinned in requirements-dev.txt), and puts
+    S3's presigned-request checks (:class:`~local_stack.s3_presign.PresignedRequestGuard`)
+    in front of moto.
+
+    Args:
+        sock: the listening socket.
+        secrets: access key id -> secret the presigned checks accept (the dummy
+            credentials every local client and worker uses).
     """
 
-    def __init__(self, sock: socket.socket) -> None:
+    def __init__(self, sock: socket.socket,
+                 secrets: dict[str, str] | None = None) -> None:
         host, port = sock.getsockname()[:2]
         super().__init__(ip_address=host, port=port, verbose=False)
         self._socket = sock
+        self.secrets = secrets or {DUMMY_CREDENTIALS["aws_access_key_id"]:
+                                   DUMMY_CREDENTIALS["aws_secret_access_key"]}
 
     def _server_entry(self) -> None:
-        app = DomainDispatcherApplication(create_backend_app)
+        app = PresignedRequestGuard(DomainDispatcherApplication(create_backend_app),
+                                    self.secrets)
         self._server = make_server(
             self._ip_address, self._port, app, threaded=True,
             request_handler=MotoRequestHandler, fd=self._socket.fileno(),
