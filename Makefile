@@ -24,8 +24,12 @@ $(STAMP): requirements-dev.txt src/requirements.txt constraints.txt
 
 venv: $(STAMP) ## Create .venv with the pinned dependencies
 
-dev: $(STAMP) ## Run the whole app locally (API :3000, hosted UI :3001, AWS emulator :3002)
-	@$(BIN)/python -m local_stack
+dev: $(STAMP) ## Run the whole app locally (API :3000, hosted UI :3001, AWS emulator :3002); state kept in .local-stack/
+	@$(BIN)/python -m local_stack --state-dir .local-stack
+
+.PHONY: dev-reset
+dev-reset: $(STAMP) ## Like `make dev`, but forget the saved state first (new pool, no users, empty bucket)
+	@$(BIN)/python -m local_stack --state-dir .local-stack --reset
 
 test: $(STAMP) ## Run every test: unit, handlers, end-to-end, SAM, Postman, browser
 	@$(BIN)/python -m pytest

@@ -4,11 +4,13 @@ Usage::
 
     python -m local_stack [serve] [--host 127.0.0.1] [--api-port 3000]
                           [--hosted-ui-port 3001] [--emulator-port 3002] [--template template.yaml]
-                          [--concurrency 4]
+                          [--concurrency 4] [--state-dir DIR [--reset]]
     python -m local_stack run [port flags] [--log-file PATH] -- CMD ARGS...
     python -m local_stack invoke FUNCTION_LOGICAL_ID EVENT_FILE [--template ...]
 
-``serve`` (the default) runs until Ctrl-C or SIGTERM. ``run`` starts the stack (on free
+``serve`` (the default) runs until Ctrl-C or SIGTERM; with ``--state-dir`` it keeps its
+state there across restarts (``make dev``; ``--reset`` starts clean), without it every
+start is clean. ``run`` starts the stack (on free
 ports unless given), runs CMD with ``MOMENTS_API_URL``, ``MOMENTS_HOSTED_UI_URL`` and
 ``MOMENTS_EMULATOR_URL`` set, stops the stack and exits with CMD's status. CMD owns the
 terminal: the stack's console (banner, request log, cold starts, inbox codes and the
@@ -70,6 +72,12 @@ def _parser() -> argparse.ArgumentParser:
         sub.add_argument("--concurrency", type=_positive, default=DEFAULT_CONCURRENCY,
                          help="execution environments per function "
                               f"(default {DEFAULT_CONCURRENCY})")
+        if name == "serve":
+            sub.add_argument("--state-dir", type=Path, default=None,
+                             help="keep users, tokens' keys, items and objects in this folder "
+                                  "across restarts (make dev: .local-stack)")
+            sub.add_argument("--reset", action="store_true",
+                             help="with --state-dir: forget the saved state, start clean")
         if name == "run":
             sub.add_argument("--log-file", type=Path, default=None,
                              help="where the stack's console goes (default: a new temp file)")
@@ -98,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
                 print("local_stack run: give the command after --", file=sys.stderr)
                 return 2
             return _run(template, args.host, ports, command, args.log_file, args.concurrency)
-        return _serve(template, args.host, ports, args.concurrency)
+        return _serve(template, args.host, ports, args.concurrency, args.state_dir, args.reset)
     except PortInUseError as exc:
         print(f"local_stack: {exc}; stop whatever uses it or pick another port "
               f"(--{exc.what.lower().replace(' ', '-')}-port).", file=sys.stderr)
@@ -126,10 +134,12 @@ def _stop_event() -> _Stop:
 
 
 def _serve(template: Path, host: str, ports: Ports,
-           concurrency: int = DEFAULT_CONCURRENCY) -> int:
+           concurrency: int = DEFAULT_CONCURRENCY, state_dir: Path | None = None,
+           reset: bool = False) -> int:
     configure_logging(sys.stdout)
     stop = _stop_event()
-    stack = LocalStack(template, host=host, ports=ports, concurrency=concurrency)
+    stack = LocalStack(template, host=host, ports=ports, concurrency=concurrency,
+                       state_dir=state_dir, reset_state=reset)
     try:
         stack.start()
         print(stack.banner(), flush=True)

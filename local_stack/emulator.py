@@ -200,6 +200,7 @@ def provision(template: Template, endpoint_url: str | None = None) -> Provisione
 
     Fills ``template.physical_ids`` and ``template.attributes`` as it goes, so later
     resources (and the functions' environments) resolve ``Ref``/``GetAtt`` to real ids.
+    A resource whose physical id is already recorded (restored state) is kept as it is.
 
     Returns:
         The first user pool's id and its first app client's id (None when absent).
@@ -225,19 +226,25 @@ def provision(template: Template, endpoint_url: str | None = None) -> Provisione
         resource = resources[logical_id]
         kind = resource.get("Type", "")
         create = _PROVISIONERS.get(kind)
-        if create is None:
+        if create is not None and logical_id in template.physical_ids:
+            # Restored from the saved state (local_stack.persistence): keep, don't re-create.
+            if not kind.startswith("AWS::Serverless::"):
+                log.info("emulator: kept %s %s (%s)", kind, logical_id,
+                         template.physical_ids[logical_id])
+        elif create is None:
             reason = _SKIP_REASONS.get(kind, "not emulated locally")
             log.info("emulator: skipped %s %s (%s)", kind, logical_id, reason)
             continue
-        props = template.resolve(resource.get("Properties") or {})
-        create(_Context(template, logical_id, client), props)
+        else:
+            props = template.resolve(resource.get("Properties") or {})
+            create(_Context(template, logical_id, client), props)
+            if not kind.startswith("AWS::Serverless::"):
+                log.info("emulator: created %s %s (%s)", kind, logical_id,
+                         template.physical_ids[logical_id])
         if kind == "AWS::Cognito::UserPool" and user_pool_id is None:
             user_pool_id = template.physical_ids[logical_id]
         if kind == "AWS::Cognito::UserPoolClient" and client_id is None:
             client_id = template.physical_ids[logical_id]
-        if not kind.startswith("AWS::Serverless::"):
-            log.info("emulator: created %s %s (%s)", kind, logical_id,
-                     template.physical_ids[logical_id])
     return Provisioned(user_pool_id=user_pool_id, client_id=client_id)
 
 

@@ -37,6 +37,7 @@ from local_stack.emulator import (
 from local_stack.gateway import Gateway, LocalInfo, RawHeadersRequestHandler
 from local_stack.hosted_ui import create_app
 from local_stack.inbox import Inbox
+from local_stack.persistence import StateStore
 from local_stack.runtime import DEFAULT_CONCURRENCY, LocalOverrides, Runtime
 from local_stack.template import Template
 
@@ -101,6 +102,9 @@ class LocalStack:
         log_stream: where the handlers' stdout and stderr go (None: this process's own).
         console: where the dev inbox prints its one line per code (None: stdout).
         concurrency: execution environments per function (``Runtime``).
+        state_dir: keep the state in this folder across restarts
+            (:mod:`local_stack.persistence`); None: in memory, every start is clean.
+        reset_state: forget the saved state first (``make dev-reset``).
     Raises (from start):
         local_stack.emulator.PortInUseError: a port is taken (nothing was started).
         local_stack.template.TemplateError: the template cannot be served.
@@ -109,8 +113,11 @@ class LocalStack:
     def __init__(self, template_path: Path, host: str = "127.0.0.1", ports: Ports = Ports(),
                  serve_api: bool = True, log_stream: IO[str] | None = None,
                  console: IO[str] | None = None,
-                 concurrency: int = DEFAULT_CONCURRENCY) -> None:
+                 concurrency: int = DEFAULT_CONCURRENCY,
+                 state_dir: Path | None = None, reset_state: bool = False) -> None:
         self.concurrency = concurrency
+        self.state = StateStore(state_dir) if state_dir is not None else None
+        self.reset_state = reset_state
         self.template_path = Path(template_path).resolve()
         self.host = host
         self.requested = ports
@@ -147,6 +154,11 @@ class LocalStack:
         inbox = Inbox(stream=self.console)
         cognito.install(inbox)  # before moto serves its first request
         install_partition_query()
+        restored = None
+        if self.state is not None:
+            if self.reset_state:
+                self.state.reset()
+            restored = self.state.load()  # before moto serves its first request
         self._emulator = Emulator(emulator_sock)
         self._sockets.remove(emulator_sock)
         self._emulator.start()
@@ -154,7 +166,13 @@ class LocalStack:
 
         template = Template.load(self.template_path, local_parameter_overrides(url_root, api_port))
         self.template = template
+        if restored is not None:
+            template.physical_ids.update(restored.physical_ids)
+            template.attributes.update(restored.attributes)
         self.provisioned = provision(template, emulator_url)
+        if self.state is not None:
+            self.state.remember(template.physical_ids, template.attributes)
+            self.state.start_snapshots()
         self.runtime = Runtime(
             template.functions(),
             LocalOverrides(emulator_url=emulator_url, hosted_ui_url=hosted_ui_url,
@@ -221,6 +239,11 @@ class LocalStack:
         if self.runtime is not None:
             self.runtime.stop()
             self.runtime = None
+        if self.state is not None and self.provisioned is not None:
+            try:
+                self.state.stop()  # the last save, after the servers stopped taking requests
+            except Exception as exc:  # noqa: BLE001 - stopping must go on
+                log.warning("state: not saved: %s", exc)
         if self._emulator is not None:
             self._emulator.stop()
             self._emulator = None
