@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import socket
+from collections import deque
 import sys
 import threading
 from dataclasses import dataclass
@@ -36,7 +37,7 @@ from local_stack.emulator import (
 )
 from local_stack.gateway import Gateway, LocalInfo, RawHeadersRequestHandler
 from local_stack.hosted_ui import create_app
-from local_stack.inbox import Inbox
+from local_stack.inbox import MAX_MESSAGES_PER_ADDRESS, Inbox
 from local_stack.persistence import StateStore
 from local_stack.runtime import DEFAULT_CONCURRENCY, LocalOverrides, Runtime
 from local_stack.template import Template
@@ -158,6 +159,8 @@ class LocalStack:
         if self.state is not None:
             if self.reset_state:
                 self.state.reset()
+            self.state.register("inbox", lambda: _inbox_boxes(inbox),
+                                lambda boxes: _restore_inbox(inbox, boxes))
             restored = self.state.load()  # before moto serves its first request
         self._emulator = Emulator(emulator_sock)
         self._sockets.remove(emulator_sock)
@@ -280,6 +283,19 @@ class LocalStack:
             "Press Ctrl-C to stop.",
         ]
         return "\n".join(lines)
+
+
+def _inbox_boxes(inbox: Inbox) -> dict[str, list[dict[str, str]]]:
+    """The dev inbox's messages as plain data (saved with the state: a code sent before a
+    restart stays valid, so it must stay readable)."""
+    with inbox._lock:
+        return {address: list(box) for address, box in inbox._boxes.items()}
+
+
+def _restore_inbox(inbox: Inbox, boxes: dict[str, list[dict[str, str]]]) -> None:
+    with inbox._lock:
+        for address, messages in boxes.items():
+            inbox._boxes[address] = deque(messages, maxlen=MAX_MESSAGES_PER_ADDRESS)
 
 
 def configure_logging(stream: IO[str] = sys.stdout) -> None:

@@ -68,6 +68,8 @@ def test_a_restart_keeps_users_photos_and_the_signed_in_session(tmp_path):
         assert requests.post(f"{api}/auth/token", timeout=30, json={
             "grant_type": "refresh_token", "refresh_token": tokens["refresh_token"],
         }).status_code == 200
+        # And the dev inbox still shows the code the user was sent
+        assert requests.get(f"{api}/_local/inbox/{email}", timeout=30).json()["messages"]
         # And the user can sign in with the same password
         again = requests.post(f"{api}/auth/sign-in", timeout=30,
                               json={"email": email, "password": "Correct-Horse-9"})
