@@ -37,9 +37,10 @@ test: $(STAMP) ## Run every test: unit, handlers, end-to-end, SAM, Postman, brow
 unit: $(STAMP) ## Run the fast tests only (no local stack, no SAM CLI, no browser)
 	@$(BIN)/python -m pytest tests/unit tests/handlers
 
-bench: $(STAMP) ## Cold-start benchmark: each function against a bare boto3 handler
+bench: $(STAMP) ## Benchmarks: cold starts vs a bare boto3 handler; list latency 100 vs 100k items; 10 parallel uploads
 	@$(BIN)/python bench/cold_start.py
 	@$(BIN)/python bench/list_latency.py
+	@$(BIN)/python bench/concurrent_uploads.py
 
 # --------------------------------------------------------- SAM, sam local, Postman (docs/)
 ENV ?= dev
