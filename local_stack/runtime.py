@@ -418,7 +418,10 @@ class Runtime:
         """Kill every worker now (in-flight invokes end with ``Runtime.ExitError``)."""
         with self._lock:
             self._stopped = True
-            workers = [w for pool in self._pools.values() for w in pool.workers()]
+            pools = list(self._pools.values())
+        for pool in pools:
+            pool.close()  # invokes still waiting for an environment fail instead
+        workers = [worker for pool in pools for worker in pool.workers()]
         for worker in workers:
             worker.kill()
         for worker in workers:
@@ -436,11 +439,24 @@ class _Pool:
         self._all: list[FunctionWorker] = []
         self._idle: list[FunctionWorker] = []
         self._free = threading.Condition()
+        self._closed = False
+
+    def close(self) -> None:
+        with self._free:
+            self._closed = True
+            self._free.notify_all()
 
     def acquire(self) -> FunctionWorker:
+        """An idle environment, else a new one under the limit, else wait for one.
+
+        Raises:
+            RuntimeError: the pool was closed (the runtime stopped).
+        """
         with self._free:
-            while not self._idle and len(self._all) >= self._limit:
+            while not self._closed and not self._idle and len(self._all) >= self._limit:
                 self._free.wait()
+            if self._closed:
+                raise RuntimeError("the runtime is stopped")
             if self._idle:
                 return self._idle.pop()
             worker = self._create()
