@@ -7,7 +7,8 @@ A WSGI app that does what a deployed ``AWS::Serverless::Api`` stage does with a 
    no match -> the ``MISSING_AUTHENTICATION_TOKEN`` gateway response (API Gateway's answer
    to an unknown resource *or* method);
 2. answer ``OPTIONS`` preflight from the API's ``Cors`` (a mock integration, no Lambda);
-3. refuse bodies over 10 MB (API Gateway's payload quota) with ``REQUEST_TOO_LARGE``;
+3. refuse bodies over 10 MB (API Gateway's payload quota) with ``REQUEST_TOO_LARGE``, and
+   so an event Lambda refuses for its 6 MB synchronous payload quota (413);
 4. run the route's ``COGNITO_USER_POOLS`` authorizer: a refusal is the ``UNAUTHORIZED``
    gateway response and the function is never invoked;
 5. build the REST v1 proxy event (https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-lambda-proxy-integrations.html#api-gateway-simple-proxy-for-lambda-input-format),

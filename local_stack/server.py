@@ -35,7 +35,7 @@ from local_stack.emulator import (
     provision,
     url_host,
 )
-from local_stack.gateway import Gateway, LocalInfo, RawHeadersRequestHandler
+from local_stack.gateway import Gateway, LocalInfo, RawHeadersRequestHandler, printable
 from local_stack.hosted_ui import create_app
 from local_stack.inbox import MAX_MESSAGES_PER_ADDRESS, Inbox
 from local_stack.persistence import StateStore
@@ -280,6 +280,9 @@ class LocalStack:
             f"  Dev inbox        {info.inbox_url}",
             f"  AWS emulator     {info.emulator_url}  (moto: cognito-idp, S3, DynamoDB)",
             f"  User pool        {info.user_pool_id}  client {info.client_id}",
+            (f"  State            {self.state.folder}  (kept across restarts; "
+             "make dev-reset starts clean)" if self.state is not None else
+             "  State            in memory (this stack starts clean and forgets on stop)"),
             "Press Ctrl-C to stop.",
         ]
         return "\n".join(lines)
@@ -298,10 +301,19 @@ def _restore_inbox(inbox: Inbox, boxes: dict[str, list[dict[str, str]]]) -> None
             inbox._boxes[address] = deque(messages, maxlen=MAX_MESSAGES_PER_ADDRESS)
 
 
+class _PrintableFormatter(logging.Formatter):
+    """One console line per record, whatever it quotes: control characters (CR, LF, ESC)
+    in a message are escaped (:func:`local_stack.gateway.printable`), so request data that
+    reaches any log line cannot forge another line or drive the terminal."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return printable(super().format(record))
+
+
 def configure_logging(stream: IO[str] = sys.stdout) -> None:
     """Console lines for the stack (``HH:MM:SS message``); werkzeug's access log off."""
     handler = logging.StreamHandler(stream)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(message)s", datefmt="%H:%M:%S"))
+    handler.setFormatter(_PrintableFormatter("%(asctime)s %(message)s", datefmt="%H:%M:%S"))
     stack_log = logging.getLogger("local_stack")
     stack_log.handlers[:] = [handler]
     stack_log.setLevel(logging.INFO)

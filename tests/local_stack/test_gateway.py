@@ -11,6 +11,7 @@ import base64
 import http.client
 import json
 import logging
+import sys
 import time
 from pathlib import Path
 from textwrap import dedent
@@ -424,3 +425,20 @@ def test_control_characters_in_a_path_cannot_forge_console_lines(stack, caplog):
     lines = [r.getMessage() for r in caplog.records if "/nowhere" in r.getMessage()]
     assert len(lines) == 1
     assert "\n" not in lines[0] and "\x1b" not in lines[0]
+
+
+def test_the_console_escapes_control_characters_in_any_line(capsys, monkeypatch):
+    # Given the stack's console logging (undone after the test)
+    from local_stack.server import configure_logging
+
+    stack_log = logging.getLogger("local_stack")
+    monkeypatch.setattr(stack_log, "handlers", list(stack_log.handlers))
+    monkeypatch.setattr(stack_log, "propagate", stack_log.propagate)
+    monkeypatch.setattr(stack_log, "level", stack_log.level)
+    configure_logging(sys.stdout)
+    # When a line quotes request data with a newline and an escape sequence
+    stack_log.info("code for %s", "a@b.c\n12:00:00 forged\x1b[2J")
+
+    # Then it stays one line, escaped
+    out = capsys.readouterr().out
+    assert out.count("\n") == 1 and "\x1b" not in out and "\\x0a12:00:00 forged" in out
