@@ -136,7 +136,8 @@ class PresignedRequestGuard:
         self.secrets = dict(secrets)
         self.clock = clock
 
-    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+    def __call__(self, environ: dict[str, Any],
+                 start_response: Callable[..., Any]) -> Iterable[bytes]:
         try:
             query = environ.get("QUERY_STRING", "")
             if "X-Amz-Signature=" in query or "X-Amz-Credential=" in query:
