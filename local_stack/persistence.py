@@ -85,6 +85,7 @@ class StateStore:
         self.folder = Path(folder)
         self.path = self.folder / STATE_FILE
         self._extras: dict[str, tuple[Callable[[], Any], Callable[[Any], None]]] = {}
+        self._pending: dict[str, Any] = {}  # loaded extras nobody registered for yet
         self._ids: tuple[dict[str, str], dict[tuple[str, str], str]] = ({}, {})
         self._lock = threading.Lock()
         self._stop = threading.Event()
@@ -92,8 +93,15 @@ class StateStore:
         _register_key_pickling()
 
     def register(self, name: str, get: Callable[[], Any], put: Callable[[Any], None]) -> None:
-        """Also keep ``get()``'s value under ``name``; ``put(value)`` restores it on load."""
+        """Also keep ``get()``'s value under ``name``; ``put(value)`` restores it.
+
+        ``put`` runs during :meth:`load`, or at once when the state was already loaded
+        (a part created after the emulator, such as the hosted UI's store, registers late).
+        ``get`` must return plain data (dicts, lists, dataclasses, str/int/float).
+        """
         self._extras[name] = (get, put)
+        if name in self._pending:
+            put(self._pending.pop(name))
 
     def reset(self) -> None:
         """Forget the saved state (``make dev-reset``)."""
@@ -131,6 +139,8 @@ class StateStore:
         for name, value in state.get("extras", {}).items():
             if name in self._extras:
                 self._extras[name][1](value)
+            else:
+                self._pending[name] = value
         restored = Restored(dict(state["physical_ids"]), dict(state["attributes"]))
         self._ids = (restored.physical_ids, restored.attributes)
         log.info("state: restored from %s (make dev-reset starts clean)", self.path)
@@ -162,7 +172,8 @@ class StateStore:
                         },
                         "physical_ids": dict(self._ids[0]),
                         "attributes": dict(self._ids[1]),
-                        "extras": {name: get() for name, (get, _) in self._extras.items()},
+                        "extras": {**self._pending,
+                                   **{name: get() for name, (get, _) in self._extras.items()}},
                     }
                     data = pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL)
                     break
