@@ -7,8 +7,9 @@ A WSGI app that does what a deployed ``AWS::Serverless::Api`` stage does with a 
    no match -> the ``MISSING_AUTHENTICATION_TOKEN`` gateway response (API Gateway's answer
    to an unknown resource *or* method);
 2. answer ``OPTIONS`` preflight from the API's ``Cors`` (a mock integration, no Lambda);
-3. refuse bodies over 10 MB (API Gateway's payload quota) with ``REQUEST_TOO_LARGE``, and
-   so an event Lambda refuses for its 6 MB synchronous payload quota (413);
+3. refuse bodies over 10 MB (API Gateway's payload quota) with ``REQUEST_TOO_LARGE``; an
+   event Lambda refuses for its 6 MB synchronous payload quota gets API Gateway's fixed 413
+   (:func:`lambda_payload_too_large`);
 4. run the route's ``COGNITO_USER_POOLS`` authorizer: a refusal is the ``UNAUTHORIZED``
    gateway response and the function is never invoked;
 5. build the REST v1 proxy event (https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-lambda-proxy-integrations.html#api-gateway-simple-proxy-for-lambda-input-format),
@@ -262,11 +263,8 @@ class Gateway:
         result = self.invoke(route.function_id, event)
         outcome.cold_start = result.cold_start
         if result.error is not None and result.error["errorType"] == PAYLOAD_TOO_LARGE:
-            # Lambda refuses a synchronous invoke over 6 MB with 413
-            # RequestEntityTooLargeException and API Gateway answers the client 413
-            # (https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html).
             outcome.note = result.error["errorMessage"]
-            return self.gateway_response(api, "REQUEST_TOO_LARGE", request_id)
+            return lambda_payload_too_large(request_id)
         if result.error is not None:
             outcome.note = f"{result.error['errorType']}: {result.error['errorMessage']}"[:200]
             return self.gateway_response(api, "DEFAULT_5XX", request_id)
@@ -455,6 +453,27 @@ class Gateway:
         response.headers.update(_STATIC_HEADERS)
         response.headers["Cache-Control"] = "no-cache"
         return response
+
+
+def lambda_payload_too_large(request_id: str) -> Response:
+    """API Gateway's answer when Lambda refuses the event for its size.
+
+    Lambda refuses a synchronous invoke over 6 MB with HTTP 413
+    ``RequestEntityTooLargeException``
+    (https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html); API Gateway
+    then answers the client 413 ``{"message": "Request Too Long"}`` with
+    ``x-amzn-ErrorType: BadRequestException``, and the API's ``REQUEST_TOO_LARGE`` gateway
+    response does *not* apply (it covers API Gateway's own 10 MB limit). That is observed
+    behaviour, not documented: a deployed API's captured answer and the report that a
+    custom REQUEST_TOO_LARGE was ignored
+    (https://github.com/koki-develop/lgtm-generator/issues/10,
+    https://github.com/reapit/foundations/issues/4338). Without the template's CORS header
+    a browser sees it as a CORS failure, as it would on AWS.
+    """
+    return Response(json.dumps({"message": "Request Too Long"}), status=413,
+                    content_type="application/json",
+                    headers={"x-amzn-RequestId": request_id,
+                             "x-amzn-ErrorType": "BadRequestException"})
 
 
 @dataclass
