@@ -60,3 +60,10 @@ postman: $(STAMP) ## Run the Postman collection with newman (npm ci on first use
 .PHONY: deploy-web
 deploy-web: $(STAMP) ## Upload web/ to the deployed stack's bucket and invalidate CloudFront (ENV=dev|prod)
 	@$(BIN)/python -m tools.deploy_web --stack-name moments-$(or $(ENV),dev)
+
+# ------------------------------------------------------ API contract, lint (issue 12)
+.PHONY: openapi lint
+
+openapi: $(STAMP) ## Regenerate openapi.json from template.yaml and the pydantic models
+	@$(BIN)/python -m tools.openapi
+	@$(BIN)/openapi-spec-validator openapi.json
