@@ -21,8 +21,9 @@ Gateway responses (status, headers, body) come from the template's ``GatewayResp
 ``{"message": ...}``); nothing here hard-codes a body.
 
 Local-only extras on the same port, never deployed: ``GET /_local/inbox/{email}`` (the dev
-inbox), ``GET /_local/health`` (the stack's URLs and ids) and, for GET/HEAD paths that are
-no API route, the static web app from ``web/`` (CloudFront + S3 when deployed).
+inbox), ``GET /_local/health`` (the stack's URLs and ids), ``GET /_local/openapi.json`` and
+``/_local/docs/`` (the API contract and its viewer, ``api_docs``) and, for GET/HEAD paths
+that are no API route, the static web app from ``web/`` (CloudFront + S3 when deployed).
 
 Known differences from API Gateway: no throttling (``MethodSettings`` is not emulated), no
 authorizer-result cache, the request's header case is WSGI's (Title-Case), and repeated
@@ -48,6 +49,7 @@ from werkzeug.exceptions import NotFound
 from werkzeug.utils import send_from_directory
 from werkzeug.wrappers import Request, Response
 
+from local_stack import api_docs
 from local_stack.authorizer import CognitoUserPoolsAuthorizer, Unauthorized
 from local_stack.runtime import InvokeResult
 from local_stack.template import ACCOUNT_ID, ApiSpec, GatewayResponseSpec, RouteSpec
@@ -363,6 +365,9 @@ class Gateway:
 
     def _local(self, request: Request) -> Response:
         path = request.path
+        docs = api_docs.serve(request)  # /_local/openapi.json and the viewer at /_local/docs/
+        if docs is not None:
+            return docs
         if request.method == "GET" and path == "/_local/health":
             if self.info is None:
                 return _json(503, {"status": "starting"})

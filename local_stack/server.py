@@ -238,6 +238,7 @@ class LocalStack:
             f"  Web app          {info.web_url}",
             f"  Hosted UI        {info.hosted_ui_url}  (Cognito hosted-UI stand-in)",
             f"  Dev inbox        {info.inbox_url}",
+            f"  API docs         {info.api_url}/_local/docs/  (Swagger UI; openapi.json)",
             f"  AWS emulator     {info.emulator_url}  (moto: cognito-idp, S3, DynamoDB)",
             f"  User pool        {info.user_pool_id}  client {info.client_id}",
             "Press Ctrl-C to stop.",
