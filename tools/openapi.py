@@ -527,9 +527,10 @@ def _cookie_parameters(op: Operation) -> list[dict[str, Any]]:
             "name": "X-Token-Delivery",
             "in": "header",
             "required": False,
-            "description": "`cookie`: the refresh token travels in the HttpOnly cookie "
-            "instead of the body (same-origin browsers; docs/auth.md).",
-            "schema": {"type": "string", "enum": ["cookie"]},
+            "description": "`cookie` (any case): the refresh token travels in the HttpOnly "
+            "cookie instead of the body (same-origin browsers; docs/auth.md). Any other value "
+            "is ignored (body delivery).",
+            "schema": {"type": "string", "examples": ["cookie"]},
         }
     ]
 
