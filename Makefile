@@ -67,3 +67,8 @@ deploy-web: $(STAMP) ## Upload web/ to the deployed stack's bucket and invalidat
 openapi: $(STAMP) ## Regenerate openapi.json from template.yaml and the pydantic models
 	@$(BIN)/python -m tools.openapi
 	@$(BIN)/openapi-spec-validator openapi.json
+
+lint: $(STAMP) ## ruff check and ruff format --check over the repo, mypy over src/ (pyproject.toml)
+	@$(BIN)/ruff check .
+	@$(BIN)/mypy
+	@$(BIN)/ruff format --check .

@@ -80,8 +80,11 @@ def serve(request: Request, openapi_path: Path = OPENAPI_PATH) -> Response | Non
         document = json.loads(openapi_path.read_text(encoding="utf-8"))
         here = {"url": request.host_url.rstrip("/"), "description": "This local stack."}
         document["servers"] = [here, *document.get("servers", [])]
-        return Response(json.dumps(document, indent=2), content_type="application/json",
-                        headers={"Cache-Control": "no-cache"})
+        return Response(
+            json.dumps(document, indent=2),
+            content_type="application/json",
+            headers={"Cache-Control": "no-cache"},
+        )
     if path == DOCS_URL.rstrip("/"):
         return redirect(DOCS_URL, code=308)
     if not path.startswith(DOCS_URL):
@@ -91,8 +94,11 @@ def serve(request: Request, openapi_path: Path = OPENAPI_PATH) -> Response | Non
         return _missing("Swagger UI is not installed; run `make venv`.")
     asset = path.removeprefix(DOCS_URL)
     if asset in ("", "index.html"):
-        return Response(_INDEX % {"document_url": DOCUMENT_URL}, content_type="text/html",
-                        headers={"Cache-Control": "no-cache"})
+        return Response(
+            _INDEX % {"document_url": DOCUMENT_URL},
+            content_type="text/html",
+            headers={"Cache-Control": "no-cache"},
+        )
     try:
         return send_from_directory(static, asset, request.environ, max_age=3600)
     except NotFound:

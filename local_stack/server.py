@@ -20,7 +20,7 @@ import sys
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Self
 
 from werkzeug.serving import BaseWSGIServer, make_server
 
@@ -217,8 +217,9 @@ class LocalStack:
             sock.close()
         self._sockets.clear()
 
-    def __enter__(self) -> LocalStack:
-        return self.start()
+    def __enter__(self) -> Self:
+        self.start()
+        return self
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
@@ -232,8 +233,10 @@ class LocalStack:
         functions = len(self.template.functions())
         routes = len(self.template.routes())
         lines = [
-            f"Moments local stack is up ({self.template_path.name}: {functions} functions, "
-            f"{routes} routes; Docker-free stand-in for `sam local start-api` + AWS)",
+            (
+                f"Moments local stack is up ({self.template_path.name}: {functions} functions, "
+                f"{routes} routes; Docker-free stand-in for `sam local start-api` + AWS)"
+            ),
             f"  API              {info.api_url}",
             f"  Web app          {info.web_url}",
             f"  Hosted UI        {info.hosted_ui_url}  (Cognito hosted-UI stand-in)",

@@ -45,9 +45,9 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 if str(REPO_ROOT / "src") not in sys.path:  # src/ is the Lambda CodeUri: `auth.…`, `photos.…`
     sys.path.insert(0, str(REPO_ROOT / "src"))
 
-from auth import models as auth_models  # noqa: E402  (needs src/ on the path)
-from local_stack.template import Template  # noqa: E402
-from photos import models as photo_models  # noqa: E402
+from auth import models as auth_models
+from local_stack.template import Template
+from photos import models as photo_models
 
 OUTPUT = REPO_ROOT / "openapi.json"
 TEMPLATE = REPO_ROOT / "template.yaml"
@@ -444,7 +444,10 @@ def _request_body(op: Operation) -> dict[str, Any] | None:
     example = {"example": op.request_example} if op.request_example else {}
     if op.body == "token":
         grant = {
-            "oneOf": [_ref(auth_models.AuthorizationCodeGrant), _ref(auth_models.RefreshTokenGrant)],
+            "oneOf": [
+                _ref(auth_models.AuthorizationCodeGrant),
+                _ref(auth_models.RefreshTokenGrant),
+            ],
             "discriminator": {
                 "propertyName": "grant_type",
                 "mapping": {
@@ -476,7 +479,9 @@ def _request_body(op: Operation) -> dict[str, Any] | None:
             "content": {
                 "multipart/form-data": {
                     "schema": form,
-                    "encoding": {"file": {"contentType": "image/jpeg, image/png, image/gif, image/webp"}},
+                    "encoding": {
+                        "file": {"contentType": "image/jpeg, image/png, image/gif, image/webp"}
+                    },
                 }
             },
         }
@@ -663,7 +668,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.check:
         current = args.output.read_text(encoding="utf-8") if args.output.exists() else ""
         if current != text:
-            print(f"{args.output.name} is stale: run `{REGENERATE}` and commit it.", file=sys.stderr)
+            print(
+                f"{args.output.name} is stale: run `{REGENERATE}` and commit it.", file=sys.stderr
+            )
             return 1
         return 0
     args.output.write_text(text, encoding="utf-8")

@@ -14,8 +14,10 @@ def test_swagger_ui_renders_every_operation_of_the_document(page, local_stack, s
         1 for item in document["paths"].values() for key in item if key != "parameters"
     )
     external = []
-    page.on("request", lambda r: external.append(r.url) if not r.url.startswith(
-        local_stack.api_url) else None)
+    page.on(
+        "request",
+        lambda r: external.append(r.url) if not r.url.startswith(local_stack.api_url) else None,
+    )
 
     # When
     page.goto(f"{local_stack.api_url}/_local/docs/")

@@ -103,10 +103,10 @@ class FuzzReport:
     seconds: float = 0.0
 
     def summary(self) -> str:
-        lines = [
-            f"{sum(self.cases.values())} cases in {self.seconds:.1f} s over "
-            f"{len(self.cases)} operations; statuses {dict(sorted(self.statuses.items()))}"
-        ]
+        total = sum(self.cases.values())
+        statuses = dict(sorted(self.statuses.items()))
+        lines = [f"{total} cases in {self.seconds:.1f} s over {len(self.cases)} operations"]
+        lines.append(f"statuses {statuses}; no negative cases for {self.unbreakable}")
         lines += [
             f"  {label}: {count} cases, {self.http_seconds[label]:.1f} s waiting for responses"
             for label, count in sorted(self.cases.items())
@@ -158,31 +158,8 @@ def fuzz(api: str, token: str) -> FuzzReport:
         # with it would sign the fuzzing user out everywhere (GlobalSignOut).
         headers = {"Authorization": f"Bearer {token}"} if secured else {}
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
-
-            @seed(12)
-            @settings(
-                max_examples=EXAMPLES_PER_RUN,
-                deadline=None,
-                database=None,
-                phases=[Phase.explicit, Phase.generate],
-                suppress_health_check=list(HealthCheck),
-            )
-            @given(case=operation.as_strategy(generation_mode=mode))
-            def run(case: schemathesis.Case) -> None:
-                report.cases[operation.label] += 1
-                try:
-                    sent = time.perf_counter()
-                    response = case.call(session=session, headers=headers, timeout=30)
-                    report.http_seconds[operation.label] += time.perf_counter() - sent
-                    report.statuses[response.status_code] += 1
-                    case.validate_response(response, checks=CHECKS, headers=headers)
-                except FailureGroup as group:
-                    for failure in group.exceptions:
-                        key = (operation.label, type(failure).__name__)
-                        report.failures.setdefault(key, f"{failure.title}: {failure.message}"[:500])
-
             try:
-                run()
+                _fuzz_operation(operation, mode, headers, session, report)
             except Unsatisfiable:
                 # Nothing to break: an operation without parameters or body (GET /auth/config)
                 # has no negative cases.
@@ -190,6 +167,41 @@ def fuzz(api: str, token: str) -> FuzzReport:
                 report.unbreakable.append(operation.label)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _fuzz_operation(
+    operation: schemathesis.APIOperation,
+    mode: GenerationMode,
+    headers: dict[str, str],
+    session: requests.Session,
+    report: FuzzReport,
+) -> None:
+    """:data:`EXAMPLES_PER_RUN` cases of one operation; failures go to ``report``."""
+    label = operation.label
+
+    @seed(12)
+    @settings(
+        max_examples=EXAMPLES_PER_RUN,
+        deadline=None,
+        database=None,
+        phases=[Phase.explicit, Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(case=operation.as_strategy(generation_mode=mode))
+    def run(case: schemathesis.Case) -> None:
+        report.cases[label] += 1
+        try:
+            sent = time.perf_counter()
+            response = case.call(session=session, headers=headers, timeout=30)
+            report.http_seconds[label] += time.perf_counter() - sent
+            report.statuses[response.status_code] += 1
+            case.validate_response(response, checks=CHECKS, headers=headers)
+        except FailureGroup as group:
+            for failure in group.exceptions:
+                key = (label, type(failure).__name__)
+                report.failures.setdefault(key, f"{failure.title}: {failure.message}"[:500])
+
+    run()
 
 
 @pytest.fixture(scope="module")

@@ -21,7 +21,8 @@ pytestmark = pytest.mark.sam
 def run_sam(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "SAM_CLI_TELEMETRY": "0"}
     return subprocess.run(
-        [SAM, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=900
+        [SAM, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=900,
+        check=False,  # the tests assert on returncode and show stderr
     )
 
 
