@@ -44,7 +44,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import urlencode
 
 import jwt
@@ -196,7 +196,7 @@ class _AccessToken:
 class _S256Only(CodeChallenge):
     """PKCE, required, S256 only (RFC 7636 section 4.2; Cognito supports only S256)."""
 
-    SUPPORTED_CODE_CHALLENGE_METHOD = ["S256"]
+    SUPPORTED_CODE_CHALLENGE_METHOD: ClassVar[list[str]] = ["S256"]
 
     def validate_code_challenge(self, grant: Any, redirect_uri: str) -> None:
         data = grant.request.payload.data
@@ -317,7 +317,9 @@ def create_app(
     server = AuthorizationServer(app, query_client=query_client, save_token=save_token)
 
     class _CodeGrant(grants.AuthorizationCodeGrant):
-        TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"]
+        TOKEN_ENDPOINT_AUTH_METHODS: ClassVar[list[str]] = [
+            "client_secret_basic", "client_secret_post", "none"
+        ]
 
         def save_authorization_code(self, code: str, oauth_request: Any) -> None:
             data = oauth_request.payload.data
@@ -365,7 +367,9 @@ def create_app(
             return tokens.as_oauth()
 
     class _RefreshGrant(grants.RefreshTokenGrant):
-        TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"]
+        TOKEN_ENDPOINT_AUTH_METHODS: ClassVar[list[str]] = [
+            "client_secret_basic", "client_secret_post", "none"
+        ]
 
         def authenticate_refresh_token(self, refresh_token: str) -> _RefreshCredential | None:
             tokens = pool().refresh_tokens

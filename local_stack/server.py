@@ -21,7 +21,7 @@ import sys
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Self
 
 from werkzeug.serving import BaseWSGIServer, make_server
 
@@ -257,8 +257,9 @@ class LocalStack:
             sock.close()
         self._sockets.clear()
 
-    def __enter__(self) -> LocalStack:
-        return self.start()
+    def __enter__(self) -> Self:
+        self.start()
+        return self
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
@@ -272,12 +273,15 @@ class LocalStack:
         functions = len(self.template.functions())
         routes = len(self.template.routes())
         lines = [
-            f"Moments local stack is up ({self.template_path.name}: {functions} functions, "
-            f"{routes} routes; Docker-free stand-in for `sam local start-api` + AWS)",
+            (
+                f"Moments local stack is up ({self.template_path.name}: {functions} functions, "
+                f"{routes} routes; Docker-free stand-in for `sam local start-api` + AWS)"
+            ),
             f"  API              {info.api_url}",
             f"  Web app          {info.web_url}",
             f"  Hosted UI        {info.hosted_ui_url}  (Cognito hosted-UI stand-in)",
             f"  Dev inbox        {info.inbox_url}",
+            f"  API docs         {info.api_url}/_local/docs/  (Swagger UI; openapi.json)",
             f"  AWS emulator     {info.emulator_url}  (moto: cognito-idp, S3, DynamoDB)",
             f"  User pool        {info.user_pool_id}  client {info.client_id}",
             (f"  State            {self.state.folder}  (kept across restarts; "
