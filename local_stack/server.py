@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import logging
 import socket
-from collections import deque
 import sys
 import threading
+from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Self

@@ -24,12 +24,11 @@ In both modes two checks follow that API Gateway's authorizer does not make (iss
 
 from __future__ import annotations
 
-import functools
-from typing import TYPE_CHECKING, Any
-
 import calendar
+import functools
 import time
 from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent

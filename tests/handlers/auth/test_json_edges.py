@@ -10,9 +10,10 @@ connection error, not pass it).
 from __future__ import annotations
 
 import importlib
+
 import pytest
 
-from tests.handlers.auth.auth_events import body_of, header, load_event, with_headers
+from tests.handlers.auth.auth_events import body_of, load_event, with_headers
 
 # (handler module, events/*.json) of every auth route that takes a JSON body
 JSON_ROUTES = [

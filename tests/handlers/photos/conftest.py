@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from local_stack.template import Template
 from tests.handlers.photos.photo_events import BUCKET_NAME, EVENT_CLIENT_ID, TABLE_NAME
 
