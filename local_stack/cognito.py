@@ -31,6 +31,19 @@ What changes (moto's behaviour → what Cognito does, and what this module now d
   Cognito's messages (moto accepts any live token and echoes the token in its error).
   Usernames are case-insensitive when the pool says
   ``UsernameConfiguration.CaseSensitive: false``. Password-policy errors name the rule.
+* Every auth flow (InitiateAuth, AdminInitiateAuth) is checked against the client's
+  ``ExplicitAuthFlows`` (:func:`_check_flow_allowed`). ``USER_SRP_AUTH`` is real SRP
+  (:mod:`local_stack.cognito_srp`): moto answered a fake challenge and accepted any proof.
+  Errors never echo the username, and unknown users look like wrong passwords in every
+  flow under ``PreventUserExistenceErrors`` (developer guide, "Managing user existence
+  error responses").
+* Lockouts (moto has none): wrong passwords lock the user out as Cognito does
+  (:data:`PASSWORD_FAILURES_BEFORE_LOCKOUT`), wrong codes hit ``LimitExceededException``
+  (:data:`CODE_FAILURES_BEFORE_LIMIT`).
+* Tokens have Cognito's header (a real ``kid``, no ``typ``) and claims (``event_id``,
+  ``origin_jti``, ``version``, ``at_hash`` from the code grant); pool and client ids have
+  Cognito's formats (:func:`cognito_pool_id`, :func:`cognito_client_id`).
+* All added state is in :class:`_PoolState`, one plain-data object per pool.
 
 Helpers for the hosted-UI stand-in (:mod:`local_stack.hosted_ui`) live at the bottom:
 :func:`find_user_pool`, :func:`password_sign_in`, :func:`issue_tokens`,

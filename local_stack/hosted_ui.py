@@ -10,6 +10,7 @@ port (http://127.0.0.1:3001). It plays the user pool domain of the template's
 ``/signup``, ``/confirmUser``          sign up, then confirm with the code from the inbox
 ``POST /resendcode``                   send a new sign-up code
 ``POST /oauth2/token``                 ``authorization_code`` (PKCE) and ``refresh_token``
+``POST /oauth2/revoke``                revoke a refresh token (RFC 7009)
 ``GET /logout``                        end the hosted-UI session, redirect to ``logout_uri``
 ``GET|POST /oauth2/userInfo``          the user's claims for a Bearer access token
 ``/.well-known/openid-configuration``  discovery; ``/.well-known/jwks.json``: moto's key
@@ -18,8 +19,12 @@ port (http://127.0.0.1:3001). It plays the user pool domain of the template's
 Protocol handling is Authlib's (``authlib.oauth2.rfc6749`` grants, ``rfc7636.CodeChallenge``,
 ``rfc6750`` Bearer validation); this module only supplies storage and Cognito's rules:
 
-* PKCE is required and must be S256; ``plain`` is refused (Cognito supports S256 only;
-  requiring it follows RFC 9700 section 2.1.1, stricter than Cognito for confidential clients).
+* PKCE must be S256; ``plain`` is refused (Cognito supports S256 only). It is optional for
+  confidential clients, as in Cognito, and required for public clients (RFC 9700 section
+  2.1.1; stricter than Cognito).
+* A refresh request may carry ``scope``: the granted scopes or fewer (RFC 6749 section 6);
+  the new tokens keep the granted scopes, as Cognito's do. ``auth_time`` is the sign-in's,
+  also when single sign-on (the session cookie) skips the form.
 * Authorization codes are single-use and live 5 minutes (Cognito: "authorization codes
   are valid for five minutes"); reusing one also revokes the tokens it produced
   (RFC 6749 section 4.1.2).
@@ -31,7 +36,10 @@ Protocol handling is Authlib's (``authlib.oauth2.rfc6749`` grants, ``rfc7636.Cod
   for clients without a secret), as Cognito's token endpoint accepts.
 * Tokens are minted by the emulated pool (:mod:`local_stack.cognito`), so ``iss``, ``kid``
   and the signature are what the API's authorizer checks; the access token's ``scope`` is
-  the granted scopes.
+  the granted scopes; code-grant ID tokens carry ``at_hash``.
+* Discovery's ``issuer`` is Cognito's (``https://cognito-idp.<region>.amazonaws.com/<pool>``),
+  the ``iss`` of every token; clients discover this document by its full URL (see
+  docs/local-stack.md, "The issuer").
 
 Pages are server-rendered HTML with labels, real buttons and no script at all.
 """
