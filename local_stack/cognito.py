@@ -74,7 +74,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import jwt
-
 from moto.cognitoidp import models as _models
 from moto.cognitoidp import responses as _responses
 from moto.cognitoidp.exceptions import (

@@ -439,7 +439,7 @@ def create_app(
         section 2.2 says.
         """
 
-        CLIENT_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"]
+        CLIENT_AUTH_METHODS = ("client_secret_basic", "client_secret_post", "none")
         SUPPORTED_TOKEN_TYPES = ("refresh_token",)
 
         def query_token(self, token_string: str, token_type_hint: str | None) -> Any:

@@ -40,7 +40,7 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
 
 
 @pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: Any):  # noqa: ANN201 (pytest hook)
+def pytest_runtest_makereport(item: pytest.Item, call: Any) -> Any:
     outcome = yield
     marker = item.get_closest_marker("client")
     if marker is not None:
