@@ -26,6 +26,7 @@ CHECKS = [
     (SDK, "InitiateAuth USER_SRP_AUTH on a USER_PASSWORD_AUTH-only client -> InvalidParameterException"),
     (SDK, "AdminInitiateAuth wrong password -> NotAuthorizedException without the username"),
     (SDK, "GetTokensFromRefreshToken, RevokeToken, then refresh refused"),
+    (SDK, "GlobalSignOut, then GetUser with the same access token -> NotAuthorizedException"),
     ("amazon-cognito-identity-js", "authenticateUser (USER_SRP_AUTH) with the right password -> session"),
     ("amazon-cognito-identity-js", "authenticateUser with a wrong password -> NotAuthorizedException"),
     ("amazon-cognito-identity-js",
@@ -40,6 +41,8 @@ CHECKS = [
     ("aws-jwt-verify",
      "CognitoJwtVerifier (tokenUse access, clientId) verifies a USER_PASSWORD_AUTH access token"),
     ("aws-jwt-verify", "CognitoJwtVerifier (tokenUse id) verifies a hosted-UI ID token"),
+    ("aws-jwt-verify",
+     "CognitoJwtVerifier (tokenUse access, scope openid) verifies a hosted-UI access token"),
     ("aws-jwt-verify", "CognitoJwtVerifier rejects an ID token where an access token is expected"),
 ]
 

@@ -313,3 +313,47 @@ def test_authlib_sso_keeps_auth_time(env: Env, new_user: Any) -> None:
     assert claims(second["id_token"])["auth_time"] == claims(first["id_token"])["auth_time"]
     assert claims(second["id_token"])["iat"] > claims(first["id_token"])["iat"]
     assert parse_qs(urlsplit(location).query)["code"]
+
+
+@pytest.mark.client("pycognito", "get_user (GetUser with the SRP access token) -> the user's attributes")
+def test_pycognito_get_user(pycognito_env: Env, new_user: Any) -> None:
+    email = new_user()
+    user = pycognito_user(pycognito_env, email)
+    user.authenticate(password=PASSWORD)
+    assert user.get_user().email == email
+
+
+@pytest.mark.client("boto3", "RespondToAuthChallenge replaying a used SRP challenge -> refused")
+def test_boto3_srp_challenge_is_single_use(pycognito_env: Env, new_user: Any) -> None:
+    from pycognito.aws_srp import AWSSRP
+
+    email = new_user()
+    idp = pycognito_env.idp()
+    srp = AWSSRP(username=email, password=PASSWORD, pool_id=pycognito_env.pool_id,
+                 client_id=pycognito_env.public_client_id, client=idp)
+    params = srp.get_auth_params()
+    challenge = idp.initiate_auth(ClientId=pycognito_env.public_client_id,
+                                  AuthFlow="USER_SRP_AUTH", AuthParameters=params)
+    answer = srp.process_challenge(challenge["ChallengeParameters"], params)
+
+    def respond() -> dict[str, Any]:
+        return idp.respond_to_auth_challenge(
+            ClientId=pycognito_env.public_client_id, ChallengeName="PASSWORD_VERIFIER",
+            Session=challenge["Session"], ChallengeResponses=answer)
+
+    assert "AccessToken" in respond()["AuthenticationResult"]
+    assert error_of(respond)[0] == "NotAuthorizedException"
+
+
+@pytest.mark.client("Authlib", "authorization code with client_secret_post -> tokens")
+def test_authlib_client_secret_post(env: Env, new_user: Any) -> None:
+    config = discovery(env)
+    session = oauth_session(env, code_challenge_method="S256",
+                            token_endpoint_auth_method="client_secret_post")
+    verifier = secrets.token_urlsafe(48)
+    uri, _ = session.create_authorization_url(config["authorization_endpoint"],
+                                              code_verifier=verifier)
+    location, _ = browser_sign_in(uri, new_user())
+    token = session.fetch_token(config["token_endpoint"], authorization_response=location,
+                                code_verifier=verifier)
+    assert verify_with_authlib(env, token["access_token"])["client_id"] == env.client_id

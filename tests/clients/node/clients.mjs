@@ -11,6 +11,8 @@ import {
   AdminInitiateAuthCommand,
   CognitoIdentityProviderClient,
   GetTokensFromRefreshTokenCommand,
+  GetUserCommand,
+  GlobalSignOutCommand,
   InitiateAuthCommand,
   RevokeTokenCommand,
 } from "@aws-sdk/client-cognito-identity-provider";
@@ -92,6 +94,18 @@ await check(SDK, "GetTokensFromRefreshToken, RevokeToken, then refresh refused",
   return expectError(sdk.send(new GetTokensFromRefreshTokenCommand({
     ClientId: env.clientId, ClientSecret: env.clientSecret, RefreshToken: next,
   })), "NotAuthorizedException");
+});
+
+await check(SDK, "GlobalSignOut, then GetUser with the same access token -> NotAuthorizedException", async () => {
+  const out = await sdk.send(new InitiateAuthCommand({
+    ClientId: env.clientId, AuthFlow: "USER_PASSWORD_AUTH",
+    AuthParameters: { USERNAME: env.email, PASSWORD: env.password, SECRET_HASH: secretHash(env.email) },
+  }));
+  const access = out.AuthenticationResult.AccessToken;
+  const user = await sdk.send(new GetUserCommand({ AccessToken: access }));
+  expect(user.UserAttributes.some((a) => a.Name === "email" && a.Value === env.email), "email");
+  await sdk.send(new GlobalSignOutCommand({ AccessToken: access }));
+  return expectError(sdk.send(new GetUserCommand({ AccessToken: access })), "NotAuthorizedException");
 });
 
 // ------------------------------------------------------------ amazon-cognito-identity-js (SRP, as Amplify)
@@ -212,6 +226,18 @@ await check(VERIFY, "CognitoJwtVerifier (tokenUse id) verifies a hosted-UI ID to
   verifier.cacheJwks(jwks);
   const payload = await verifier.verify(codeIdToken);
   expect(payload.at_hash && payload.email === env.email, "claims");
+});
+
+await check(VERIFY, "CognitoJwtVerifier (tokenUse access, scope openid) verifies a hosted-UI access token", async () => {
+  const url = oidc.buildAuthorizationUrl(config, { redirect_uri: env.redirectUri, scope: env.scopes.join(" ") });
+  const back = await browserSignIn(url, env.email);
+  const tokens = await oidc.authorizationCodeGrant(config, back, { idTokenExpected: true });
+  const verifier = CognitoJwtVerifier.create({
+    userPoolId: env.poolId, tokenUse: "access", clientId: env.clientId, scope: "openid",
+  });
+  verifier.cacheJwks(jwks);
+  const payload = await verifier.verify(tokens.access_token);
+  expect(payload.scope.split(" ").includes("openid"), "scope");
 });
 
 await check(VERIFY, "CognitoJwtVerifier rejects an ID token where an access token is expected", async () => {
