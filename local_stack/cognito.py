@@ -70,7 +70,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import jwt
@@ -103,8 +103,10 @@ from local_stack.inbox import Inbox
 __all__ = [
     "DEFAULT_SCOPE",
     "TokenSet",
+    "export_state",
     "find_user_pool",
     "granted_scopes",
+    "import_state",
     "install",
     "issue_tokens",
     "issuer",
@@ -1476,3 +1478,50 @@ def user_for_access_token(pool: CognitoIdpUserPool, access_token: str) -> Cognit
 def now() -> float:
     """The clock :func:`install` was given (seconds since the epoch)."""
     return _now()
+
+
+# ---------------------------------------------------------------- persistence
+def export_state(pool: CognitoIdpUserPool) -> dict[str, Any]:
+    """What this module keeps for ``pool`` (:class:`_PoolState`) as JSON-ready data.
+
+    moto's own pool data (users, ``refresh_tokens`` with revocations as ``None``,
+    ``access_tokens``) is not included; a stack that persists its state saves both.
+    Tuple keys become ``"<user id>|<kind>"`` strings. See :func:`import_state`.
+    """
+    with _LOCK:
+        state = _state(pool)
+        return {
+            "codes": {f"{k[0]}|{k[1]}": asdict(v) for k, v in state.codes.items()},
+            "families": {k: asdict(v) for k, v in state.families.items()},
+            "refresh": {k: asdict(v) for k, v in state.refresh.items()},
+            "access": {k: asdict(v) for k, v in state.access.items()},
+            "failures": {k: asdict(v) for k, v in state.failures.items()},
+            "code_failures": {f"{k[0]}|{k[1]}": v for k, v in state.code_failures.items()},
+            "srp": {k: asdict(v) for k, v in state.srp.items()},
+        }
+
+
+def import_state(pool: CognitoIdpUserPool, data: dict[str, Any]) -> None:
+    """Replace ``pool``'s :class:`_PoolState` with an :func:`export_state` result."""
+
+    def pair(key: str) -> tuple[str, str]:
+        user_id, _, kind = key.rpartition("|")
+        return user_id, kind
+
+    state = _PoolState(
+        codes={pair(k): _Code(**v) for k, v in (data.get("codes") or {}).items()},
+        families={
+            k: _Family(**{**v, "scopes": tuple(v["scopes"])})
+            for k, v in (data.get("families") or {}).items()
+        },
+        refresh={k: _RefreshMeta(**v) for k, v in (data.get("refresh") or {}).items()},
+        access={k: _AccessMeta(**v) for k, v in (data.get("access") or {}).items()},
+        failures={k: _Failures(**v) for k, v in (data.get("failures") or {}).items()},
+        code_failures={pair(k): int(v) for k, v in (data.get("code_failures") or {}).items()},
+        srp={
+            k: _SrpSession(**{**v, "challenge": cognito_srp.SrpChallenge(**v["challenge"])})
+            for k, v in (data.get("srp") or {}).items()
+        },
+    )
+    with _LOCK:
+        pool.__dict__[_STATE_ATTR] = state

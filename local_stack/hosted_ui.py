@@ -50,7 +50,7 @@ import functools
 import secrets
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -243,7 +243,13 @@ class _S256Only(CodeChallenge):
 
 # ---------------------------------------------------------------- in-memory stores
 class _Store:
-    """Authorization codes and hosted-UI sessions, guarded by one lock."""
+    """Authorization codes and hosted-UI sessions, guarded by one lock.
+
+    This is all the state the hosted UI keeps (tokens and users live in the emulated pool,
+    :class:`local_stack.cognito._PoolState`). :meth:`snapshot` / :meth:`restore` turn it
+    into JSON-ready data and back, for a stack that persists its state across restarts;
+    the app exposes the store as ``app.extensions["hosted_ui_store"]``.
+    """
 
     def __init__(self, clock: Callable[[], float]) -> None:
         self._clock = clock
@@ -303,6 +309,27 @@ class _Store:
         with self._lock:
             self._sessions.pop(session_id or "", None)
 
+    def snapshot(self) -> dict[str, Any]:
+        """``{"codes": {code: fields}, "sessions": {id: [username, expires_at, auth_time]}}``
+        (seconds since the epoch), JSON-ready."""
+        with self._lock:
+            return {
+                "codes": {code: asdict(item) for code, item in self._codes.items()},
+                "sessions": {key: list(value) for key, value in self._sessions.items()},
+            }
+
+    def restore(self, data: dict[str, Any]) -> None:
+        """Replace the codes and sessions with a :meth:`snapshot`'s."""
+        with self._lock:
+            self._codes = {
+                code: _AuthorizationCode(**fields)
+                for code, fields in (data.get("codes") or {}).items()
+            }
+            self._sessions = {
+                key: (str(value[0]), float(value[1]), int(value[2]))
+                for key, value in (data.get("sessions") or {}).items()
+            }
+
 
 # ---------------------------------------------------------------- the app
 def create_app(
@@ -330,6 +357,7 @@ def create_app(
     base_url = base_url.rstrip("/")
     store = _Store(cognito.now)
     app = Flask(__name__, template_folder=str(_TEMPLATES))
+    app.extensions["hosted_ui_store"] = store
     app.config.update(OAUTH2_SCOPES_SUPPORTED=None)
 
     def pool() -> CognitoIdpUserPool:

@@ -712,3 +712,32 @@ def test_ids_have_cognitos_formats(pool: Pool) -> None:
     assert re.fullmatch(r"[0-9a-z]{26}", pool.client_id)
     described = pool.idp.describe_user_pool(UserPoolId=pool.pool_id)["UserPool"]
     assert described["Arn"].endswith(f":userpool/{pool.pool_id}")
+
+
+def test_the_added_state_survives_export_and_import_through_json(pool: Pool) -> None:
+    import json
+
+    from local_stack.cognito import find_user_pool
+
+    # Given a user with a live session, a pending reset code and two wrong passwords
+    pool.signed_up_user()
+    tokens = pool.sign_in()
+    pool.idp.forgot_password(ClientId=pool.client_id, Username=EMAIL, SecretHash=pool.hash(EMAIL))
+    for _ in range(2):
+        error_of(pool.sign_in, password="Wrong-Horse-9")
+    moto_pool = find_user_pool(pool.pool_id)
+    saved = json.loads(json.dumps(cognito.export_state(moto_pool)))
+
+    # When the state is wiped and imported again
+    moto_pool.__dict__.pop("_local_stack_state")
+    cognito.import_state(moto_pool, saved)
+
+    # Then refresh keeps the family's claims, the reset code works and the count goes on
+    refreshed = claims(pool.refresh(tokens["RefreshToken"])["AccessToken"])
+    assert refreshed["event_id"] == claims(tokens["AccessToken"])["event_id"]
+    for _ in range(3):
+        error_of(pool.sign_in, password="Wrong-Horse-9")
+    assert error_of(pool.sign_in)[1] == "Password attempts exceeded"
+    pool.idp.confirm_forgot_password(
+        ClientId=pool.client_id, Username=EMAIL, SecretHash=pool.hash(EMAIL),
+        ConfirmationCode=pool.latest_code(kind="forgot_password"), Password="New-Horse-10")

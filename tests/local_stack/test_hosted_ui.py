@@ -548,3 +548,28 @@ def test_the_login_form_shares_cognitos_lockout(stack: Stack) -> None:
     locked = sign_in(stack, query)
 
     assert locked.status_code == 400 and "Password attempts exceeded" in locked.text
+
+
+def test_the_hosted_ui_state_survives_a_snapshot_and_restore(stack: Stack) -> None:
+    # Given a signed-in browser and a code not yet exchanged
+    verifier, challenge = pkce()
+    params = code_for(stack, challenge)
+    store = stack.http.application.extensions["hosted_ui_store"]
+
+    # When the state goes through JSON into a fresh hosted UI (a restarted stack)
+    import json
+
+    saved = json.loads(json.dumps(store.snapshot()))
+    fresh = create_app(region=REGION, user_pool_id=stack.pool_id, client_id=stack.client_id,
+                       base_url=BASE_URL, inbox=stack.inbox, clock=stack.clock)
+    fresh.extensions["hosted_ui_store"].restore(saved)
+    browser = fresh.test_client()
+    cookie = stack.http.get_cookie("hosted_ui_session")
+    browser.set_cookie("hosted_ui_session", cookie.value)
+
+    # Then the code still buys tokens once, and the browser is still signed in
+    form = {"grant_type": "authorization_code", "code": params["code"],
+            "redirect_uri": stack.redirect_uri, "code_verifier": verifier}
+    assert browser.post("/oauth2/token", data=form, headers=stack.basic_auth()).status_code == 200
+    again = browser.get(f"/oauth2/authorize?{authorize_query(stack, challenge)}")
+    assert again.status_code == 302 and "code" in redirect_params(again)
