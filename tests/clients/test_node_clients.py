@@ -51,7 +51,7 @@ CHECKS = [
 def node_results(env: Env, new_user: Any) -> dict[tuple[str, str], dict[str, Any]]:
     node = shutil.which("node")
     if node is None:
-        pytest.fail("node not found: install Node.js 18+ (.ci/run does)")
+        pytest.fail("node not found: install Node.js 20+ (.ci/run does)")
     try:
         ensure_newman()  # npm ci of package-lock.json: newman and these clients
     except NewmanUnavailable as exc:
