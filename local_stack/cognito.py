@@ -260,7 +260,7 @@ _MISSING = object()
 _ORIGINALS: list[tuple[type, str, Any]] = []
 
 
-def _set(cls: type, name: str, value: Callable[..., Any]) -> None:
+def _set(cls: type, name: str, value: Any) -> None:
     """Replace ``cls.name`` (or add it), remembering the original for :func:`uninstall`."""
     _ORIGINALS.append((cls, name, cls.__dict__.get(name, _MISSING)))
     setattr(cls, name, value)
