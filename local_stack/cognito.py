@@ -84,6 +84,7 @@ from moto.cognitoidp.exceptions import (
     ResourceNotFoundError,
     UserNotConfirmedException,
     UserNotFoundError,
+    UsernameExistsException,
 )
 from moto.cognitoidp.models import (
     CognitoIdpBackend,
@@ -827,7 +828,16 @@ def _patch_backend(cls: type[CognitoIdpBackend]) -> None:
         password: str,
         attributes: list[dict[str, str]],
     ) -> tuple[CognitoIdpUser, Any]:
-        user, _ = original_sign_up(self, client_id, username, password, attributes)
+        try:
+            user, _ = original_sign_up(self, client_id, username, password, attributes)
+        except UsernameExistsException as error:
+            # moto's message is the username itself; Cognito's names no one.
+            pool, _client = _pool_and_client(self, client_id)
+            by_email = "email" in (pool.extended_config.get("UsernameAttributes") or [])
+            raise UsernameExistsException(
+                "An account with the given email already exists."
+                if by_email else "User already exists"
+            ) from error
         pool, _client = _pool_and_client(self, client_id)
         email = user.attribute_lookup.get("email")
         if user.status == UserStatus.UNCONFIRMED and email and "email" in (

@@ -741,3 +741,12 @@ def test_the_added_state_survives_export_and_import_through_json(pool: Pool) -> 
     pool.idp.confirm_forgot_password(
         ClientId=pool.client_id, Username=EMAIL, SecretHash=pool.hash(EMAIL),
         ConfirmationCode=pool.latest_code(kind="forgot_password"), Password="New-Horse-10")
+
+
+def test_signing_up_twice_says_so_without_echoing_the_email(pool: Pool) -> None:
+    pool.signed_up_user()
+
+    code, message = error_of(pool.sign_up)
+
+    assert (code, message) == ("UsernameExistsException",
+                               "An account with the given email already exists.")
