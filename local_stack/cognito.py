@@ -82,9 +82,9 @@ from moto.cognitoidp.exceptions import (
     InvalidParameterException,
     NotAuthorizedError,
     ResourceNotFoundError,
+    UsernameExistsException,
     UserNotConfirmedException,
     UserNotFoundError,
-    UsernameExistsException,
 )
 from moto.cognitoidp.models import (
     CognitoIdpBackend,
