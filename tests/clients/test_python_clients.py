@@ -357,3 +357,12 @@ def test_authlib_client_secret_post(env: Env, new_user: Any) -> None:
     token = session.fetch_token(config["token_endpoint"], authorization_response=location,
                                 code_verifier=verifier)
     assert verify_with_authlib(env, token["access_token"])["client_id"] == env.client_id
+
+
+@pytest.mark.client("Authlib", "authorization request without PKCE from a public client -> invalid_request")
+def test_authlib_public_client_needs_pkce(env: Env) -> None:
+    session = OAuth2Session(env.public_client_id, scope="openid", redirect_uri=env.redirect_uri)
+    uri, _ = session.create_authorization_url(discovery(env)["authorization_endpoint"])
+    answer = requests.get(uri, allow_redirects=False, timeout=TIMEOUT)
+    assert answer.status_code == 302
+    assert parse_qs(urlsplit(answer.headers["Location"]).query)["error"] == ["invalid_request"]

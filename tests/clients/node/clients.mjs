@@ -10,11 +10,14 @@ import { createHmac } from "node:crypto";
 import {
   AdminInitiateAuthCommand,
   CognitoIdentityProviderClient,
+  ConfirmSignUpCommand,
+  ForgotPasswordCommand,
   GetTokensFromRefreshTokenCommand,
   GetUserCommand,
   GlobalSignOutCommand,
   InitiateAuthCommand,
   RevokeTokenCommand,
+  SignUpCommand,
 } from "@aws-sdk/client-cognito-identity-provider";
 import identity from "amazon-cognito-identity-js";
 import * as oidc from "openid-client";
@@ -108,6 +111,29 @@ await check(SDK, "GlobalSignOut, then GetUser with the same access token -> NotA
   return expectError(sdk.send(new GetUserCommand({ AccessToken: access })), "NotAuthorizedException");
 });
 
+await check(SDK, "SignUp, then ConfirmSignUp with the code from the dev inbox -> confirmed", async () => {
+  const email = `node-signup-${Date.now()}@example.com`;
+  const out = await sdk.send(new SignUpCommand({
+    ClientId: env.clientId, Username: email, Password: env.password, SecretHash: secretHash(email),
+    UserAttributes: [{ Name: "email", Value: email }],
+  }));
+  expect(out.UserConfirmed === false && out.CodeDeliveryDetails?.DeliveryMedium === "EMAIL", "delivery");
+  await expectError(sdk.send(new ConfirmSignUpCommand({
+    ClientId: env.clientId, Username: email, SecretHash: secretHash(email), ConfirmationCode: "000000",
+  })), "CodeMismatchException");
+  const inbox = await (await fetch(`${env.apiUrl}/_local/inbox/${email}`)).json();
+  const code = inbox.messages.find((m) => m.kind === "sign_up").code;
+  await sdk.send(new ConfirmSignUpCommand({
+    ClientId: env.clientId, Username: email, SecretHash: secretHash(email), ConfirmationCode: code,
+  }));
+});
+
+await check(SDK, "ForgotPassword for an unknown user -> simulated delivery (PreventUserExistenceErrors)", async () => {
+  const email = "nobody-forgot@example.com";
+  const out = await sdk.send(new ForgotPasswordCommand({ ClientId: env.clientId, Username: email, SecretHash: secretHash(email) }));
+  expect(out.CodeDeliveryDetails?.DeliveryMedium === "EMAIL", "no simulated delivery");
+});
+
 // ------------------------------------------------------------ amazon-cognito-identity-js (SRP, as Amplify)
 const IDJS = "amazon-cognito-identity-js";
 
@@ -128,6 +154,20 @@ await check(IDJS, "authenticateUser (USER_SRP_AUTH) with the right password -> s
   const session = await srpSignIn(env.publicClientId, env.srpEmail, env.password);
   expect(session.isValid(), "invalid session");
   expect(session.getAccessToken().decodePayload().client_id === env.publicClientId, "client_id");
+});
+
+await check(IDJS, "refreshSession (REFRESH_TOKEN_AUTH) after an SRP sign-in -> new tokens", async () => {
+  const pool = new identity.CognitoUserPool({ UserPoolId: env.poolId, ClientId: env.publicClientId, endpoint: env.emulatorUrl });
+  const user = new identity.CognitoUser({ Username: env.srpEmail, Pool: pool });
+  const details = new identity.AuthenticationDetails({ Username: env.srpEmail, Password: env.password });
+  const session = await new Promise((resolve, reject) =>
+    user.authenticateUser(details, { onSuccess: resolve, onFailure: reject }));
+  const renewed = await new Promise((resolve, reject) =>
+    user.refreshSession(session.getRefreshToken(), (error, value) => (error ? reject(error) : resolve(value))));
+  expect(renewed.getAccessToken().getJwtToken() !== session.getAccessToken().getJwtToken(), "same token");
+  const before = session.getAccessToken().decodePayload();
+  const after = renewed.getAccessToken().decodePayload();
+  expect(after.auth_time === before.auth_time && after.origin_jti === before.origin_jti, "authentication changed");
 });
 
 await check(IDJS, "authenticateUser with a wrong password -> NotAuthorizedException", () =>
