@@ -348,6 +348,29 @@ MAX_LOCKOUT_SECONDS = 900
 #: ForgotPassword).
 CODE_FAILURES_BEFORE_LIMIT = 5
 _INCORRECT = "Incorrect username or password."
+# RespondToAuthChallenge PASSWORD_VERIFIER's TIMESTAMP, Java's "EEE MMM d HH:mm:ss z yyyy"
+# (Cognito's InvalidParameterException names that pattern).
+_SRP_TIMESTAMP = re.compile(
+    r"(Mon|Tue|Wed|Thu|Fri|Sat|Sun) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) "
+    r"(\d{1,2}) (\d{2}:\d{2}:\d{2}) ([A-Za-z]{1,5}) (\d{4})"
+)
+
+
+def _srp_timestamp(text: str) -> str:
+    """The TIMESTAMP as Cognito signs it: parsed, then re-rendered with an unpadded day.
+
+    Cognito parses the client's TIMESTAMP and checks the signature over its own rendering,
+    so a zero-padded day ("Nov 05") fails the proof (observed: warrant PR 12, "leading
+    zero in a day number"); a TIMESTAMP that does not parse is InvalidParameterException
+    (observed: amazon-cognito-identity-js issue 683).
+    """
+    match = _SRP_TIMESTAMP.fullmatch(text)
+    if match is None:
+        raise InvalidParameterException(
+            "TIMESTAMP format should be EEE MMM d HH:mm:ss z yyyy in english."
+        )
+    weekday, month, day, clock, zone, year = match.groups()
+    return f"{weekday} {month} {int(day)} {clock} {zone} {year}"
 
 
 def _password_ok(pool: CognitoIdpUserPool, user: CognitoIdpUser, password: str | None) -> bool:
@@ -1018,6 +1041,7 @@ def _patch_backend(cls: type[CognitoIdpBackend]) -> None:
         for name in ("PASSWORD_CLAIM_SIGNATURE", "PASSWORD_CLAIM_SECRET_BLOCK", "TIMESTAMP"):
             if not responses.get(name):
                 raise InvalidParameterException(f"Missing required parameter {name}")
+        timestamp = _srp_timestamp(responses["TIMESTAMP"])
         with _LOCK:
             item = _state(pool).srp.pop(responses["PASSWORD_CLAIM_SECRET_BLOCK"], None)
         if (
@@ -1039,7 +1063,7 @@ def _patch_backend(cls: type[CognitoIdpBackend]) -> None:
         )
         pool_name = pool.id.split("_", 1)[1]
         expected = cognito_srp.expected_signature(
-            item.challenge, pool_name, str(user.password or ""), responses["TIMESTAMP"]
+            item.challenge, pool_name, str(user.password or ""), timestamp
         )
         proof_ok = same_secret(expected, responses["PASSWORD_CLAIM_SIGNATURE"])
         # The password is right exactly when the proof is: feed the lockout with that.

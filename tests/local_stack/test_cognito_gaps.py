@@ -750,3 +750,30 @@ def test_signing_up_twice_says_so_without_echoing_the_email(pool: Pool) -> None:
 
     assert (code, message) == ("UsernameExistsException",
                                "An account with the given email already exists.")
+
+
+@pytest.mark.parametrize(
+    ("timestamp", "outcome"),
+    [
+        ("Sun Nov 1 20:36:32 UTC 2026", "signed in"),
+        ("Sun Nov 01 20:36:32 UTC 2026", "NotAuthorizedException"),  # Cognito signs "Nov 1"
+        ("2026-11-01T20:36:32Z", "InvalidParameterException"),
+    ],
+    ids=["cognito-format", "zero-padded-day", "iso-8601"],
+)
+def test_the_srp_timestamp_is_read_as_cognito_reads_it(
+    pool: Pool, monkeypatch: pytest.MonkeyPatch, timestamp: str, outcome: str
+) -> None:
+    from pycognito.aws_srp import AWSSRP
+
+    pool.signed_up_user()
+    client_id, _ = srp_client(pool)
+    monkeypatch.setattr(AWSSRP, "get_cognito_formatted_timestamp", staticmethod(lambda _: timestamp))
+
+    try:
+        srp_sign_in(pool, client_id, PASSWORD)
+        result = "signed in"
+    except ClientError as error:
+        result = error.response["Error"]["Code"]
+
+    assert result == outcome
