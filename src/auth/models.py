@@ -123,7 +123,7 @@ class RefreshTokenGrant(_Request):
 
 TokenRequest = AuthorizationCodeGrant | RefreshTokenGrant
 
-_GRANTS: dict[str, type[AuthorizationCodeGrant] | type[RefreshTokenGrant]] = {
+_GRANTS: dict[str, type[AuthorizationCodeGrant | RefreshTokenGrant]] = {
     "authorization_code": AuthorizationCodeGrant,
     "refresh_token": RefreshTokenGrant,
 }

@@ -41,8 +41,12 @@ logger = Logger(child=True)
 class IdentityProvider(Protocol):
     """What the logic needs from cognito-idp (see :class:`CognitoIdentityProvider`)."""
 
-    client_secret: str
-    refresh_token_validity_seconds: int
+    # Read-only: the adapter derives both from DescribeUserPoolClient (properties), and a
+    # plain attribute here would demand a settable one.
+    @property
+    def client_secret(self) -> str: ...
+    @property
+    def refresh_token_validity_seconds(self) -> int: ...
 
     def sign_up(
         self, username: str, password: str, attributes: dict[str, str]

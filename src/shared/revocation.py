@@ -12,9 +12,9 @@ One item per user (the table's key is ``user_sub``, string):
 - ``not_before`` (number, epoch seconds): written by sign-out "everywhere"
   (GlobalSignOut). Every access token of the user with ``iat < not_before`` is revoked.
   ``iat`` has one-second resolution, so a token issued in the sign-out's own second is
-  ambiguous: it is accepted, so that signing in again right after signing out works, and
-  the signing-out session's own family is revoked explicitly (``family#``). What is left
-  is another session's token minted in that same second, before the sign-out.
+  not covered by ``not_before``: a sign-in right after the sign-out must work. The
+  signing-out session's own tokens are still refused, by their family (below); what
+  remains is another session's token minted in that same second.
 - ``family#<origin_jti>`` (number, epoch seconds of the sign-out): written when one
   session signs out (RevokeToken). Cognito stamps every access token minted from one
   refresh token with the same ``origin_jti`` (Cognito guide, "The access token"), so this

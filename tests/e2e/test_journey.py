@@ -8,8 +8,6 @@ user's photo answering 404.
 
 from __future__ import annotations
 
-import base64
-import io
 import struct
 import uuid
 import zlib

@@ -10,6 +10,7 @@ connection error, not pass it).
 from __future__ import annotations
 
 import importlib
+
 import pytest
 
 from tests.handlers.auth.auth_events import body_of, load_event, with_headers

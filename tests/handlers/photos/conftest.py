@@ -1,10 +1,11 @@
 """Fixtures for the photo handler tests: moto AWS built from template.yaml, cold handlers.
 
 The table and bucket are provisioned from ``template.yaml`` by the local stack's own
-:func:`local_stack.emulator.provision`, and each handler's environment is the template's
+:func:`local_stack.emulator.provision`, once for the package and emptied before each test
+(tests/handlers/conftest.py), and each handler's environment is the template's
 (Globals + the function's ``&PhotosEnv``), so these tests cannot drift from the
 infrastructure. Each test imports its handlers
-afresh (a cold start) inside ``mock_aws``.
+afresh (a cold start).
 """
 
 from __future__ import annotations
@@ -18,9 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from moto import mock_aws
 
-from local_stack.emulator import provision
 from local_stack.template import Template
 from tests.handlers.photos.photo_events import BUCKET_NAME, EVENT_CLIENT_ID, TABLE_NAME
 
@@ -29,9 +28,10 @@ ROOT = Path(__file__).resolve().parents[3]
 
 # ---------------------------------------------------------------- template.yaml
 @pytest.fixture
-def template() -> Template:
-    """template.yaml, read by the same code the local stack serves it with."""
-    return Template.load(ROOT / "template.yaml")
+def template(aws_state: Template) -> Template:
+    """template.yaml, read by the same code the local stack serves it with, as provisioned
+    in moto (tests/handlers/conftest.py); a copy this test may change."""
+    return aws_state
 
 
 def function_environment(template: Template, handler: str) -> dict[str, str]:
@@ -45,12 +45,11 @@ def function_environment(template: Template, handler: str) -> dict[str, str]:
 # ---------------------------------------------------------------- moto
 @pytest.fixture
 def aws(template: Template) -> Iterator[None]:
-    """moto with template.yaml's resources, provisioned by the local stack's own code."""
-    with mock_aws():
-        provision(template)
-        assert template.physical_ids["PhotosTable"] == TABLE_NAME
-        assert template.physical_ids["PhotosBucket"] == BUCKET_NAME
-        yield
+    """moto with template.yaml's resources, provisioned by the local stack's own code
+    once per session and emptied before this test (tests/handlers/conftest.py)."""
+    assert template.physical_ids["PhotosTable"] == TABLE_NAME
+    assert template.physical_ids["PhotosBucket"] == BUCKET_NAME
+    yield
 
 
 # ---------------------------------------------------------------- Lambda

@@ -2,9 +2,8 @@
 
 import json
 
-from aws_lambda_powertools import Logger
-
 import pytest
+from aws_lambda_powertools import Logger
 
 from shared.http import ApiError, bearer_token, build_resolver, json_response
 
