@@ -103,8 +103,13 @@ def main() -> int:
     event = json.loads((ROOT / "events" / "list_photos.json").read_text())
     sub = event["requestContext"]["authorizer"]["claims"]["sub"]
     revocation.record_sign_out(
-        dynamodb, "bench-revocations", user_sub=sub, now=1, ttl_seconds=900,
-        origin_jti="another-session", everywhere=True,
+        dynamodb,
+        "bench-revocations",
+        user_sub=sub,
+        now=1,
+        ttl_seconds=900,
+        origin_jti="another-session",
+        everywhere=True,
     )
 
     module = importlib.import_module("photos.handlers.list_photos")

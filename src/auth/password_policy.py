@@ -15,16 +15,22 @@ characters and the non-leading, non-trailing space.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 #: Cognito's "special characters" (Cognito guide, user pool password requirements).
 SYMBOLS = frozenset("^$*.[]{}()?\"!@#%&/\\,><':;|_~`=+- ")
 
-_CLASSES = {
-    "lowercase": ("a lowercase letter", lambda c: "a" <= c <= "z"),
-    "uppercase": ("an uppercase letter", lambda c: "A" <= c <= "Z"),
-    "numbers": ("a number", lambda c: "0" <= c <= "9"),
-    "symbols": ("a symbol", lambda c: c in SYMBOLS),
+
+def _symbol(char: str) -> bool:
+    return char in SYMBOLS
+
+
+_CLASSES: dict[str, tuple[str, Callable[[str], bool]]] = {
+    "lowercase": ("a lowercase letter", str.islower),
+    "uppercase": ("an uppercase letter", str.isupper),
+    "numbers": ("a number", str.isdigit),
+    "symbols": ("a symbol", _symbol),
 }
 
 
@@ -67,5 +73,8 @@ class PasswordPolicy:
         """Whether ``password`` meets every rule."""
         if len(password) < self.min_length:
             return False
-        return all(any(test(c) for c in password) for _, test in
-                   (_CLASSES[name] for name in self.require))
+        ascii_chars = [c for c in password if c.isascii()]
+        return all(
+            any(_CLASSES[name][1](c) for c in (ascii_chars if name != "symbols" else password))
+            for name in self.require
+        )

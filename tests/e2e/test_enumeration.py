@@ -53,11 +53,15 @@ def account(api: str, state: str) -> str:
     email = fresh_email(state)
     if state == "unknown":
         return email
-    signed_up = requests.post(f"{api}/auth/sign-up", json=REQUESTS["/auth/sign-up"](email), timeout=30)
+    signed_up = requests.post(
+        f"{api}/auth/sign-up", json=REQUESTS["/auth/sign-up"](email), timeout=30
+    )
     assert signed_up.status_code == 201, signed_up.text
     if state == "confirmed":
         code = inbox_code(api, email)
-        confirmed = requests.post(f"{api}/auth/confirm", json={"email": email, "code": code}, timeout=30)
+        confirmed = requests.post(
+            f"{api}/auth/confirm", json={"email": email, "code": code}, timeout=30
+        )
         assert confirmed.status_code == 200, confirmed.text
     return email
 
@@ -89,10 +93,12 @@ def test_no_auth_route_tells_account_states_apart(local_stack) -> None:
     # Given an unknown, an unconfirmed and a confirmed email, for each auth route
     rows = enumeration_table(local_stack.api_url)
     for row in rows:
-        print(f"{row['route']:24} {row['state']:12} {row['status']} {row['sha256'][:16]} {row['ms']:7.1f} ms {row['body']}")
+        print(
+            f"{row['route']:24} {row['state']:12} {row['status']} {row['sha256'][:16]} {row['ms']:7.1f} ms {row['body']}"
+        )
     # Then each route answers all three with one status and one body, byte for byte
     for route in REQUESTS:
         answers = {(r["status"], r["sha256"]) for r in rows if r["route"] == route}
         assert len(answers) == 1, [r for r in rows if r["route"] == route]
-        (status, _), = answers
+        ((status, _),) = answers
         assert status < 500

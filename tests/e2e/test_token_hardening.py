@@ -48,15 +48,27 @@ def answers(api: str, access_token: str) -> dict[str, int]:
 
 def confirmed_user(api: str) -> str:
     email = f"h9-{uuid.uuid4().hex[:10]}@example.com"
-    assert requests.post(f"{api}/auth/sign-up", json={"email": email, "password": PASSWORD}, timeout=30).status_code == 201
+    assert (
+        requests.post(
+            f"{api}/auth/sign-up", json={"email": email, "password": PASSWORD}, timeout=30
+        ).status_code
+        == 201
+    )
     messages = requests.get(f"{api}/_local/inbox/{email}", timeout=10).json()["messages"]
     code = next(m["code"] for m in messages if m["kind"] == "sign_up")
-    assert requests.post(f"{api}/auth/confirm", json={"email": email, "code": code}, timeout=30).status_code == 200
+    assert (
+        requests.post(
+            f"{api}/auth/confirm", json={"email": email, "code": code}, timeout=30
+        ).status_code
+        == 200
+    )
     return email
 
 
 def sign_in(api: str, email: str) -> dict:
-    response = requests.post(f"{api}/auth/sign-in", json={"email": email, "password": PASSWORD}, timeout=30)
+    response = requests.post(
+        f"{api}/auth/sign-in", json={"email": email, "password": PASSWORD}, timeout=30
+    )
     assert response.status_code == 200, response.text
     return response.json()
 
@@ -64,10 +76,18 @@ def sign_in(api: str, email: str) -> dict:
 def test_a_token_of_a_second_app_client_in_the_same_pool_is_refused(local_stack) -> None:
     api = local_stack.api_url
     email = confirmed_user(api)
-    assert set(answers(api, sign_in(api, email)["access_token"]).values()) <= {200, 201, 204, 404, 415}
+    assert set(answers(api, sign_in(api, email)["access_token"]).values()) <= {
+        200,
+        201,
+        204,
+        404,
+        415,
+    }
     # Given a second app client of the same user pool (someone else's app)
     config = requests.get(f"{api}/auth/config", timeout=10).json()
-    cognito = boto3.client("cognito-idp", endpoint_url=local_stack.emulator_url, region_name=config["region"])
+    cognito = boto3.client(
+        "cognito-idp", endpoint_url=local_stack.emulator_url, region_name=config["region"]
+    )
     other = cognito.create_user_pool_client(
         UserPoolId=config["user_pool_id"],
         ClientName="someone-elses-app",
@@ -88,7 +108,14 @@ def test_sign_out_takes_effect_at_once_on_the_photo_routes(local_stack) -> None:
     email = confirmed_user(api)
     # Given two sessions of one user
     first, second = sign_in(api, email), sign_in(api, email)
-    assert requests.get(f"{api}/photos", headers={"Authorization": f"Bearer {first['access_token']}"}, timeout=30).status_code == 200
+    assert (
+        requests.get(
+            f"{api}/photos",
+            headers={"Authorization": f"Bearer {first['access_token']}"},
+            timeout=30,
+        ).status_code
+        == 200
+    )
 
     # When the first session signs out (its refresh token, and its access token in the body)
     response = requests.post(
@@ -100,7 +127,14 @@ def test_sign_out_takes_effect_at_once_on_the_photo_routes(local_stack) -> None:
     # Then its access token is refused on every photo route at once
     assert answers(api, first["access_token"]) == dict.fromkeys(photo_calls(api), 401)
     # And the other session still works
-    assert requests.get(f"{api}/photos", headers={"Authorization": f"Bearer {second['access_token']}"}, timeout=30).status_code == 200
+    assert (
+        requests.get(
+            f"{api}/photos",
+            headers={"Authorization": f"Bearer {second['access_token']}"},
+            timeout=30,
+        ).status_code
+        == 200
+    )
 
     # When a third session signs out everywhere (Bearer)
     third = sign_in(api, email)

@@ -72,7 +72,9 @@ def test_api_access_logs_are_one_json_object_per_request():
     assert setting["DestinationArn"] == {"Fn::GetAtt": ["ApiAccessLogGroup", "Arn"]}
     line = json.loads(setting["Format"])
     assert {"requestId", "ip", "status", "resourcePath"} <= line.keys()
-    assert not any(re.search(r"header|body|authorization", value, re.IGNORECASE) for value in line.values())
+    assert not any(
+        re.search(r"header|body|authorization", value, re.IGNORECASE) for value in line.values()
+    )
 
 
 def test_each_auth_route_has_its_own_tighter_throttle():

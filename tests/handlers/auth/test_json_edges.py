@@ -29,9 +29,7 @@ JSON_ROUTES = [
 
 
 def invoke(handler: str, event: dict, lambda_context) -> dict:
-    return importlib.import_module(f"auth.handlers.{handler}").lambda_handler(
-        event, lambda_context
-    )
+    return importlib.import_module(f"auth.handlers.{handler}").lambda_handler(event, lambda_context)
 
 
 def nested(levels: int) -> str:
