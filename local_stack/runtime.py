@@ -255,12 +255,16 @@ class FunctionWorker:
         readable, _, _ = select.select([self._responses_fd], [], [], 0)
         return not readable and not self._buffer
 
-    def invoke(self, event: Any, request_id: str | None = None) -> InvokeResult:
+    def invoke(self, event: Any, request_id: str | None = None,
+               event_json: bytes | None = None) -> InvokeResult:
         """Run the handler on ``event``; waits for an earlier invoke of this environment.
 
-        A worker that exited while idle is replaced first (a cold start), so the request
-        never goes to a dead process.
+        ``event_json`` is ``event`` already serialised (saves serialising a large event
+        twice). A worker that exited while idle is replaced first (a cold start), so the
+        request never goes to a dead process.
         """
+        if event_json is None:
+            event_json = json.dumps(event).encode()
         with self._lock:
             request_id = request_id or str(uuid.uuid4())
             started = time.perf_counter()
@@ -274,7 +278,7 @@ class FunctionWorker:
                 if cold_start:
                     init_ms = self._start()
                     log.info("%s: cold start, worker ready in %.0f ms", self.spec.logical_id, init_ms)
-                payload, error = self._invoke(event, request_id)
+                payload, error = self._invoke(event_json, request_id)
             except _Failure as failure:
                 payload, error = None, failure.as_error()
             return InvokeResult(
@@ -287,13 +291,15 @@ class FunctionWorker:
                 duration_ms=(time.perf_counter() - started) * 1000,
             )
 
-    def _invoke(self, event: Any, request_id: str) -> tuple[Any, dict[str, str] | None]:
+    def _invoke(self, event_json: bytes, request_id: str) -> tuple[Any, dict[str, str] | None]:
         assert self._requests is not None
         timeout_ms = self.spec.timeout_s * 1000
-        request = {"event": event, "request_id": request_id, "timeout_ms": timeout_ms,
-                   "invoked_function_arn": self._arn}
+        # The event is spliced in already serialised (the runtime measured its size).
+        rest = json.dumps({"request_id": request_id, "timeout_ms": timeout_ms,
+                           "invoked_function_arn": self._arn})
+        line = b'{"event": ' + event_json + b", " + rest[1:].encode() + b"\n"
         try:
-            self._requests.write(json.dumps(request).encode() + b"\n")
+            self._requests.write(line)
             self._requests.flush()
         except (BrokenPipeError, OSError):
             self._stop()
@@ -398,7 +404,8 @@ class Runtime:
                                                     self.overrides, self._log_stream),
                              self.concurrency)
                 self._pools[function_id] = pool
-        size = len(json.dumps(event).encode())
+        event_json = json.dumps(event).encode()
+        size = len(event_json)
         if size > MAX_SYNC_PAYLOAD_BYTES:
             return InvokeResult(
                 function_id=function_id, request_id=str(uuid.uuid4()), payload=None,
@@ -410,7 +417,7 @@ class Runtime:
             )
         worker = pool.acquire()
         try:
-            return worker.invoke(event)
+            return worker.invoke(event, event_json=event_json)
         finally:
             pool.release(worker)
 
