@@ -188,6 +188,12 @@ class LocalStack:
         if pool_id and client_id:
             ui_app = create_app(region=template.region, user_pool_id=pool_id,
                                 client_id=client_id, base_url=hosted_ui_url, inbox=inbox)
+            # A part of the hosted UI that wants its state kept across restarts exposes
+            # ``app.extensions["local_stack_state"]`` with ``snapshot()`` -> plain data and
+            # ``restore(data)``; it registers late, after the load (StateStore.register).
+            kept = getattr(ui_app, "extensions", {}).get("local_stack_state")
+            if self.state is not None and kept is not None:
+                self.state.register("hosted_ui", kept.snapshot, kept.restore)
             self._serve(ui_sock, ui_app)
         else:
             log.info("hosted UI: the template has no user pool client; not served")
