@@ -15,7 +15,8 @@ Like Lambda (https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtime-environ
   handed a request;
 - the timeout kills the worker and the next invoke is a cold start;
 - a synchronous invoke whose event is over 6 MB (6,291,456 bytes of JSON) is refused
-  with ``RequestEntityTooLargeException`` before any environment sees it
+  with ``RequestEntityTooLargeException`` before any environment sees it, and a result
+  over 6,291,556 bytes is the function error ``Function.ResponseSizeTooLarge``
   (https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html, "Invocation
   payload (request and response)").
 
@@ -58,6 +59,11 @@ MAX_SYNC_PAYLOAD_BYTES = 6 * 1024 * 1024
 """Lambda's synchronous invocation request payload quota: 6 MB, refused above 6,291,456
 bytes ("Request must be smaller than 6291456 bytes for the InvokeFunction operation";
 https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html)."""
+MAX_SYNC_RESPONSE_BYTES = 6 * 1024 * 1024 + 100
+"""Lambda's synchronous response payload quota: 6 MB, refused above 6,291,556 bytes of JSON
+(the result becomes a ``Function.ResponseSizeTooLarge`` function error, so API Gateway
+answers 502; https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html)."""
+_RESULT_ENVELOPE_BYTES = len('{"type": "result", "result": }')
 PAYLOAD_TOO_LARGE = "RequestEntityTooLargeException"
 """``errorType`` of an invoke refused for its size (Lambda's HTTP 413 error code,
 https://docs.aws.amazon.com/lambda/latest/api/API_Invoke.html#API_Invoke_Errors)."""
@@ -165,6 +171,7 @@ class FunctionWorker:
         self._requests: IO[bytes] | None = None
         self._responses_fd: int | None = None
         self._buffer = b""
+        self._last_line_bytes = 0
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -312,6 +319,11 @@ class FunctionWorker:
             raise _Failure("Sandbox.Timedout",
                            f"Task timed out after {self.spec.timeout_s:.2f} seconds")
         if message.get("type") == "result":
+            size = self._last_line_bytes - _RESULT_ENVELOPE_BYTES
+            if size > MAX_SYNC_RESPONSE_BYTES:
+                return None, {"errorType": "Function.ResponseSizeTooLarge",
+                              "errorMessage": "Response payload size exceeded maximum allowed "
+                                              f"payload size ({MAX_SYNC_RESPONSE_BYTES} bytes)."}
             return message.get("result"), None
         return None, {"errorType": str(message.get("errorType")),
                       "errorMessage": str(message.get("errorMessage"))}
@@ -334,6 +346,7 @@ class FunctionWorker:
                 raise _Failure("Runtime.ExitError", f"Runtime exited with status {code}")
             self._buffer += chunk
         line, _, self._buffer = self._buffer.partition(b"\n")
+        self._last_line_bytes = len(line)
         return json.loads(line)
 
 
