@@ -185,10 +185,17 @@ class StateStore:
             temporary.write_bytes(data)
             os.replace(temporary, self.path)
 
-    def start_snapshots(self, interval_s: float = SNAPSHOT_INTERVAL_S) -> None:
-        """Save every ``interval_s`` seconds in a daemon thread until :meth:`stop`."""
+    def start_snapshots(self, changed: threading.Event | None = None,
+                        interval_s: float = SNAPSHOT_INTERVAL_S) -> None:
+        """Save every ``interval_s`` seconds in a daemon thread until :meth:`stop`; with
+        ``changed``, only when it was set since the last snapshot (an idle stack does not
+        re-pickle its photos every 30 s)."""
         def loop() -> None:
             while not self._stop.wait(interval_s):
+                if changed is not None:
+                    if not changed.is_set():
+                        continue
+                    changed.clear()
                 try:
                     self.save()
                 except Exception as exc:  # noqa: BLE001 - a failed snapshot is not fatal

@@ -175,7 +175,7 @@ class LocalStack:
         self.provisioned = provision(template, emulator_url)
         if self.state is not None:
             self.state.remember(template.physical_ids, template.attributes)
-            self.state.start_snapshots()
+            self.state.start_snapshots(self._emulator.changed)
         self.runtime = Runtime(
             template.functions(),
             LocalOverrides(emulator_url=emulator_url, hosted_ui_url=hosted_ui_url,
