@@ -13,8 +13,8 @@ What is kept (one pickle file, ``<folder>/state.pickle``, written atomically):
   (so the same pool, client, table and bucket ids come back and nothing is re-created);
 - any extra state registered with :meth:`StateStore.register` (plain data only).
 
-It is written on a clean stop and every :data:`SNAPSHOT_INTERVAL_S` seconds while the stack
-runs, so a crash loses at most that much. A file that cannot be read (another moto
+It is written on a clean stop and, while the stack runs, every
+:data:`SNAPSHOT_INTERVAL_S` seconds after a change, so a crash loses at most that much. A file that cannot be read (another moto
 version, a truncated write) is set aside as ``state.pickle.broken`` and the stack starts
 clean, saying so.
 
