@@ -66,3 +66,15 @@ postman: $(STAMP) ## Run the Postman collection with newman (npm ci on first use
 .PHONY: deploy-web
 deploy-web: $(STAMP) ## Upload web/ to the deployed stack's bucket and invalidate CloudFront (ENV=dev|prod)
 	@$(BIN)/python -m tools.deploy_web --stack-name moments-$(or $(ENV),dev)
+
+# ------------------------------------------------------ API contract, lint (issue 12)
+.PHONY: openapi lint
+
+openapi: $(STAMP) ## Regenerate openapi.json from template.yaml and the pydantic models
+	@$(BIN)/python -m tools.openapi
+	@$(BIN)/openapi-spec-validator openapi.json
+
+lint: $(STAMP) ## ruff check and ruff format --check over the repo, mypy over src/ (pyproject.toml)
+	@$(BIN)/ruff check .
+	@$(BIN)/mypy
+	@$(BIN)/ruff format --check .

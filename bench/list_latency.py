@@ -32,10 +32,10 @@ from botocore.config import Config
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from local_stack import emulator  # noqa: E402
-from local_stack.emulator import Emulator, listen, provision  # noqa: E402
-from local_stack.server import local_parameter_overrides  # noqa: E402
-from local_stack.template import Template  # noqa: E402
+from local_stack import emulator
+from local_stack.emulator import Emulator, listen, provision
+from local_stack.server import local_parameter_overrides
+from local_stack.template import Template
 
 PAGE = 20
 

@@ -192,7 +192,7 @@ def _run(template: Path, host: str, ports: Ports, command: list[str],
                 "MOMENTS_EMULATOR_URL": stack.info.emulator_url,
             }
             try:
-                child = subprocess.Popen(command, env=env)  # noqa: S603 - the user's command
+                child = subprocess.Popen(command, env=env)  # the user's own command, by design
             except FileNotFoundError:
                 print(f"local_stack run: command not found: {command[0]}", file=sys.stderr)
                 status = 127

@@ -23,8 +23,9 @@ Gateway responses (status, headers, body) come from the template's ``GatewayResp
 ``{"message": ...}``); nothing here hard-codes a body.
 
 Local-only extras on the same port, never deployed: ``GET /_local/inbox/{email}`` (the dev
-inbox), ``GET /_local/health`` (the stack's URLs and ids) and, for GET/HEAD paths that are
-no API route, the static web app from ``web/`` (CloudFront + S3 when deployed).
+inbox), ``GET /_local/health`` (the stack's URLs and ids), ``GET /_local/openapi.json`` and
+``/_local/docs/`` (the API contract and its viewer, ``api_docs``) and, for GET/HEAD paths
+that are no API route, the static web app from ``web/`` (CloudFront + S3 when deployed).
 
 The event keeps what the client sent, as API Gateway does: header names in the client's
 own case and repeated headers as lists in ``multiValueHeaders`` (read from the HTTP server's
@@ -57,6 +58,7 @@ from werkzeug.serving import WSGIRequestHandler
 from werkzeug.utils import send_from_directory
 from werkzeug.wrappers import Request, Response
 
+from local_stack import api_docs
 from local_stack.authorizer import CognitoUserPoolsAuthorizer, Unauthorized
 from local_stack.runtime import PAYLOAD_TOO_LARGE, InvokeResult
 from local_stack.template import ACCOUNT_ID, ApiSpec, GatewayResponseSpec, RouteSpec
@@ -436,6 +438,9 @@ class Gateway:
 
     def _local(self, request: Request) -> Response:
         path = request.path
+        docs = api_docs.serve(request)  # /_local/openapi.json and the viewer at /_local/docs/
+        if docs is not None:
+            return docs
         if request.method == "GET" and path == "/_local/health":
             if self.info is None:
                 return _json(503, {"status": "starting"})

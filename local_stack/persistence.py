@@ -119,7 +119,7 @@ class StateStore:
             return None
         try:
             with self.path.open("rb") as file:
-                state = pickle.load(file)  # noqa: S301 - our own file, in the project
+                state = pickle.load(file)
             if state.get("version") != FORMAT_VERSION:
                 raise ValueError(f"state format {state.get('version')}")
         except Exception as exc:  # noqa: BLE001 - any unreadable file means "start clean"

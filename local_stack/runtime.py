@@ -181,7 +181,7 @@ class FunctionWorker:
         request_r, request_w = os.pipe()
         response_r, response_w = os.pipe()
         try:
-            self._process = subprocess.Popen(  # noqa: S603 - our own interpreter and script
+            self._process = subprocess.Popen(  # our own interpreter and worker script
                 [sys.executable, "-I", str(WORKER_SCRIPT), str(request_r), str(response_w)],
                 env=self._env,
                 cwd=str(self.spec.code_uri),

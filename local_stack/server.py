@@ -16,12 +16,12 @@ from __future__ import annotations
 
 import logging
 import socket
-from collections import deque
 import sys
 import threading
+from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Self
 
 from werkzeug.serving import BaseWSGIServer, make_server
 
@@ -188,10 +188,10 @@ class LocalStack:
         if pool_id and client_id:
             ui_app = create_app(region=template.region, user_pool_id=pool_id,
                                 client_id=client_id, base_url=hosted_ui_url, inbox=inbox)
-            # A part of the hosted UI that wants its state kept across restarts exposes
-            # ``app.extensions["local_stack_state"]`` with ``snapshot()`` -> plain data and
-            # ``restore(data)``; it registers late, after the load (StateStore.register).
-            kept = getattr(ui_app, "extensions", {}).get("local_stack_state")
+            # The hosted UI's codes and browser sessions (``hosted_ui._Store``: snapshot() ->
+            # JSON-ready data, restore(data)) are kept too; they register late, after the
+            # load (StateStore.register).
+            kept = getattr(ui_app, "extensions", {}).get("hosted_ui_store")
             if self.state is not None and kept is not None:
                 self.state.register("hosted_ui", kept.snapshot, kept.restore)
             self._serve(ui_sock, ui_app)
@@ -263,8 +263,9 @@ class LocalStack:
             sock.close()
         self._sockets.clear()
 
-    def __enter__(self) -> LocalStack:
-        return self.start()
+    def __enter__(self) -> Self:
+        self.start()
+        return self
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
@@ -278,12 +279,15 @@ class LocalStack:
         functions = len(self.template.functions())
         routes = len(self.template.routes())
         lines = [
-            f"Moments local stack is up ({self.template_path.name}: {functions} functions, "
-            f"{routes} routes; Docker-free stand-in for `sam local start-api` + AWS)",
+            (
+                f"Moments local stack is up ({self.template_path.name}: {functions} functions, "
+                f"{routes} routes; Docker-free stand-in for `sam local start-api` + AWS)"
+            ),
             f"  API              {info.api_url}",
             f"  Web app          {info.web_url}",
             f"  Hosted UI        {info.hosted_ui_url}  (Cognito hosted-UI stand-in)",
             f"  Dev inbox        {info.inbox_url}",
+            f"  API docs         {info.api_url}/_local/docs/  (Swagger UI; openapi.json)",
             f"  AWS emulator     {info.emulator_url}  (moto: cognito-idp, S3, DynamoDB)",
             f"  User pool        {info.user_pool_id}  client {info.client_id}",
             (f"  State            {self.state.folder}  (kept across restarts; "

@@ -26,8 +26,7 @@ from werkzeug.test import Client
 from local_stack.authorizer import CognitoUserPoolsAuthorizer, UserPoolKeys
 from local_stack.emulator import listen
 from local_stack.gateway import MAX_BODY_BYTES, Gateway, LocalInfo
-from local_stack.runtime import MAX_SYNC_PAYLOAD_BYTES
-from local_stack.runtime import LocalOverrides, Runtime
+from local_stack.runtime import MAX_SYNC_PAYLOAD_BYTES, LocalOverrides, Runtime
 from local_stack.server import _Server
 from local_stack.template import Template
 

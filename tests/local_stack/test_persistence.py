@@ -34,7 +34,7 @@ def test_saved_pools_users_items_and_objects_come_back_after_moto_was_reset(tmp_
     # When moto starts empty and the state is loaded
     with mock_aws():
         restored = StateStore(tmp_path)
-        restored.register("hosted_ui", lambda: {}, extra.update)
+        restored.register("hosted_ui", dict, extra.update)
         ids = restored.load()
 
         # Then everything is back, ids included

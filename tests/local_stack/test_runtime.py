@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-from textwrap import dedent
-
 import os
 import signal
 import time
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from textwrap import dedent
 
 import pytest
 
