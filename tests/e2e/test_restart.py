@@ -9,10 +9,10 @@ signing key) and a refresh of the session, as the web app does after a reload.
 
 from __future__ import annotations
 
+import secrets
+
 import pytest
 import requests
-
-import secrets
 
 from tests.e2e.test_journey import bearer, png_bytes, signed_up_user
 from tests.e2e.test_oauth_flow import Authorization, Browser, User, exchange, pkce_pair, query_of
