@@ -26,6 +26,7 @@ import errno
 import logging
 import re
 import socket
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -103,10 +104,19 @@ class Emulator(ThreadedMotoServer):
         self._socket = sock
         self.secrets = secrets or {DUMMY_CREDENTIALS["aws_access_key_id"]:
                                    DUMMY_CREDENTIALS["aws_secret_access_key"]}
+        self.changed = threading.Event()
+        """Set by every request that may change state (any method but GET/HEAD/OPTIONS):
+        the state store snapshots only after one (``StateStore.start_snapshots``)."""
 
     def _server_entry(self) -> None:
-        app = PresignedRequestGuard(DomainDispatcherApplication(create_backend_app),
-                                    self.secrets)
+        guarded = PresignedRequestGuard(DomainDispatcherApplication(create_backend_app),
+                                        self.secrets)
+
+        def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+            if environ.get("REQUEST_METHOD") not in ("GET", "HEAD", "OPTIONS"):
+                self.changed.set()
+            return guarded(environ, start_response)
+
         self._server = make_server(
             self._ip_address, self._port, app, threaded=True,
             request_handler=MotoRequestHandler, fd=self._socket.fileno(),

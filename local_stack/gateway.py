@@ -78,6 +78,7 @@ _DEFAULTS: dict[str, tuple[int, str, str]] = {
     "REQUEST_TOO_LARGE": (413, "Request Too Long", "RequestTooLargeException"),
     "DEFAULT_5XX": (502, "Internal server error", "InternalServerErrorException"),
 }
+_ALL_METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT")
 _STATIC_HEADERS = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"}
 
 
@@ -315,9 +316,12 @@ class Gateway:
             except Unauthorized as exc:
                 outcome.note = f"authorizer: {exc}"
                 return self.gateway_response(api, "UNAUTHORIZED", request_id)
-        methods = cors.allow_methods or ",".join(
-            sorted({r.method for r in candidates} | {"OPTIONS"})
-        )
+        # Without AllowMethods, SAM lists the path's methods, ANY standing for all of them
+        # (samtranslator SwaggerEditor._make_cors_allowed_methods_for_path_item).
+        listed = {r.method for r in candidates}
+        if "ANY" in listed:
+            listed = set(_ALL_METHODS)
+        methods = cors.allow_methods or ",".join(sorted(listed | {"OPTIONS"}))
         headers = {"Access-Control-Allow-Origin": cors.allow_origin,
                    "Access-Control-Allow-Methods": methods}
         if cors.allow_headers:

@@ -13,8 +13,8 @@ What is kept (one pickle file, ``<folder>/state.pickle``, written atomically):
   (so the same pool, client, table and bucket ids come back and nothing is re-created);
 - any extra state registered with :meth:`StateStore.register` (plain data only).
 
-It is written on a clean stop and every :data:`SNAPSHOT_INTERVAL_S` seconds while the stack
-runs, so a crash loses at most that much. A file that cannot be read (another moto
+It is written on a clean stop and, while the stack runs, every
+:data:`SNAPSHOT_INTERVAL_S` seconds after a change, so a crash loses at most that much. A file that cannot be read (another moto
 version, a truncated write) is set aside as ``state.pickle.broken`` and the stack starts
 clean, saying so.
 
@@ -185,10 +185,17 @@ class StateStore:
             temporary.write_bytes(data)
             os.replace(temporary, self.path)
 
-    def start_snapshots(self, interval_s: float = SNAPSHOT_INTERVAL_S) -> None:
-        """Save every ``interval_s`` seconds in a daemon thread until :meth:`stop`."""
+    def start_snapshots(self, changed: threading.Event | None = None,
+                        interval_s: float = SNAPSHOT_INTERVAL_S) -> None:
+        """Save every ``interval_s`` seconds in a daemon thread until :meth:`stop`; with
+        ``changed``, only when it was set since the last snapshot (an idle stack does not
+        re-pickle its photos every 30 s)."""
         def loop() -> None:
             while not self._stop.wait(interval_s):
+                if changed is not None:
+                    if not changed.is_set():
+                        continue
+                    changed.clear()
                 try:
                     self.save()
                 except Exception as exc:  # noqa: BLE001 - a failed snapshot is not fatal

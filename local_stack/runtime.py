@@ -15,7 +15,8 @@ Like Lambda (https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtime-environ
   handed a request;
 - the timeout kills the worker and the next invoke is a cold start;
 - a synchronous invoke whose event is over 6 MB (6,291,456 bytes of JSON) is refused
-  with ``RequestEntityTooLargeException`` before any environment sees it
+  with ``RequestEntityTooLargeException`` before any environment sees it, and a result
+  over 6,291,556 bytes is the function error ``Function.ResponseSizeTooLarge``
   (https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html, "Invocation
   payload (request and response)").
 
@@ -58,6 +59,11 @@ MAX_SYNC_PAYLOAD_BYTES = 6 * 1024 * 1024
 """Lambda's synchronous invocation request payload quota: 6 MB, refused above 6,291,456
 bytes ("Request must be smaller than 6291456 bytes for the InvokeFunction operation";
 https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html)."""
+MAX_SYNC_RESPONSE_BYTES = 6 * 1024 * 1024 + 100
+"""Lambda's synchronous response payload quota: 6 MB, refused above 6,291,556 bytes of JSON
+(the result becomes a ``Function.ResponseSizeTooLarge`` function error, so API Gateway
+answers 502; https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html)."""
+_RESULT_ENVELOPE_BYTES = len('{"type": "result", "result": }')
 PAYLOAD_TOO_LARGE = "RequestEntityTooLargeException"
 """``errorType`` of an invoke refused for its size (Lambda's HTTP 413 error code,
 https://docs.aws.amazon.com/lambda/latest/api/API_Invoke.html#API_Invoke_Errors)."""
@@ -165,6 +171,7 @@ class FunctionWorker:
         self._requests: IO[bytes] | None = None
         self._responses_fd: int | None = None
         self._buffer = b""
+        self._last_line_bytes = 0
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -255,12 +262,16 @@ class FunctionWorker:
         readable, _, _ = select.select([self._responses_fd], [], [], 0)
         return not readable and not self._buffer
 
-    def invoke(self, event: Any, request_id: str | None = None) -> InvokeResult:
+    def invoke(self, event: Any, request_id: str | None = None,
+               event_json: bytes | None = None) -> InvokeResult:
         """Run the handler on ``event``; waits for an earlier invoke of this environment.
 
-        A worker that exited while idle is replaced first (a cold start), so the request
-        never goes to a dead process.
+        ``event_json`` is ``event`` already serialised (saves serialising a large event
+        twice). A worker that exited while idle is replaced first (a cold start), so the
+        request never goes to a dead process.
         """
+        if event_json is None:
+            event_json = json.dumps(event).encode()
         with self._lock:
             request_id = request_id or str(uuid.uuid4())
             started = time.perf_counter()
@@ -274,7 +285,7 @@ class FunctionWorker:
                 if cold_start:
                     init_ms = self._start()
                     log.info("%s: cold start, worker ready in %.0f ms", self.spec.logical_id, init_ms)
-                payload, error = self._invoke(event, request_id)
+                payload, error = self._invoke(event_json, request_id)
             except _Failure as failure:
                 payload, error = None, failure.as_error()
             return InvokeResult(
@@ -287,13 +298,15 @@ class FunctionWorker:
                 duration_ms=(time.perf_counter() - started) * 1000,
             )
 
-    def _invoke(self, event: Any, request_id: str) -> tuple[Any, dict[str, str] | None]:
+    def _invoke(self, event_json: bytes, request_id: str) -> tuple[Any, dict[str, str] | None]:
         assert self._requests is not None
         timeout_ms = self.spec.timeout_s * 1000
-        request = {"event": event, "request_id": request_id, "timeout_ms": timeout_ms,
-                   "invoked_function_arn": self._arn}
+        # The event is spliced in already serialised (the runtime measured its size).
+        rest = json.dumps({"request_id": request_id, "timeout_ms": timeout_ms,
+                           "invoked_function_arn": self._arn})
+        line = b'{"event": ' + event_json + b", " + rest[1:].encode() + b"\n"
         try:
-            self._requests.write(json.dumps(request).encode() + b"\n")
+            self._requests.write(line)
             self._requests.flush()
         except (BrokenPipeError, OSError):
             self._stop()
@@ -306,6 +319,11 @@ class FunctionWorker:
             raise _Failure("Sandbox.Timedout",
                            f"Task timed out after {self.spec.timeout_s:.2f} seconds")
         if message.get("type") == "result":
+            size = self._last_line_bytes - _RESULT_ENVELOPE_BYTES
+            if size > MAX_SYNC_RESPONSE_BYTES:
+                return None, {"errorType": "Function.ResponseSizeTooLarge",
+                              "errorMessage": "Response payload size exceeded maximum allowed "
+                                              f"payload size ({MAX_SYNC_RESPONSE_BYTES} bytes)."}
             return message.get("result"), None
         return None, {"errorType": str(message.get("errorType")),
                       "errorMessage": str(message.get("errorMessage"))}
@@ -328,6 +346,7 @@ class FunctionWorker:
                 raise _Failure("Runtime.ExitError", f"Runtime exited with status {code}")
             self._buffer += chunk
         line, _, self._buffer = self._buffer.partition(b"\n")
+        self._last_line_bytes = len(line)
         return json.loads(line)
 
 
@@ -398,7 +417,8 @@ class Runtime:
                                                     self.overrides, self._log_stream),
                              self.concurrency)
                 self._pools[function_id] = pool
-        size = len(json.dumps(event).encode())
+        event_json = json.dumps(event).encode()
+        size = len(event_json)
         if size > MAX_SYNC_PAYLOAD_BYTES:
             return InvokeResult(
                 function_id=function_id, request_id=str(uuid.uuid4()), payload=None,
@@ -410,7 +430,7 @@ class Runtime:
             )
         worker = pool.acquire()
         try:
-            return worker.invoke(event)
+            return worker.invoke(event, event_json=event_json)
         finally:
             pool.release(worker)
 

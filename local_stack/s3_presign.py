@@ -25,7 +25,8 @@ Refusals are S3's: an XML ``<Error>`` with S3's code and message
 ``SignatureDoesNotMatch`` / ``InvalidAccessKeyId`` / ``AccessDenied`` (403),
 ``AuthorizationQueryParametersError`` (400), ``EntityTooLarge`` / ``EntityTooSmall`` (400).
 
-Requests signed in the ``Authorization`` header (the SDK's own calls) pass unchecked, as
+A refusal carries the bucket's CORS headers for the request's ``Origin``, as S3's do, so
+a browser can read it. Requests signed in the ``Authorization`` header (the SDK's own calls) pass unchecked, as
 moto does; only presigned access is what a browser or a tampering client can hold.
 
 Written here because no maintained library verifies SigV4 server-side (botocore only
@@ -147,9 +148,11 @@ class PresignedRequestGuard:
                 self.check_post(environ)
         except S3Refusal as refusal:
             body = refusal.xml(uuid.uuid4().hex[:16].upper())
-            start_response(f"{refusal.status} {_REASONS[refusal.status]}", [
-                ("Content-Type", "application/xml"), ("Content-Length", str(len(body))),
-            ])
+            headers = [("Content-Type", "application/xml"), ("Content-Length", str(len(body)))]
+            origin = environ.get("HTTP_ORIGIN")
+            if origin:
+                headers += bucket_cors_headers(_bucket_of(environ), origin)
+            start_response(f"{refusal.status} {_REASONS[refusal.status]}", headers)
             return [body]
         return self.app(environ, start_response)
 
@@ -272,7 +275,7 @@ class PresignedRequestGuard:
         if self.clock() > expiration.timestamp():
             raise S3Refusal(403, "AccessDenied", "Invalid according to Policy: Policy expired.")
         values = dict(fields)
-        values["bucket"] = _raw_path(environ).strip("/").split("/")[0]
+        values["bucket"] = _bucket_of(environ)
         if "key" in values:
             values["key"] = values["key"].replace("${filename}", filename)
         covered = {"bucket"}
@@ -350,6 +353,36 @@ def _check_condition(condition: Any, values: Mapping[str, str], size: int) -> se
     raise S3Refusal(400, "InvalidPolicyDocument",
                     "Invalid Policy: Invalid Simple-Condition: Simple-Conditions must have "
                     "exactly one property specified.")
+
+
+def bucket_cors_headers(bucket: str, origin: str) -> list[tuple[str, str]]:
+    """The CORS headers S3 adds to a response (errors included) for ``origin``: those of
+    the bucket's first CORS rule whose ``AllowedOrigins`` match, read from moto's backend
+    with moto's own matcher (https://docs.aws.amazon.com/AmazonS3/latest/userguide/cors.html).
+    Without them a browser could not read the refusal and would report a network error.
+    """
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.s3.models import s3_backends
+    from moto.s3.utils import cors_matches_origin
+
+    try:
+        rules = s3_backends[DEFAULT_ACCOUNT_ID]["aws"].get_bucket(bucket).cors
+    except Exception:  # noqa: BLE001 - no such bucket: no CORS headers, as S3
+        return []
+    for rule in rules:
+        if rule.allowed_origins and cors_matches_origin(origin, rule.allowed_origins):
+            headers = [("Access-Control-Allow-Origin", origin)]
+            if rule.allowed_methods:
+                headers.append(("Access-Control-Allow-Methods", ", ".join(rule.allowed_methods)))
+            if rule.exposed_headers:
+                headers.append(("Access-Control-Expose-Headers",
+                                ", ".join(rule.exposed_headers)))
+            return headers
+    return []
+
+
+def _bucket_of(environ: Mapping[str, Any]) -> str:
+    return _raw_path(environ).strip("/").split("/")[0]
 
 
 def _iso(epoch: float) -> str:

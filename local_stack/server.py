@@ -175,7 +175,7 @@ class LocalStack:
         self.provisioned = provision(template, emulator_url)
         if self.state is not None:
             self.state.remember(template.physical_ids, template.attributes)
-            self.state.start_snapshots()
+            self.state.start_snapshots(self._emulator.changed)
         self.runtime = Runtime(
             template.functions(),
             LocalOverrides(emulator_url=emulator_url, hosted_ui_url=hosted_ui_url,
@@ -188,6 +188,12 @@ class LocalStack:
         if pool_id and client_id:
             ui_app = create_app(region=template.region, user_pool_id=pool_id,
                                 client_id=client_id, base_url=hosted_ui_url, inbox=inbox)
+            # The hosted UI's codes and browser sessions (``hosted_ui._Store``: snapshot() ->
+            # JSON-ready data, restore(data)) are kept too; they register late, after the
+            # load (StateStore.register).
+            kept = getattr(ui_app, "extensions", {}).get("hosted_ui_store")
+            if self.state is not None and kept is not None:
+                self.state.register("hosted_ui", kept.snapshot, kept.restore)
             self._serve(ui_sock, ui_app)
         else:
             log.info("hosted UI: the template has no user pool client; not served")

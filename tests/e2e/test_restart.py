@@ -9,10 +9,13 @@ signing key) and a refresh of the session, as the web app does after a reload.
 
 from __future__ import annotations
 
+import secrets
+
 import pytest
 import requests
 
 from tests.e2e.test_journey import bearer, png_bytes, signed_up_user
+from tests.e2e.test_oauth_flow import Authorization, Browser, User, exchange, pkce_pair, query_of
 from tests.support.stack import free_port, start_stack, stop_stack
 
 pytestmark = pytest.mark.e2e
@@ -41,6 +44,10 @@ def test_a_restart_keeps_users_photos_and_the_signed_in_session(tmp_path):
         # would not, so the test sends it as the browser does)
         browser.headers["Cookie"] = (
             f"moments_refresh_token={signed_in.cookies['moments_refresh_token']}")
+        # And a browser signed in on the hosted UI (its single sign-on session cookie)
+        config = requests.get(f"{api}/auth/config", timeout=30).json()
+        hosted = Browser(config)
+        hosted.sign_in(User(email), f"{api}/")
     finally:
         # When the stack stops (Ctrl-C) and starts again on the same folder
         stop_stack(first.process)
@@ -64,6 +71,15 @@ def test_a_restart_keeps_users_photos_and_the_signed_in_session(tmp_path):
         assert refreshed.status_code == 200, refreshed.text
         assert requests.get(f"{api}/photos", headers=bearer(refreshed.json()),
                             timeout=30).status_code == 200
+        # And the hosted UI still knows the browser: authorize answers at once with a code
+        verifier, challenge = pkce_pair()
+        state = secrets.token_urlsafe(16)
+        again_sso = hosted.open_authorize(f"{api}/", challenge, state)
+        assert again_sso.status_code == 302, again_sso.text[:300]
+        location = again_sso.headers["Location"]
+        code = query_of(location)["code"]
+        traded = exchange(api, f"{api}/", Authorization(code, verifier, state, state, location))
+        assert traded.status_code == 200, traded.text
         # And so does a client holding the refresh token itself
         assert requests.post(f"{api}/auth/token", timeout=30, json={
             "grant_type": "refresh_token", "refresh_token": tokens["refresh_token"],
@@ -86,3 +102,4 @@ def test_a_restart_keeps_users_photos_and_the_signed_in_session(tmp_path):
                             timeout=30).status_code == 401
     finally:
         stop_stack(clean.process)
+

@@ -79,3 +79,19 @@ def test_reset_forgets_the_saved_state(tmp_path):
     store.reset()
 
     assert store.load() is None
+
+
+def test_snapshots_are_taken_only_after_a_change(tmp_path):
+    import threading
+    import time
+
+    changed = threading.Event()
+    store = StateStore(tmp_path)
+    with mock_aws():
+        store.start_snapshots(changed, interval_s=0.05)
+        time.sleep(0.3)
+        idle = store.path.exists()
+        changed.set()
+        time.sleep(0.3)
+        store._stop.set()
+    assert not idle and store.path.exists() and not changed.is_set()

@@ -13,6 +13,7 @@ import pytest
 
 from local_stack.runtime import (
     MAX_SYNC_PAYLOAD_BYTES,
+    MAX_SYNC_RESPONSE_BYTES,
     PAYLOAD_TOO_LARGE,
     LocalOverrides,
     Runtime,
@@ -33,6 +34,8 @@ HANDLER = dedent(
             time.sleep(event["sleep"])
         if event.get("exit"):
             os._exit(3)
+        if event.get("respond_bytes"):
+            return "x" * event["respond_bytes"]
         return {
             "env": dict(os.environ),
             "loaded_at": LOADED_AT,
@@ -210,3 +213,13 @@ def test_an_event_over_6_mb_is_refused_like_lambda_before_any_environment(runtim
     assert "6291456" in result.error["errorMessage"]
     # And nothing was started for it: the next call is this function's first cold start
     assert runtime.invoke("First", {}).cold_start
+
+
+def test_a_result_over_6_mb_is_a_function_error_like_lambdas(runtime):
+    # A JSON string of n characters is n + 2 bytes
+    at_limit = runtime.invoke("First", {"respond_bytes": MAX_SYNC_RESPONSE_BYTES - 2})
+    over = runtime.invoke("First", {"respond_bytes": MAX_SYNC_RESPONSE_BYTES - 1})
+
+    assert at_limit.error is None and len(at_limit.payload) == MAX_SYNC_RESPONSE_BYTES - 2
+    assert over.error is not None and over.error["errorType"] == "Function.ResponseSizeTooLarge"
+    assert "6291556" in over.error["errorMessage"]

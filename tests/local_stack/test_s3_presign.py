@@ -33,6 +33,8 @@ def s3():
         aws_session_token="testing",
         config=Config(signature_version="s3v4", s3={"addressing_style": "path"}))
     client.create_bucket(Bucket=BUCKET)
+    client.put_bucket_cors(Bucket=BUCKET, CORSConfiguration={"CORSRules": [
+        {"AllowedOrigins": ["http://app.test"], "AllowedMethods": ["GET", "POST"]}]})
     client.put_object(Bucket=BUCKET, Key=ALICE_KEY, Body=b"alice's photo")
     client.put_object(Bucket=BUCKET, Key=BOB_KEY, Body=b"bob's photo")
     yield client
@@ -166,3 +168,18 @@ def test_a_presigned_post_with_a_forged_policy_or_expired_is_refused(s3):
                                        "Invalid according to Policy: Policy expired.")
     assert error(anonymous)[:2] == (403, "AccessDenied")
     assert s3.get_object(Bucket=BUCKET, Key=BOB_KEY)["Body"].read() == b"bob's photo"
+
+
+def test_a_refusal_carries_the_buckets_cors_headers_so_a_browser_can_read_it(s3):
+    post = presign_post(s3, max_bytes=10)
+
+    response = requests.post(post["url"], data=post["fields"], timeout=10,
+                             headers={"Origin": "http://app.test"},
+                             files={"file": ("a.png", b"x" * 11, "image/png")})
+    elsewhere = requests.post(post["url"], data=post["fields"], timeout=10,
+                              headers={"Origin": "http://evil.test"},
+                              files={"file": ("a.png", b"x" * 11, "image/png")})
+
+    assert error(response)[:2] == (400, "EntityTooLarge")
+    assert response.headers["Access-Control-Allow-Origin"] == "http://app.test"
+    assert "Access-Control-Allow-Origin" not in elsewhere.headers
