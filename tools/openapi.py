@@ -472,7 +472,9 @@ def _request_body(op: Operation) -> dict[str, Any] | None:
                     "description": "The image; its filename is kept (sanitised).",
                 }
             },
-            "additionalProperties": False,
+            # photos.models.parse_upload_form reads the one `file` part and ignores others
+            # (at most 16 parts in all), as browsers' forms may carry extra fields.
+            "description": "One part named `file`; other parts are ignored.",
         }
         return {
             "required": True,

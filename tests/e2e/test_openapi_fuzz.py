@@ -1,8 +1,11 @@
 """Property-based fuzzing of a fresh local stack from the committed ``openapi.json``.
 
 Schemathesis generates requests for every operation of the document, valid ones
-(``POSITIVE``) and ones that break the schema (``NEGATIVE``), sends them over real HTTP
-with a real Cognito access token on the photo routes, and checks every response:
+(``POSITIVE``) and ones that break the schema (``NEGATIVE``), in two phases: its
+deterministic *coverage* phase (boundary values, each constraint broken in turn, wrong
+types, missing and extra members, unexpected methods) and then Hypothesis-driven fuzzing.
+It sends them over real HTTP, with a real Cognito access token on the photo routes, and
+checks every response:
 
 - ``not_a_server_error``: no 5xx, ever;
 - ``status_code_conformance``, ``content_type_conformance``,
@@ -52,9 +55,12 @@ pytestmark = pytest.mark.e2e
 
 MIN_CASES = 1000
 MAX_SECONDS = 90.0
-#: Examples per operation and generation mode: 13 operations x 2 modes x 42 + GET
-#: /auth/config (no input: 1 case) = 1,093 cases.
-EXAMPLES_PER_RUN = 42
+#: Fuzzed examples per operation and generation mode: 13 operations x (30 + 15) + GET
+#: /auth/config (no input: 1 case) = 586 cases, on top of the ~550 of the coverage phase.
+#: Fewer negative ones: the coverage phase already breaks each constraint in turn, and
+#: negative generation costs the most time (profiled: Hypothesis mutations and syntax
+#: fuzzing, about as long as the HTTP round trips).
+EXAMPLES = {GenerationMode.POSITIVE: 30, GenerationMode.NEGATIVE: 15}
 PASSWORD = "Correct-Horse-9"
 ERROR_CODE = re.compile(r"^[a-z][a-z0-9_]*$")
 
@@ -96,6 +102,7 @@ class FuzzReport:
     """What the run did: cases per operation, statuses seen, failures by (operation, check)."""
 
     cases: Counter[str] = field(default_factory=Counter)
+    coverage_cases: int = 0
     statuses: Counter[int] = field(default_factory=Counter)
     failures: dict[tuple[str, str], str] = field(default_factory=dict)
     unbreakable: list[str] = field(default_factory=list)
@@ -105,7 +112,10 @@ class FuzzReport:
     def summary(self) -> str:
         total = sum(self.cases.values())
         statuses = dict(sorted(self.statuses.items()))
-        lines = [f"{total} cases in {self.seconds:.1f} s over {len(self.cases)} operations"]
+        phase = f"{self.coverage_cases} from the coverage phase"
+        lines = [
+            f"{total} cases ({phase}) in {self.seconds:.1f} s over {len(self.cases)} operations"
+        ]
         lines.append(f"statuses {statuses}; no negative cases for {self.unbreakable}")
         lines += [
             f"  {label}: {count} cases, {self.http_seconds[label]:.1f} s waiting for responses"
@@ -157,6 +167,13 @@ def fuzz(api: str, token: str) -> FuzzReport:
         # The Bearer token goes only where the document asks for it: POST /auth/sign-out
         # with it would sign the fuzzing user out everywhere (GlobalSignOut).
         headers = {"Authorization": f"Bearer {token}"} if secured else {}
+        for case in schema.iter_coverage_cases(
+            operation,
+            generation_modes=[GenerationMode.POSITIVE, GenerationMode.NEGATIVE],
+            generation_config=schema.config.generation_for(operation=operation),
+        ):
+            report.coverage_cases += 1
+            _send_and_check(case, operation.label, headers, session, report)
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
             try:
                 _fuzz_operation(operation, mode, headers, session, report)
@@ -176,12 +193,12 @@ def _fuzz_operation(
     session: requests.Session,
     report: FuzzReport,
 ) -> None:
-    """:data:`EXAMPLES_PER_RUN` cases of one operation; failures go to ``report``."""
+    """:data:`EXAMPLES` cases of one operation in ``mode``; failures go to ``report``."""
     label = operation.label
 
     @seed(12)
     @settings(
-        max_examples=EXAMPLES_PER_RUN,
+        max_examples=EXAMPLES[mode],
         deadline=None,
         database=None,
         phases=[Phase.explicit, Phase.generate],
@@ -189,19 +206,30 @@ def _fuzz_operation(
     )
     @given(case=operation.as_strategy(generation_mode=mode))
     def run(case: schemathesis.Case) -> None:
-        report.cases[label] += 1
-        try:
-            sent = time.perf_counter()
-            response = case.call(session=session, headers=headers, timeout=30)
-            report.http_seconds[label] += time.perf_counter() - sent
-            report.statuses[response.status_code] += 1
-            case.validate_response(response, checks=CHECKS, headers=headers)
-        except FailureGroup as group:
-            for failure in group.exceptions:
-                key = (label, type(failure).__name__)
-                report.failures.setdefault(key, f"{failure.title}: {failure.message}"[:500])
+        _send_and_check(case, label, headers, session, report)
 
     run()
+
+
+def _send_and_check(
+    case: schemathesis.Case,
+    label: str,
+    headers: dict[str, str],
+    session: requests.Session,
+    report: FuzzReport,
+) -> None:
+    """Send one case and run :data:`CHECKS` on the response; failures go to ``report``."""
+    report.cases[label] += 1
+    try:
+        sent = time.perf_counter()
+        response = case.call(session=session, headers=headers, timeout=30)
+        report.http_seconds[label] += time.perf_counter() - sent
+        report.statuses[response.status_code] += 1
+        case.validate_response(response, checks=CHECKS, headers=headers)
+    except FailureGroup as group:
+        for failure in group.exceptions:
+            key = (label, type(failure).__name__)
+            report.failures.setdefault(key, f"{failure.title}: {failure.message}"[:500])
 
 
 @pytest.fixture(scope="module")
