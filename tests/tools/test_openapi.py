@@ -136,5 +136,23 @@ def test_every_example_matches_its_schema(document):
                 for example in examples:
                     errors = list(_validator(document, media["schema"]).iter_errors(example))
                     assert not errors, (method, path, example, errors[0].message)
+                    _assert_only_documented_members(document, media["schema"], example)
                     checked += 1
     assert checked > 40
+
+
+def _assert_only_documented_members(document, schema, example):
+    """Response models allow unknown members, so a stale example (a field a model dropped)
+    would still validate; it must name only documented properties, at every level."""
+    while "$ref" in schema:
+        schema = document["components"]["schemas"][schema["$ref"].rsplit("/", 1)[1]]
+    for option in schema.get("anyOf", []) + schema.get("oneOf", []):
+        if _validator(document, option).is_valid(example):
+            _assert_only_documented_members(document, option, example)
+    if isinstance(example, dict) and "properties" in schema:
+        assert set(example) <= set(schema["properties"]), (set(example), schema.get("title"))
+        for name, value in example.items():
+            _assert_only_documented_members(document, schema["properties"][name], value)
+    if isinstance(example, list) and "items" in schema:
+        for value in example:
+            _assert_only_documented_members(document, schema["items"], value)
