@@ -25,6 +25,13 @@ API: an undocumented status or a body that does not match its schema fails it.
 
 This runs at build/test time only: nothing here is imported by a Lambda (the models keep
 ``defer_build=True``, so their schemas cost nothing at cold start).
+
+Why not Powertools' ``app.get_openapi_schema()``: it sees a request model only through a
+handler's typed parameters (``Annotated[Model, Body()]``) with ``enable_validation=True``,
+which would move every handler's validation into the resolver (another error path than
+``shared.http.parse_json_body`` and its contract body) and build each model at import; it
+also knows one function's route at a time. The pydantic models it would read are the ones
+read here.
 """
 
 from __future__ import annotations
