@@ -12,6 +12,8 @@ checks every response:
   ``response_headers_conformance``, ``response_schema_conformance``: the status is one
   the document lists for the operation and the body matches that status's schema;
 - ``negative_data_rejection``: a request that breaks the schema is not answered 2xx;
+- ``ignored_auth``: once a photo operation answers 2xx with the token, the same request
+  without it and with a bad one is refused;
 - :func:`contract_error_body`: every 4xx carries exactly ``{"error", "error_description"}``
   with a snake_case code (DESIGN.md), whatever the document says.
 
@@ -42,6 +44,7 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.core.failures import FailureGroup
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
+    ignored_auth,
     negative_data_rejection,
     response_headers_conformance,
     response_schema_conformance,
@@ -93,6 +96,7 @@ CHECKS = [
     response_headers_conformance,
     response_schema_conformance,
     negative_data_rejection,
+    ignored_auth,
     contract_error_body,
 ]
 
