@@ -120,6 +120,15 @@ class Operation:
     cookie: bool = field(default=False)
 
 
+def _merge(*tables: dict[int, tuple[str, ...]]) -> dict[int, tuple[str, ...]]:
+    """Status -> error codes tables combined; a status in several keeps every code."""
+    merged: dict[int, tuple[str, ...]] = {}
+    for table in tables:
+        for status, codes in table.items():
+            merged[status] = tuple(dict.fromkeys(merged.get(status, ()) + codes))
+    return merged
+
+
 # Errors any function can return: its resolver's catch-all (500 ``server_error``). What API
 # Gateway itself answers (throttling, payload quota, the authorizer, a failed or timed-out
 # function) comes from the template's GatewayResponses: see _gateway_errors().
@@ -197,7 +206,9 @@ OPERATIONS: dict[str, Operation] = {
         "Send a new confirmation code",
         "auth",
         (200, auth_models.CodeSent, "A code was sent (the same answer for any email)."),
-        {400: _BAD_JSON, 403: ("not_authorized",), 502: ("code_delivery_failed",), **_UPSTREAM},
+        _merge(
+            _UPSTREAM, {400: _BAD_JSON, 403: ("not_authorized",), 502: ("code_delivery_failed",)}
+        ),
         body=auth_models.EmailRequest,
         request_example={"email": _EMAIL},
         response_example={"code_delivery": _CODE_DELIVERY},
@@ -268,7 +279,9 @@ OPERATIONS: dict[str, Operation] = {
         "Email a password-reset code",
         "auth",
         (200, auth_models.CodeSent, "The same answer for known and unknown emails."),
-        {400: _BAD_JSON, 403: ("not_authorized",), 502: ("code_delivery_failed",), **_UPSTREAM},
+        _merge(
+            _UPSTREAM, {400: _BAD_JSON, 403: ("not_authorized",), 502: ("code_delivery_failed",)}
+        ),
         body=auth_models.EmailRequest,
         request_example={"email": _EMAIL},
         response_example={"code_delivery": _CODE_DELIVERY},
@@ -542,14 +555,6 @@ def _gateway_errors(api: ApiSpec, route: RouteSpec, op: Operation) -> dict[int, 
         for status in (spec.status,) if spec.status else defaults:
             found[status] = (code[1],)
     return found
-
-
-def _merge(*tables: dict[int, tuple[str, ...]]) -> dict[int, tuple[str, ...]]:
-    merged: dict[int, tuple[str, ...]] = {}
-    for table in tables:
-        for status, codes in table.items():
-            merged[status] = tuple(dict.fromkeys(merged.get(status, ()) + codes))
-    return merged
 
 
 def _responses(op: Operation, errors_by_status: dict[int, tuple[str, ...]]) -> dict[str, Any]:

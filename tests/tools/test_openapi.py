@@ -175,6 +175,9 @@ def test_api_gateway_s_own_answers_come_from_the_template_s_gateway_responses(do
     assert "payload_too_large" in codes("POST", "/auth/sign-up", 413)
     assert not codes("GET", "/auth/config", 413)
     assert "access_denied" in codes("GET", "/photos", 403)
+    # ...next to the function's own codes for the same status
+    assert {"server_error", "code_delivery_failed"} <= codes("POST", "/auth/resend-code", 502)
+    assert {"server_error", "upstream_error"} <= codes("GET", "/photos", 502)
     assert not codes("GET", "/auth/config", 401)
 
 
