@@ -180,11 +180,7 @@ OPERATIONS: dict[str, Operation] = {
         {400: ("invalid_request", "invalid_password"), 409: ("user_exists",), **_UPSTREAM},
         body=auth_models.SignUpRequest,
         request_example={"email": _EMAIL, "password": _PASSWORD, "name": "Alice"},
-        response_example={
-            "user_sub": "a2c21cb3-5b2e-4f0e-9a51-0c6c3c1e8f7d",
-            "user_confirmed": False,
-            "code_delivery": _CODE_DELIVERY,
-        },
+        response_example={"code_delivery": _CODE_DELIVERY},
     ),
     "ConfirmSignUpFunction": Operation(
         "confirmSignUp",
@@ -535,6 +531,14 @@ _GATEWAY_TYPES: dict[str, tuple[tuple[int, ...], Callable[[RouteSpec, Operation]
 _ERROR_CODE = re.compile(r'"error"\s*:\s*"([a-z0-9_]+)"')
 
 
+def _json_only(op: Operation) -> dict[int, tuple[str, ...]]:
+    """415 for a route whose body is JSON (or, on the token route, JSON or a form): any
+    other declared media type is refused (``shared.http.parse_json_request``,
+    ``auth.models.parse_token_request``)."""
+    checked = isinstance(op.body, type) or op.body == "token"
+    return {415: ("unsupported_media_type",)} if checked else {}
+
+
 def _gateway_errors(api: ApiSpec, route: RouteSpec, op: Operation) -> dict[int, tuple[str, ...]]:
     """Status -> ``error`` codes of the gateway responses ``route`` can get, from the
     template's ``GatewayResponses`` (their ``application/json`` templates).
@@ -650,7 +654,7 @@ def build_document(template_path: Path = TEMPLATE) -> dict[str, Any]:
         if body is not None:
             operation["requestBody"] = body
         api = template.apis()[route.api_id]
-        errors = _merge(op.errors, _gateway_errors(api, route, op))
+        errors = _merge(op.errors, _json_only(op), _gateway_errors(api, route, op))
         operation["responses"] = _responses(op, errors)
         if route.authorizer:
             authorizer = template.apis()[route.api_id].authorizers[route.authorizer]

@@ -71,7 +71,6 @@ ERROR_CODE = re.compile(r"^[a-z][a-z0-9_]*$")
 #: Nesting depth of the hostile JSON bodies: past CPython's default recursion limit (1,000),
 #: far below API Gateway's 10 MB payload quota.
 HOSTILE_DEPTH = 5_000
-ISSUE_9 = "issue 9 (strict types, hostile JSON) fixes this in src/; drop the marker once merged"
 
 
 def contract_error_body(ctx: Any, response: Any, case: Any) -> bool | None:
@@ -275,8 +274,7 @@ def test_no_5xx_every_response_conforms_and_every_4xx_is_the_error_body(report):
 # Two findings of the outside fuzzer (issue 12's text) that generation from the schema does
 # not reach: schemathesis does not nest JSON thousands deep, and it sends numbers as JSON
 # numbers. Asserted directly, on every operation of the document they apply to, with the
-# same error-body check. strict=True: once issue 9 lands these pass, and pytest reports
-# XPASS(strict) as a failure so that the markers are dropped rather than forgotten.
+# same error-body check (fixed by issue 9: a depth limit before json.loads, strict ints).
 def _json_operations() -> list[tuple[str, str, dict[str, Any]]]:
     document = json.loads(OUTPUT.read_text(encoding="utf-8"))
     found = []
@@ -297,7 +295,6 @@ def _post(api: str, method: str, path: str, body: str, token: str) -> requests.R
     return requests.request(method, api + path, data=body, headers=headers, timeout=30)
 
 
-@pytest.mark.xfail(strict=True, reason=f"deeply nested JSON is a 500 today: {ISSUE_9}")
 def test_deeply_nested_json_is_a_400_with_the_error_body_on_every_json_operation(
     fresh_stack, token
 ):
@@ -315,7 +312,6 @@ def test_deeply_nested_json_is_a_400_with_the_error_body_on_every_json_operation
     assert set(outcomes.values()) == {400}, outcomes
 
 
-@pytest.mark.xfail(strict=True, reason=f"pydantic's lax mode accepts them today: {ISSUE_9}")
 def test_an_integer_sent_as_a_string_or_a_boolean_is_a_400_on_every_json_operation(
     fresh_stack, token
 ):

@@ -178,6 +178,10 @@ def test_api_gateway_s_own_answers_come_from_the_template_s_gateway_responses(do
     # ...next to the function's own codes for the same status
     assert {"server_error", "code_delivery_failed"} <= codes("POST", "/auth/resend-code", 502)
     assert {"server_error", "upstream_error"} <= codes("GET", "/photos", 502)
+    # ...and 415 wherever the body must be declared as JSON (or a form, on the token route)
+    assert "unsupported_media_type" in codes("POST", "/auth/sign-up", 415)
+    assert "unsupported_media_type" in codes("POST", "/auth/token", 415)
+    assert not codes("GET", "/auth/config", 415)
     assert not codes("GET", "/auth/config", 401)
 
 
