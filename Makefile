@@ -75,6 +75,10 @@ openapi: $(STAMP) ## Regenerate openapi.json from template.yaml and the pydantic
 	@$(BIN)/python -m tools.openapi
 	@$(BIN)/openapi-spec-validator openapi.json
 
+.PHONY: bench-fuzz
+bench-fuzz: $(STAMP) ## Time the schemathesis run of make test against a fresh local stack (budget: >= 1,000 cases in <= 90 s)
+	@$(BIN)/python -m local_stack run -- $(CURDIR)/$(BIN)/python bench/openapi_fuzz.py
+
 lint: $(STAMP) ## ruff check and ruff format --check over the repo, mypy over src/ (pyproject.toml)
 	@$(BIN)/ruff check .
 	@$(BIN)/mypy

@@ -25,15 +25,23 @@ API: an undocumented status or a body that does not match its schema fails it.
 
 This runs at build/test time only: nothing here is imported by a Lambda (the models keep
 ``defer_build=True``, so their schemas cost nothing at cold start).
+
+Why not Powertools' ``app.get_openapi_schema()``: it sees a request model only through a
+handler's typed parameters (``Annotated[Model, Body()]``) with ``enable_validation=True``,
+which would move every handler's validation into the resolver (another error path than
+``shared.http.parse_json_body`` and its contract body) and build each model at import; it
+also knows one function's route at a time. The pydantic models it would read are the ones
+read here.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 import tomllib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -46,7 +54,7 @@ if str(REPO_ROOT / "src") not in sys.path:  # src/ is the Lambda CodeUri: `auth.
     sys.path.insert(0, str(REPO_ROOT / "src"))
 
 from auth import models as auth_models
-from local_stack.template import Template
+from local_stack.template import ApiSpec, RouteSpec, Template
 from photos import models as photo_models
 
 OUTPUT = REPO_ROOT / "openapi.json"
@@ -112,16 +120,31 @@ class Operation:
     cookie: bool = field(default=False)
 
 
-# Errors any function can return: its resolver's catch-all (500 ``server_error``) and
-# API Gateway's DEFAULT_5XX (502) when the function itself fails or times out.
-_SERVER = {500: ("server_error",), 502: ("server_error", "upstream_error")}
+def _merge(*tables: dict[int, tuple[str, ...]]) -> dict[int, tuple[str, ...]]:
+    """Status -> error codes tables combined; a status in several keeps every code."""
+    merged: dict[int, tuple[str, ...]] = {}
+    for table in tables:
+        for status, codes in table.items():
+            merged[status] = tuple(dict.fromkeys(merged.get(status, ()) + codes))
+    return merged
+
+
+# Errors any function can return: its resolver's catch-all (500 ``server_error``). What API
+# Gateway itself answers (throttling, payload quota, the authorizer, a failed or timed-out
+# function) comes from the template's GatewayResponses: see _gateway_errors().
+_SERVER = {500: ("server_error",)}
 # Errors of every broker route that calls Cognito (auth/errors.py ERRORS): throttling and
 # an unavailable identity provider.
-_UPSTREAM = {429: ("too_many_requests",), 503: ("temporarily_unavailable",), **_SERVER}
+_UPSTREAM = {
+    429: ("too_many_requests",),
+    502: ("server_error",),
+    503: ("temporarily_unavailable",),
+    **_SERVER,
+}
 # Errors of every photo route: the authorizer, the store being busy (photos/errors.py).
 _PHOTO = {
-    401: ("unauthorized",),
-    403: ("access_denied",),
+    401: ("unauthorized",),  # also from the handler's own check (TOKEN_VERIFICATION=handler)
+    502: ("upstream_error",),
     503: ("service_unavailable",),
     **_SERVER,
 }
@@ -157,11 +180,7 @@ OPERATIONS: dict[str, Operation] = {
         {400: ("invalid_request", "invalid_password"), 409: ("user_exists",), **_UPSTREAM},
         body=auth_models.SignUpRequest,
         request_example={"email": _EMAIL, "password": _PASSWORD, "name": "Alice"},
-        response_example={
-            "user_sub": "a2c21cb3-5b2e-4f0e-9a51-0c6c3c1e8f7d",
-            "user_confirmed": False,
-            "code_delivery": _CODE_DELIVERY,
-        },
+        response_example={"code_delivery": _CODE_DELIVERY},
     ),
     "ConfirmSignUpFunction": Operation(
         "confirmSignUp",
@@ -183,7 +202,9 @@ OPERATIONS: dict[str, Operation] = {
         "Send a new confirmation code",
         "auth",
         (200, auth_models.CodeSent, "A code was sent (the same answer for any email)."),
-        {400: _BAD_JSON, 403: ("not_authorized",), 502: ("code_delivery_failed",), **_UPSTREAM},
+        _merge(
+            _UPSTREAM, {400: _BAD_JSON, 403: ("not_authorized",), 502: ("code_delivery_failed",)}
+        ),
         body=auth_models.EmailRequest,
         request_example={"email": _EMAIL},
         response_example={"code_delivery": _CODE_DELIVERY},
@@ -254,7 +275,9 @@ OPERATIONS: dict[str, Operation] = {
         "Email a password-reset code",
         "auth",
         (200, auth_models.CodeSent, "The same answer for known and unknown emails."),
-        {400: _BAD_JSON, 403: ("not_authorized",), 502: ("code_delivery_failed",), **_UPSTREAM},
+        _merge(
+            _UPSTREAM, {400: _BAD_JSON, 403: ("not_authorized",), 502: ("code_delivery_failed",)}
+        ),
         body=auth_models.EmailRequest,
         request_example={"email": _EMAIL},
         response_example={"code_delivery": _CODE_DELIVERY},
@@ -309,7 +332,7 @@ OPERATIONS: dict[str, Operation] = {
         (201, photo_models.Photo, "The stored photo."),
         {
             400: ("invalid_request",),
-            413: ("payload_too_large", "request_too_large"),
+            413: ("payload_too_large",),
             415: ("unsupported_media_type",),
             **_PHOTO,
         },
@@ -362,6 +385,7 @@ OPERATIONS: dict[str, Operation] = {
 
 _STATUS_TEXT = {
     400: "Bad request",
+    504: "The function timed out (API Gateway's integration timeout)",
     401: "Missing or invalid credentials",
     403: "Forbidden",
     404: "Not found (another user's photo looks the same)",
@@ -472,7 +496,9 @@ def _request_body(op: Operation) -> dict[str, Any] | None:
                     "description": "The image; its filename is kept (sanitised).",
                 }
             },
-            "additionalProperties": False,
+            # photos.models.parse_upload_form reads the one `file` part and ignores others
+            # (at most 16 parts in all), as browsers' forms may carry extra fields.
+            "description": "One part named `file`; other parts are ignored.",
         }
         return {
             "required": True,
@@ -488,7 +514,54 @@ def _request_body(op: Operation) -> dict[str, Any] | None:
     return {"required": True, "content": {JSON: {"schema": _ref(op.body), **example}}}
 
 
-def _responses(op: Operation) -> dict[str, Any]:
+#: API Gateway response types (developerguide "Gateway response types") -> the statuses they
+#: answer with when the template sets none, and which operations can get them.
+_GATEWAY_TYPES: dict[str, tuple[tuple[int, ...], Callable[[RouteSpec, Operation], bool]]] = {
+    # Stage or account throttling: any request.
+    "THROTTLED": ((429,), lambda route, op: True),
+    # A body over the 10 MB payload quota (developerguide "API Gateway quotas").
+    "REQUEST_TOO_LARGE": ((413,), lambda route, op: op.body is not None),
+    # The COGNITO_USER_POOLS authorizer: no/invalid token, or a missing scope.
+    "UNAUTHORIZED": ((401,), lambda route, op: route.authorizer is not None),
+    "ACCESS_DENIED": ((403,), lambda route, op: route.authorizer is not None),
+    # The function failed or returned a malformed result (502), or ran past the 29 s
+    # integration timeout (504); both fall back to DEFAULT_5XX.
+    "DEFAULT_5XX": ((502, 504), lambda route, op: True),
+}
+_ERROR_CODE = re.compile(r'"error"\s*:\s*"([a-z0-9_]+)"')
+
+
+def _json_only(op: Operation) -> dict[int, tuple[str, ...]]:
+    """415 for a route whose body is JSON (or, on the token route, JSON or a form): any
+    other declared media type is refused (``shared.http.parse_json_request``,
+    ``auth.models.parse_token_request``)."""
+    checked = isinstance(op.body, type) or op.body == "token"
+    return {415: ("unsupported_media_type",)} if checked else {}
+
+
+def _gateway_errors(api: ApiSpec, route: RouteSpec, op: Operation) -> dict[int, tuple[str, ...]]:
+    """Status -> ``error`` codes of the gateway responses ``route`` can get, from the
+    template's ``GatewayResponses`` (their ``application/json`` templates).
+
+    Raises:
+        SystemExit: a response type that applies has no template with an ``error`` code
+            (API Gateway would answer ``{"message": ...}``, not the contract's body).
+    """
+    found: dict[int, tuple[str, ...]] = {}
+    for kind, (defaults, applies) in _GATEWAY_TYPES.items():
+        if not applies(route, op):
+            continue
+        family = "DEFAULT_5XX" if defaults[0] >= 500 else "DEFAULT_4XX"
+        spec = api.gateway_responses.get(kind) or api.gateway_responses.get(family)
+        code = _ERROR_CODE.search(spec.templates.get(JSON, "")) if spec else None
+        if spec is None or code is None:
+            raise SystemExit(f"template.yaml: gateway response {kind} has no contract error body")
+        for status in (spec.status,) if spec.status else defaults:
+            found[status] = (code[1],)
+    return found
+
+
+def _responses(op: Operation, errors_by_status: dict[int, tuple[str, ...]]) -> dict[str, Any]:
     status, model, description = op.success
     success: dict[str, Any] = {"description": description}
     if model is not None:
@@ -505,7 +578,7 @@ def _responses(op: Operation) -> dict[str, Any]:
             }
         }
     responses: dict[str, Any] = {str(status): success}
-    for code, errors in sorted(op.errors.items()):
+    for code, errors in sorted(errors_by_status.items()):
         examples = {
             error: {"value": {"error": error, "error_description": "One human sentence."}}
             for error in errors
@@ -580,7 +653,9 @@ def build_document(template_path: Path = TEMPLATE) -> dict[str, Any]:
         body = _request_body(op)
         if body is not None:
             operation["requestBody"] = body
-        operation["responses"] = _responses(op)
+        api = template.apis()[route.api_id]
+        errors = _merge(op.errors, _json_only(op), _gateway_errors(api, route, op))
+        operation["responses"] = _responses(op, errors)
         if route.authorizer:
             authorizer = template.apis()[route.api_id].authorizers[route.authorizer]
             scopes.update(route.scopes or authorizer.scopes)

@@ -136,5 +136,63 @@ def test_every_example_matches_its_schema(document):
                 for example in examples:
                     errors = list(_validator(document, media["schema"]).iter_errors(example))
                     assert not errors, (method, path, example, errors[0].message)
+                    _assert_only_documented_members(document, media["schema"], example)
                     checked += 1
     assert checked > 40
+
+
+def _assert_only_documented_members(document, schema, example):
+    """Response models allow unknown members, so a stale example (a field a model dropped)
+    would still validate; it must name only documented properties, at every level."""
+    while "$ref" in schema:
+        schema = document["components"]["schemas"][schema["$ref"].rsplit("/", 1)[1]]
+    for option in schema.get("anyOf", []) + schema.get("oneOf", []):
+        if _validator(document, option).is_valid(example):
+            _assert_only_documented_members(document, option, example)
+    if isinstance(example, dict) and "properties" in schema:
+        assert set(example) <= set(schema["properties"]), (set(example), schema.get("title"))
+        for name, value in example.items():
+            _assert_only_documented_members(document, schema["properties"][name], value)
+    if isinstance(example, list) and "items" in schema:
+        for value in example:
+            _assert_only_documented_members(document, schema["items"], value)
+
+
+def test_api_gateway_s_own_answers_come_from_the_template_s_gateway_responses(document):
+    # Given
+    operations = _operations(document)
+
+    def codes(method, path, status):
+        response = operations[(method, path)]["responses"].get(str(status), {})
+        return set(response.get("content", {}).get("application/json", {}).get("examples", {}))
+
+    # Then: throttling and a failed or timed-out function, on every route
+    for method, path in operations:
+        assert "too_many_requests" in codes(method, path, 429), (method, path)
+        assert "server_error" in codes(method, path, 502), (method, path)
+        assert "server_error" in codes(method, path, 504), (method, path)
+    # ...the payload quota where there is a body, the authorizer where there is one
+    assert "payload_too_large" in codes("POST", "/auth/sign-up", 413)
+    assert not codes("GET", "/auth/config", 413)
+    assert "access_denied" in codes("GET", "/photos", 403)
+    # ...next to the function's own codes for the same status
+    assert {"server_error", "code_delivery_failed"} <= codes("POST", "/auth/resend-code", 502)
+    assert {"server_error", "upstream_error"} <= codes("GET", "/photos", 502)
+    # ...and 415 wherever the body must be declared as JSON (or a form, on the token route)
+    assert "unsupported_media_type" in codes("POST", "/auth/sign-up", 415)
+    assert "unsupported_media_type" in codes("POST", "/auth/token", 415)
+    assert not codes("GET", "/auth/config", 415)
+    assert not codes("GET", "/auth/config", 401)
+
+
+def test_a_gateway_response_without_the_contract_body_stops_the_generator(tmp_path):
+    # Given: a template whose THROTTLED response would be API Gateway's {"message": ...}
+    text = TEMPLATE.read_text(encoding="utf-8")
+    broken = text.replace('{"error": "too_many_requests", ', '{"message": "slow down", ')
+    assert broken != text
+    template = tmp_path / "template.yaml"
+    template.write_text(broken, encoding="utf-8")
+
+    # When / Then
+    with pytest.raises(SystemExit, match="THROTTLED has no contract error body"):
+        build_document(template)
