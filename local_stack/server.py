@@ -27,6 +27,7 @@ from werkzeug.serving import BaseWSGIServer, make_server
 from local_stack import cognito
 from local_stack.authorizer import CognitoUserPoolsAuthorizer
 from local_stack.emulator import Emulator, Provisioned, listen, provision, url_host
+from local_stack.events import EventDelivery
 from local_stack.gateway import Gateway, LocalInfo
 from local_stack.hosted_ui import create_app
 from local_stack.inbox import Inbox
@@ -109,6 +110,7 @@ class LocalStack:
         self.runtime: Runtime | None = None
         self.provisioned: Provisioned | None = None
         self.info: LocalInfo | None = None
+        self.events: EventDelivery | None = None
         self._servers: list[_Server] = []
         self._emulator: Emulator | None = None
         self._sockets: list[socket.socket] = []
@@ -169,6 +171,8 @@ class LocalStack:
             client_id=client_id,
         )
         if api_sock is not None:
+            # S3 and stream events to the functions the template wires (local_stack.events)
+            self.events = EventDelivery(template, self.runtime.invoke, emulator_url).start()
             self._serve(api_sock, self._gateway(template, emulator_url, inbox))
         return self
 
@@ -191,6 +195,7 @@ class LocalStack:
             inbox=inbox,
             info=self.info,
             account_id=template.account_id,
+            events=self.events,
         )
 
     def _serve(self, sock: socket.socket, app: Any) -> None:
@@ -204,6 +209,9 @@ class LocalStack:
         servers, self._servers = self._servers, []
         for server in servers:
             server.stop()
+        if self.events is not None:
+            self.events.stop()
+            self.events = None
         if self.runtime is not None:
             self.runtime.stop()
             self.runtime = None
