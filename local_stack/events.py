@@ -192,6 +192,14 @@ def read_wiring(template: Template) -> Wiring:
     return wiring
 
 
+def _log_invoke(function_id: str, what: str, result: Any) -> None:
+    """One console line per event invocation, like the gateway's per request."""
+    log.info("%s %s %s %.0f ms%s", function_id, what,
+             "error " + str(result.error.get("errorType")) if result.error else "ok",
+             getattr(result, "duration_ms", 0.0),
+             " (cold start)" if getattr(result, "cold_start", False) else "")
+
+
 def _on_failure(props: dict[str, Any]) -> str | None:
     destination = ((props.get("DestinationConfig") or {}).get("OnFailure") or {}).get(
         "Destination"
@@ -420,6 +428,7 @@ class EventDelivery:
     def _invoke_async(self, item: _Pending) -> None:
         target = item.target
         result = self._invoke(target.function_id, item.event)
+        _log_invoke(target.function_id, "S3 Object Created", result)
         if result.error is None:
             self.counters["delivered"] += 1
             return
@@ -507,6 +516,7 @@ class EventDelivery:
         attempt = 0
         while batch and not self._stop.is_set():
             result = self._invoke(mapping.function_id, {"Records": batch})
+            _log_invoke(mapping.function_id, f"{len(batch)} stream record(s)", result)
             failed_from: int | None = None
             if result.error is not None:
                 failed_from = 0
