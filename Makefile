@@ -35,7 +35,7 @@ unit: $(STAMP) ## Run the fast tests only (no local stack, no SAM CLI, no browse
 
 bench: $(STAMP) ## Cold-start benchmark: each function against a bare boto3 handler
 	@$(BIN)/python bench/cold_start.py
-	@$(BIN)/python bench/photos.py --big  # grid bytes, upload-end to ready, a 100 MiB curl upload
+	@$(BIN)/python bench/photos.py --big --browser  # grid bytes, upload-end to ready, 100 MiB uploads
 
 # --------------------------------------------------------- SAM, sam local, Postman (docs/)
 ENV ?= dev

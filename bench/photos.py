@@ -12,6 +12,9 @@
 3. **A 100 MiB upload with curl** (``--big``): a ~100 MiB JPEG through
    ``POST /photos/upload-url`` and ``curl -F`` to the presigned POST; curl's own
    ``time_total`` and the time to ``ready``.
+4. **The same through the web app** (``--browser``, needs Debian's chromium): sign in,
+   choose the file, press Upload; the time until the app says "Photo uploaded." (its
+   progress bar reached 100 %) and until the grid shows the thumbnail.
 
 The stack runs in this process on free ports (``local_stack.server.LocalStack``), like
 ``make dev``. Timings are this machine's; compare the ratios.
@@ -124,12 +127,15 @@ def grid_and_latency(api: str, auth: dict[str, str], photos: int) -> dict:
     }
 
 
-def big_upload(api: str, auth: dict[str, str]) -> dict:
-    """A ~100 MiB JPEG (50 MP of noise at quality 100) through curl -F."""
-    limit = 100 * 1024 * 1024  # MaxDirectUploadBytes' default
+def big_jpeg() -> bytes:
+    """~100 MiB: 52 MP of noise at quality 100 (under MaxDirectUploadBytes, 100 MiB)."""
+    limit = 100 * 1024 * 1024
     data = noise_jpeg(7350, 7100, quality=100)
-    if len(data) > limit:
-        data = noise_jpeg(7150, 7000, quality=100)
+    return data if len(data) <= limit else noise_jpeg(7150, 7000, quality=100)
+
+
+def big_upload(api: str, auth: dict[str, str], data: bytes) -> dict:
+    """A ~100 MiB JPEG through POST /photos/upload-url and curl -F."""
     with tempfile.NamedTemporaryFile(suffix=".jpg", delete=False) as handle:
         handle.write(data)
         path = handle.name
@@ -153,10 +159,49 @@ def big_upload(api: str, auth: dict[str, str]) -> dict:
         os.unlink(path)
 
 
+def browser_upload(api: str, data: bytes) -> dict:
+    """The web app uploads ``data`` (presigned POST with its progress bar)."""
+    from playwright.sync_api import expect, sync_playwright
+
+    email = f"bench-web-{uuid.uuid4().hex[:8]}@example.com"
+    requests.post(f"{api}/auth/sign-up", json={"email": email, "password": PASSWORD}, timeout=30)
+    code = requests.get(f"{api}/_local/inbox/{email}", timeout=10).json()["messages"][0]["code"]
+    requests.post(f"{api}/auth/confirm", json={"email": email, "code": code}, timeout=30)
+    with tempfile.TemporaryDirectory() as folder, sync_playwright() as playwright:
+        path = Path(folder, "big.jpg")
+        path.write_bytes(data)
+        browser = playwright.chromium.launch(
+            executable_path=os.environ.get("MOMENTS_CHROMIUM", "/usr/bin/chromium"),
+            args=["--no-sandbox", "--disable-gpu", "--no-first-run"])
+        page = browser.new_page()
+        page.set_default_timeout(300_000)
+        page.goto(f"{api}/")
+        form = page.get_by_role("form", name="Sign in")
+        form.get_by_label("Email").fill(email)
+        form.get_by_label("Password").fill(PASSWORD)
+        form.get_by_role("button", name="Sign in").click()
+        expect(page.get_by_role("heading", name="Your photos")).to_be_visible()
+        page.get_by_role("form", name="Upload photos").get_by_label("Photos").set_input_files(path)
+        started = time.perf_counter()
+        page.get_by_role("button", name="Upload", exact=True).click()
+        expect(page.get_by_text("Photo uploaded.")).to_be_visible(timeout=300_000)
+        uploaded = time.perf_counter() - started
+        image = page.get_by_role("list", name="Photos").get_by_role("img", name="big.jpg")
+        expect(image).to_be_visible(timeout=300_000)
+        page.wait_for_function("img => img.complete && img.naturalWidth > 0",
+                               arg=image.element_handle(), timeout=300_000)
+        shown = time.perf_counter() - started
+        browser.close()
+    return {"bytes": len(data), "mib": round(len(data) / 2**20, 2),
+            "click_to_uploaded_s": round(uploaded, 2), "click_to_thumbnail_shown_s": round(shown, 2)}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--photos", type=int, default=24)
     parser.add_argument("--big", action="store_true", help="also a 100 MiB upload with curl")
+    parser.add_argument("--browser", action="store_true",
+                        help="also a 100 MiB upload through the web app (chromium)")
     args = parser.parse_args(argv)
     log = tempfile.NamedTemporaryFile("w", prefix="bench-photos-", suffix=".log", delete=False)
     configure_logging(log)
@@ -167,8 +212,11 @@ def main(argv: list[str] | None = None) -> int:
         api = stack.info.api_url
         auth = sign_up(api)
         report = {"grid": grid_and_latency(api, auth, args.photos), "console": log.name}
+        data = big_jpeg() if args.big or args.browser else b""
         if args.big:
-            report["big_upload"] = big_upload(api, auth)
+            report["big_upload_curl"] = big_upload(api, auth, data)
+        if args.browser:
+            report["big_upload_web_app"] = browser_upload(api, data)
     finally:
         stack.stop()
     print(json.dumps(report, indent=2))
