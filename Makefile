@@ -33,7 +33,7 @@ test: $(STAMP) ## Run every test: unit, handlers, end-to-end, SAM, Postman, brow
 unit: $(STAMP) ## Run the fast tests only (no local stack, no SAM CLI, no browser)
 	@$(BIN)/python -m pytest tests/unit tests/handlers
 
-bench: $(STAMP) ## Cold-start benchmark: each function against a bare boto3 handler
+bench: $(STAMP) ## Benchmarks: cold starts (vs a bare boto3 handler), then the photo pipeline (bench/photos.py)
 	@$(BIN)/python bench/cold_start.py
 	@$(BIN)/python bench/photos.py --big --browser  # grid bytes, upload-end to ready, 100 MiB uploads
 
