@@ -41,6 +41,7 @@ def lambda_handler(event: S3EventBridgeNotificationEvent, context: LambdaContext
     detail = event.detail
     if detail.bucket.name != config.bucket_name:
         logger.warning("event for another bucket ignored")
+        metrics.add_metric(name="PhotoEventsSkipped", unit=MetricUnit.Count, value=1)
         return {"outcome": "ignored"}
     outcome = pipeline.process_object(
         detail.object.key, detail.object.version_id, int(detail.object.size or 0)

@@ -438,3 +438,39 @@ def test_every_route_is_401_without_authorizer_claims(cold_start, name):
         "error_description": "A valid access token is required in the Authorization header.",
     }
     assert header(response, "WWW-Authenticate") == "Bearer"
+
+
+# ------------------------------------------------------------------ the pipeline's consumers
+def test_a_failing_purge_reports_only_its_own_record(handlers, monkeypatch):
+    # Given a stream batch of two REMOVE records, and S3 failing for the first photo only
+    from photos.store import S3PhotoObjects
+
+    bad, good = "01KAJ6B3M0Z8Q4W5R7T9V2X3Y4", "01KAJ6B3M0Z8Q4W5R7T9V2X3Y5"
+    real = S3PhotoObjects.delete_all
+
+    def delete_all(self, keys):
+        if any(bad in key for key in keys):
+            raise RuntimeError("DeleteObjects failed for 1 keys: ['InternalError']")
+        return real(self, keys)
+
+    monkeypatch.setattr(S3PhotoObjects, "delete_all", delete_all)
+    event = removed(bad)
+    second = json.loads(json.dumps(event["Records"][0]))
+    second["dynamodb"]["Keys"]["photo_id"]["S"] = good
+    second["dynamodb"]["SequenceNumber"] = "4421584500000000017450439092"
+    event["Records"].append(second)
+
+    # When PurgePhotoFunction runs (Powertools BatchProcessor)
+    response = handlers["purge_photo"](event)
+
+    # Then only the failed record is reported, so Lambda retries from it and no further
+    assert response == {
+        "batchItemFailures": [{"itemIdentifier": event["Records"][0]["dynamodb"]["SequenceNumber"]}]
+    }
+
+
+def test_an_event_for_another_bucket_is_ignored(handlers):
+    event = load_event("process_photo")
+    event["detail"]["bucket"]["name"] = "someone-elses-bucket"
+
+    assert handlers["process_photo"](event) == {"outcome": "ignored"}
