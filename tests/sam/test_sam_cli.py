@@ -1,7 +1,10 @@
 """The SAM CLI accepts the template: `sam validate --lint` (cfn-lint) and `sam build`.
 
-These are the checks a user's `sam deploy` depends on, run offline. `sam build` downloads
-the arm64 wheels of src/requirements.txt from PyPI, so it is the slowest test here.
+These are the checks a user's `sam deploy` depends on, run offline. `sam build` runs
+src/Makefile (tools/build_function.py), which downloads each service's arm64 wheels from
+PyPI, so it is the slowest test here. Each package is then zipped the way `sam package`
+uploads it and checked: no AWS SDK (the runtime's is used), nothing dev-only, bytecode for
+the runtime shipped.
 """
 
 import os
@@ -17,11 +20,16 @@ SAM = str(Path(sys.executable).with_name("sam"))
 
 pytestmark = pytest.mark.sam
 
+#: sys.implementation.cache_tag of the template's Runtime (python3.13).
+RUNTIME_CACHE_TAG = "cpython-313"
+
 
 def run_sam(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "SAM_CLI_TELEMETRY": "0"}
+    # BUILD_PYTHON: src/Makefile runs the build script with this virtualenv's Python.
+    env = {**os.environ, "SAM_CLI_TELEMETRY": "0", "BUILD_PYTHON": sys.executable}
     return subprocess.run(
-        [SAM, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=900
+        [SAM, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=900,
+        check=False,  # the tests assert on returncode and show stderr
     )
 
 
@@ -52,9 +60,20 @@ def test_sam_build_packages_every_function_without_dev_code(tmp_path: Path) -> N
     packages = [p for p in build.iterdir() if p.is_dir() and p.name.endswith("Function")]
     assert len(packages) >= 14
     for package in packages:
+        service = "auth" if (package / "auth").is_dir() else "photos"
         assert (package / "shared" / "http.py").is_file(), package
         assert (package / "aws_lambda_powertools").is_dir(), package
         assert (package / "pydantic").is_dir(), package
+        # ... as bytecode for the runtime (unchecked-hash: sam package zips with 1980 mtimes)
+        pyc = package / "shared" / "__pycache__" / f"http.{RUNTIME_CACHE_TAG}.pyc"
+        assert pyc.is_file(), f"no {pyc.name} in {package.name}"
+        assert int.from_bytes(pyc.read_bytes()[4:8], "little") == 0b01, "not unchecked-hash"
+        # ... only their own service ...
+        other = {"auth": "photos", "photos": "auth"}[service]
+        assert not (package / other).exists(), f"{other} shipped in {package.name}"
         # ... and nothing dev-only ships: no emulator, local stack, tests or web assets.
-        for dev_only in ("moto", "local_stack", "tests", "web", "samcli"):
+        for dev_only in ("moto", "local_stack", "tests", "tools", "web", "samcli"):
             assert not (package / dev_only).exists(), f"{dev_only} shipped in {package.name}"
+        # ... nor the AWS SDK, which the Lambda runtime provides.
+        for sdk in ("boto3", "botocore", "s3transfer"):
+            assert not (package / sdk).exists(), f"{sdk} shipped in {package.name}"

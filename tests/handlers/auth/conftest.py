@@ -3,7 +3,8 @@
 - ``template``: template.yaml as :class:`local_stack.template.Template` reads it, so the
   moto resources and the functions' environment come from the template and cannot drift.
 - ``moto_pool``: the template's resources provisioned in moto by the local stack's own
-  :func:`local_stack.emulator.provision`, and the broker's environment (``&AuthEnv``) set
+  :func:`local_stack.emulator.provision` (once; emptied before each test, see
+  tests/handlers/conftest.py), and the broker's environment (``&AuthEnv``) set
   as Lambda would set it.
 - ``hosted_ui``: a tiny ``/oauth2/token`` server on a free port that records each request.
 - ``lambda_context``: a minimal LambdaContext.
@@ -20,11 +21,9 @@ from typing import Any
 
 import boto3
 import pytest
-from moto import mock_aws
 
 from auth.config import load_settings
 from auth.service import get_service
-from local_stack.emulator import provision
 from local_stack.template import Template
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -74,7 +73,7 @@ def hosted_ui():
     state = HostedUi()
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 (http.server API)
+        def do_POST(self) -> None:  # http.server's method name
             length = int(self.headers.get("Content-Length") or 0)
             state.requests.append(
                 {
@@ -153,18 +152,18 @@ class MotoPool:
 
 
 @pytest.fixture
-def moto_pool(template, hosted_ui, monkeypatch):
-    """The template's resources in moto, and the broker's environment."""
-    with mock_aws():
-        provision(template)
-        # As the local stack does: the hosted UI base URL points at the stand-in.
-        env = auth_env(template) | {"COGNITO_DOMAIN_URL": hosted_ui.url}
-        for name, value in env.items():
-            monkeypatch.setenv(name, value)
-        yield MotoPool(
-            boto3.client("cognito-idp", region_name=REGION),
-            template.physical_ids["UserPool"],
-            template.physical_ids["UserPoolClient"],
-            template.attributes[("UserPoolClient", "ClientSecret")],
-            env,
-        )
+def moto_pool(aws_state, hosted_ui, monkeypatch):
+    """The template's resources in moto (provisioned once, emptied before this test: see
+    tests/handlers/conftest.py), and the broker's environment."""
+    template = aws_state
+    # As the local stack does: the hosted UI base URL points at the stand-in.
+    env = auth_env(template) | {"COGNITO_DOMAIN_URL": hosted_ui.url}
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    return MotoPool(
+        boto3.client("cognito-idp", region_name=REGION),
+        template.physical_ids["UserPool"],
+        template.physical_ids["UserPoolClient"],
+        template.attributes[("UserPoolClient", "ClientSecret")],
+        env,
+    )

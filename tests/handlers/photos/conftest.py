@@ -1,10 +1,11 @@
 """Fixtures for the photo handler tests: moto AWS built from template.yaml, cold handlers.
 
 The table and bucket are provisioned from ``template.yaml`` by the local stack's own
-:func:`local_stack.emulator.provision`, and each handler's environment is the template's
+:func:`local_stack.emulator.provision`, once for the package and emptied before each test
+(tests/handlers/conftest.py), and each handler's environment is the template's
 (Globals + the function's ``&PhotosEnv``), so these tests cannot drift from the
 infrastructure. Each test imports its handlers
-afresh (a cold start) inside ``mock_aws``.
+afresh (a cold start).
 """
 
 from __future__ import annotations
@@ -18,20 +19,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from moto import mock_aws
 
-from local_stack.emulator import provision
 from local_stack.template import Template
-from tests.handlers.photos.photo_events import BUCKET_NAME, TABLE_NAME
+from tests.handlers.photos.photo_events import BUCKET_NAME, EVENT_CLIENT_ID, TABLE_NAME
 
 ROOT = Path(__file__).resolve().parents[3]
 
 
 # ---------------------------------------------------------------- template.yaml
 @pytest.fixture
-def template() -> Template:
-    """template.yaml, read by the same code the local stack serves it with."""
-    return Template.load(ROOT / "template.yaml")
+def template(aws_state: Template) -> Template:
+    """template.yaml, read by the same code the local stack serves it with, as provisioned
+    in moto (tests/handlers/conftest.py); a copy this test may change."""
+    return aws_state
 
 
 def function_environment(template: Template, handler: str) -> dict[str, str]:
@@ -45,12 +45,11 @@ def function_environment(template: Template, handler: str) -> dict[str, str]:
 # ---------------------------------------------------------------- moto
 @pytest.fixture
 def aws(template: Template) -> Iterator[None]:
-    """moto with template.yaml's resources, provisioned by the local stack's own code."""
-    with mock_aws():
-        provision(template)
-        assert template.physical_ids["PhotosTable"] == TABLE_NAME
-        assert template.physical_ids["PhotosBucket"] == BUCKET_NAME
-        yield
+    """moto with template.yaml's resources, provisioned by the local stack's own code
+    once per session and emptied before this test (tests/handlers/conftest.py)."""
+    assert template.physical_ids["PhotosTable"] == TABLE_NAME
+    assert template.physical_ids["PhotosBucket"] == BUCKET_NAME
+    yield
 
 
 # ---------------------------------------------------------------- Lambda
@@ -87,7 +86,11 @@ def cold_start(
     """
 
     def start(name: str, physical_ids: dict[str, str] | None = None, **overrides: str) -> Handler:
-        template.physical_ids.update(physical_ids or {})
+        # The app client the events/*.json claims name (the photo routes check client_id);
+        # the photo functions never call Cognito, so moto's own client id is not needed.
+        template.physical_ids.update(
+            {"UserPoolClient": EVENT_CLIENT_ID, **(physical_ids or {})}
+        )
         env = function_environment(template, f"photos.handlers.{name}.lambda_handler")
         for key, value in {**env, **overrides}.items():
             monkeypatch.setenv(key, value)

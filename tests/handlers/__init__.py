@@ -1,0 +1,1 @@
+"""Handler tests: each Lambda handler driven with API Gateway events against moto."""
