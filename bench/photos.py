@@ -43,7 +43,7 @@ from PIL import Image
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from local_stack.server import LocalStack, Ports, configure_logging  # noqa: E402
+from local_stack.server import LocalStack, Ports, configure_logging
 
 PASSWORD = "Correct-Horse-9"
 
@@ -203,22 +203,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--browser", action="store_true",
                         help="also a 100 MiB upload through the web app (chromium)")
     args = parser.parse_args(argv)
-    log = tempfile.NamedTemporaryFile("w", prefix="bench-photos-", suffix=".log", delete=False)
-    configure_logging(log)
-    stack = LocalStack(ROOT / "template.yaml", ports=Ports(0, 0, 0), log_stream=log, console=log)
-    stack.start()
-    try:
-        assert stack.info is not None
-        api = stack.info.api_url
-        auth = sign_up(api)
-        report = {"grid": grid_and_latency(api, auth, args.photos), "console": log.name}
-        data = big_jpeg() if args.big or args.browser else b""
-        if args.big:
-            report["big_upload_curl"] = big_upload(api, auth, data)
-        if args.browser:
-            report["big_upload_web_app"] = browser_upload(api, data)
-    finally:
-        stack.stop()
+    with tempfile.NamedTemporaryFile(
+        "w", prefix="bench-photos-", suffix=".log", delete=False
+    ) as log:
+        configure_logging(log)
+        stack = LocalStack(ROOT / "template.yaml", ports=Ports(0, 0, 0), log_stream=log,
+                           console=log)
+        stack.start()
+        try:
+            assert stack.info is not None
+            api = stack.info.api_url
+            auth = sign_up(api)
+            report = {"grid": grid_and_latency(api, auth, args.photos), "console": log.name}
+            data = big_jpeg() if args.big or args.browser else b""
+            if args.big:
+                report["big_upload_curl"] = big_upload(api, auth, data)
+            if args.browser:
+                report["big_upload_web_app"] = browser_upload(api, data)
+        finally:
+            stack.stop()
     print(json.dumps(report, indent=2))
     return 0
 

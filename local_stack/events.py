@@ -324,7 +324,7 @@ class EventDelivery:
             try:
                 target(*args)
                 return
-            except Exception:  # noqa: BLE001 - a poller must survive an emulator hiccup
+            except Exception:
                 if self._stop.is_set():
                     return
                 log.exception("events: %s failed; restarting it", target.__name__)

@@ -24,6 +24,10 @@ from __future__ import annotations
 import io
 import warnings
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # Pillow is imported on first use (make_renditions), not at cold start
+    from PIL import Image
 
 #: Largest image accepted, in pixels (width x height): 64 MP, about a 9200 x 6900 photo.
 #: Pillow's own default is ~89 MP; decoding 64 MP RGB needs ~192 MB, inside the
@@ -37,7 +41,7 @@ _PIL_FORMATS = {"image/jpeg": "JPEG", "image/png": "PNG", "image/gif": "GIF", "i
 JPEG_QUALITY = 82
 
 
-class Rejected(Exception):  # noqa: N818 - a verdict, not a failure of the code
+class Rejected(Exception):
     """The bytes are not an acceptable image; ``reason`` is a ``RejectedReason`` code."""
 
     def __init__(self, reason: str) -> None:
@@ -110,7 +114,7 @@ def make_renditions(data: bytes, declared_type: str, sizes: dict[str, int]) -> R
     return Renditions(width=width, height=height, jpegs=jpegs)
 
 
-def _to_rgb(image):  # type: ignore[no-untyped-def]
+def _to_rgb(image: Image.Image) -> Image.Image:
     """RGB on white for images with transparency (a JPEG has no alpha)."""
     from PIL import Image
 

@@ -139,12 +139,12 @@ class PhotoObjects(Protocol):
 
 
 # ---------------------------------------------------------------- DynamoDB
-_OPTIONAL_NUMBERS = ("expires_at", "width", "height")
+_OPTIONAL_NUMBERS = ("expires_at", "width", "height")  # what _to_item writes when set
 _OPTIONAL_STRINGS = ("source_version", "rejected_reason")
 
 
 def _to_item(record: PhotoRecord) -> dict[str, dict[str, str]]:
-    item = {
+    item: dict[str, dict[str, str]] = {
         "user_sub": {"S": record.user_sub},
         "photo_id": {"S": record.photo_id},
         "filename": {"S": record.filename},
@@ -158,7 +158,7 @@ def _to_item(record: PhotoRecord) -> dict[str, dict[str, str]]:
             item[name] = {"N": str(getattr(record, name))}
     for name in _OPTIONAL_STRINGS:
         if getattr(record, name) is not None:
-            item[name] = {"S": getattr(record, name)}
+            item[name] = {"S": str(getattr(record, name))}
     return item
 
 
@@ -173,9 +173,16 @@ def from_item(item: dict[str, dict[str, str]]) -> PhotoRecord:
         size_bytes=int(item["size_bytes"]["N"]),
         created_at=item["created_at"]["S"],
         status=item["status"]["S"],  # type: ignore[arg-type]
-        **{name: int(item[name]["N"]) for name in _OPTIONAL_NUMBERS if name in item},
-        **{name: item[name]["S"] for name in _OPTIONAL_STRINGS if name in item},
+        expires_at=_number(item, "expires_at"),
+        width=_number(item, "width"),
+        height=_number(item, "height"),
+        source_version=item["source_version"]["S"] if "source_version" in item else None,
+        rejected_reason=item["rejected_reason"]["S"] if "rejected_reason" in item else None,
     )
+
+
+def _number(item: dict[str, dict[str, str]], name: str) -> int | None:
+    return int(item[name]["N"]) if name in item else None
 
 
 def _key(user_sub: str, photo_id: str) -> dict[str, dict[str, str]]:

@@ -187,15 +187,17 @@ def jpeg(seed: int) -> bytes:
 
 
 def main() -> int:
-    configure_logging(open(os.devnull, "w"))  # noqa: SIM115 - the harness's own quiet console
-    log_file = tempfile.NamedTemporaryFile("w", prefix="photo-faults-", suffix=".log", delete=False)
-    stack = LocalStack(ROOT / "template.yaml", ports=Ports(0, 0, 0), log_stream=log_file,
-                       console=log_file)
-    stack.start()
-    try:
-        return run(stack, log_file.name)
-    finally:
-        stack.stop()
+    with tempfile.NamedTemporaryFile(
+        "w", prefix="photo-faults-", suffix=".log", delete=False
+    ) as log_file:
+        configure_logging(log_file)  # the stack's console, kept for the report
+        stack = LocalStack(ROOT / "template.yaml", ports=Ports(0, 0, 0), log_stream=log_file,
+                           console=log_file)
+        stack.start()
+        try:
+            return run(stack, log_file.name)
+        finally:
+            stack.stop()
 
 
 def run(stack: LocalStack, log_path: str) -> int:

@@ -379,7 +379,7 @@ def test_upload_url_presigns_an_exact_size_post_and_the_photo_turns_ready_once_p
     assert (ready["status"], ready["width"], ready["height"]) == ("ready", 1200, 900)
     assert ready["url"] and ready["thumbnail_url"]
     listed = body_of(handlers["list_photos"](load_event("list_photos")))["items"]
-    assert [(p["photo_id"], p["status"]) for p in listed][0] == (body["photo_id"], "ready")
+    assert (listed[0]["photo_id"], listed[0]["status"]) == (body["photo_id"], "ready")
 
 
 def test_direct_upload_of_other_bytes_is_rejected_and_removed(handlers):
