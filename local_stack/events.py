@@ -28,7 +28,7 @@ DynamoDB Streams API (GetRecords), both polled every :data:`POLL_S` seconds, as 
 pollers do. Differences from AWS, on purpose: retry delays are seconds, not minutes
 (:data:`ASYNC_RETRY_DELAYS_S`); the dead-letter queue is in memory and shown at
 ``GET /_local/dead-letters`` instead of an SQS queue; objects already in the bucket when
-the stack starts send no event.
+the stack starts (state kept across a restart) are announced again once.
 
 HTTP (``/_local/`` on the API port): ``GET /_local/events`` (wiring and counters),
 ``GET /_local/dead-letters``, ``POST /_local/events/ttl-sweep[?now=<epoch s>]`` and
@@ -291,7 +291,10 @@ class EventDelivery:
     def start(self) -> EventDelivery:
         wiring = self.wiring
         if wiring.s3_buckets and wiring.async_targets:
-            seen = {bucket: self._versions(bucket) for bucket in wiring.s3_buckets}
+            # Objects already there (a restart with kept state) are announced once more:
+            # one that landed while the stack stopped is then processed, and the pipeline
+            # is idempotent for the others, as it must be for AWS's at-least-once delivery.
+            seen: dict[str, set[tuple[str, str, str]]] = {b: set() for b in wiring.s3_buckets}
             self._spawn(self._watch_s3, seen)
             self._spawn(self._deliver_async)
         for mapping in wiring.stream_mappings:
@@ -331,13 +334,6 @@ class EventDelivery:
                 self._stop.wait(1.0)
 
     # ---------------------------------------------------------------- S3 -> EventBridge
-
-    def _versions(self, bucket: str) -> set[tuple[str, str, str]]:
-        found: set[tuple[str, str, str]] = set()
-        for page in self._s3.get_paginator("list_object_versions").paginate(Bucket=bucket):
-            for version in page.get("Versions", []):
-                found.add((version["Key"], str(version.get("VersionId")), version["ETag"]))
-        return found
 
     def _watch_s3(self, seen: dict[str, set[tuple[str, str, str]]]) -> None:
         while not self._stop.wait(POLL_S):
