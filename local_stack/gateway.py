@@ -194,6 +194,7 @@ class Gateway:
     inbox: Inbox | None = None
     info: LocalInfo | None = None
     account_id: str = ACCOUNT_ID
+    events: Any = None  # local_stack.events.EventDelivery: /_local/events, /_local/dead-letters
 
     def __post_init__(self) -> None:
         self._compiled = [_compile(route) for route in self.routes]
@@ -445,6 +446,10 @@ class Gateway:
             if self.info is None:
                 return _json(503, {"status": "starting"})
             return _json(200, self.info.__dict__)
+        if self.events is not None:
+            handled = self.events.handle(request.method, path, request.args)
+            if handled is not None:
+                return _json(*handled)
         if request.method == "GET" and path.startswith("/_local/inbox/") and self.inbox is not None:
             email = path.removeprefix("/_local/inbox/")
             if email:

@@ -35,6 +35,7 @@ from local_stack.emulator import (
     provision,
     url_host,
 )
+from local_stack.events import EventDelivery
 from local_stack.gateway import Gateway, LocalInfo, RawHeadersRequestHandler, printable
 from local_stack.hosted_ui import create_app
 from local_stack.inbox import MAX_MESSAGES_PER_ADDRESS, Inbox
@@ -129,6 +130,7 @@ class LocalStack:
         self.runtime: Runtime | None = None
         self.provisioned: Provisioned | None = None
         self.info: LocalInfo | None = None
+        self.events: EventDelivery | None = None
         self._servers: list[_Server] = []
         self._emulator: Emulator | None = None
         self._sockets: list[socket.socket] = []
@@ -210,6 +212,8 @@ class LocalStack:
             client_id=client_id,
         )
         if api_sock is not None:
+            # S3 and stream events to the functions the template wires (local_stack.events)
+            self.events = EventDelivery(template, self.runtime.invoke, emulator_url).start()
             self._serve(api_sock, self._gateway(template, emulator_url, inbox))
         return self
 
@@ -232,6 +236,7 @@ class LocalStack:
             inbox=inbox,
             info=self.info,
             account_id=template.account_id,
+            events=self.events,
         )
 
     def _serve(self, sock: socket.socket, app: Any) -> None:
@@ -245,6 +250,9 @@ class LocalStack:
         servers, self._servers = self._servers, []
         for server in servers:
             server.stop()
+        if self.events is not None:
+            self.events.stop()
+            self.events = None
         if self.runtime is not None:
             self.runtime.stop()
             self.runtime = None

@@ -94,8 +94,13 @@ PHOTO = {
         "content_type": {"type": "string", "pattern": "^image/"},
         "size_bytes": {"type": "integer", "minimum": 1},
         "created_at": {"type": "string", "pattern": RFC3339},
-        "status": {"type": "string"},
-        "url": {"type": "string", "pattern": "^https?://"},
+        "status": {"enum": ["pending", "ready", "rejected"]},
+        # null until ProcessPhotoFunction has made the photo ready (photos v2)
+        "url": {"type": ["string", "null"], "pattern": "^https?://"},
+        "thumbnail_url": {"type": ["string", "null"], "pattern": "^https?://"},
+        "original_url": {"type": ["string", "null"], "pattern": "^https?://"},
+        "width": {"type": ["integer", "null"]},
+        "height": {"type": ["integer", "null"]},
     },
 }
 PHOTO_PAGE = {
@@ -425,9 +430,22 @@ def photos_flow() -> dict[str, Any]:
             item(
                 "Get the photo", "GET", "/photos/{{photoId}}", auth=bearer("accessToken"),
                 tests=status(200, "OK") + shape("a photo", PHOTO) + js(r"""
-                pm.test('it is the uploaded photo', () =>
-                    pm.expect(pm.response.json().photo_id).to.equal(pm.collectionVariables.get('photoId')));
-                pm.collectionVariables.set('photoUrl', pm.response.json().url);
+                // S3's event makes an upload ready asynchronously: poll with backoff.
+                const photo = pm.response.json();
+                const polls = Number(pm.collectionVariables.get('photoPolls') || 0);
+                if (photo.status === 'pending' && polls < 20) {
+                    pm.collectionVariables.set('photoPolls', polls + 1);
+                    setTimeout(() => postman.setNextRequest('Get the photo'), Math.min(2000, 100 * 2 ** polls));
+                } else {
+                    pm.collectionVariables.unset('photoPolls');
+                    pm.test('it is the uploaded photo, ready, with its size and a thumbnail', () => {
+                        pm.expect(photo.photo_id).to.equal(pm.collectionVariables.get('photoId'));
+                        pm.expect(photo.status).to.equal('ready');
+                        pm.expect(photo.width).to.be.a('number');
+                        pm.expect(photo.thumbnail_url).to.match(/^https?:\/\//);
+                    });
+                    pm.collectionVariables.set('photoUrl', photo.original_url);
+                }
                 """),
             ),
             item(

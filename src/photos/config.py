@@ -33,6 +33,10 @@ class PhotosConfig(BaseModel):
             (``MAX_DIRECT_UPLOAD_BYTES``; S3's single POST limit is 5 GB).
         url_expires_seconds: lifetime of presigned GET and POST URLs, in seconds
             (``URL_EXPIRES_SECONDS``; SigV4 allows at most 7 days).
+        pending_ttl_seconds: lifetime of a ``pending`` (or ``rejected``) row before
+            DynamoDB TTL deletes it, in seconds (``PENDING_TTL_SECONDS``, default 24 h).
+            It must outlive ``url_expires_seconds``, or a slow upload could land after
+            its row expired (ProcessPhotoFunction then deletes the object).
         token_verification: ``"authorizer"`` (API Gateway verified the token and put
             its claims in the event) or ``"handler"`` (verify the Bearer token here).
         user_pool_id / user_pool_client_id: the Cognito pool and app client whose access
@@ -56,6 +60,9 @@ class PhotosConfig(BaseModel):
     max_upload_bytes: int = Field(alias="MAX_UPLOAD_BYTES", gt=0, le=4 * 1024 * 1024)
     max_direct_upload_bytes: int = Field(alias="MAX_DIRECT_UPLOAD_BYTES", gt=0, le=5 * 1024**3)
     url_expires_seconds: int = Field(alias="URL_EXPIRES_SECONDS", ge=60, le=7 * 24 * 3600)
+    pending_ttl_seconds: int = Field(
+        alias="PENDING_TTL_SECONDS", default=24 * 3600, ge=3600, le=30 * 24 * 3600
+    )
     token_verification: TokenVerification = Field(alias="TOKEN_VERIFICATION", default="authorizer")
     user_pool_id: str | None = Field(alias="USER_POOL_ID", default=None, max_length=55)
     user_pool_client_id: str | None = Field(
@@ -96,6 +103,12 @@ class PhotosConfig(BaseModel):
         # SAM's env.json can only override declared variables, so the template declares
         # JWKS_URL: "" (and a deployed stack may leave others blank): "" means unset.
         return value or None
+
+    @model_validator(mode="after")
+    def _ttl_outlives_upload_urls(self) -> PhotosConfig:
+        if self.pending_ttl_seconds <= self.url_expires_seconds:
+            raise ValueError("PENDING_TTL_SECONDS must be longer than URL_EXPIRES_SECONDS")
+        return self
 
     @model_validator(mode="after")
     def _handler_mode_needs_pool(self) -> PhotosConfig:

@@ -1,7 +1,8 @@
 """The photo service's edge: pydantic request/response models and request-body parsing.
 
-Shapes follow DESIGN.md, API contract v1. A photo is ``{photo_id, filename,
-content_type, size_bytes, created_at, status, url}``. Everything a client sends is
+Shapes follow DESIGN.md, API contract v1 (+ v2's photo fields). A photo is
+``{photo_id, filename, content_type, size_bytes, created_at, status, width, height,
+thumbnail_url, url, original_url, rejected_reason}``. Everything a client sends is
 validated here (``extra="forbid"``, bounded lengths) before logic sees it; whether the
 bytes are an image and whether they fit the size limit is decided by the logic
 (``service.py``), from the bytes themselves.
@@ -26,7 +27,20 @@ IMAGE_TYPES: frozenset[str] = frozenset({"image/jpeg", "image/png", "image/gif",
 #: Longest stored filename, in characters (after sanitising; the extension is kept).
 MAX_FILENAME_CHARS = 200
 
-PhotoStatus = Literal["ready", "pending"]
+#: ``pending``: the row exists, the bytes have not arrived or not been processed yet;
+#: ``ready``: renditions written, width/height known; ``rejected``: the bytes were not the
+#: declared image (``rejected_reason`` says why) and no object is kept.
+PhotoStatus = Literal["pending", "ready", "rejected"]
+
+#: Why ProcessPhotoFunction rejected an upload (``rejected_reason``), one code per cause.
+RejectedReason = Literal[
+    "empty",
+    "size_mismatch",
+    "not_an_image",
+    "type_mismatch",
+    "undecodable",
+    "decompression_bomb",
+]
 
 
 # defer_build: a model's validator and serializer are built on its first use, not at
@@ -169,9 +183,12 @@ def parse_upload_form(body: bytes, content_type: str | None) -> UploadedFile:
 class Photo(_Response):
     """A photo as clients see it.
 
-    ``created_at`` is RFC 3339 in UTC (``2026-11-21T09:00:00Z``). ``url`` is a
-    presigned GET valid for ``URL_EXPIRES_SECONDS``; it is ``null`` while the photo is
-    ``pending`` (a direct upload whose object has not arrived or not been checked).
+    ``created_at`` is RFC 3339 in UTC (``2026-11-21T09:00:00Z``). When ``ready``:
+    ``width``/``height`` are the original's pixels (after EXIF orientation), and three
+    presigned GETs valid for ``URL_EXPIRES_SECONDS``: ``thumbnail_url`` (~400 px JPEG
+    for grids), ``url`` (~2048 px JPEG for display; neither carries EXIF/GPS) and
+    ``original_url`` (the uploaded bytes, as a download). All are ``null`` while
+    ``pending`` and when ``rejected``; ``rejected_reason`` is set only when ``rejected``.
     """
 
     photo_id: str
@@ -180,7 +197,12 @@ class Photo(_Response):
     size_bytes: int
     created_at: str
     status: PhotoStatus
-    url: str | None
+    width: int | None = None
+    height: int | None = None
+    thumbnail_url: str | None = None
+    url: str | None = None
+    original_url: str | None = None
+    rejected_reason: RejectedReason | None = None
 
 
 class PhotoPage(_Response):

@@ -8,10 +8,12 @@ Rules (DESIGN.md, API contract v1):
 - Every operation is scoped to ``user_sub``, the caller's Cognito ``sub``; a photo of
   another user is indistinguishable from a missing one (404).
 - A photo's type comes from its bytes (``filetype``), never a declared Content-Type.
-- Uploads write S3 first, then DynamoDB; a failed DynamoDB write removes the object.
-- Photos uploaded directly to S3 start ``pending`` and become ``ready`` the first time
-  they are read after their bytes have arrived and been checked (lazy confirmation,
-  docs/photos.md).
+- Uploads write the row first (``pending``, with a TTL), then the bytes. S3's
+  ObjectCreated event runs ProcessPhotoFunction (``photos.pipeline``), which makes the
+  photo ``ready`` or ``rejected``. A crash between the two writes leaves a pending row
+  that expires; never an object without a row (docs/photos.md, "No half-writes").
+- A delete removes the row only; the table's stream purges the objects.
+- Reads are one DynamoDB call; presigning is local computation, not an S3 call.
 """
 
 from __future__ import annotations
@@ -41,7 +43,7 @@ from photos.store import (
     PhotoRecord,
     PhotoTable,
     S3PhotoObjects,
-    object_key,
+    rendition_key,
 )
 
 logger = Logger(child=True)
@@ -110,6 +112,8 @@ class PhotoService:
         max_upload_bytes: limit of :meth:`upload_photo`, bytes.
         max_direct_upload_bytes: limit of :meth:`create_upload_url`, bytes.
         url_expires_seconds: lifetime of presigned GET/POST URLs, seconds.
+        pending_ttl_seconds: how long a ``pending`` row lives before DynamoDB TTL
+            deletes it (an abandoned or crashed upload), seconds.
         clock: the current time (UTC); photo ids and ``created_at`` derive from it.
     """
 
@@ -121,6 +125,7 @@ class PhotoService:
         max_upload_bytes: int,
         max_direct_upload_bytes: int,
         url_expires_seconds: int,
+        pending_ttl_seconds: int = 24 * 3600,
         clock: Callable[[], datetime] = _utc_now,
     ) -> None:
         self._table = table
@@ -128,6 +133,7 @@ class PhotoService:
         self._max_upload = max_upload_bytes
         self._max_direct = max_direct_upload_bytes
         self._expires = url_expires_seconds
+        self._pending_ttl = pending_ttl_seconds
         self._clock = clock
 
     @classmethod
@@ -145,6 +151,7 @@ class PhotoService:
             max_upload_bytes=config.max_upload_bytes,
             max_direct_upload_bytes=config.max_direct_upload_bytes,
             url_expires_seconds=config.url_expires_seconds,
+            pending_ttl_seconds=config.pending_ttl_seconds,
         )
 
     # ------------------------------------------------------------ queries
@@ -161,7 +168,7 @@ class PhotoService:
         records = self._table.newest_first(user_sub, limit + 1, after)
         page, more = records[:limit], len(records) > limit
         return PhotoPage(
-            items=[self._to_photo(self._confirm_if_uploaded(record)) for record in page],
+            items=[self._to_photo(record) for record in page],
             next_cursor=encode_cursor(page[-1].photo_id) if more else None,
         )
 
@@ -171,14 +178,17 @@ class PhotoService:
         Raises:
             PhotoNotFound: malformed id, no such photo, or another user's photo.
         """
-        return self._to_photo(self._confirm_if_uploaded(self._find(user_sub, photo_id)))
+        return self._to_photo(self._find(user_sub, photo_id))
 
     # ------------------------------------------------------------ commands
     def upload_photo(self, user_sub: str, upload: UploadedFile) -> Photo:
-        """Store an image sent through the API (``POST /photos``): S3, then DynamoDB.
+        """Accept an image sent through the API (``POST /photos``): the row first
+        (``pending``, with a TTL), then the object. The answer is the pending photo;
+        S3's ObjectCreated event makes it ``ready`` (``photos.pipeline``).
 
-        If the DynamoDB write fails, the S3 object version just written is deleted and
-        the original error re-raised: no object without its row.
+        If the PutObject fails, the pending row is deleted (best effort; the TTL removes
+        it otherwise) and the error re-raised. A crash between the writes leaves only a
+        pending row that expires: never an object without its row.
 
         Raises:
             InvalidRequest: the file is empty.
@@ -193,18 +203,19 @@ class PhotoService:
         content_type = image_type(upload.data)
         if content_type is None:
             raise UnsupportedMediaType()
-        record = self._new_record(user_sub, upload.filename, content_type, size, "ready")
-        version_id = self._objects.put(record.object_key, upload.data, content_type)
+        record = self._new_record(user_sub, upload.filename, content_type, size)
+        self._table.put(record)
         try:
-            self._table.put(record)
+            self._objects.put(record.object_key, upload.data, content_type)
         except Exception:
-            self._roll_back(record.object_key, version_id)
+            self._roll_back(record)
             raise
         logger.info("photo uploaded", extra={"photo_id": record.photo_id, "size_bytes": size})
         return self._to_photo(record)
 
     def create_upload_url(self, user_sub: str, request: UploadUrlRequest) -> UploadUrlResponse:
-        """Reserve a ``pending`` photo and presign a POST that can only fill it.
+        """Write a ``pending`` row (with a TTL) and presign a POST that can only fill it:
+        its key, its declared type and exactly its declared size.
 
         Raises:
             UnsupportedMediaType: ``content_type`` is not an allowed image type.
@@ -217,12 +228,12 @@ class PhotoService:
         if request.size_bytes > self._max_direct:
             raise PayloadTooLarge(self._max_direct)
         record = self._new_record(
-            user_sub, request.filename, request.content_type, request.size_bytes, "pending"
-        )
-        url, fields = self._objects.presign_post(
-            record.object_key, record.content_type, self._max_direct, self._expires
+            user_sub, request.filename, request.content_type, request.size_bytes
         )
         self._table.put(record)
+        url, fields = self._objects.presign_post(
+            record.object_key, record.content_type, record.size_bytes, self._expires
+        )
         return UploadUrlResponse(
             photo_id=record.photo_id,
             upload=PresignedPost(url=url, fields=fields),
@@ -230,7 +241,8 @@ class PhotoService:
         )
 
     def delete_photo(self, user_sub: str, photo_id: str) -> None:
-        """Delete the row (conditional on its existence), then the object.
+        """Delete the row (conditional on its existence). The table's stream then runs
+        PurgePhotoFunction, which deletes the original and every rendition.
 
         Raises:
             PhotoNotFound: malformed id.
@@ -241,7 +253,6 @@ class PhotoService:
         if canonical is None:
             raise PhotoNotFound()
         self._table.delete(user_sub, canonical)
-        self._objects.delete(object_key(user_sub, canonical))
         logger.info("photo deleted", extra={"photo_id": canonical})
 
     # ------------------------------------------------------------ helpers
@@ -253,7 +264,7 @@ class PhotoService:
         return record
 
     def _new_record(
-        self, user_sub: str, filename: str, content_type: str, size: int, status: str
+        self, user_sub: str, filename: str, content_type: str, size: int
     ) -> PhotoRecord:
         now = self._clock()
         return PhotoRecord(
@@ -263,31 +274,16 @@ class PhotoService:
             content_type=content_type,
             size_bytes=size,
             created_at=_rfc3339(now),
-            status=status,  # type: ignore[arg-type]
+            status="pending",
+            expires_at=int(now.timestamp()) + self._pending_ttl,
         )
-
-    def _confirm_if_uploaded(self, record: PhotoRecord) -> PhotoRecord:
-        """Lazy confirmation of a direct upload: ``ready`` once its object exists, fits
-        the limit and its bytes are the declared image type; else left ``pending``."""
-        if record.status != "pending":
-            return record
-        info = self._objects.head(record.object_key)
-        if info is None or not 0 < info.size_bytes <= self._max_direct:
-            return record
-        head = self._objects.read_prefix(record.object_key, SNIFF_BYTES)
-        if head is None or image_type(head) != record.content_type:
-            logger.warning(
-                "direct upload is not the declared image type", extra={"photo_id": record.photo_id}
-            )
-            return record
-        return self._table.mark_ready(record, info.size_bytes)
 
     def _to_photo(self, record: PhotoRecord) -> Photo:
-        url = (
-            self._objects.presign_get(record.object_key, self._expires)
-            if record.status == "ready"
-            else None
-        )
+        ready = record.status == "ready"
+
+        def presign(key: str, download_as: str | None = None) -> str | None:
+            return self._objects.presign_get(key, self._expires, download_as) if ready else None
+
         return Photo(
             photo_id=record.photo_id,
             filename=record.filename,
@@ -295,11 +291,16 @@ class PhotoService:
             size_bytes=record.size_bytes,
             created_at=record.created_at,
             status=record.status,
-            url=url,
+            width=record.width if ready else None,
+            height=record.height if ready else None,
+            thumbnail_url=presign(rendition_key(record.user_sub, record.photo_id, "thumbnail")),
+            url=presign(rendition_key(record.user_sub, record.photo_id, "display")),
+            original_url=presign(record.object_key, record.filename),
+            rejected_reason=record.rejected_reason if record.status == "rejected" else None,  # type: ignore[arg-type]
         )
 
-    def _roll_back(self, key: str, version_id: str | None) -> None:
+    def _roll_back(self, record: PhotoRecord) -> None:
         try:
-            self._objects.delete(key, version_id)
-        except Exception:  # the original error matters more; this one is logged
-            logger.exception("rollback of uploaded object failed", extra={"object_key": key})
+            self._table.delete_pending(record.user_sub, record.photo_id)
+        except Exception:  # the original error matters more; the TTL removes the row
+            logger.exception("rollback of pending row failed", extra={"photo_id": record.photo_id})

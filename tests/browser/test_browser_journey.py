@@ -172,10 +172,34 @@ def test_browser_journey(page, local_stack, web_origin, screenshots, tmp_path) -
     expect_loaded(photo(page, "sunset.png"))
     expect(page.get_by_text("2 photos uploaded.")).to_be_visible()
     page.screenshot(path=screenshots / "03-photo-grid.png", full_page=True)
+    # The grid shows the ~400 px thumbnails ProcessPhotoFunction made, not the originals.
+    for name in ("harbour.png", "sunset.png"):
+        expect(photo(page, name)).to_have_attribute("src", re.compile(r"/renditions/.+/thumbnail\.jpg\?"))
+
     # The 4.3 MB file went straight to S3 with a presigned POST, the small one through Lambda.
     assert api_calls.count(f"POST {web_origin}/photos/upload-url") == 1
     assert api_calls.count(f"POST {web_origin}/photos") == 1
     assert_no_token_exposed(page, tokens)
+
+    # When they upload a damaged image, its tile says "Processing…" while the pipeline runs
+    # (the test holds the polls at pending a moment), then why the file was rejected.
+    broken = tmp_path / "broken.png"
+    broken.write_bytes(png_data(300, 300, noise=True)[:5000])  # a truncated PNG
+
+    def still_pending(route) -> None:
+        response = route.fetch()
+        route.fulfill(response=response, json={**response.json(), "status": "pending"})
+
+    by_id = re.compile(r".*/photos/[0-9A-HJKMNP-TV-Z]{26}$")
+    page.route(by_id, still_pending)
+    page.get_by_role("form", name="Upload photos").get_by_label("Photos").set_input_files([broken])
+    page.get_by_role("button", name="Upload", exact=True).click()
+    tile = page.get_by_role("list", name="Photos").get_by_role("listitem").filter(has_text="broken.png")
+    expect(tile.get_by_role("status")).to_have_text("Processing…")
+    page.screenshot(path=screenshots / "03b-processing-tile.png")
+    page.unroute(by_id, still_pending)
+    expect(tile.get_by_role("status")).to_have_text("The image is damaged or incomplete.", timeout=30_000)
+    page.screenshot(path=screenshots / "03c-rejected-upload.png")
 
     # When they reload, the refresh-token cookie restores the session: still the grid.
     page.reload()

@@ -9,6 +9,7 @@ user's photo answering 404.
 from __future__ import annotations
 
 import struct
+import time
 import uuid
 import zlib
 
@@ -52,6 +53,18 @@ def signed_up_user(api: str) -> tuple[str, dict]:
 
 def bearer(tokens: dict) -> dict[str, str]:
     return {"Authorization": f"Bearer {tokens['access_token']}"}
+
+
+def wait_until_processed(api: str, tokens: dict, photo_id: str, timeout_s: float = 60) -> dict:
+    """GET the photo until it is no longer ``pending`` (ProcessPhotoFunction ran), with
+    backoff as the web app polls."""
+    deadline, delay = time.monotonic() + timeout_s, 0.1
+    while True:
+        photo = requests.get(f"{api}/photos/{photo_id}", headers=bearer(tokens), timeout=30).json()
+        if photo["status"] != "pending" or time.monotonic() > deadline:
+            return photo
+        time.sleep(delay)
+        delay = min(delay * 2, 2.0)
 
 
 def test_sign_up_confirm_sign_in_and_photo_crud(local_stack) -> None:
@@ -104,7 +117,8 @@ def test_sign_up_confirm_sign_in_and_photo_crud(local_stack) -> None:
     assert response.status_code == 200, response.text
     assert response.json() == {"items": [], "next_cursor": None}
 
-    # Uploading a real PNG returns the photo with a presigned URL that works from here
+    # Uploading a real PNG returns the pending photo; S3's event makes it ready, with
+    # presigned links (thumbnail, display size, original) that work from here
     image = png_bytes()
     response = requests.post(
         f"{api}/photos", headers=bearer(tokens), files={"file": ("beach.png", image, "image/png")}, timeout=30
@@ -112,9 +126,14 @@ def test_sign_up_confirm_sign_in_and_photo_crud(local_stack) -> None:
     assert response.status_code == 201, response.text
     photo = response.json()
     assert photo["filename"] == "beach.png" and photo["content_type"] == "image/png"
-    assert photo["size_bytes"] == len(image) and photo["status"] == "ready"
+    assert photo["size_bytes"] == len(image) and photo["status"] == "pending"
     assert photo["created_at"].endswith("Z")
-    assert requests.get(photo["url"], timeout=30).content == image
+    photo = wait_until_processed(api, tokens, photo["photo_id"])
+    assert (photo["status"], photo["width"], photo["height"]) == ("ready", 2, 2)
+    assert requests.get(photo["original_url"], timeout=30).content == image
+    for link in ("thumbnail_url", "url"):
+        rendition = requests.get(photo[link], timeout=30)
+        assert rendition.status_code == 200 and rendition.content[:3] == b"\xff\xd8\xff"  # JPEG
 
     # A text file declared as an image is refused by its bytes
     response = requests.post(
@@ -149,6 +168,12 @@ def test_sign_up_confirm_sign_in_and_photo_crud(local_stack) -> None:
     assert requests.get(f"{api}/photos/{photo['photo_id']}", headers=bearer(tokens), timeout=30).status_code == 404
     listed = requests.get(f"{api}/photos", headers=bearer(tokens), timeout=30).json()["items"]
     assert [p["photo_id"] for p in listed] == [second["photo_id"]]
+    # And the table's stream purges its bytes: S3 no longer serves the original or the
+    # renditions (403 or 404: without s3:ListBucket S3 hides whether a key exists)
+    assert requests.post(f"{api}/_local/events/settle", timeout=60).json() == {"settled": True}
+    for link in ("original_url", "thumbnail_url", "url"):
+        gone = requests.get(photo[link], timeout=30)
+        assert gone.status_code in (403, 404), (link, gone.text)
 
 
 def test_bad_requests_get_the_contract_error_body(local_stack) -> None:

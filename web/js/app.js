@@ -217,13 +217,36 @@ let exhausted = false;
 let observer = null;
 const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
 
+// Why ProcessPhotoFunction rejected a file (the API's rejected_reason codes).
+const REJECTED = {
+  empty: "The file is empty.",
+  size_mismatch: "The file is not the size that was announced.",
+  not_an_image: "The file is not an image.",
+  type_mismatch: "The file is not the kind of image its name says.",
+  undecodable: "The image is damaged or incomplete.",
+  decompression_bomb: "The image is too large to process (over 64 megapixels).",
+};
+
 function photoCard(photo) {
   const card = $("#photo-card").content.firstElementChild.cloneNode(true);
   card.dataset.photoId = photo.photo_id;
   const img = $("img", card);
   img.alt = photo.filename;
-  if (photo.url) img.src = photo.url;
-  else card.classList.add("photo-pending");
+  const status = $(".photo-status", card);
+  if (photo.status === "ready") {
+    // The grid shows the ~400 px thumbnail; the display size opens on click.
+    img.src = photo.thumbnail_url || photo.url;
+    const open = $(".photo-open", card);
+    open.href = photo.url;
+    open.hidden = false;
+  } else if (photo.status === "rejected") {
+    card.classList.add("photo-rejected");
+    status.textContent = REJECTED[photo.rejected_reason] || "The file could not be processed.";
+  } else {
+    card.classList.add("photo-pending");
+    status.textContent = "Processing…";
+    watchPending(photo.photo_id, card);
+  }
   $(".photo-name", card).textContent = photo.filename;
   const time = $(".photo-date", card);
   time.dateTime = photo.created_at;
@@ -231,6 +254,24 @@ function photoCard(photo) {
   $(".photo-delete-name", card).textContent = ` ${photo.filename}`;
   $(".photo-delete", card).addEventListener("click", () => confirmDelete(photo, card));
   return card;
+}
+
+// A pending photo becomes ready (or rejected) when S3's event has been processed: poll
+// GET /photos/{id} with exponential backoff (0.5 s doubling to 8 s, for up to ~5 min).
+async function watchPending(photoId, card, delay = 500, waited = 0) {
+  if (waited > 300_000) return;
+  await new Promise((resolve) => setTimeout(resolve, delay));
+  if (!card.isConnected || !api.isSignedIn()) return;
+  try {
+    const photo = await api.getPhoto(photoId);
+    if (photo.status !== "pending") {
+      card.replaceWith(photoCard(photo));
+      return;
+    }
+  } catch (err) {
+    if (err.status === 404) return; // deleted meanwhile
+  }
+  watchPending(photoId, card, Math.min(delay * 2, 8000), waited + delay);
 }
 
 function updateEmpty() {

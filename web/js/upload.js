@@ -5,8 +5,9 @@
 //   - up to 4 MiB: POST /photos, multipart field `file`, through Lambda. Lambda's
 //     synchronous payload quota is 6 MB and API Gateway base64-encodes binary bodies (x4/3),
 //     so 4 MiB is the ceiling;
-//   - above: POST /photos/upload-url for a presigned S3 POST, then the file goes straight to
-//     S3 (the policy bounds size and content type), then GET /photos/{photo_id}.
+//   - above (up to MaxDirectUploadBytes, 100 MiB by default): POST /photos/upload-url for a
+//     presigned S3 POST, then the file goes straight to S3 (the policy pins the exact size
+//     and the content type), then GET /photos/{photo_id}.
 
 import { ApiError, apiError, createUploadUrl, getPhoto, withAuth } from "./api.js";
 
@@ -57,7 +58,9 @@ async function sendToS3(file, onProgress) {
  *
  * @param {File} file - an image chosen by the user.
  * @param {(fraction: number) => void} onProgress - called with 0..1 as bytes leave the browser.
- * @returns {Promise<object>} the stored photo: {photo_id, filename, content_type, size_bytes, created_at, status, url}.
+ * @returns {Promise<object>} the stored photo, usually still `pending`: {photo_id, filename,
+ *   content_type, size_bytes, created_at, status, ...}; the grid polls until it is `ready`
+ *   (thumbnail_url, url, width, height) or `rejected` (rejected_reason).
  * @throws {ApiError} with the API's error_description (413 too large, 415 not an image, ...).
  */
 export function uploadPhoto(file, onProgress) {

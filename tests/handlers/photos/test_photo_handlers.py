@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import base64
+import io
 import json
 from urllib.parse import parse_qs, urlparse
 
 import boto3
 import pytest
 import requests
+from PIL import Image
 
 from tests.handlers.photos.photo_events import (
     BUCKET_NAME,
@@ -37,8 +39,33 @@ def owner_sub() -> str:
 @pytest.fixture
 def handlers(cold_start):
     """Every photo function, cold-started with its template environment."""
-    names = ["list_photos", "upload_photo", "create_upload_url", "get_photo", "delete_photo"]
+    names = [
+        "list_photos", "upload_photo", "create_upload_url", "get_photo", "delete_photo",
+        "process_photo", "purge_photo",
+    ]
     return {name: cold_start(name) for name in names}
+
+
+def object_created(key: str) -> dict:
+    """events/process_photo.json for the object now at ``key`` (as EventBridge sends it)."""
+    head = boto3.client("s3").head_object(Bucket=BUCKET_NAME, Key=key)
+    event = load_event("process_photo")
+    event["detail"]["object"].update(
+        key=key, size=head["ContentLength"], **{"version-id": head.get("VersionId")}
+    )
+    return event
+
+
+def removed(photo_id: str) -> dict:
+    """events/purge_photo.json: the stream's REMOVE record of the caller's ``photo_id``."""
+    event = load_event("purge_photo")
+    event["Records"][0]["dynamodb"]["Keys"]["photo_id"]["S"] = photo_id
+    return event
+
+
+def keys_in_bucket() -> list[str]:
+    listed = boto3.client("s3").list_objects_v2(Bucket=BUCKET_NAME)
+    return sorted(item["Key"] for item in listed.get("Contents", []))
 
 
 def upload(handlers, event=None) -> dict:
@@ -53,15 +80,12 @@ def test_upload_event_stores_the_png_under_the_callers_sub(handlers):
     # When the upload function runs
     photo = upload(handlers)
 
-    # Then the photo is ready, typed by its bytes, with a presigned GET URL
+    # Then the photo is pending, typed by its bytes, with no URL yet
     assert photo["filename"] == "sunset.png"
     assert photo["content_type"] == "image/png"
-    assert photo["status"] == "ready"
+    assert (photo["status"], photo["url"], photo["thumbnail_url"]) == ("pending", None, None)
     assert photo["size_bytes"] == 70
     assert photo["created_at"].endswith("Z")
-    url = urlparse(photo["url"])
-    assert f"{owner_sub()}/{photo['photo_id']}" in url.path
-    assert "X-Amz-Signature" in parse_qs(url.query)
     # And the object and the row exist, keyed by the token's sub
     stored = boto3.client("s3").get_object(
         Bucket=BUCKET_NAME, Key=f"{owner_sub()}/{photo['photo_id']}"
@@ -72,7 +96,24 @@ def test_upload_event_stores_the_png_under_the_callers_sub(handlers):
         TableName=TABLE_NAME,
         Key={"user_sub": {"S": owner_sub()}, "photo_id": {"S": photo["photo_id"]}},
     )["Item"]
-    assert item["status"] == {"S": "ready"}
+    assert item["status"] == {"S": "pending"} and int(item["expires_at"]["N"]) > 0
+
+    # When S3's Object Created event runs ProcessPhotoFunction
+    key = f"{owner_sub()}/{photo['photo_id']}"
+    assert handlers["process_photo"](object_created(key)) == {"outcome": "ready"}
+
+    # Then the photo is ready with its size and presigned rendition and original links
+    get = for_photo(load_event("get_photo"), photo["photo_id"])
+    ready = body_of(handlers["get_photo"](get))
+    assert (ready["status"], ready["width"], ready["height"]) == ("ready", 1, 1)
+    url = urlparse(ready["thumbnail_url"])
+    assert url.path.endswith(f"renditions/{key}/thumbnail.jpg")
+    assert "X-Amz-Signature" in parse_qs(url.query)
+    assert urlparse(ready["url"]).path.endswith(f"renditions/{key}/display.jpg")
+    assert urlparse(ready["original_url"]).path.endswith(key)
+    assert keys_in_bucket() == sorted(
+        [key, f"renditions/{key}/display.jpg", f"renditions/{key}/thumbnail.jpg"]
+    )
 
 
 def test_upload_types_the_file_by_its_bytes_not_its_declared_type(handlers):
@@ -216,9 +257,7 @@ def test_get_returns_the_callers_photo(handlers):
 
     assert response["statusCode"] == 200
     got = body_of(response)
-    assert {k: v for k, v in got.items() if k != "url"} == {
-        k: v for k, v in photo.items() if k != "url"
-    }
+    assert got == photo
     assert header(response, "Cache-Control") == "no-store"
 
 
@@ -241,23 +280,30 @@ def test_get_is_404_for_another_users_missing_or_malformed_id(handlers, whose):
 
 
 # ------------------------------------------------------------------ DELETE /photos/{id}
-def test_delete_removes_row_and_object_then_is_404(handlers):
-    # Given an uploaded photo
+def test_delete_removes_the_row_and_the_stream_purges_every_object(handlers):
+    # Given an uploaded, processed photo (original + two renditions)
     photo_id = upload(handlers)["photo_id"]
+    handlers["process_photo"](object_created(f"{owner_sub()}/{photo_id}"))
+    assert len(keys_in_bucket()) == 3
     event = for_photo(load_event("delete_photo"), photo_id)
 
     # When it is deleted
     response = handlers["delete_photo"](event)
 
-    # Then the answer is 204 with no body, and the photo is gone everywhere
+    # Then the answer is 204 with no body, and the photo is gone for the API
     assert response["statusCode"] == 204
     assert not response["body"]
     get = handlers["get_photo"](for_photo(load_event("get_photo"), photo_id))
     assert get["statusCode"] == 404
-    with pytest.raises(boto3.client("s3").exceptions.ClientError):
-        boto3.client("s3").head_object(Bucket=BUCKET_NAME, Key=f"{owner_sub()}/{photo_id}")
     # And deleting again is 404
     assert handlers["delete_photo"](event)["statusCode"] == 404
+
+    # When the stream's REMOVE record reaches PurgePhotoFunction (twice: at least once)
+    for _ in range(2):
+        assert handlers["purge_photo"](removed(photo_id)) == {"batchItemFailures": []}
+
+    # Then no object is left
+    assert keys_in_bucket() == []
 
 
 def test_delete_of_another_users_photo_is_404_and_keeps_it(handlers):
@@ -275,21 +321,22 @@ def _policy(upload_url_body: dict) -> dict:
     return json.loads(base64.b64decode(upload_url_body["upload"]["fields"]["policy"]))
 
 
-def test_upload_url_presigns_a_bounded_post_and_the_photo_turns_ready_once_uploaded(
+def test_upload_url_presigns_an_exact_size_post_and_the_photo_turns_ready_once_processed(
     handlers, template
 ):
     # Given the upload-url event (a 7 MiB JPEG)
     response = handlers["create_upload_url"](load_event("create_upload_url"))
 
     # Then a presigned POST is issued for a key under the caller's sub, whose policy
-    # pins the type and bounds the size
+    # pins the type and exactly the declared size
     assert response["statusCode"] == 201
     body = body_of(response)
     key = f"{owner_sub()}/{body['photo_id']}"
     assert body["upload"]["fields"]["key"] == key
     conditions = _policy(body)["conditions"]
-    max_direct = int(template.parameters["MaxDirectUploadBytes"])
-    assert ["content-length-range", 1, max_direct] in conditions
+    declared = json.loads(load_event("create_upload_url")["body"])["size_bytes"]
+    assert ["content-length-range", declared, declared] in conditions
+    assert int(template.parameters["MaxDirectUploadBytes"]) >= 100 * 1024 * 1024
     assert {"Content-Type": "image/jpeg"} in conditions
     assert body["expires_in"] == 900
 
@@ -299,8 +346,10 @@ def test_upload_url_presigns_a_bounded_post_and_the_photo_turns_ready_once_uploa
     assert (pending["status"], pending["url"]) == ("pending", None)
 
     # When the browser POSTs the form to S3 (moto accepts it; it does not enforce the
-    # policy's conditions, S3 does)
-    jpeg = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\0" * 300
+    # policy's conditions, S3 does) and the Object Created event is processed
+    out = io.BytesIO()
+    Image.new("RGB", (1200, 900), (30, 60, 90)).save(out, "JPEG")
+    jpeg = out.getvalue()
     posted = requests.post(
         body["upload"]["url"],
         data=body["upload"]["fields"],
@@ -308,30 +357,53 @@ def test_upload_url_presigns_a_bounded_post_and_the_photo_turns_ready_once_uploa
         timeout=10,
     )
     assert posted.status_code in (200, 201, 204)
+    assert handlers["process_photo"](object_created(key)) == {"outcome": "rejected"}
 
-    # Then the next read confirms it: ready, with its real size and a URL
-    ready = body_of(handlers["get_photo"](get))
-    assert (ready["status"], ready["size_bytes"]) == ("ready", len(jpeg))
-    assert ready["url"]
-    listed = body_of(handlers["list_photos"](load_event("list_photos")))["items"]
-    assert [(p["photo_id"], p["status"]) for p in listed] == [(body["photo_id"], "ready")]
+    # Then bytes of another size than declared are rejected and removed
+    rejected = body_of(handlers["get_photo"](get))
+    assert (rejected["status"], rejected["rejected_reason"]) == ("rejected", "size_mismatch")
+    assert keys_in_bucket() == []
 
-
-def test_direct_upload_of_other_bytes_stays_pending(handlers):
-    body = body_of(handlers["create_upload_url"](load_event("create_upload_url")))
+    # When a new upload URL declares the real size and the same bytes are posted
+    event = load_event("create_upload_url")
+    event["body"] = json.dumps({**json.loads(event["body"]), "size_bytes": len(jpeg)})
+    body = body_of(handlers["create_upload_url"](event))
     key = f"{owner_sub()}/{body['photo_id']}"
-    boto3.client("s3").put_object(Bucket=BUCKET_NAME, Key=key, Body=b"<svg>not a jpeg</svg>")
+    get = for_photo(load_event("get_photo"), body["photo_id"])
+    requests.post(body["upload"]["url"], data=body["upload"]["fields"],
+                  files={"file": ("mountains.jpg", jpeg, "image/jpeg")}, timeout=10)
+    assert handlers["process_photo"](object_created(key)) == {"outcome": "ready"}
+
+    # Then it is ready with its pixel size and links
+    ready = body_of(handlers["get_photo"](get))
+    assert (ready["status"], ready["width"], ready["height"]) == ("ready", 1200, 900)
+    assert ready["url"] and ready["thumbnail_url"]
+    listed = body_of(handlers["list_photos"](load_event("list_photos")))["items"]
+    assert (listed[0]["photo_id"], listed[0]["status"]) == (body["photo_id"], "ready")
+
+
+def test_direct_upload_of_other_bytes_is_rejected_and_removed(handlers):
+    svg = b"<svg>not a jpeg</svg>"
+    event = load_event("create_upload_url")
+    event["body"] = json.dumps({**json.loads(event["body"]), "size_bytes": len(svg)})
+    body = body_of(handlers["create_upload_url"](event))
+    key = f"{owner_sub()}/{body['photo_id']}"
+    boto3.client("s3").put_object(Bucket=BUCKET_NAME, Key=key, Body=svg)
+
+    handlers["process_photo"](object_created(key))
 
     photo = body_of(handlers["get_photo"](for_photo(load_event("get_photo"), body["photo_id"])))
-
-    assert (photo["status"], photo["url"]) == ("pending", None)
+    assert (photo["status"], photo["rejected_reason"], photo["url"]) == (
+        "rejected", "not_an_image", None,
+    )
+    assert keys_in_bucket() == []
 
 
 @pytest.mark.parametrize(
     ("change", "status", "error"),
     [
         ({"content_type": "image/svg+xml"}, 415, "unsupported_media_type"),
-        ({"size_bytes": 20971521}, 413, "payload_too_large"),
+        ({"size_bytes": 100 * 1024 * 1024 + 1}, 413, "payload_too_large"),
         ({"size_bytes": 0}, 400, "invalid_request"),
         ({"filename": ""}, 400, "invalid_request"),
         ({"user_sub": "someone-else"}, 400, "invalid_request"),
@@ -366,3 +438,39 @@ def test_every_route_is_401_without_authorizer_claims(cold_start, name):
         "error_description": "A valid access token is required in the Authorization header.",
     }
     assert header(response, "WWW-Authenticate") == "Bearer"
+
+
+# ------------------------------------------------------------------ the pipeline's consumers
+def test_a_failing_purge_reports_only_its_own_record(handlers, monkeypatch):
+    # Given a stream batch of two REMOVE records, and S3 failing for the first photo only
+    from photos.store import S3PhotoObjects
+
+    bad, good = "01KAJ6B3M0Z8Q4W5R7T9V2X3Y4", "01KAJ6B3M0Z8Q4W5R7T9V2X3Y5"
+    real = S3PhotoObjects.delete_all
+
+    def delete_all(self, keys):
+        if any(bad in key for key in keys):
+            raise RuntimeError("DeleteObjects failed for 1 keys: ['InternalError']")
+        return real(self, keys)
+
+    monkeypatch.setattr(S3PhotoObjects, "delete_all", delete_all)
+    event = removed(bad)
+    second = json.loads(json.dumps(event["Records"][0]))
+    second["dynamodb"]["Keys"]["photo_id"]["S"] = good
+    second["dynamodb"]["SequenceNumber"] = "4421584500000000017450439092"
+    event["Records"].append(second)
+
+    # When PurgePhotoFunction runs (Powertools BatchProcessor)
+    response = handlers["purge_photo"](event)
+
+    # Then only the failed record is reported, so Lambda retries from it and no further
+    assert response == {
+        "batchItemFailures": [{"itemIdentifier": event["Records"][0]["dynamodb"]["SequenceNumber"]}]
+    }
+
+
+def test_an_event_for_another_bucket_is_ignored(handlers):
+    event = load_event("process_photo")
+    event["detail"]["bucket"]["name"] = "someone-elses-bucket"
+
+    assert handlers["process_photo"](event) == {"outcome": "ignored"}

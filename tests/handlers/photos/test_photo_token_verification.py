@@ -24,7 +24,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 from moto.utilities.utils import load_resource
 
-from tests.handlers.photos.photo_events import body_of, load_event
+from tests.handlers.photos.photo_events import BUCKET_NAME, body_of, load_event
 
 PASSWORD = "Correct-horse-9"
 
@@ -148,7 +148,9 @@ def test_a_real_access_token_is_accepted_and_its_sub_owns_the_photo(pool, handle
     assert created["statusCode"] == 201, created["body"]
     assert listed["statusCode"] == 200
     assert [p["photo_id"] for p in body_of(listed)["items"]] == [body_of(created)["photo_id"]]
-    assert f"/{sub}/" in body_of(created)["url"]
+    photo_id = body_of(created)["photo_id"]
+    stored = boto3.client("s3").head_object(Bucket=BUCKET_NAME, Key=f"{sub}/{photo_id}")
+    assert stored["ContentLength"] == body_of(created)["size_bytes"]
 
 
 def test_a_minted_token_with_unchanged_claims_is_accepted(handler_mode, access_claims):

@@ -8,7 +8,7 @@ from itertools import count
 
 from botocore.exceptions import ClientError
 
-from photos.store import ObjectInfo, PhotoRecord
+from photos.store import PhotoRecord
 
 
 def client_error(code: str, operation: str) -> ClientError:
@@ -45,55 +45,82 @@ class FakeTable:
             mine = [r for r in mine if r.photo_id < after_photo_id]
         return mine[:limit]
 
-    def mark_ready(self, record: PhotoRecord, size_bytes: int) -> PhotoRecord:
-        key = (record.user_sub, record.photo_id)
-        if key not in self.rows:
-            raise client_error("ConditionalCheckFailedException", "UpdateItem")
-        self.rows[key] = replace(self.rows[key], status="ready", size_bytes=size_bytes)
-        return self.rows[key]
+    def _pending(self, user_sub: str, photo_id: str, operation: str) -> PhotoRecord:
+        row = self.rows.get((user_sub, photo_id))
+        if row is None or row.status != "pending":
+            raise client_error("ConditionalCheckFailedException", operation)
+        return row
+
+    def mark_ready(
+        self, user_sub: str, photo_id: str, width: int, height: int, source_version: str | None
+    ) -> None:
+        row = self._pending(user_sub, photo_id, "UpdateItem")
+        self.rows[(user_sub, photo_id)] = replace(
+            row, status="ready", width=width, height=height,
+            source_version=source_version, expires_at=None,
+        )
+
+    def mark_rejected(self, user_sub: str, photo_id: str, reason: str) -> None:
+        row = self._pending(user_sub, photo_id, "UpdateItem")
+        self.rows[(user_sub, photo_id)] = replace(row, status="rejected", rejected_reason=reason)
 
     def delete(self, user_sub: str, photo_id: str) -> None:
         if self.rows.pop((user_sub, photo_id), None) is None:
             raise client_error("ConditionalCheckFailedException", "DeleteItem")
 
+    def delete_pending(self, user_sub: str, photo_id: str) -> None:
+        row = self.rows.get((user_sub, photo_id))
+        if row is not None and row.status == "pending":
+            del self.rows[(user_sub, photo_id)]
+
 
 class FakeObjects:
-    """:class:`photos.store.PhotoObjects` over a dict of key -> (bytes, type, version)."""
+    """:class:`photos.store.PhotoObjects` over a dict of key -> (bytes, type, version).
+
+    ``fail_puts`` fails that many PutObject calls (an S3 outage)."""
 
     def __init__(self) -> None:
         self.objects: dict[str, tuple[bytes, str, str]] = {}
         self.deleted: list[tuple[str, str | None]] = []
         self.presigned_posts: list[dict] = []
+        self.fail_puts = 0
         self._versions = count(1)
 
     def put(self, key: str, data: bytes, content_type: str) -> str | None:
+        if self.fail_puts:
+            self.fail_puts -= 1
+            raise client_error("InternalError", "PutObject")
         version = f"v{next(self._versions)}"
         self.objects[key] = (data, content_type, version)
         return version
 
+    def read(self, key: str, version_id: str | None, max_bytes: int) -> bytes | None:
+        stored = self.objects.get(key)
+        if stored is None or (version_id and stored[2] != version_id):
+            return None
+        return stored[0][: max_bytes + 1]
+
     def delete(self, key: str, version_id: str | None = None) -> None:
         self.deleted.append((key, version_id))
-        self.objects.pop(key, None)
+        if version_id is None or (key in self.objects and self.objects[key][2] == version_id):
+            self.objects.pop(key, None)
 
-    def head(self, key: str) -> ObjectInfo | None:
-        if key not in self.objects:
-            return None
-        return ObjectInfo(size_bytes=len(self.objects[key][0]))
+    def delete_all(self, keys: list[str]) -> None:
+        for key in keys:
+            self.delete(key)
 
-    def read_prefix(self, key: str, length: int) -> bytes | None:
-        return self.objects[key][0][:length] if key in self.objects else None
-
-    def presign_get(self, key: str, expires_in: int) -> str:
-        return f"https://bucket.example/{key}?X-Amz-Expires={expires_in}&X-Amz-Signature=sig"
+    def presign_get(self, key: str, expires_in: int, download_as: str | None = None) -> str:
+        suffix = f"&response-content-disposition={download_as}" if download_as else ""
+        return f"https://bucket.example/{key}?X-Amz-Expires={expires_in}&X-Amz-Signature=sig{suffix}"
 
     def presign_post(
-        self, key: str, content_type: str, max_bytes: int, expires_in: int
+        self, key: str, content_type: str, size_bytes: int, expires_in: int
     ) -> tuple[str, dict[str, str]]:
         self.presigned_posts.append(
             {
                 "key": key,
                 "content_type": content_type,
-                "max_bytes": max_bytes,
+                "size_bytes": size_bytes,
                 "expires_in": expires_in,
             }
         )

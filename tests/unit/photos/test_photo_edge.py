@@ -125,6 +125,7 @@ ENV = {
 def test_config_derives_the_pools_issuer_and_jwks_url():
     config = load_config(ENV)
 
+    assert config.pending_ttl_seconds == 24 * 3600  # default: abandoned uploads live a day
     assert config.issuer == "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_abc"
     assert config.signing_keys_url == f"{config.issuer}/.well-known/jwks.json"
     assert load_config({**ENV, "JWKS_URL": "http://127.0.0.1:1/j"}).signing_keys_url.endswith("/j")
@@ -137,6 +138,9 @@ def test_config_derives_the_pools_issuer_and_jwks_url():
         {"TOKEN_VERIFICATION": "none"},
         {"MAX_UPLOAD_BYTES": "10485760"},  # over Lambda's payload-safe 4 MiB
         {"PHOTOS_TABLE_NAME": ""},
+        # a pending row must outlive its upload URL, or a slow upload lands rowless
+        {"PENDING_TTL_SECONDS": "3600", "URL_EXPIRES_SECONDS": "7200"},
+        {"PENDING_TTL_SECONDS": "60"},
     ],
 )
 def test_a_bad_environment_fails_at_cold_start(change):

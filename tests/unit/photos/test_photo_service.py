@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from datetime import UTC, datetime
 
 import pytest
 from botocore.exceptions import ClientError
@@ -59,9 +60,9 @@ def test_the_type_comes_from_the_bytes_whatever_the_name(service, data, expected
     # When they are uploaded
     photo = upload(service, data=data, name="holiday.txt")
 
-    # Then the stored type is what the bytes are
+    # Then the stored type is what the bytes are, and the photo waits for processing
     assert photo.content_type == expected
-    assert photo.status == "ready"
+    assert photo.status == "pending"
 
 
 @pytest.mark.parametrize(
@@ -96,7 +97,7 @@ def test_empty_file_is_400(service):
         upload(service, data=b"")
 
 
-def test_a_failed_dynamodb_write_removes_the_uploaded_object(service, table, objects):
+def test_a_failed_dynamodb_write_stores_no_bytes(service, table, objects):
     # Given DynamoDB refuses the write
     table.fail_puts_with = client_error("ProvisionedThroughputExceededException", "PutItem")
 
@@ -104,19 +105,33 @@ def test_a_failed_dynamodb_write_removes_the_uploaded_object(service, table, obj
     with pytest.raises(ClientError):
         upload(service)
 
-    # Then the exact object version written first is deleted: nothing half-written
+    # Then the row came first, so no object was ever written
     assert objects.objects == {} and table.rows == {}
-    [(key, version)] = objects.deleted
-    assert key.startswith(f"{ADA}/") and version == "v1"
 
 
-def test_upload_returns_the_contract_shape(service, objects):
+def test_a_failed_s3_write_removes_the_pending_row(service, table, objects):
+    # Given S3 refuses the PutObject
+    objects.fail_puts = 1
+
+    # When a photo is uploaded
+    with pytest.raises(ClientError):
+        upload(service)
+
+    # Then the pending row written first is gone too
+    assert objects.objects == {} and table.rows == {}
+
+
+def test_upload_writes_a_pending_row_with_a_ttl_then_the_bytes(service, table, objects):
     photo = upload(service, name="cat.png")
 
     assert photo.created_at == "2026-11-21T09:00:01Z"
     assert photo.filename == "cat.png" and photo.size_bytes == len(PNG)
     assert f"{ADA}/{photo.photo_id}" in objects.objects
-    assert photo.url and "X-Amz-Expires=900" in photo.url
+    assert (photo.status, photo.url, photo.thumbnail_url) == ("pending", None, None)
+    row = table.rows[(ADA, photo.photo_id)]
+    # created_at + 24 h, in epoch seconds (DynamoDB TTL's unit)
+    created = datetime(2026, 11, 21, 9, 0, 1, tzinfo=UTC).timestamp()
+    assert row.expires_at == created + 24 * 3600
 
 
 # ------------------------------------------------------------------ list
@@ -194,13 +209,13 @@ def test_malformed_ids_are_404(service, photo_id):
         service.delete_photo(ADA, photo_id)
 
 
-def test_delete_removes_row_then_object(service, table, objects):
+def test_delete_removes_only_the_row_the_stream_purges_the_bytes(service, table, objects):
     photo_id = upload(service).photo_id
 
     service.delete_photo(ADA, photo_id)
 
-    assert table.rows == {} and objects.objects == {}
-    assert objects.deleted == [(f"{ADA}/{photo_id}", None)]
+    assert table.rows == {}
+    assert objects.deleted == []  # PurgePhotoFunction's job (tests/unit/photos/test_photo_pipeline.py)
 
 
 # ------------------------------------------------------------------ direct upload
@@ -216,10 +231,11 @@ def test_upload_url_reserves_a_pending_photo_under_the_callers_sub(service, tabl
     assert post == {
         "key": f"{ADA}/{response.photo_id}",
         "content_type": "image/jpeg",
-        "max_bytes": MAX_DIRECT,
+        "size_bytes": 2048,  # the declared size exactly, not the route's limit
         "expires_in": 900,
     }
-    assert table.rows[(ADA, response.photo_id)].status == "pending"
+    row = table.rows[(ADA, response.photo_id)]
+    assert (row.status, row.size_bytes) == ("pending", 2048) and row.expires_at
     assert response.expires_in == 900
 
 
@@ -237,27 +253,31 @@ def test_upload_url_refuses_other_types_and_sizes(service, table, change, error)
     assert table.rows == {}
 
 
-def test_a_pending_photo_becomes_ready_once_its_bytes_arrive(service, objects):
-    # Given a reserved direct upload
+def test_reads_never_touch_s3_and_a_ready_photo_has_three_links(service, table, objects):
+    # Given a photo that processing made ready (and one still pending)
+    ready = service.create_upload_url(ADA, request()).photo_id
+    table.mark_ready(ADA, ready, 4000, 3000, "v1")
+    pending = service.create_upload_url(ADA, request()).photo_id
+    objects.read = objects.put = None  # any S3 call would now fail
+
+    # When it is read, alone and in a list
+    photo = service.get_photo(ADA, ready)
+    listed = {p.photo_id: p for p in service.list_photos(ADA, 20, None).items}
+
+    # Then it has its size and presigned links to the thumbnail, display size and original
+    assert (photo.width, photo.height) == (4000, 3000)
+    assert f"renditions/{ADA}/{ready}/thumbnail.jpg" in photo.thumbnail_url
+    assert f"renditions/{ADA}/{ready}/display.jpg" in photo.url
+    assert f"/{ADA}/{ready}?" in photo.original_url and "big.jpg" in photo.original_url
+    assert listed[ready] == photo
+    assert listed[pending].status == "pending" and listed[pending].url is None
+
+
+def test_a_rejected_photo_says_why_and_has_no_links(service, table):
     photo_id = service.create_upload_url(ADA, request()).photo_id
-    assert (service.get_photo(ADA, photo_id).status, service.get_photo(ADA, photo_id).url) == (
-        "pending",
-        None,
-    )
+    table.mark_rejected(ADA, photo_id, "decompression_bomb")
 
-    # When the browser's POST lands a JPEG
-    objects.put(f"{ADA}/{photo_id}", JPEG, "image/jpeg")
-
-    # Then the next read confirms it, with the real size, in lists too
     photo = service.get_photo(ADA, photo_id)
-    assert (photo.status, photo.size_bytes) == ("ready", len(JPEG))
-    assert photo.url
-    assert service.list_photos(ADA, 20, None).items[0].status == "ready"
 
-
-@pytest.mark.parametrize("data", [PNG, b"<html>not an image</html>"])
-def test_a_direct_upload_of_other_bytes_stays_pending(service, objects, data):
-    photo_id = service.create_upload_url(ADA, request()).photo_id
-    objects.put(f"{ADA}/{photo_id}", data, "image/jpeg")
-
-    assert service.get_photo(ADA, photo_id).status == "pending"
+    assert (photo.status, photo.rejected_reason) == ("rejected", "decompression_bomb")
+    assert (photo.url, photo.thumbnail_url, photo.original_url, photo.width) == (None,) * 4
