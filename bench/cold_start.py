@@ -260,6 +260,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--settings", default="a,b", help="a (emulator), b (artifact) or both")
     parser.add_argument("--code-uri", type=Path, default=None, help="(a) on this copy of src/")
     parser.add_argument("--python", default=None, help="the runtime's Python for (b)")
+    parser.add_argument(
+        "--artifact-dir", type=Path, default=None,
+        help="(b) on this one package for every function, SDK included (e.g. what sam build "
+        "made before tools/build_function.py: all of src/ and every dependency, no .pyc)",
+    )  # fmt: skip
     args = parser.parse_args(argv)
     if args.runs < 9:
         parser.error("--runs must be at least 9 (medians of fewer are noise here)")
@@ -273,7 +278,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         runtime_python = args.python or build_function.runtime_python(
             next(iter(functions.values())).runtime.removeprefix("python")
         )
-        sdk = runtime_sdk(runtime_python) if "b" in settings else None
+        sdk = runtime_sdk(runtime_python) if "b" in settings and not args.artifact_dir else None
         pairs: list[tuple[str, str, Probe, Probe]] = []
         sizes: dict[str, tuple[float, str]] = {}
         for logical_id, spec in functions.items():
@@ -297,14 +302,17 @@ def main(argv: Sequence[str] | None = None) -> int:
                 fn = Probe(logical_id, sys.executable, [], code, a_env, Path(code_uri))
                 pairs.append(("a", logical_id, fn, _seed_for(fn, sys.executable, [], {**env})))
             if "b" in settings:
-                package = artifact(logical_id)
-                sizes[logical_id] = zipped_size(logical_id, package)
+                package = args.artifact_dir or artifact(logical_id)
+                sizes[logical_id] = zipped_size(logical_id, package) if not args.artifact_dir else (
+                    zipped_size("-", package)
+                )
+                paths = [str(package)] + ([str(sdk)] if sdk else [])
                 b_env = {
                     **env, "LAMBDA_TASK_ROOT": str(package), "PYTHONDONTWRITEBYTECODE": "1",
-                    "PYTHONPATH": os.pathsep.join([str(package), str(sdk)]),
+                    "PYTHONPATH": os.pathsep.join(paths),
                 }  # fmt: skip
                 fn = Probe(logical_id, runtime_python, ["-S"], code, b_env, package)
-                seed_env = {**env, "PYTHONDONTWRITEBYTECODE": "1", "PYTHONPATH": str(sdk)}
+                seed_env = {**env, "PYTHONDONTWRITEBYTECODE": "1", "PYTHONPATH": paths[-1]}
                 pairs.append(("b", logical_id, fn, _seed_for(fn, runtime_python, ["-S"], seed_env)))
         print(
             f"cold start = import + first invocation against moto ({url}); medians of "
