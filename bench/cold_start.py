@@ -4,7 +4,7 @@ For every function of template.yaml, in fresh processes, medians (and min-max) o
 ``--runs`` (>= 9) runs of the time from the first line of the process to the end of the
 first invocation: importing the handler module, then calling ``lambda_handler`` once with
 its ``events/`` event, whose AWS calls go to a moto server provisioned from template.yaml
-(``AWS_ENDPOINT_URL``). Two settings:
+(``AWS_ENDPOINT_URL``, with the local stack's Cognito fixes installed). Two settings:
 
 (a) **emulator**: ``src/`` and the dev virtualenv, as ``make dev`` runs a function;
 (b) **artifact**: the package tools/build_function.py builds (for this machine's
@@ -35,6 +35,7 @@ Usage: ``make bench`` or ``python bench/cold_start.py [--runs 9] [--only Photo]
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import os
 import shutil
@@ -170,9 +171,12 @@ def start_emulator(template: Template) -> tuple[object, str]:
 
     from moto.server import ThreadedMotoServer
 
+    from local_stack import cognito
     from local_stack.emulator import provision
+    from local_stack.inbox import Inbox
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no line per request
+    cognito.install(Inbox(stream=io.StringIO()))  # the local stack's Cognito (ResendConfirmationCode, ...)
 
     port = _free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
