@@ -347,11 +347,12 @@ def _report(pairs: list[tuple[str, str, Probe, Probe]], sizes: Mapping[str, tupl
     print(header)
     for setting, name, fn, seed in pairs:
         (wall, lo, hi), (seed_wall, *_) = fn.stat(0), seed.stat(0)
+        line = f"{setting:<8}{name:<26}{fn.status:>7}{wall:>9.0f} ({lo:.0f}-{hi:.0f})".ljust(63)
+        if seed.name == "seed ":  # the function made no client: its seed is a bare handler
+            print(f"{line}{seed_wall:>9.1f}{'n/a':>8}{'n/a':>11}  (none: a bare handler)")
+            continue
         cpu_ratio = fn.stat(1)[0] / seed.stat(1)[0]
-        print(
-            f"{setting:<8}{name:<26}{fn.status:>7}{wall:>9.0f} ({lo:.0f}-{hi:.0f})".ljust(63)
-            + f"{seed_wall:>9.0f}{wall / seed_wall:>8.2f}{cpu_ratio:>11.2f}  {seed.name[5:]}"
-        )
+        print(f"{line}{seed_wall:>9.0f}{wall / seed_wall:>8.2f}{cpu_ratio:>11.2f}  {seed.name[5:]}")
     if sizes:
         print("\nzipped package (as sam package zips it):")
         for name, (mib, label) in sizes.items():
