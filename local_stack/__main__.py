@@ -4,10 +4,13 @@ Usage::
 
     python -m local_stack [serve] [--host 127.0.0.1] [--api-port 3000]
                           [--hosted-ui-port 3001] [--emulator-port 3002] [--template template.yaml]
+                          [--concurrency 4] [--state-dir DIR [--reset]]
     python -m local_stack run [port flags] [--log-file PATH] -- CMD ARGS...
     python -m local_stack invoke FUNCTION_LOGICAL_ID EVENT_FILE [--template ...]
 
-``serve`` (the default) runs until Ctrl-C or SIGTERM. ``run`` starts the stack (on free
+``serve`` (the default) runs until Ctrl-C or SIGTERM; with ``--state-dir`` it keeps its
+state there across restarts (``make dev``; ``--reset`` starts clean), without it every
+start is clean. ``run`` starts the stack (on free
 ports unless given), runs CMD with ``MOMENTS_API_URL``, ``MOMENTS_HOSTED_UI_URL`` and
 ``MOMENTS_EMULATOR_URL`` set, stops the stack and exits with CMD's status. CMD owns the
 terminal: the stack's console (banner, request log, cold starts, inbox codes and the
@@ -32,6 +35,7 @@ from pathlib import Path
 from types import FrameType
 
 from local_stack.emulator import PortInUseError
+from local_stack.runtime import DEFAULT_CONCURRENCY
 from local_stack.server import ROOT, LocalStack, Ports, configure_logging
 from local_stack.template import TemplateError
 
@@ -48,6 +52,13 @@ def _port(text: str) -> int:
     return value
 
 
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text} is not a positive number")
+    return value
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m local_stack", description=__doc__.split("\n")[0])
     commands = parser.add_subparsers(dest="command")
@@ -58,6 +69,15 @@ def _parser() -> argparse.ArgumentParser:
         sub.add_argument("--hosted-ui-port", type=_port, default=default.hosted_ui)
         sub.add_argument("--emulator-port", type=_port, default=default.emulator)
         sub.add_argument("--template", type=Path, default=None)
+        sub.add_argument("--concurrency", type=_positive, default=DEFAULT_CONCURRENCY,
+                         help="execution environments per function "
+                              f"(default {DEFAULT_CONCURRENCY})")
+        if name == "serve":
+            sub.add_argument("--state-dir", type=Path, default=None,
+                             help="keep users, tokens' keys, items and objects in this folder "
+                                  "across restarts (make dev: .local-stack)")
+            sub.add_argument("--reset", action="store_true",
+                             help="with --state-dir: forget the saved state, start clean")
         if name == "run":
             sub.add_argument("--log-file", type=Path, default=None,
                              help="where the stack's console goes (default: a new temp file)")
@@ -85,8 +105,8 @@ def main(argv: list[str] | None = None) -> int:
             if not command:
                 print("local_stack run: give the command after --", file=sys.stderr)
                 return 2
-            return _run(template, args.host, ports, command, args.log_file)
-        return _serve(template, args.host, ports)
+            return _run(template, args.host, ports, command, args.log_file, args.concurrency)
+        return _serve(template, args.host, ports, args.concurrency, args.state_dir, args.reset)
     except PortInUseError as exc:
         print(f"local_stack: {exc}; stop whatever uses it or pick another port "
               f"(--{exc.what.lower().replace(' ', '-')}-port).", file=sys.stderr)
@@ -113,10 +133,13 @@ def _stop_event() -> _Stop:
     return stop
 
 
-def _serve(template: Path, host: str, ports: Ports) -> int:
+def _serve(template: Path, host: str, ports: Ports,
+           concurrency: int = DEFAULT_CONCURRENCY, state_dir: Path | None = None,
+           reset: bool = False) -> int:
     configure_logging(sys.stdout)
     stop = _stop_event()
-    stack = LocalStack(template, host=host, ports=ports)
+    stack = LocalStack(template, host=host, ports=ports, concurrency=concurrency,
+                       state_dir=state_dir, reset_state=reset)
     try:
         stack.start()
         print(stack.banner(), flush=True)
@@ -132,7 +155,7 @@ LOG_TAIL_LINES = 40
 
 
 def _run(template: Path, host: str, ports: Ports, command: list[str],
-         log_file: Path | None = None) -> int:
+         log_file: Path | None = None, concurrency: int = DEFAULT_CONCURRENCY) -> int:
     """Run ``command`` against a fresh stack; the stack's console goes to a log file.
 
     CMD inherits this process's stdout and stderr untouched (newman's report stays
@@ -157,7 +180,7 @@ def _run(template: Path, host: str, ports: Ports, command: list[str],
               flush=True)
         stop = _stop_event()
         stack = LocalStack(template, host=host, ports=ports, log_stream=console,
-                           console=console)
+                           console=console, concurrency=concurrency)
         try:
             stack.start()
             assert stack.info is not None
@@ -169,7 +192,7 @@ def _run(template: Path, host: str, ports: Ports, command: list[str],
                 "MOMENTS_EMULATOR_URL": stack.info.emulator_url,
             }
             try:
-                child = subprocess.Popen(command, env=env)  # noqa: S603 - the user's command
+                child = subprocess.Popen(command, env=env)  # the user's own command, by design
             except FileNotFoundError:
                 print(f"local_stack run: command not found: {command[0]}", file=sys.stderr)
                 status = 127

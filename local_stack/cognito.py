@@ -31,6 +31,19 @@ What changes (moto's behaviour → what Cognito does, and what this module now d
   Cognito's messages (moto accepts any live token and echoes the token in its error).
   Usernames are case-insensitive when the pool says
   ``UsernameConfiguration.CaseSensitive: false``. Password-policy errors name the rule.
+* Every auth flow (InitiateAuth, AdminInitiateAuth) is checked against the client's
+  ``ExplicitAuthFlows`` (:func:`_check_flow_allowed`). ``USER_SRP_AUTH`` is real SRP
+  (:mod:`local_stack.cognito_srp`): moto answered a fake challenge and accepted any proof.
+  Errors never echo the username, and unknown users look like wrong passwords in every
+  flow under ``PreventUserExistenceErrors`` (developer guide, "Managing user existence
+  error responses").
+* Lockouts (moto has none): wrong passwords lock the user out as Cognito does
+  (:data:`PASSWORD_FAILURES_BEFORE_LOCKOUT`), wrong codes hit ``LimitExceededException``
+  (:data:`CODE_FAILURES_BEFORE_LIMIT`).
+* Tokens have Cognito's header (a real ``kid``, no ``typ``) and claims (``event_id``,
+  ``origin_jti``, ``version``, ``at_hash`` from the code grant); pool and client ids have
+  Cognito's formats (:func:`cognito_pool_id`, :func:`cognito_client_id`).
+* All added state is in :class:`_PoolState`, one plain-data object per pool.
 
 Helpers for the hosted-UI stand-in (:mod:`local_stack.hosted_ui`) live at the bottom:
 :func:`find_user_pool`, :func:`password_sign_in`, :func:`issue_tokens`,
@@ -46,17 +59,21 @@ shown, on purpose.
 from __future__ import annotations
 
 import base64
+import contextvars
 import hashlib
 import hmac
+import json
 import re
 import secrets
+import string
 import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
+import jwt
 from moto.cognitoidp import models as _models
 from moto.cognitoidp import responses as _responses
 from moto.cognitoidp.exceptions import (
@@ -65,6 +82,7 @@ from moto.cognitoidp.exceptions import (
     InvalidParameterException,
     NotAuthorizedError,
     ResourceNotFoundError,
+    UsernameExistsException,
     UserNotConfirmedException,
     UserNotFoundError,
 )
@@ -80,12 +98,16 @@ from moto.core.exceptions import JsonRESTError
 from moto.core.responses import ActionResult, EmptyResult
 from moto.utilities.utils import load_resource
 
+from local_stack import cognito_srp
 from local_stack.inbox import Inbox
 
 __all__ = [
     "DEFAULT_SCOPE",
     "TokenSet",
+    "export_state",
     "find_user_pool",
+    "granted_scopes",
+    "import_state",
     "install",
     "issue_tokens",
     "issuer",
@@ -142,6 +164,13 @@ class _UnsupportedOperation(JsonRESTError):
         super().__init__("UnsupportedOperationException", message)
 
 
+class _LimitExceeded(JsonRESTError):
+    def __init__(self) -> None:
+        super().__init__(
+            "LimitExceededException", "Attempt limit exceeded, please try after some time."
+        )
+
+
 # ---------------------------------------------------------------- state moto lacks
 @dataclass
 class _Code:
@@ -156,6 +185,28 @@ class _Family:
     scopes: tuple[str, ...]
     auth_time: int
     nonce: str | None = None  # from the authorization request, echoed in ID tokens
+    # Cognito's ``event_id``: one per authentication event, in every token it produced.
+    event_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+
+
+@dataclass
+class _Failures:
+    """Wrong passwords of one user (Cognito's sign-in lockout, see :func:`_password_ok`)."""
+
+    count: int = 0
+    locked_until: float = 0.0
+    last_attempt: float = 0.0
+
+
+@dataclass
+class _SrpSession:
+    """A ``PASSWORD_VERIFIER`` challenge handed out by ``USER_SRP_AUTH``."""
+
+    challenge: cognito_srp.SrpChallenge
+    client_id: str
+    username: str  # the user's username; "" for a simulated (unknown-user) challenge
+    expires_at: float
+    session: str  # the Session returned with the challenge
 
 
 @dataclass
@@ -173,10 +224,27 @@ class _AccessMeta:
 
 @dataclass
 class _PoolState:
+    """Everything this module adds to one moto user pool (plain data, serialisable).
+
+    It is the one place of the emulator's Cognito state that moto does not keep itself:
+    codes, token families (scopes, ``auth_time``, ``event_id``), refresh/access token
+    metadata, lockout counters and SRP challenges. It lives on the pool object
+    (``pool.__dict__["_local_stack_state"]``), next to moto's own ``users``,
+    ``refresh_tokens`` (revocations are ``None`` there) and ``access_tokens``, so that
+    persisting the pool persists it too. Signing keys are moto's static key (see
+    :data:`KEY_ID`), so there is no key state.
+    """
+
     codes: dict[tuple[str, str], _Code] = field(default_factory=dict)  # (user.id, kind)
     families: dict[str, _Family] = field(default_factory=dict)  # origin_jti -> family
     refresh: dict[str, _RefreshMeta] = field(default_factory=dict)
     access: dict[str, _AccessMeta] = field(default_factory=dict)
+    # Lockouts: user.id -> wrong passwords; (user.id, kind) -> wrong codes since the last
+    # code was issued (kind: "sign_up" / "forgot_password").
+    failures: dict[str, _Failures] = field(default_factory=dict)
+    code_failures: dict[tuple[str, str], int] = field(default_factory=dict)
+    # USER_SRP_AUTH challenges in flight, by Session.
+    srp: dict[str, _SrpSession] = field(default_factory=dict)
 
 
 @dataclass
@@ -193,7 +261,7 @@ _MISSING = object()
 _ORIGINALS: list[tuple[type, str, Any]] = []
 
 
-def _set(cls: type, name: str, value: Callable[..., Any]) -> None:
+def _set(cls: type, name: str, value: Any) -> None:
     """Replace ``cls.name`` (or add it), remembering the original for :func:`uninstall`."""
     _ORIGINALS.append((cls, name, cls.__dict__.get(name, _MISSING)))
     setattr(cls, name, value)
@@ -228,6 +296,111 @@ def _validity_seconds(client: CognitoIdpUserPoolClient | None, token_use: str) -
 
 def _prevents_existence_errors(client: CognitoIdpUserPoolClient) -> bool:
     return client.extended_config.get("PreventUserExistenceErrors") == "ENABLED"
+
+
+#: ExplicitAuthFlows of a client created without any (CreateUserPoolClient API reference:
+#: "If you don't specify a value for ExplicitAuthFlows, your app client supports
+#: ALLOW_REFRESH_TOKEN_AUTH, ALLOW_USER_SRP_AUTH, and ALLOW_CUSTOM_AUTH").
+DEFAULT_AUTH_FLOWS = ("ALLOW_USER_SRP_AUTH", "ALLOW_CUSTOM_AUTH", "ALLOW_REFRESH_TOKEN_AUTH")
+# AuthFlow -> the ExplicitAuthFlows values that enable it (ALLOW_* and the legacy name).
+_FLOW_SETTINGS = {
+    "USER_SRP_AUTH": ("ALLOW_USER_SRP_AUTH",),
+    "USER_PASSWORD_AUTH": ("ALLOW_USER_PASSWORD_AUTH", "USER_PASSWORD_AUTH"),
+    "ADMIN_USER_PASSWORD_AUTH": ("ALLOW_ADMIN_USER_PASSWORD_AUTH", "ADMIN_NO_SRP_AUTH"),
+    "ADMIN_NO_SRP_AUTH": ("ALLOW_ADMIN_USER_PASSWORD_AUTH", "ADMIN_NO_SRP_AUTH"),
+    "REFRESH_TOKEN_AUTH": ("ALLOW_REFRESH_TOKEN_AUTH", "REFRESH_TOKEN_AUTH"),
+    "REFRESH_TOKEN": ("ALLOW_REFRESH_TOKEN_AUTH", "REFRESH_TOKEN_AUTH"),
+    "CUSTOM_AUTH": ("ALLOW_CUSTOM_AUTH", "CUSTOM_AUTH_FLOW_ONLY"),
+}
+
+
+def _check_flow_allowed(client: CognitoIdpUserPoolClient, auth_flow: str) -> None:
+    """Raise InvalidParameterException unless the client's ``ExplicitAuthFlows`` enable
+    ``auth_flow`` (API reference, InitiateAuth / AdminInitiateAuth and
+    CreateUserPoolClient ``ExplicitAuthFlows``; the message is Cognito's).
+
+    A client with only legacy values (no ``ALLOW_*``) keeps SRP and refresh enabled, as
+    Cognito's legacy settings did.
+    """
+    allowed = list(client.extended_config.get("ExplicitAuthFlows") or DEFAULT_AUTH_FLOWS)
+    settings = _FLOW_SETTINGS.get(auth_flow, ())
+    if any(name in allowed for name in settings):
+        return
+    legacy_only = not any(name.startswith("ALLOW_") for name in allowed)
+    if legacy_only and auth_flow in ("USER_SRP_AUTH", "REFRESH_TOKEN_AUTH", "REFRESH_TOKEN"):
+        return
+    raise InvalidParameterException(f"{auth_flow} flow not enabled for this client")
+
+
+# ---------------------------------------------------------------- lockouts
+#: Wrong passwords before Cognito locks a user out, and the longest lockout (developer
+#: guide, "Authentication with a user pool" > "Lockout behavior for failed sign-in
+#: attempts": after five failed attempts, a lockout of 2^(n-5) seconds for n failures,
+#: up to about 15 minutes; attempts during a lockout fail with "Password attempts
+#: exceeded" and do not count; 15 minutes without attempts reset the count).
+PASSWORD_FAILURES_BEFORE_LOCKOUT = 5
+MAX_LOCKOUT_SECONDS = 900
+#: Wrong confirmation / reset codes accepted before LimitExceededException. Cognito does
+#: not publish this number ("we do not share externally the exact limits", Cognito team,
+#: amazon-cognito-identity-js issue 548); five CodeMismatchException and then
+#: LimitExceededException is what clients observe (amplify-ui-android issue 180). Here
+#: the count starts again when a new code is issued (ResendConfirmationCode,
+#: ForgotPassword).
+CODE_FAILURES_BEFORE_LIMIT = 5
+_INCORRECT = "Incorrect username or password."
+# RespondToAuthChallenge PASSWORD_VERIFIER's TIMESTAMP, Java's "EEE MMM d HH:mm:ss z yyyy"
+# (Cognito's InvalidParameterException names that pattern).
+_SRP_TIMESTAMP = re.compile(
+    r"(Mon|Tue|Wed|Thu|Fri|Sat|Sun) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) "
+    r"(\d{1,2}) (\d{2}:\d{2}:\d{2}) ([A-Za-z]{1,5}) (\d{4})"
+)
+
+
+def _srp_timestamp(text: str) -> str:
+    """The TIMESTAMP as Cognito signs it: parsed, then re-rendered with an unpadded day.
+
+    Cognito parses the client's TIMESTAMP and checks the signature over its own rendering,
+    so a zero-padded day ("Nov 05") fails the proof (observed: warrant PR 12, "leading
+    zero in a day number"); a TIMESTAMP that does not parse is InvalidParameterException
+    (observed: amazon-cognito-identity-js issue 683).
+    """
+    match = _SRP_TIMESTAMP.fullmatch(text)
+    if match is None:
+        raise InvalidParameterException(
+            "TIMESTAMP format should be EEE MMM d HH:mm:ss z yyyy in english."
+        )
+    weekday, month, day, clock, zone, year = match.groups()
+    return f"{weekday} {month} {int(day)} {clock} {zone} {year}"
+
+
+def _password_ok(pool: CognitoIdpUserPool, user: CognitoIdpUser, password: str | None) -> bool:
+    """Check ``password`` under Cognito's lockout; True when right (and not locked out).
+
+    :raises NotAuthorizedError: "Password attempts exceeded" while the user is locked out,
+        whatever the password.
+    """
+    now = _now()
+    with _LOCK:
+        failures = _state(pool).failures.setdefault(user.id, _Failures())
+        if failures.last_attempt and now - failures.last_attempt >= MAX_LOCKOUT_SECONDS:
+            failures.count, failures.locked_until = 0, 0.0
+        if now < failures.locked_until:
+            raise NotAuthorizedError("Password attempts exceeded")
+        failures.last_attempt = now
+        if password is not None and same_secret(str(user.password or ""), password):
+            failures.count, failures.locked_until = 0, 0.0
+            return True
+        failures.count += 1
+        if failures.count >= PASSWORD_FAILURES_BEFORE_LOCKOUT:
+            lockout = 2 ** (failures.count - PASSWORD_FAILURES_BEFORE_LOCKOUT)
+            failures.locked_until = now + min(lockout, MAX_LOCKOUT_SECONDS)
+        return False
+
+
+def _check_password(pool: CognitoIdpUserPool, user: CognitoIdpUser, password: str | None) -> None:
+    """Raise Cognito's NotAuthorizedException for a wrong password (never the username)."""
+    if not _password_ok(pool, user, password):
+        raise NotAuthorizedError(_INCORRECT)
 
 
 def _rotation(client: CognitoIdpUserPoolClient) -> tuple[bool, int]:
@@ -333,6 +506,7 @@ def _issue_code(pool: CognitoIdpUserPool, user: CognitoIdpUser, kind: str, ttl: 
     code = f"{secrets.randbelow(1_000_000):06d}"
     with _LOCK:
         _state(pool).codes[(user.id, kind)] = _Code(code, _now() + ttl)
+        _state(pool).code_failures.pop((user.id, kind), None)
     if _SETTINGS.inbox is not None:
         _SETTINGS.inbox.deliver(user.attribute_lookup.get("email") or user.username, kind, code)
 
@@ -340,13 +514,21 @@ def _issue_code(pool: CognitoIdpUserPool, user: CognitoIdpUser, kind: str, ttl: 
 def _check_code(
     pool: CognitoIdpUserPool, user: CognitoIdpUser, kind: str, code: str | None, *, consume: bool
 ) -> None:
-    """Raise CodeMismatchException / ExpiredCodeException unless ``code`` is the live one."""
+    """Raise CodeMismatchException / ExpiredCodeException unless ``code`` is the live one.
+
+    :raises LimitExceededException: after :data:`CODE_FAILURES_BEFORE_LIMIT` wrong codes
+        for this user and kind, whatever the code, until a new code is issued.
+    """
     with _LOCK:
-        codes = _state(pool).codes
+        state = _state(pool)
+        codes = state.codes
         pending = codes.get((user.id, kind))
+        if state.code_failures.get((user.id, kind), 0) >= CODE_FAILURES_BEFORE_LIMIT:
+            raise _LimitExceeded()
         if pending is None:
             raise ExpiredCodeException(_CODE_EXPIRED)
         if not code or not same_secret(pending.code, code):
+            state.code_failures[(user.id, kind)] = state.code_failures.get((user.id, kind), 0) + 1
             raise CodeMismatchException(_CODE_MISMATCH)
         if _now() >= pending.expires_at:
             del codes[(user.id, kind)]
@@ -432,10 +614,88 @@ def _refresh_result(
     return result
 
 
+# ---------------------------------------------------------------- signing and ids
+def _thumbprint(public_jwk: dict[str, Any]) -> str:
+    """RFC 7638 JWK thumbprint (SHA-256), base64 like Cognito's ``kid`` values."""
+    members = {name: public_jwk[name] for name in ("e", "kty", "n")}
+    canonical = json.dumps(members, separators=(",", ":"), sort_keys=True).encode()
+    return base64.b64encode(hashlib.sha256(canonical).digest()).decode()
+
+
+_MOTO_PUBLIC_JWK: dict[str, Any] = load_resource("cognitoidp/resources/jwks-public.json")["keys"][0]
+#: The ``kid`` of the one key every emulated pool signs with (moto's key pair; moto calls
+#: it ``"dummy"``). A real key id, as Cognito's JWKS and token headers carry.
+KEY_ID = _thumbprint(_MOTO_PUBLIC_JWK)
+_PRIVATE_JWK = dict(load_resource("cognitoidp/resources/jwks-private.json"), kid=KEY_ID)
+_SIGNING_KEY = jwt.PyJWK(_PRIVATE_JWK, algorithm="RS256").key
+#: Set around ID-token minting by :func:`issue_tokens` (authorization-code grant only).
+_AT_HASH: contextvars.ContextVar[str | None] = contextvars.ContextVar("at_hash", default=None)
+
+
+def _jwks() -> dict[str, Any]:
+    return {"keys": [{**_MOTO_PUBLIC_JWK, "kid": KEY_ID}]}
+
+
+def at_hash(access_token: str) -> str:
+    """OpenID Connect Core 3.1.3.6 ``at_hash`` for RS256: left half of SHA-256, base64url."""
+    digest = hashlib.sha256(access_token.encode("ascii")).digest()
+    return base64.urlsafe_b64encode(digest[: len(digest) // 2]).rstrip(b"=").decode()
+
+
+def _sign(payload: dict[str, Any]) -> str:
+    """RS256 JWS with Cognito's header: ``kid`` and ``alg`` only (no ``typ``)."""
+    return jwt.encode(payload, _SIGNING_KEY, algorithm="RS256", headers={"kid": KEY_ID, "typ": None})
+
+
+_BASE62 = string.digits + string.ascii_uppercase + string.ascii_lowercase
+_BASE36 = string.digits + string.ascii_lowercase
+
+
+def _encode(number: int, alphabet: str, length: int) -> str:
+    out = []
+    for _ in range(length):
+        number, digit = divmod(number, len(alphabet))
+        out.append(alphabet[digit])
+    return "".join(out)
+
+
+def cognito_pool_id(region: str, seed: str) -> str:
+    """A user pool id in Cognito's format, ``<region>_`` + 9 letters/digits (e.g.
+    ``us-east-1_aB3dE5fG7``; API reference, UserPoolType ``Id`` pattern
+    ``[\\w-]+_[0-9a-zA-Z]+``). Derived from moto's id (``seed``), so moto's HASH id strategy
+    still gives stable ids."""
+    number = int(hashlib.sha256(seed.encode()).hexdigest(), 16)
+    return f"{region}_{_encode(number, _BASE62, 9)}"
+
+
+def cognito_client_id(seed: str) -> str:
+    """An app client id in Cognito's format: 26 lower-case letters and digits (API
+    reference, UserPoolClientType ``ClientId``). Derived from moto's id (``seed``)."""
+    return _encode(int(hashlib.sha256(seed.encode()).hexdigest(), 16), _BASE36, 26)
+
+
+def _patch_ids(pool_cls: type[CognitoIdpUserPool], client_cls: type[CognitoIdpUserPoolClient]) -> None:
+    original_pool_init = pool_cls.__init__
+    original_client_init = client_cls.__init__
+
+    def pool_init(self: CognitoIdpUserPool, *args: Any, **kwargs: Any) -> None:
+        original_pool_init(self, *args, **kwargs)
+        self.id = cognito_pool_id(self.region, self.id)
+        self.arn = f"{self.arn.rsplit('/', 1)[0]}/{self.id}"
+
+    def client_init(self: CognitoIdpUserPoolClient, *args: Any, **kwargs: Any) -> None:
+        original_client_init(self, *args, **kwargs)
+        self.id = cognito_client_id(self.id)
+
+    _set(pool_cls, "__init__", pool_init)
+    _set(client_cls, "__init__", client_init)
+    # moto serves one static JWKS at /<pool id>/.well-known/jwks.json: give it the real kid.
+    _set(_responses.CognitoIdpJsonWebKeyResponse, "json_web_key", json.dumps(_jwks()).encode())
+
+
 # ---------------------------------------------------------------- patches: the pool model
 def _patch_pool(cls: type[CognitoIdpUserPool]) -> None:
     original_get_user = cls._get_user
-    original_create_jwt = cls.create_jwt
     original_create_refresh_token = cls.create_refresh_token
     original_create_access_token = cls.create_access_token
     original_create_tokens = cls.create_tokens_from_refresh_token
@@ -463,21 +723,50 @@ def _patch_pool(cls: type[CognitoIdpUserPool]) -> None:
         expires_in: int = 3600,
         extra_data: dict[str, Any] | None = None,
     ) -> tuple[str, int]:
+        """Mint a token with Cognito's claims and header (replaces moto's ``create_jwt``).
+
+        Claims as Cognito issues them (developer guide, "Understanding the access token" /
+        "Understanding the identity (ID) token"): both carry ``origin_jti``, ``event_id``,
+        ``jti``, ``auth_time`` (the authentication's, not renewed by refresh or single
+        sign-on); access tokens ``client_id``, ``scope``, ``username`` and ``version: 2``;
+        ID tokens ``aud``, ``cognito:username``, the user's attributes and, from the
+        authorization-code grant, ``at_hash``. Header: ``kid`` (:data:`KEY_ID`), ``alg``.
+        """
         expires_in = _validity_seconds(self.clients.get(client_id), token_use)
         extra = dict(extra_data or {})
         now = int(_now())
         family = _state(self).families.get(extra.get("origin_jti", ""))
-        extra.update(iat=now, exp=now + expires_in, auth_time=family.auth_time if family else now)
+        user = self._get_user(username)
+        username_is_email = "email" in (self.extended_config.get("UsernameAttributes") or [])
+        payload: dict[str, Any] = {}
+        if token_use == "id" and _AT_HASH.get():
+            payload["at_hash"] = _AT_HASH.get()
+        payload.update(sub=user.id, iss=f"https://cognito-idp.{self.region}.amazonaws.com/{self.id}")
+        if token_use == "id":
+            payload["cognito:username"] = user.id if username_is_email else user.username
+            payload["aud"] = client_id
+        else:
+            payload["client_id"] = client_id
+        payload.update(extra)
+        payload.update(
+            event_id=family.event_id if family else str(uuid.uuid4()),
+            token_use=token_use,
+            auth_time=family.auth_time if family else now,
+            exp=now + expires_in,
+            iat=now,
+            jti=str(uuid.uuid4()),
+        )
         if token_use == "access":
-            extra["scope"] = " ".join(family.scopes) if family else DEFAULT_SCOPE
+            payload["scope"] = " ".join(family.scopes) if family else DEFAULT_SCOPE
+            payload["username"] = user.id if username_is_email else user.username
+            payload["version"] = 2
         elif token_use == "id":
             if family is not None and family.nonce:
-                extra["nonce"] = family.nonce
-            user = self._get_user(username)
+                payload["nonce"] = family.nonce
             for name, value in user.attribute_lookup.items():
                 if name != "sub" and not name.startswith("dev:"):
-                    extra[name] = value == "true" if name in _BOOLEAN_ATTRIBUTES else value
-        return original_create_jwt(self, client_id, username, token_use, expires_in, extra)
+                    payload[name] = value == "true" if name in _BOOLEAN_ATTRIBUTES else value
+        return _sign(payload), expires_in
 
     def create_refresh_token(
         self: CognitoIdpUserPool, client_id: str, username: str
@@ -532,6 +821,8 @@ def _patch_backend(cls: type[CognitoIdpBackend]) -> None:
     original_confirm_sign_up = cls.confirm_sign_up
     original_admin_confirm_sign_up = cls.admin_confirm_sign_up
     original_initiate_auth = cls.initiate_auth
+    original_admin_initiate_auth = cls.admin_initiate_auth
+    original_respond_to_auth_challenge = cls.respond_to_auth_challenge
     original_get_user = cls.get_user
     original_global_sign_out = cls.global_sign_out
 
@@ -560,7 +851,16 @@ def _patch_backend(cls: type[CognitoIdpBackend]) -> None:
         password: str,
         attributes: list[dict[str, str]],
     ) -> tuple[CognitoIdpUser, Any]:
-        user, _ = original_sign_up(self, client_id, username, password, attributes)
+        try:
+            user, _ = original_sign_up(self, client_id, username, password, attributes)
+        except UsernameExistsException as error:
+            # moto's message is the username itself; Cognito's names no one.
+            pool, _client = _pool_and_client(self, client_id)
+            by_email = "email" in (pool.extended_config.get("UsernameAttributes") or [])
+            raise UsernameExistsException(
+                "An account with the given email already exists."
+                if by_email else "User already exists"
+            ) from error
         pool, _client = _pool_and_client(self, client_id)
         email = user.attribute_lookup.get("email")
         if user.status == UserStatus.UNCONFIRMED and email and "email" in (
@@ -643,30 +943,159 @@ def _patch_backend(cls: type[CognitoIdpBackend]) -> None:
         if user.status in (UserStatus.RESET_REQUIRED, UserStatus.FORCE_CHANGE_PASSWORD):
             user.status = UserStatus.CONFIRMED
 
+    def _password_flow(
+        self: CognitoIdpBackend,
+        pool: CognitoIdpUserPool,
+        client: CognitoIdpUserPoolClient,
+        params: dict[str, str],
+        sign_in: Callable[[], dict[str, Any]],
+    ) -> dict[str, Any]:
+        """USER_PASSWORD_AUTH / ADMIN_USER_PASSWORD_AUTH: Cognito's checks, then ``sign_in``
+        (moto's own flow, which issues tokens or the next challenge)."""
+        username = params.get("USERNAME")
+        if not username:
+            raise InvalidParameterException("Missing required parameter USERNAME")
+        _check_secret_hash(client, [username], params.get("SECRET_HASH"))
+        user = pool._get_user(username)
+        if user is None:
+            if _prevents_existence_errors(client):
+                raise NotAuthorizedError(_INCORRECT)
+            raise UserNotFoundError("User does not exist.")
+        _check_password(pool, user, params.get("PASSWORD"))
+        if not user.enabled:
+            raise NotAuthorizedError("User is disabled.")
+        if user.status == UserStatus.UNCONFIRMED:
+            raise UserNotConfirmedException("User is not confirmed.")
+        return sign_in()
+
+    def _srp_user_id(pool: CognitoIdpUserPool, user: CognitoIdpUser) -> str:
+        # Cognito's username: the sub when email/phone are the sign-in names.
+        return user.id if pool.extended_config.get("UsernameAttributes") else user.username
+
+    def _start_srp(
+        self: CognitoIdpBackend,
+        pool: CognitoIdpUserPool,
+        client: CognitoIdpUserPoolClient,
+        params: dict[str, str],
+    ) -> dict[str, Any]:
+        """USER_SRP_AUTH: a real ``PASSWORD_VERIFIER`` challenge (:mod:`cognito_srp`).
+
+        Unknown users under ``PreventUserExistenceErrors`` get a simulated challenge that
+        no proof passes, so the failure comes, as for a wrong password, from
+        RespondToAuthChallenge ("Managing user existence error responses").
+        """
+        username = params.get("USERNAME")
+        srp_a = params.get("SRP_A")
+        if not username:
+            raise InvalidParameterException("Missing required parameter USERNAME")
+        if not srp_a:
+            raise InvalidParameterException("Missing required parameter SRP_A")
+        _check_secret_hash(client, [username], params.get("SECRET_HASH"))
+        user = pool._get_user(username)
+        if user is None and not _prevents_existence_errors(client):
+            raise UserNotFoundError("User does not exist.")
+        user_id = _srp_user_id(pool, user) if user is not None else username
+        try:
+            challenge = cognito_srp.start(
+                pool.id.split("_", 1)[1], user_id, str(user.password or "") if user else "",
+                srp_a, simulated=user is None,
+            )
+        except ValueError as error:
+            raise InvalidParameterException("Invalid SRP_A") from error
+        session = secrets.token_urlsafe(96)
+        minutes = int(client.extended_config.get("AuthSessionValidity") or 3)
+        with _LOCK:
+            srp = _state(pool).srp
+            now = _now()
+            for block in [b for b, item in srp.items() if item.expires_at <= now]:
+                del srp[block]
+            srp[challenge.secret_block] = _SrpSession(
+                challenge, client.id, user.username if user else "", now + 60 * minutes,
+                session,
+            )
+        return {
+            "ChallengeName": "PASSWORD_VERIFIER",
+            "Session": session,
+            "ChallengeParameters": {
+                "SALT": challenge.salt_hex,
+                "SRP_B": challenge.b_hex,
+                "USERNAME": user_id,
+                "USER_ID_FOR_SRP": user_id,
+                "SECRET_BLOCK": challenge.secret_block,
+            },
+        }
+
+    def _verify_srp(
+        self: CognitoIdpBackend,
+        pool: CognitoIdpUserPool,
+        client: CognitoIdpUserPoolClient,
+        session: str | None,
+        responses: dict[str, str],
+    ) -> dict[str, Any]:
+        """RespondToAuthChallenge PASSWORD_VERIFIER: check PASSWORD_CLAIM_SIGNATURE.
+
+        The challenge is single-use and lives ``AuthSessionValidity`` minutes (default 3;
+        CreateUserPoolClient API reference). A wrong proof counts as a wrong password
+        towards the lockout.
+        """
+        for name in ("PASSWORD_CLAIM_SIGNATURE", "PASSWORD_CLAIM_SECRET_BLOCK", "TIMESTAMP"):
+            if not responses.get(name):
+                raise InvalidParameterException(f"Missing required parameter {name}")
+        timestamp = _srp_timestamp(responses["TIMESTAMP"])
+        with _LOCK:
+            item = _state(pool).srp.pop(responses["PASSWORD_CLAIM_SECRET_BLOCK"], None)
+        if (
+            item is None
+            or item.client_id != client.id
+            or (session and not same_secret(item.session, session))
+            or _now() >= item.expires_at
+        ):
+            raise NotAuthorizedError("Invalid session for the user, session is expired.")
+        if item.challenge.simulated:
+            raise NotAuthorizedError(_INCORRECT)
+        user = pool._get_user(item.username)
+        if user is None:
+            raise NotAuthorizedError(_INCORRECT)
+        _check_secret_hash(
+            client,
+            [responses.get("USERNAME") or "", user.username, user.id],
+            responses.get("SECRET_HASH"),
+        )
+        pool_name = pool.id.split("_", 1)[1]
+        expected = cognito_srp.expected_signature(
+            item.challenge, pool_name, str(user.password or ""), timestamp
+        )
+        proof_ok = same_secret(expected, responses["PASSWORD_CLAIM_SIGNATURE"])
+        # The password is right exactly when the proof is: feed the lockout with that.
+        if not _password_ok(pool, user, user.password if proof_ok else None):
+            raise NotAuthorizedError(_INCORRECT)
+        if not user.enabled:
+            raise NotAuthorizedError("User is disabled.")
+        if user.status == UserStatus.UNCONFIRMED:
+            raise UserNotConfirmedException("User is not confirmed.")
+        if user.status in (UserStatus.FORCE_CHANGE_PASSWORD, UserStatus.RESET_REQUIRED):
+            moto_session = str(uuid.uuid4())
+            self.sessions[moto_session] = (user.username, pool)
+            return {
+                "ChallengeName": "NEW_PASSWORD_REQUIRED",
+                "ChallengeParameters": {"USERNAME": _srp_user_id(pool, user)},
+                "Session": moto_session,
+            }
+        return self._log_user_in(pool, client, user.username)
+
     def initiate_auth(
         self: CognitoIdpBackend, client_id: str, auth_flow: str, auth_parameters: dict[str, str]
     ) -> dict[str, Any]:
         pool, client = _pool_and_client(self, client_id)
         params = auth_parameters or {}
-        allowed = client.extended_config.get("ExplicitAuthFlows") or []
-        if allowed and auth_flow in ("USER_PASSWORD_AUTH", "REFRESH_TOKEN_AUTH", "REFRESH_TOKEN"):
-            needed = (
-                "ALLOW_REFRESH_TOKEN_AUTH"
-                if auth_flow.startswith("REFRESH")
-                else "ALLOW_USER_PASSWORD_AUTH"
-            )
-            if needed not in allowed and needed.removeprefix("ALLOW_") not in allowed:
-                raise InvalidParameterException(f"{auth_flow} flow not enabled for this client")
+        _check_flow_allowed(client, auth_flow)
         if auth_flow == "USER_PASSWORD_AUTH":
-            username = params.get("USERNAME")
-            if not username:
-                raise InvalidParameterException("Missing required parameter USERNAME")
-            _check_secret_hash(client, [username], params.get("SECRET_HASH"))
-            if pool._get_user(username) is None:
-                if _prevents_existence_errors(client):
-                    raise NotAuthorizedError("Incorrect username or password.")
-                raise UserNotFoundError("User does not exist.")
-            return original_initiate_auth(self, client_id, auth_flow, params)
+            return _password_flow(
+                self, pool, client, params,
+                lambda: original_initiate_auth(self, client_id, auth_flow, params),
+            )
+        if auth_flow == "USER_SRP_AUTH":
+            return _start_srp(self, pool, client, params)
         if auth_flow in ("REFRESH_TOKEN_AUTH", "REFRESH_TOKEN"):
             token = params.get("REFRESH_TOKEN")
             if not token:
@@ -685,6 +1114,49 @@ def _patch_backend(cls: type[CognitoIdpBackend]) -> None:
             _check_secret_hash(client, [user.username, record[1]], params.get("SECRET_HASH"))
             return {"AuthenticationResult": _refresh_result(pool, client, token, rotate=False)}
         return original_initiate_auth(self, client_id, auth_flow, params)
+
+    def admin_initiate_auth(
+        self: CognitoIdpBackend,
+        user_pool_id: str,
+        client_id: str,
+        auth_flow: str,
+        auth_parameters: dict[str, str],
+    ) -> dict[str, Any]:
+        """AdminInitiateAuth with the client's ExplicitAuthFlows, SECRET_HASH, lockout and
+        PreventUserExistenceErrors applied as in InitiateAuth (API reference,
+        AdminInitiateAuth); moto's errors echo the username."""
+        pool = self.describe_user_pool(user_pool_id)
+        client = pool.clients.get(client_id)
+        if client is None:
+            raise ResourceNotFoundError(client_id)
+        params = auth_parameters or {}
+        if auth_flow not in _FLOW_SETTINGS or auth_flow in ("USER_SRP_AUTH", "USER_PASSWORD_AUTH"):
+            raise InvalidParameterException("Initiate Auth method not supported")
+        _check_flow_allowed(client, auth_flow)
+        if auth_flow in ("ADMIN_USER_PASSWORD_AUTH", "ADMIN_NO_SRP_AUTH"):
+            return _password_flow(
+                self, pool, client, params,
+                lambda: original_admin_initiate_auth(
+                    self, user_pool_id, client_id, auth_flow, params
+                ),
+            )
+        if auth_flow in ("REFRESH_TOKEN_AUTH", "REFRESH_TOKEN"):
+            return initiate_auth(self, client_id, auth_flow, params)
+        return original_admin_initiate_auth(self, user_pool_id, client_id, auth_flow, params)
+
+    def respond_to_auth_challenge(
+        self: CognitoIdpBackend,
+        session: str,
+        client_id: str,
+        challenge_name: str,
+        challenge_responses: dict[str, str],
+    ) -> dict[str, Any]:
+        if challenge_name == "PASSWORD_VERIFIER":
+            pool, client = _pool_and_client(self, client_id)
+            return _verify_srp(self, pool, client, session, challenge_responses or {})
+        return original_respond_to_auth_challenge(
+            self, session, client_id, challenge_name, challenge_responses
+        )
 
     def get_tokens_from_refresh_token(
         self: CognitoIdpBackend, client_id: str, refresh_token: str, client_secret: str | None
@@ -753,6 +1225,8 @@ def _patch_backend(cls: type[CognitoIdpBackend]) -> None:
     _set(cls, "forgot_password", forgot_password)
     _set(cls, "confirm_forgot_password", confirm_forgot_password)
     _set(cls, "initiate_auth", initiate_auth)
+    _set(cls, "admin_initiate_auth", admin_initiate_auth)
+    _set(cls, "respond_to_auth_challenge", respond_to_auth_challenge)
     _set(cls, "get_tokens_from_refresh_token", get_tokens_from_refresh_token)
     _set(cls, "revoke_token", revoke_token)
     _set(cls, "get_user", get_user)
@@ -858,6 +1332,7 @@ def install(inbox: Inbox, *, clock: Callable[[], float] | None = None) -> None:
             _SETTINGS.clock = clock
         if _INSTALLED:
             return
+        _patch_ids(_models.CognitoIdpUserPool, _models.CognitoIdpUserPoolClient)
         _patch_pool(_models.CognitoIdpUserPool)
         _patch_backend(_models.CognitoIdpBackend)
         _patch_responses(_responses.CognitoIdpResponse)
@@ -927,8 +1402,9 @@ def issuer(pool: CognitoIdpUserPool) -> str:
 
 
 def public_jwks() -> dict[str, Any]:
-    """The JWKS with the public half of the key moto signs every pool's tokens with."""
-    return load_resource("cognitoidp/resources/jwks-public.json")
+    """The JWKS with the public half of the key every pool's tokens are signed with
+    (``kid`` = :data:`KEY_ID`)."""
+    return _jwks()
 
 
 def password_sign_in(
@@ -936,13 +1412,15 @@ def password_sign_in(
 ) -> CognitoIdpUser:
     """Check a user's password as the hosted UI does.
 
-    :raises NotAuthorizedError: unknown user, wrong password (same message for both) or
+    :raises NotAuthorizedError: unknown user, wrong password (same message for both),
+        "Password attempts exceeded" (the lockout, shared with the API's flows) or
         disabled user.
     :raises UserNotConfirmedException: right password, account not confirmed yet.
     """
     user = pool._get_user(username) if username else None
-    if user is None or not same_secret(str(user.password or ""), password):
-        raise NotAuthorizedError("Incorrect username or password.")
+    if user is None:
+        raise NotAuthorizedError(_INCORRECT)
+    _check_password(pool, user, password)
     if not user.enabled:
         raise NotAuthorizedError("User is disabled.")
     if user.status == UserStatus.UNCONFIRMED:
@@ -956,20 +1434,29 @@ def issue_tokens(
     user: CognitoIdpUser,
     scopes: Iterable[str],
     nonce: str | None = None,
+    auth_time: int | None = None,
 ) -> TokenSet:
     """Mint access (+ ID when ``openid`` is granted) and refresh tokens for a code grant.
 
     The access token's ``scope`` is ``scopes``; later refreshes keep it. ``nonce`` (OpenID
-    Connect Core section 3.1.2.1) goes into the ID token.
+    Connect Core section 3.1.2.1) goes into the ID token, with ``at_hash`` (section
+    3.1.3.6; Cognito's code-grant ID tokens carry it). ``auth_time`` is when the user
+    authenticated (seconds since the epoch; default now): single sign-on from the hosted
+    UI's session passes the session's, so it is not renewed.
     """
     granted = tuple(dict.fromkeys(scopes))
     refresh_token, family = pool.create_refresh_token(client_id, user.username)
+    when = int(_now()) if auth_time is None else int(auth_time)
     with _LOCK:
-        _state(pool).families[family] = _Family(granted, int(_now()), nonce)
+        _state(pool).families[family] = _Family(granted, when, nonce)
     access_token, expires_in = pool.create_access_token(client_id, user.username, family)
     id_token = None
     if "openid" in granted:
-        id_token, _ = pool.create_id_token(client_id, user.username, family)
+        marker = _AT_HASH.set(at_hash(access_token))
+        try:
+            id_token, _ = pool.create_id_token(client_id, user.username, family)
+        finally:
+            _AT_HASH.reset(marker)
     return TokenSet(access_token, expires_in, id_token, refresh_token)
 
 
@@ -992,6 +1479,14 @@ def refresh(pool: CognitoIdpUserPool, client_id: str, refresh_token: str) -> Tok
         result["IdToken"] if with_id else None,
         result.get("RefreshToken"),
     )
+
+
+def granted_scopes(pool: CognitoIdpUserPool, refresh_token: str) -> tuple[str, ...]:
+    """The scopes the authentication behind ``refresh_token`` granted (what its access
+    tokens carry); ``(DEFAULT_SCOPE,)`` for tokens from the user-pool API."""
+    record = pool.refresh_tokens.get(refresh_token)
+    family = _state(pool).families.get(record[2]) if record else None
+    return family.scopes if family else (DEFAULT_SCOPE,)
 
 
 def revoke_refresh_token(pool: CognitoIdpUserPool, refresh_token: str) -> None:
@@ -1017,3 +1512,50 @@ def user_for_access_token(pool: CognitoIdpUserPool, access_token: str) -> Cognit
 def now() -> float:
     """The clock :func:`install` was given (seconds since the epoch)."""
     return _now()
+
+
+# ---------------------------------------------------------------- persistence
+def export_state(pool: CognitoIdpUserPool) -> dict[str, Any]:
+    """What this module keeps for ``pool`` (:class:`_PoolState`) as JSON-ready data.
+
+    moto's own pool data (users, ``refresh_tokens`` with revocations as ``None``,
+    ``access_tokens``) is not included; a stack that persists its state saves both.
+    Tuple keys become ``"<user id>|<kind>"`` strings. See :func:`import_state`.
+    """
+    with _LOCK:
+        state = _state(pool)
+        return {
+            "codes": {f"{k[0]}|{k[1]}": asdict(v) for k, v in state.codes.items()},
+            "families": {k: asdict(v) for k, v in state.families.items()},
+            "refresh": {k: asdict(v) for k, v in state.refresh.items()},
+            "access": {k: asdict(v) for k, v in state.access.items()},
+            "failures": {k: asdict(v) for k, v in state.failures.items()},
+            "code_failures": {f"{k[0]}|{k[1]}": v for k, v in state.code_failures.items()},
+            "srp": {k: asdict(v) for k, v in state.srp.items()},
+        }
+
+
+def import_state(pool: CognitoIdpUserPool, data: dict[str, Any]) -> None:
+    """Replace ``pool``'s :class:`_PoolState` with an :func:`export_state` result."""
+
+    def pair(key: str) -> tuple[str, str]:
+        user_id, _, kind = key.rpartition("|")
+        return user_id, kind
+
+    state = _PoolState(
+        codes={pair(k): _Code(**v) for k, v in (data.get("codes") or {}).items()},
+        families={
+            k: _Family(**{**v, "scopes": tuple(v["scopes"])})
+            for k, v in (data.get("families") or {}).items()
+        },
+        refresh={k: _RefreshMeta(**v) for k, v in (data.get("refresh") or {}).items()},
+        access={k: _AccessMeta(**v) for k, v in (data.get("access") or {}).items()},
+        failures={k: _Failures(**v) for k, v in (data.get("failures") or {}).items()},
+        code_failures={pair(k): int(v) for k, v in (data.get("code_failures") or {}).items()},
+        srp={
+            k: _SrpSession(**{**v, "challenge": cognito_srp.SrpChallenge(**v["challenge"])})
+            for k, v in (data.get("srp") or {}).items()
+        },
+    )
+    with _LOCK:
+        pool.__dict__[_STATE_ATTR] = state

@@ -7,7 +7,9 @@ A WSGI app that does what a deployed ``AWS::Serverless::Api`` stage does with a 
    no match -> the ``MISSING_AUTHENTICATION_TOKEN`` gateway response (API Gateway's answer
    to an unknown resource *or* method);
 2. answer ``OPTIONS`` preflight from the API's ``Cors`` (a mock integration, no Lambda);
-3. refuse bodies over 10 MB (API Gateway's payload quota) with ``REQUEST_TOO_LARGE``;
+3. refuse bodies over 10 MB (API Gateway's payload quota) with ``REQUEST_TOO_LARGE``; an
+   event Lambda refuses for its 6 MB synchronous payload quota gets API Gateway's fixed 413
+   (:func:`lambda_payload_too_large`);
 4. run the route's ``COGNITO_USER_POOLS`` authorizer: a refusal is the ``UNAUTHORIZED``
    gateway response and the function is never invoked;
 5. build the REST v1 proxy event (https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-lambda-proxy-integrations.html#api-gateway-simple-proxy-for-lambda-input-format),
@@ -21,12 +23,18 @@ Gateway responses (status, headers, body) come from the template's ``GatewayResp
 ``{"message": ...}``); nothing here hard-codes a body.
 
 Local-only extras on the same port, never deployed: ``GET /_local/inbox/{email}`` (the dev
-inbox), ``GET /_local/health`` (the stack's URLs and ids) and, for GET/HEAD paths that are
-no API route, the static web app from ``web/`` (CloudFront + S3 when deployed).
+inbox), ``GET /_local/health`` (the stack's URLs and ids), ``GET /_local/openapi.json`` and
+``/_local/docs/`` (the API contract and its viewer, ``api_docs``) and, for GET/HEAD paths
+that are no API route, the static web app from ``web/`` (CloudFront + S3 when deployed).
 
-Known differences from API Gateway: no throttling (``MethodSettings`` is not emulated), no
-authorizer-result cache, the request's header case is WSGI's (Title-Case), and repeated
-request headers arrive joined by commas (WSGI merges them).
+The event keeps what the client sent, as API Gateway does: header names in the client's
+own case and repeated headers as lists in ``multiValueHeaders`` (read from the HTTP server's
+raw header list, :class:`RawHeadersRequestHandler`; WSGI alone would Title-Case and join
+them), and the path percent-encoded, so that ``%2F`` inside a path parameter matches one
+``{var}`` segment and is decoded only in ``pathParameters``.
+
+Known differences from API Gateway: no throttling (``MethodSettings`` is not emulated) and
+no authorizer-result cache.
 """
 
 from __future__ import annotations
@@ -37,6 +45,7 @@ import json
 import logging
 import re
 import time
+import urllib.parse
 import uuid
 import zlib
 from collections.abc import Callable, Mapping, Sequence
@@ -45,11 +54,13 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from werkzeug.exceptions import NotFound
+from werkzeug.serving import WSGIRequestHandler
 from werkzeug.utils import send_from_directory
 from werkzeug.wrappers import Request, Response
 
+from local_stack import api_docs
 from local_stack.authorizer import CognitoUserPoolsAuthorizer, Unauthorized
-from local_stack.runtime import InvokeResult
+from local_stack.runtime import PAYLOAD_TOO_LARGE, InvokeResult
 from local_stack.template import ACCOUNT_ID, ApiSpec, GatewayResponseSpec, RouteSpec
 
 log = logging.getLogger("local_stack")
@@ -68,6 +79,39 @@ _DEFAULTS: dict[str, tuple[int, str, str]] = {
     "DEFAULT_5XX": (502, "Internal server error", "InternalServerErrorException"),
 }
 _STATIC_HEADERS = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"}
+
+
+RAW_HEADERS_KEY = "local_stack.raw_headers"
+"""WSGI environ key of the request's header lines as sent: ``[(name, value), ...]``."""
+
+
+class RawHeadersRequestHandler(WSGIRequestHandler):
+    """werkzeug's request handler that also keeps the header lines as the client sent them.
+
+    WSGI has no place for a header's original case or for repeated headers (werkzeug
+    Title-Cases names and joins repeats with commas); API Gateway passes both through
+    (``headers`` / ``multiValueHeaders`` of the REST proxy event), so the gateway reads them
+    from ``environ[RAW_HEADERS_KEY]``.
+    """
+
+    def make_environ(self) -> dict[str, Any]:
+        environ = super().make_environ()
+        environ[RAW_HEADERS_KEY] = list(self.headers.items())
+        return environ
+
+
+def printable(text: str) -> str:
+    """``text`` with every control character (CR, LF, ESC...) escaped as ``\\xNN``.
+
+    For console lines built from request data: a ``%0a`` or an ANSI escape sequence in a
+    path must not start a forged log line or repaint the terminal (OWASP Logging Cheat
+    Sheet, "Event data sources": encode CR/LF and control characters).
+    """
+    return "".join(
+        ch if ch.isprintable() else
+        (f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}")
+        for ch in text
+    )
 
 
 class Invoke(Protocol):
@@ -171,11 +215,12 @@ class Gateway:
         response = self._dispatch(request, outcome)
         duration_ms = (time.perf_counter() - started) * 1000
         # One console line per request; never the query string, headers or body (tokens).
+        # Request data is escaped: a control character cannot forge a line.
         log.info(
             "%s %s %d %s %.0f ms%s%s",
-            request.method, request.path, response.status_code, outcome.function or "-",
-            duration_ms, " (cold start)" if outcome.cold_start else "",
-            f" [{outcome.note}]" if outcome.note else "",
+            printable(request.method), printable(_raw_path(request)), response.status_code,
+            outcome.function or "-", duration_ms, " (cold start)" if outcome.cold_start else "",
+            f" [{printable(outcome.note)}]" if outcome.note else "",
         )
         return response(environ, start_response)
 
@@ -184,7 +229,7 @@ class Gateway:
         if request.path.startswith("/_local/"):
             return self._local(request)
         api = next(iter(self.apis.values()))
-        matched = self._match(request.path)
+        matched = self._match(_raw_path(request))
         if matched is None:
             if request.method in ("GET", "HEAD") and self.web_root is not None:
                 static = self._static(request)
@@ -194,7 +239,11 @@ class Gateway:
         candidates, path_parameters = matched
         api = self.apis[candidates[0].api_id]
         route = _pick_method(candidates, request.method)
-        if route is None and request.method == "OPTIONS" and api.cors is not None:
+        # SAM's Cors adds an OPTIONS method (mock integration) to every path, and an explicit
+        # method wins over ANY, so preflight never reaches an ANY route's authorizer or
+        # function (https://docs.aws.amazon.com/serverless-application-model/latest/developerguide/sam-property-api-corsconfiguration.html).
+        if request.method == "OPTIONS" and api.cors is not None and (
+                route is None or route.method == "ANY"):
             return self._preflight(request, api, candidates, request_id, outcome)
         if route is None:
             return self.gateway_response(api, "MISSING_AUTHENTICATION_TOKEN", request_id)
@@ -215,6 +264,9 @@ class Gateway:
         event = self.proxy_event(request, api, route, path_parameters, body, claims, request_id)
         result = self.invoke(route.function_id, event)
         outcome.cold_start = result.cold_start
+        if result.error is not None and result.error["errorType"] == PAYLOAD_TOO_LARGE:
+            outcome.note = result.error["errorMessage"]
+            return lambda_payload_too_large(request_id)
         if result.error is not None:
             outcome.note = f"{result.error['errorType']}: {result.error['errorMessage']}"[:200]
             return self.gateway_response(api, "DEFAULT_5XX", request_id)
@@ -227,7 +279,11 @@ class Gateway:
     # ------------------------------------------------------------------ routing
 
     def _match(self, path: str) -> tuple[list[RouteSpec], dict[str, str]] | None:
-        """The routes of the best-matching resource, and its path parameters."""
+        """The routes of the best-matching resource, and its path parameters.
+
+        ``path`` is percent-encoded as sent, so ``%2F`` stays inside one segment; the
+        parameters are percent-decoded, as API Gateway hands them to the function.
+        """
         best: _CompiledRoute | None = None
         best_match: re.Match[str] | None = None
         for compiled in self._compiled:
@@ -237,7 +293,8 @@ class Gateway:
         if best is None or best_match is None:
             return None
         same_resource = [c.route for c in self._compiled if c.route.path == best.route.path]
-        return same_resource, dict(zip(best.names, best_match.groups(), strict=True))
+        values = (urllib.parse.unquote(value) for value in best_match.groups())
+        return same_resource, dict(zip(best.names, values, strict=True))
 
     def _authorize(self, request: Request, route: RouteSpec) -> dict[str, str]:
         authorizer = self.authorizers.get((route.api_id, route.authorizer or ""))
@@ -277,14 +334,28 @@ class Gateway:
     def proxy_event(self, request: Request, api: ApiSpec, route: RouteSpec,
                     path_parameters: Mapping[str, str], body: bytes,
                     claims: Mapping[str, str] | None, request_id: str) -> dict[str, Any]:
-        """The API Gateway REST v1 proxy event for ``request`` on ``route``."""
+        """The API Gateway REST v1 proxy event for ``request`` on ``route``.
+
+        ``headers`` has each header's last value and ``multiValueHeaders`` all of them, in
+        the names' case as sent; ``path`` stays percent-encoded, ``pathParameters`` are
+        decoded (https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-lambda-proxy-integrations.html#api-gateway-simple-proxy-for-lambda-input-format).
+        """
         now = time.time()
         source_ip = request.remote_addr or "127.0.0.1"
-        headers = {key: value for key, value in request.headers.items()}
-        headers.setdefault("X-Forwarded-For", source_ip)
-        headers.setdefault("X-Forwarded-Proto", request.scheme)
-        headers.setdefault("X-Forwarded-Port", str(request.environ.get("SERVER_PORT", "80")))
-        headers.setdefault("X-Amzn-Trace-Id", f"Root=1-{int(now):08x}-{uuid.uuid4().hex[:24]}")
+        multi: dict[str, list[str]] = {}
+        for name, value in _header_lines(request):
+            multi.setdefault(name, []).append(value)
+        present = {name.lower() for name in multi}
+        for name, value in (
+            ("X-Forwarded-For", source_ip),
+            ("X-Forwarded-Proto", request.scheme),
+            ("X-Forwarded-Port", str(request.environ.get("SERVER_PORT", "80"))),
+            ("X-Amzn-Trace-Id", f"Root=1-{int(now):08x}-{uuid.uuid4().hex[:24]}"),
+        ):
+            if name.lower() not in present:
+                multi[name] = [value]
+        headers = {name: values[-1] for name, values in multi.items()}
+        raw_path = _raw_path(request)
         query = {key: values for key, values in request.args.lists()}
         binary = bool(body) and _matches_any(request.mimetype, api.binary_media_types)
         if not body:
@@ -299,7 +370,7 @@ class Gateway:
             "httpMethod": request.method,
             "extendedRequestId": base64.b32encode(uuid.uuid4().bytes)[:16].decode(),
             "requestTime": time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(now)),
-            "path": f"/{api.stage}{request.path}",
+            "path": f"/{api.stage}{raw_path}",
             "accountId": self.account_id,
             "protocol": request.environ.get("SERVER_PROTOCOL", "HTTP/1.1"),
             "stage": api.stage,
@@ -321,10 +392,10 @@ class Gateway:
             context["authorizer"] = {"claims": dict(claims)}
         return {
             "resource": route.path,
-            "path": request.path,
+            "path": raw_path,
             "httpMethod": request.method,
             "headers": headers,
-            "multiValueHeaders": {key: [value] for key, value in headers.items()},
+            "multiValueHeaders": multi,
             "queryStringParameters": {k: v[-1] for k, v in query.items()} or None,
             "multiValueQueryStringParameters": query or None,
             "pathParameters": dict(path_parameters) or None,
@@ -363,6 +434,9 @@ class Gateway:
 
     def _local(self, request: Request) -> Response:
         path = request.path
+        docs = api_docs.serve(request)  # /_local/openapi.json and the viewer at /_local/docs/
+        if docs is not None:
+            return docs
         if request.method == "GET" and path == "/_local/health":
             if self.info is None:
                 return _json(503, {"status": "starting"})
@@ -384,6 +458,27 @@ class Gateway:
         response.headers.update(_STATIC_HEADERS)
         response.headers["Cache-Control"] = "no-cache"
         return response
+
+
+def lambda_payload_too_large(request_id: str) -> Response:
+    """API Gateway's answer when Lambda refuses the event for its size.
+
+    Lambda refuses a synchronous invoke over 6 MB with HTTP 413
+    ``RequestEntityTooLargeException``
+    (https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html); API Gateway
+    then answers the client 413 ``{"message": "Request Too Long"}`` with
+    ``x-amzn-ErrorType: BadRequestException``, and the API's ``REQUEST_TOO_LARGE`` gateway
+    response does *not* apply (it covers API Gateway's own 10 MB limit). That is observed
+    behaviour, not documented: a deployed API's captured answer and the report that a
+    custom REQUEST_TOO_LARGE was ignored
+    (https://github.com/koki-develop/lgtm-generator/issues/10,
+    https://github.com/reapit/foundations/issues/4338). Without the template's CORS header
+    a browser sees it as a CORS failure, as it would on AWS.
+    """
+    return Response(json.dumps({"message": "Request Too Long"}), status=413,
+                    content_type="application/json",
+                    headers={"x-amzn-RequestId": request_id,
+                             "x-amzn-ErrorType": "BadRequestException"})
 
 
 @dataclass
@@ -465,6 +560,24 @@ def _read_body(request: Request) -> bytes | None:
         return None
     data = request.stream.read(MAX_BODY_BYTES + 1)
     return None if len(data) > MAX_BODY_BYTES else data
+
+
+def _raw_path(request: Request) -> str:
+    """The request path percent-encoded as the client sent it (``%2F`` kept)."""
+    raw = request.environ.get("RAW_URI") or request.environ.get("REQUEST_URI")
+    if not raw:
+        return urllib.parse.quote(request.path, safe="/:@!$&'()*+,;=-._~")
+    path = urllib.parse.urlsplit(raw).path if raw.startswith(("http://", "https://")) else (
+        raw.split("?", 1)[0])
+    return path or "/"
+
+
+def _header_lines(request: Request) -> list[tuple[str, str]]:
+    """The request's headers as sent (case, order, repeats); WSGI's view without a raw list."""
+    raw = request.environ.get(RAW_HEADERS_KEY)
+    if raw is not None:
+        return [(name, value) for name, value in raw if "_" not in name]
+    return list(request.headers.items())
 
 
 def _pick_method(routes: Sequence[RouteSpec], method: str) -> RouteSpec | None:

@@ -10,6 +10,7 @@ port (http://127.0.0.1:3001). It plays the user pool domain of the template's
 ``/signup``, ``/confirmUser``          sign up, then confirm with the code from the inbox
 ``POST /resendcode``                   send a new sign-up code
 ``POST /oauth2/token``                 ``authorization_code`` (PKCE) and ``refresh_token``
+``POST /oauth2/revoke``                revoke a refresh token (RFC 7009)
 ``GET /logout``                        end the hosted-UI session, redirect to ``logout_uri``
 ``GET|POST /oauth2/userInfo``          the user's claims for a Bearer access token
 ``/.well-known/openid-configuration``  discovery; ``/.well-known/jwks.json``: moto's key
@@ -18,8 +19,12 @@ port (http://127.0.0.1:3001). It plays the user pool domain of the template's
 Protocol handling is Authlib's (``authlib.oauth2.rfc6749`` grants, ``rfc7636.CodeChallenge``,
 ``rfc6750`` Bearer validation); this module only supplies storage and Cognito's rules:
 
-* PKCE is required and must be S256; ``plain`` is refused (Cognito supports S256 only;
-  requiring it follows RFC 9700 section 2.1.1, stricter than Cognito for confidential clients).
+* PKCE must be S256; ``plain`` is refused (Cognito supports S256 only). It is optional for
+  confidential clients, as in Cognito, and required for public clients (RFC 9700 section
+  2.1.1; stricter than Cognito).
+* A refresh request may carry ``scope``: the granted scopes or fewer (RFC 6749 section 6);
+  the new tokens keep the granted scopes, as Cognito's do. ``auth_time`` is the sign-in's,
+  also when single sign-on (the session cookie) skips the form.
 * Authorization codes are single-use and live 5 minutes (Cognito: "authorization codes
   are valid for five minutes"); reusing one also revokes the tokens it produced
   (RFC 6749 section 4.1.2).
@@ -31,7 +36,10 @@ Protocol handling is Authlib's (``authlib.oauth2.rfc6749`` grants, ``rfc7636.Cod
   for clients without a secret), as Cognito's token endpoint accepts.
 * Tokens are minted by the emulated pool (:mod:`local_stack.cognito`), so ``iss``, ``kid``
   and the signature are what the API's authorizer checks; the access token's ``scope`` is
-  the granted scopes.
+  the granted scopes; code-grant ID tokens carry ``at_hash``.
+* Discovery's ``issuer`` is Cognito's (``https://cognito-idp.<region>.amazonaws.com/<pool>``),
+  the ``iss`` of every token; clients discover this document by its full URL (see
+  docs/local-stack.md, "The issuer").
 
 Pages are server-rendered HTML with labels, real buttons and no script at all.
 """
@@ -42,19 +50,26 @@ import functools
 import secrets
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import urlencode
 
 import jwt
 from authlib.integrations.flask_oauth2 import AuthorizationServer, ResourceProtector, current_token
 from authlib.oauth2 import OAuth2Error
-from authlib.oauth2.rfc6749 import ClientMixin, InvalidGrantError, InvalidRequestError, grants
+from authlib.oauth2.rfc6749 import (
+    ClientMixin,
+    InvalidGrantError,
+    InvalidRequestError,
+    UnsupportedTokenTypeError,
+    grants,
+)
 from authlib.oauth2.rfc6749.util import scope_to_list
 from authlib.oauth2.rfc6750 import BearerTokenValidator
+from authlib.oauth2.rfc7009 import RevocationEndpoint
 from authlib.oauth2.rfc7636 import CodeChallenge
-from flask import Flask, Response, redirect, render_template, request
+from flask import Flask, Response, g, redirect, render_template, request
 from moto.cognitoidp.models import CognitoIdpUser, CognitoIdpUserPool
 from moto.core.exceptions import JsonRESTError
 
@@ -157,6 +172,7 @@ class _AuthorizationCode:
     nonce: str | None = None
     used: bool = False
     refresh_token: str | None = None
+    auth_time: int | None = None  # when the user signed in (the session's, on SSO)
 
     def get_redirect_uri(self) -> str:
         return self.redirect_uri
@@ -170,12 +186,15 @@ class _RefreshCredential:
     refresh_token: str
     client_id: str
     username: str
+    scope: str = ""  # what the authentication granted (local_stack.cognito keeps it)
 
     def check_client(self, client: _Client) -> bool:
         return client.client_id == self.client_id
 
     def get_scope(self) -> str:
-        return ""  # scopes live with the token family in local_stack.cognito
+        """The granted scopes: a refresh request's ``scope`` may name these or fewer
+        (RFC 6749 section 6); the new tokens keep the granted ones, as Cognito's do."""
+        return self.scope
 
 
 @dataclass
@@ -193,15 +212,30 @@ class _AccessToken:
         return str(self.claims.get("scope", ""))
 
 
-class _S256Only(CodeChallenge):
-    """PKCE, required, S256 only (RFC 7636 section 4.2; Cognito supports only S256)."""
+class _UnsupportedTokenType(UnsupportedTokenTypeError):
+    """RFC 7009 section 2.2.1 ``unsupported_token_type``, with RFC 6749 section 5.2's 400
+    (Authlib's class answers 401)."""
 
-    SUPPORTED_CODE_CHALLENGE_METHOD = ["S256"]
+    status_code = 400
+
+
+class _S256Only(CodeChallenge):
+    """PKCE with S256 only (RFC 7636 section 4.2; Cognito supports only S256).
+
+    Optional for confidential clients, as in Cognito (developer guide, "Authorize
+    endpoint": ``code_challenge`` is optional); required for public clients (no secret),
+    which is stricter than Cognito and what RFC 9700 section 2.1.1 asks.
+    """
+
+    SUPPORTED_CODE_CHALLENGE_METHOD: ClassVar[list[str]] = ["S256"]
 
     def validate_code_challenge(self, grant: Any, redirect_uri: str) -> None:
         data = grant.request.payload.data
         if not data.get("code_challenge"):
-            raise InvalidRequestError("Missing 'code_challenge': PKCE is required")
+            client = grant.request.client
+            if client is not None and client.check_endpoint_auth_method("none", "token"):
+                raise InvalidRequestError("Missing 'code_challenge': PKCE is required")
+            return
         if data.get("code_challenge_method") != "S256":
             raise InvalidRequestError("Unsupported 'code_challenge_method': only S256 is accepted")
         super().validate_code_challenge(grant, redirect_uri)
@@ -209,13 +243,19 @@ class _S256Only(CodeChallenge):
 
 # ---------------------------------------------------------------- in-memory stores
 class _Store:
-    """Authorization codes and hosted-UI sessions, guarded by one lock."""
+    """Authorization codes and hosted-UI sessions, guarded by one lock.
+
+    This is all the state the hosted UI keeps (tokens and users live in the emulated pool,
+    :class:`local_stack.cognito._PoolState`). :meth:`snapshot` / :meth:`restore` turn it
+    into JSON-ready data and back, for a stack that persists its state across restarts;
+    the app exposes the store as ``app.extensions["hosted_ui_store"]``.
+    """
 
     def __init__(self, clock: Callable[[], float]) -> None:
         self._clock = clock
         self._lock = threading.Lock()
         self._codes: dict[str, _AuthorizationCode] = {}
-        self._sessions: dict[str, tuple[str, float]] = {}
+        self._sessions: dict[str, tuple[str, float, int]] = {}  # id -> (user, expiry, auth_time)
 
     def save_code(self, item: _AuthorizationCode) -> None:
         with self._lock:
@@ -249,23 +289,46 @@ class _Store:
             if code in self._codes:
                 self._codes[code].refresh_token = refresh_token
 
-    def open_session(self, username: str) -> str:
+    def open_session(self, username: str, auth_time: int) -> str:
         session_id = secrets.token_urlsafe(32)
         with self._lock:
-            self._sessions[session_id] = (username, self._clock() + SESSION_TTL_SECONDS)
+            now = self._clock()
+            self._sessions[session_id] = (username, now + SESSION_TTL_SECONDS, auth_time)
         return session_id
 
-    def session_user(self, session_id: str | None) -> str | None:
+    def session_user(self, session_id: str | None) -> tuple[str, int] | None:
+        """(username, auth_time) of a live session, else None."""
         with self._lock:
             entry = self._sessions.get(session_id or "")
             if entry is None or self._clock() >= entry[1]:
                 self._sessions.pop(session_id or "", None)
                 return None
-            return entry[0]
+            return entry[0], entry[2]
 
     def close_session(self, session_id: str | None) -> None:
         with self._lock:
             self._sessions.pop(session_id or "", None)
+
+    def snapshot(self) -> dict[str, Any]:
+        """``{"codes": {code: fields}, "sessions": {id: [username, expires_at, auth_time]}}``
+        (seconds since the epoch), JSON-ready."""
+        with self._lock:
+            return {
+                "codes": {code: asdict(item) for code, item in self._codes.items()},
+                "sessions": {key: list(value) for key, value in self._sessions.items()},
+            }
+
+    def restore(self, data: dict[str, Any]) -> None:
+        """Replace the codes and sessions with a :meth:`snapshot`'s."""
+        with self._lock:
+            self._codes = {
+                code: _AuthorizationCode(**fields)
+                for code, fields in (data.get("codes") or {}).items()
+            }
+            self._sessions = {
+                key: (str(value[0]), float(value[1]), int(value[2]))
+                for key, value in (data.get("sessions") or {}).items()
+            }
 
 
 # ---------------------------------------------------------------- the app
@@ -294,6 +357,7 @@ def create_app(
     base_url = base_url.rstrip("/")
     store = _Store(cognito.now)
     app = Flask(__name__, template_folder=str(_TEMPLATES))
+    app.extensions["hosted_ui_store"] = store
     app.config.update(OAUTH2_SCOPES_SUPPORTED=None)
 
     def pool() -> CognitoIdpUserPool:
@@ -317,7 +381,9 @@ def create_app(
     server = AuthorizationServer(app, query_client=query_client, save_token=save_token)
 
     class _CodeGrant(grants.AuthorizationCodeGrant):
-        TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"]
+        TOKEN_ENDPOINT_AUTH_METHODS: ClassVar[list[str]] = [
+            "client_secret_basic", "client_secret_post", "none"
+        ]
 
         def save_authorization_code(self, code: str, oauth_request: Any) -> None:
             data = oauth_request.payload.data
@@ -332,6 +398,7 @@ def create_app(
                     code_challenge_method=data.get("code_challenge_method"),
                     issued_at=cognito.now(),
                     nonce=data.get("nonce"),
+                    auth_time=g.get("auth_time"),
                 )
             )
 
@@ -360,12 +427,15 @@ def create_app(
             """Tokens from the emulated pool (moto's key and issuer), with the granted scopes."""
             code: _AuthorizationCode = self.request.authorization_code
             tokens = cognito.issue_tokens(
-                pool(), code.client_id, user, scope_to_list(scope) or [], code.nonce
+                pool(), code.client_id, user, scope_to_list(scope) or [], code.nonce,
+                code.auth_time,
             )
             return tokens.as_oauth()
 
     class _RefreshGrant(grants.RefreshTokenGrant):
-        TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"]
+        TOKEN_ENDPOINT_AUTH_METHODS: ClassVar[list[str]] = [
+            "client_secret_basic", "client_secret_post", "none"
+        ]
 
         def authenticate_refresh_token(self, refresh_token: str) -> _RefreshCredential | None:
             tokens = pool().refresh_tokens
@@ -374,7 +444,8 @@ def create_app(
             record = tokens[refresh_token]
             if record is None:
                 raise InvalidGrantError("Refresh Token has been revoked")
-            return _RefreshCredential(refresh_token, record[0], record[1])
+            scopes = cognito.granted_scopes(pool(), refresh_token)
+            return _RefreshCredential(refresh_token, record[0], record[1], " ".join(scopes))
 
         def authenticate_user(self, credential: _RefreshCredential) -> CognitoIdpUser | None:
             return pool()._get_user(credential.username)
@@ -391,8 +462,32 @@ def create_app(
         def revoke_old_credential(self, credential: _RefreshCredential) -> None:
             """Nothing to do: rotation (when the client enables it) is cognito.refresh's job."""
 
+    class _Revocation(RevocationEndpoint):
+        """``POST /oauth2/revoke`` (Cognito developer guide, "Revoke endpoint"; RFC 7009).
+
+        Revokes a refresh token, the tokens rotated from it and the access tokens it
+        issued. An access or ID token is ``unsupported_token_type`` (Cognito revokes
+        refresh tokens only); an unknown or already revoked token is 200, as RFC 7009
+        section 2.2 says.
+        """
+
+        CLIENT_AUTH_METHODS = ("client_secret_basic", "client_secret_post", "none")
+        SUPPORTED_TOKEN_TYPES = ("refresh_token",)
+
+        def query_token(self, token_string: str, token_type_hint: str | None) -> Any:
+            if token_string.count(".") == 2:
+                raise _UnsupportedTokenType()
+            record = pool().refresh_tokens.get(token_string)
+            if record is None:
+                return None
+            return _RefreshCredential(token_string, record[0], record[1])
+
+        def revoke_token(self, token: _RefreshCredential, request: Any) -> None:
+            cognito.revoke_refresh_token(pool(), token.refresh_token)
+
     server.register_grant(_CodeGrant, [_S256Only(required=True)])
     server.register_grant(_RefreshGrant)
+    server.register_endpoint(_Revocation)
 
     signing_key = jwt.PyJWK(cognito.public_jwks()["keys"][0])  # moto's one, static key
 
@@ -484,10 +579,11 @@ def create_app(
     @app.get("/login")
     @with_grant
     def authorize(grant: Any) -> Response:
-        username = store.session_user(request.cookies.get(SESSION_COOKIE))
-        user = pool()._get_user(username) if username else None
-        if user is not None and request.args.get("prompt") != "login":
-            return authorize_response(grant, user)  # signed in already: single sign-on
+        session = store.session_user(request.cookies.get(SESSION_COOKIE))
+        user = pool()._get_user(session[0]) if session else None
+        if user is not None and session and request.args.get("prompt") != "login":
+            g.auth_time = session[1]  # single sign-on: auth_time is the sign-in's
+            return authorize_response(grant, user)
         notice = {
             "confirmed": "Your account is confirmed. Sign in to continue.",
         }.get(request.args.get("notice", ""))
@@ -506,10 +602,11 @@ def create_app(
             return page(
                 "login.html", status=400, error=message, email=email, unconfirmed=unconfirmed
             )
+        g.auth_time = int(cognito.now())
         response = authorize_response(grant, user)
         response.set_cookie(
             SESSION_COOKIE,
-            store.open_session(user.username),
+            store.open_session(user.username, g.auth_time),
             max_age=SESSION_TTL_SECONDS,
             httponly=True,
             samesite="Lax",
@@ -588,6 +685,10 @@ def create_app(
     def token() -> Response:
         return server.create_token_response()
 
+    @app.post("/oauth2/revoke")
+    def revoke() -> Response:
+        return server.create_endpoint_response("revocation")
+
     @app.route("/oauth2/userInfo", methods=["GET", "POST"])
     @require_oauth("openid")
     def user_info() -> Response:
@@ -616,13 +717,19 @@ def create_app(
             "token_endpoint": f"{base_url}/oauth2/token",
             "userinfo_endpoint": f"{base_url}/oauth2/userInfo",
             "end_session_endpoint": f"{base_url}/logout",
+            "revocation_endpoint": f"{base_url}/oauth2/revoke",
+            "revocation_endpoint_auth_methods_supported": [
+                "client_secret_basic", "client_secret_post", "none",
+            ],
             "jwks_uri": f"{base_url}/.well-known/jwks.json",
             "response_types_supported": ["code"],
             "grant_types_supported": ["authorization_code", "refresh_token"],
             "scopes_supported": ["openid", "email", "phone", "profile", cognito.DEFAULT_SCOPE],
             "subject_types_supported": ["public"],
             "id_token_signing_alg_values_supported": ["RS256"],
-            "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+            "token_endpoint_auth_methods_supported": [
+                "client_secret_basic", "client_secret_post", "none",
+            ],
             "code_challenge_methods_supported": ["S256"],
         }
         return app.response_class(app.json.dumps(document), mimetype="application/json")

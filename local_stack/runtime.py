@@ -1,19 +1,27 @@
-"""Lambda sandboxes for the template's functions: one worker process per function.
+"""Lambda sandboxes for the template's functions: a few worker processes per function.
 
-Each function runs in its own ``python -I local_stack/worker.py`` subprocess, started on
-its first invoke (its cold start, logged with its duration) and reused afterwards, the way
-Lambda reuses a warm execution environment. The worker sees exactly the function's
-template environment plus the local overrides of :func:`function_environment`, never the
-host's, so functions cannot read each other's settings.
+Each execution environment is a ``python -I local_stack/worker.py`` subprocess, started on
+first need (its cold start, logged with its duration) and reused afterwards, the way
+Lambda reuses a warm execution environment. Like Lambda, a function gets another
+environment when every warm one is busy, up to its concurrency (``concurrency``, default
+:data:`DEFAULT_CONCURRENCY`, like a small ``ReservedConcurrentExecutions``); an invoke
+beyond that waits for a free one (Lambda would throttle it). The worker sees exactly the
+function's template environment plus the local overrides of :func:`function_environment`,
+never the host's, so functions cannot read each other's settings.
 
-Differences from Lambda, on purpose:
+Like Lambda (https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtime-environment.html):
 
-- One sandbox per function and one invoke at a time (later invokes queue); Lambda would
-  start more sandboxes under concurrency. Fine for one developer; it also keeps 14
-  functions within a 2-core laptop.
-- ``MemorySize`` is reported (env, context) but not enforced: an address-space limit
-  would break CPython's allocator long before the handler used that much.
-- The timeout kills the worker (as Lambda does) and the next invoke is a cold start.
+- an environment that died while idle is replaced by a fresh one (a cold start), never
+  handed a request;
+- the timeout kills the worker and the next invoke is a cold start;
+- a synchronous invoke whose event is over 6 MB (6,291,456 bytes of JSON) is refused
+  with ``RequestEntityTooLargeException`` before any environment sees it
+  (https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html, "Invocation
+  payload (request and response)").
+
+Difference from Lambda, on purpose: ``MemorySize`` is reported (env, context) but not
+enforced: an address-space limit would break CPython's allocator long before the handler
+used that much.
 """
 
 from __future__ import annotations
@@ -29,7 +37,7 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import IO, Any
@@ -42,6 +50,17 @@ WORKER_SCRIPT = Path(__file__).with_name("worker.py")
 INIT_LIMIT_S = 10.0
 """Lambda's init phase limit for on-demand functions (10 s)."""
 RUNTIME_VERSION = "python3.11"
+DEFAULT_CONCURRENCY = 4
+"""Execution environments per function unless the stack is told otherwise (``--concurrency``):
+enough to serve a browser's parallel uploads without a staircase, few enough for 14
+functions on a 2-core laptop."""
+MAX_SYNC_PAYLOAD_BYTES = 6 * 1024 * 1024
+"""Lambda's synchronous invocation request payload quota: 6 MB, refused above 6,291,456
+bytes ("Request must be smaller than 6291456 bytes for the InvokeFunction operation";
+https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html)."""
+PAYLOAD_TOO_LARGE = "RequestEntityTooLargeException"
+"""``errorType`` of an invoke refused for its size (Lambda's HTTP 413 error code,
+https://docs.aws.amazon.com/lambda/latest/api/API_Invoke.html#API_Invoke_Errors)."""
 
 
 @dataclass(frozen=True)
@@ -124,7 +143,8 @@ class _WorkerGone(Exception):
 
 
 class FunctionWorker:
-    """The sandbox of one function: a lazily started worker process, one invoke at a time.
+    """One execution environment of a function: a lazily started worker process, one
+    invoke at a time.
 
     Args:
         spec: the function.
@@ -154,7 +174,7 @@ class FunctionWorker:
         request_r, request_w = os.pipe()
         response_r, response_w = os.pipe()
         try:
-            self._process = subprocess.Popen(  # noqa: S603 - our own interpreter and script
+            self._process = subprocess.Popen(  # our own interpreter and worker script
                 [sys.executable, "-I", str(WORKER_SCRIPT), str(request_r), str(response_w)],
                 env=self._env,
                 cwd=str(self.spec.code_uri),
@@ -226,11 +246,29 @@ class FunctionWorker:
 
     # ------------------------------------------------------------------ invoke
 
-    def invoke(self, event: Any) -> InvokeResult:
-        """Run the handler on ``event``; waits for earlier invokes of this function."""
+    def _alive(self) -> bool:
+        """Whether the started worker can take a request: running, and nothing (not even
+        EOF) waiting on its response pipe while it is idle."""
+        if self._process is None or self._process.poll() is not None:
+            return False
+        assert self._responses_fd is not None
+        readable, _, _ = select.select([self._responses_fd], [], [], 0)
+        return not readable and not self._buffer
+
+    def invoke(self, event: Any, request_id: str | None = None) -> InvokeResult:
+        """Run the handler on ``event``; waits for an earlier invoke of this environment.
+
+        A worker that exited while idle is replaced first (a cold start), so the request
+        never goes to a dead process.
+        """
         with self._lock:
-            request_id = str(uuid.uuid4())
+            request_id = request_id or str(uuid.uuid4())
             started = time.perf_counter()
+            if self._process is not None and not self._alive():
+                code = self._process.poll()
+                log.info("%s: worker exited while idle (status %s); starting a new one",
+                         self.spec.logical_id, code)
+                self._stop()
             cold_start, init_ms = self._process is None, None
             try:
                 if cold_start:
@@ -315,17 +353,22 @@ class Runtime:
         overrides: the local environment overrides.
         log_stream: where the handlers' stdout and stderr go (``invoke``: stderr;
             ``run``: its log file; default: this process's own).
+        concurrency: execution environments per function (at least 1).
     """
 
     def __init__(self, functions: Mapping[str, FunctionSpec], overrides: LocalOverrides,
-                 log_stream: IO[str] | None = None) -> None:
+                 log_stream: IO[str] | None = None,
+                 concurrency: int = DEFAULT_CONCURRENCY) -> None:
+        if concurrency < 1:
+            raise ValueError("concurrency must be at least 1")
+        self.concurrency = concurrency
         self._config_dir = tempfile.TemporaryDirectory(prefix="local-stack-")
         config_file = Path(self._config_dir.name, "aws-config")
         config_file.write_text("[default]\ns3 =\n    addressing_style = path\n", encoding="utf-8")
         self.overrides = replace(overrides, aws_config_file=str(config_file))
         self.functions = dict(functions)
         self._log_stream = log_stream
-        self._workers: dict[str, FunctionWorker] = {}
+        self._pools: dict[str, _Pool] = {}
         self._lock = threading.Lock()
         self._stopped = False
 
@@ -336,6 +379,11 @@ class Runtime:
     def invoke(self, function_id: str, event: Any) -> InvokeResult:
         """Invoke ``function_id`` (a template logical id) with ``event``.
 
+        An event over :data:`MAX_SYNC_PAYLOAD_BYTES` is refused without running anything:
+        ``error`` is ``{"errorType": PAYLOAD_TOO_LARGE, ...}``. Otherwise the invoke runs in
+        an idle warm environment, else a new one (cold start) while the function has fewer
+        than ``concurrency``, else it waits for one to be free.
+
         Raises:
             KeyError: no such function.
             RuntimeError: the runtime was stopped.
@@ -343,21 +391,83 @@ class Runtime:
         with self._lock:
             if self._stopped:
                 raise RuntimeError("the runtime is stopped")
-            worker = self._workers.get(function_id)
-            if worker is None:
+            pool = self._pools.get(function_id)
+            if pool is None:
                 spec = self.functions[function_id]
-                worker = FunctionWorker(spec, self.environment(function_id), self.overrides,
-                                        self._log_stream)
-                self._workers[function_id] = worker
-        return worker.invoke(event)
+                pool = _Pool(lambda: FunctionWorker(spec, self.environment(function_id),
+                                                    self.overrides, self._log_stream),
+                             self.concurrency)
+                self._pools[function_id] = pool
+        size = len(json.dumps(event).encode())
+        if size > MAX_SYNC_PAYLOAD_BYTES:
+            return InvokeResult(
+                function_id=function_id, request_id=str(uuid.uuid4()), payload=None,
+                error={"errorType": PAYLOAD_TOO_LARGE,
+                       "errorMessage": f"{size} byte payload is too large for the "
+                                       f"RequestResponse invocation type "
+                                       f"(limit {MAX_SYNC_PAYLOAD_BYTES} bytes)"},
+                cold_start=False, init_ms=None, duration_ms=0.0,
+            )
+        worker = pool.acquire()
+        try:
+            return worker.invoke(event)
+        finally:
+            pool.release(worker)
 
     def stop(self) -> None:
         """Kill every worker now (in-flight invokes end with ``Runtime.ExitError``)."""
         with self._lock:
             self._stopped = True
-            workers = list(self._workers.values())
+            pools = list(self._pools.values())
+        for pool in pools:
+            pool.close()  # invokes still waiting for an environment fail instead
+        workers = [worker for pool in pools for worker in pool.workers()]
         for worker in workers:
             worker.kill()
         for worker in workers:
             worker.close()
         self._config_dir.cleanup()
+
+
+class _Pool:
+    """A function's execution environments: at most ``limit``, idle ones reused newest
+    first (so extra environments stay cold when traffic drops, as Lambda's do)."""
+
+    def __init__(self, create: Callable[[], FunctionWorker], limit: int) -> None:
+        self._create = create
+        self._limit = limit
+        self._all: list[FunctionWorker] = []
+        self._idle: list[FunctionWorker] = []
+        self._free = threading.Condition()
+        self._closed = False
+
+    def close(self) -> None:
+        with self._free:
+            self._closed = True
+            self._free.notify_all()
+
+    def acquire(self) -> FunctionWorker:
+        """An idle environment, else a new one under the limit, else wait for one.
+
+        Raises:
+            RuntimeError: the pool was closed (the runtime stopped).
+        """
+        with self._free:
+            while not self._closed and not self._idle and len(self._all) >= self._limit:
+                self._free.wait()
+            if self._closed:
+                raise RuntimeError("the runtime is stopped")
+            if self._idle:
+                return self._idle.pop()
+            worker = self._create()
+            self._all.append(worker)
+            return worker
+
+    def release(self, worker: FunctionWorker) -> None:
+        with self._free:
+            self._idle.append(worker)
+            self._free.notify()
+
+    def workers(self) -> list[FunctionWorker]:
+        with self._free:
+            return list(self._all)

@@ -18,19 +18,28 @@ import logging
 import socket
 import sys
 import threading
+from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Self
 
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from local_stack import cognito
 from local_stack.authorizer import CognitoUserPoolsAuthorizer
-from local_stack.emulator import Emulator, Provisioned, listen, provision, url_host
-from local_stack.gateway import Gateway, LocalInfo
+from local_stack.emulator import (
+    Emulator,
+    Provisioned,
+    install_partition_query,
+    listen,
+    provision,
+    url_host,
+)
+from local_stack.gateway import Gateway, LocalInfo, RawHeadersRequestHandler, printable
 from local_stack.hosted_ui import create_app
-from local_stack.inbox import Inbox
-from local_stack.runtime import LocalOverrides, Runtime
+from local_stack.inbox import MAX_MESSAGES_PER_ADDRESS, Inbox
+from local_stack.persistence import StateStore
+from local_stack.runtime import DEFAULT_CONCURRENCY, LocalOverrides, Runtime
 from local_stack.template import Template
 
 log = logging.getLogger("local_stack")
@@ -66,8 +75,10 @@ class _Server:
     def __init__(self, sock: socket.socket, app: Any) -> None:
         host, port = sock.getsockname()[:2]
         self._socket = sock
+        # The raw-headers handler lets the gateway see header names and repeats as sent.
         self._server: BaseWSGIServer = make_server(host, port, app, threaded=True,
-                                                   fd=sock.fileno())
+                                                   fd=sock.fileno(),
+                                                   request_handler=RawHeadersRequestHandler)
         self._thread = threading.Thread(target=self._server.serve_forever,
                                         kwargs={"poll_interval": 0.2}, daemon=True)
 
@@ -91,6 +102,10 @@ class LocalStack:
         serve_api: False for ``invoke`` (emulator, hosted UI and workers only).
         log_stream: where the handlers' stdout and stderr go (None: this process's own).
         console: where the dev inbox prints its one line per code (None: stdout).
+        concurrency: execution environments per function (``Runtime``).
+        state_dir: keep the state in this folder across restarts
+            (:mod:`local_stack.persistence`); None: in memory, every start is clean.
+        reset_state: forget the saved state first (``make dev-reset``).
     Raises (from start):
         local_stack.emulator.PortInUseError: a port is taken (nothing was started).
         local_stack.template.TemplateError: the template cannot be served.
@@ -98,7 +113,12 @@ class LocalStack:
 
     def __init__(self, template_path: Path, host: str = "127.0.0.1", ports: Ports = Ports(),
                  serve_api: bool = True, log_stream: IO[str] | None = None,
-                 console: IO[str] | None = None) -> None:
+                 console: IO[str] | None = None,
+                 concurrency: int = DEFAULT_CONCURRENCY,
+                 state_dir: Path | None = None, reset_state: bool = False) -> None:
+        self.concurrency = concurrency
+        self.state = StateStore(state_dir) if state_dir is not None else None
+        self.reset_state = reset_state
         self.template_path = Path(template_path).resolve()
         self.host = host
         self.requested = ports
@@ -134,6 +154,14 @@ class LocalStack:
 
         inbox = Inbox(stream=self.console)
         cognito.install(inbox)  # before moto serves its first request
+        install_partition_query()
+        restored = None
+        if self.state is not None:
+            if self.reset_state:
+                self.state.reset()
+            self.state.register("inbox", lambda: _inbox_boxes(inbox),
+                                lambda boxes: _restore_inbox(inbox, boxes))
+            restored = self.state.load()  # before moto serves its first request
         self._emulator = Emulator(emulator_sock)
         self._sockets.remove(emulator_sock)
         self._emulator.start()
@@ -141,12 +169,19 @@ class LocalStack:
 
         template = Template.load(self.template_path, local_parameter_overrides(url_root, api_port))
         self.template = template
+        if restored is not None:
+            template.physical_ids.update(restored.physical_ids)
+            template.attributes.update(restored.attributes)
         self.provisioned = provision(template, emulator_url)
+        if self.state is not None:
+            self.state.remember(template.physical_ids, template.attributes)
+            self.state.start_snapshots()
         self.runtime = Runtime(
             template.functions(),
             LocalOverrides(emulator_url=emulator_url, hosted_ui_url=hosted_ui_url,
                            region=template.region, account_id=template.account_id),
             log_stream=self.log_stream,
+            concurrency=self.concurrency,
         )
         pool_id = self.provisioned.user_pool_id
         client_id = self.provisioned.client_id
@@ -207,6 +242,11 @@ class LocalStack:
         if self.runtime is not None:
             self.runtime.stop()
             self.runtime = None
+        if self.state is not None and self.provisioned is not None:
+            try:
+                self.state.stop()  # the last save, after the servers stopped taking requests
+            except Exception as exc:  # noqa: BLE001 - stopping must go on
+                log.warning("state: not saved: %s", exc)
         if self._emulator is not None:
             self._emulator.stop()
             self._emulator = None
@@ -217,8 +257,9 @@ class LocalStack:
             sock.close()
         self._sockets.clear()
 
-    def __enter__(self) -> LocalStack:
-        return self.start()
+    def __enter__(self) -> Self:
+        self.start()
+        return self
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
@@ -232,23 +273,51 @@ class LocalStack:
         functions = len(self.template.functions())
         routes = len(self.template.routes())
         lines = [
-            f"Moments local stack is up ({self.template_path.name}: {functions} functions, "
-            f"{routes} routes; Docker-free stand-in for `sam local start-api` + AWS)",
+            (
+                f"Moments local stack is up ({self.template_path.name}: {functions} functions, "
+                f"{routes} routes; Docker-free stand-in for `sam local start-api` + AWS)"
+            ),
             f"  API              {info.api_url}",
             f"  Web app          {info.web_url}",
             f"  Hosted UI        {info.hosted_ui_url}  (Cognito hosted-UI stand-in)",
             f"  Dev inbox        {info.inbox_url}",
+            f"  API docs         {info.api_url}/_local/docs/  (Swagger UI; openapi.json)",
             f"  AWS emulator     {info.emulator_url}  (moto: cognito-idp, S3, DynamoDB)",
             f"  User pool        {info.user_pool_id}  client {info.client_id}",
+            (f"  State            {self.state.folder}  (kept across restarts; "
+             "make dev-reset starts clean)" if self.state is not None else
+             "  State            in memory (this stack starts clean and forgets on stop)"),
             "Press Ctrl-C to stop.",
         ]
         return "\n".join(lines)
 
 
+def _inbox_boxes(inbox: Inbox) -> dict[str, list[dict[str, str]]]:
+    """The dev inbox's messages as plain data (saved with the state: a code sent before a
+    restart stays valid, so it must stay readable)."""
+    with inbox._lock:
+        return {address: list(box) for address, box in inbox._boxes.items()}
+
+
+def _restore_inbox(inbox: Inbox, boxes: dict[str, list[dict[str, str]]]) -> None:
+    with inbox._lock:
+        for address, messages in boxes.items():
+            inbox._boxes[address] = deque(messages, maxlen=MAX_MESSAGES_PER_ADDRESS)
+
+
+class _PrintableFormatter(logging.Formatter):
+    """One console line per record, whatever it quotes: control characters (CR, LF, ESC)
+    in a message are escaped (:func:`local_stack.gateway.printable`), so request data that
+    reaches any log line cannot forge another line or drive the terminal."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return printable(super().format(record))
+
+
 def configure_logging(stream: IO[str] = sys.stdout) -> None:
     """Console lines for the stack (``HH:MM:SS message``); werkzeug's access log off."""
     handler = logging.StreamHandler(stream)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(message)s", datefmt="%H:%M:%S"))
+    handler.setFormatter(_PrintableFormatter("%(asctime)s %(message)s", datefmt="%H:%M:%S"))
     stack_log = logging.getLogger("local_stack")
     stack_log.handlers[:] = [handler]
     stack_log.setLevel(logging.INFO)

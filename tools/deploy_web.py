@@ -11,6 +11,11 @@ no-cache browsers revalidate by ETag and never mix two releases' modules), and o
 longer exist locally are deleted. Finally ``/*`` is invalidated (one invalidation path; the
 first 1,000 paths a month are free, AWS CloudFront pricing).
 
+The API contract goes with the app: ``openapi.json`` (``make openapi``) is uploaded as
+``<WebUrl>openapi.json``, with the stack's own ``WebUrl`` and ``ApiUrl`` first in its
+``servers`` (docs/deploy.md). CloudFront routes ``/auth/*`` and ``/photos*`` of that origin
+to the API, so a client generated from it works against either URL.
+
 It also checks that the app client's callback URLs include ``WebUrl``. They cannot default to
 it inside the stack (see the note above ``WebBucket`` in template.yaml), so when missing, the
 exact ``sam deploy --parameter-overrides`` to run is printed.
@@ -23,9 +28,12 @@ outputs.
 from __future__ import annotations
 
 import argparse
+import json
 import mimetypes
 import sys
+import tempfile
 import time
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +42,8 @@ import boto3
 from tools.env_json import EnvJsonError, StackFacts, describe_stack
 
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
+OPENAPI = Path(__file__).resolve().parent.parent / "openapi.json"
+OPENAPI_KEY = "openapi.json"
 CACHE_CONTROL = "no-cache"
 # mimetypes' tables vary by platform; the app's own types are pinned here.
 CONTENT_TYPES = {
@@ -58,6 +68,28 @@ def local_files(root: Path = WEB_DIR) -> dict[str, Path]:
 def content_type(path: Path) -> str:
     """The Content-Type to store for ``path`` (binary default when unknown)."""
     return CONTENT_TYPES.get(path.suffix) or mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+
+
+def published_openapi(outputs: Mapping[str, str], directory: Path, source: Path = OPENAPI) -> Path:
+    """Write ``openapi.json`` as it is published, into ``directory``; returns its path.
+
+    The stack's ``WebUrl`` (same origin as the app) and ``ApiUrl`` (the stage URL) come
+    first in ``servers``; the generic entries of the committed document follow.
+
+    Raises:
+        FileNotFoundError: ``source`` is missing (run ``make openapi``).
+    """
+    document = json.loads(source.read_text(encoding="utf-8"))
+    own = [
+        {"url": outputs[key].rstrip("/"), "description": description}
+        for key, description in (("WebUrl", "This stack, through CloudFront."),
+                                 ("ApiUrl", "This stack's API Gateway stage."))
+        if outputs.get(key)
+    ]
+    document["servers"] = [*own, *document.get("servers", [])]
+    target = directory / OPENAPI_KEY
+    target.write_text(json.dumps(document, indent=2), encoding="utf-8")
+    return target
 
 
 def sync(s3: Any, bucket: str, files: dict[str, Path], *, dry_run: bool = False) -> tuple[int, int]:
@@ -135,16 +167,19 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: stack {args.stack_name} has no output(s) {', '.join(missing)}; run `sam deploy` first.")
         return 1
 
-    print(f"==> syncing {WEB_DIR} to s3://{outputs['WebBucketName']}")
-    uploaded, deleted = sync(
-        session.client("s3"), outputs["WebBucketName"], local_files(), dry_run=args.dry_run
-    )
+    print(f"==> syncing {WEB_DIR} and {OPENAPI.name} to s3://{outputs['WebBucketName']}")
+    with tempfile.TemporaryDirectory() as tmp:
+        files = {**local_files(), OPENAPI_KEY: published_openapi(outputs, Path(tmp))}
+        uploaded, deleted = sync(
+            session.client("s3"), outputs["WebBucketName"], files, dry_run=args.dry_run
+        )
     if args.dry_run:
         print(f"==> dry run: {uploaded} to upload, {deleted} to delete; nothing changed")
     else:
         invalidation = invalidate(session.client("cloudfront"), outputs["WebDistributionId"])
         print(f"==> {uploaded} uploaded, {deleted} deleted; CloudFront invalidation {invalidation}")
     print(f"==> web app: {outputs['WebUrl']}")
+    print(f"==> API contract: {outputs['WebUrl']}{OPENAPI_KEY}")
     hint = callback_hint(stack)
     if hint:
         print(f"note: {hint}")

@@ -200,6 +200,11 @@ class CognitoIdentityProvider:
             ClientSecret=self.client_secret,
         )
 
+    def get_user(self, access_token: str) -> dict[str, Any]:
+        """GetUser: Cognito checks the access token (signature, expiry, revocation) and
+        returns ``{Username, UserAttributes}``."""
+        return self._call("GetUser", AccessToken=access_token)
+
     def global_sign_out(self, access_token: str) -> None:
         """GlobalSignOut: invalidates every refresh token of the access token's user."""
         self._call("GlobalSignOut", AccessToken=access_token)

@@ -10,6 +10,11 @@ Every broker function gets the same variables (``&AuthEnv`` in template.yaml):
 - ``CALLBACK_URLS``, ``LOGOUT_URLS``: comma-separated exact URLs registered on the client.
 - ``ALLOWED_ORIGIN`` is read by :func:`shared.http.build_resolver` (CORS), not here.
 - ``AWS_REGION``: set by Lambda itself (``AWS_DEFAULT_REGION`` as a local fallback).
+- ``REVOCATIONS_TABLE_NAME``: the sign-out records table (:mod:`shared.revocation`);
+  unset means sign-out writes no record.
+- ``ACCESS_TOKEN_VALIDITY_MINUTES``: the app client's access-token lifetime (template
+  parameter ``AccessTokenValidityMinutes``, 5 to 1440; default 60, Cognito's default),
+  the TTL of each sign-out record.
 """
 
 from __future__ import annotations
@@ -38,6 +43,8 @@ class AuthSettings(BaseModel):
     oauth_scopes: tuple[str, ...]
     callback_urls: tuple[str, ...]
     logout_urls: tuple[str, ...]
+    revocations_table_name: str | None = Field(default=None, max_length=255)
+    access_token_validity_seconds: int = Field(default=3600, ge=300, le=86400)
 
     @property
     def authorize_url(self) -> str:
@@ -79,9 +86,13 @@ def settings_from_env(env: Mapping[str, str]) -> AuthSettings:
             oauth_scopes=_split(env.get("OAUTH_SCOPES", ""), None),
             callback_urls=_split(env.get("CALLBACK_URLS", ""), ","),
             logout_urls=_split(env.get("LOGOUT_URLS", ""), ","),
+            revocations_table_name=env.get("REVOCATIONS_TABLE_NAME") or None,
+            access_token_validity_seconds=int(env.get("ACCESS_TOKEN_VALIDITY_MINUTES") or 60)
+            * 60,
         )
-    except ValidationError as exc:
-        field = exc.errors(include_input=False)[0]["loc"][0]
+    except ValueError as exc:  # pydantic's ValidationError is a ValueError, like int()'s
+        errors = exc.errors(include_input=False) if isinstance(exc, ValidationError) else []
+        field = errors[0]["loc"][0] if errors else "ACCESS_TOKEN_VALIDITY_MINUTES"
         raise RuntimeError(
             f"auth broker misconfigured: environment for {field!s} is invalid"
         ) from exc

@@ -63,6 +63,25 @@ _INVALID_GRANT_REFRESH = ErrorMapping(
     400, "invalid_grant", "The refresh token is invalid, expired or revoked."
 )
 _CODE_MISMATCH = ErrorMapping(400, "code_mismatch", "The code is wrong.")
+# One answer for every confirm / reset failure that depends on the account's state
+# (unknown, unconfirmed, already confirmed, no pending reset, code expired): OWASP ASVS
+# 5.0 section 6.3.8, no account oracle. The sentence still tells a real user what to do.
+_CONFIRM_FAILED = ErrorMapping(
+    400,
+    "code_mismatch",
+    "If that email can be confirmed, the code is wrong or has expired; request a new one.",
+)
+_RESET_FAILED = ErrorMapping(
+    400,
+    "code_mismatch",
+    "If that email can reset its password, the code is wrong or has expired; "
+    "request a new one.",
+)
+# Cognito's own lockout after repeated wrong passwords: NotAuthorizedException with the
+# message "Password attempts exceeded" (Cognito guide, "User pool lockout behavior": 5
+# failures, then a lockout from 1 second doubling to about 15 minutes).
+LOCKOUT_MESSAGE = "Password attempts exceeded"
+_LOCKED_OUT = ErrorMapping(429, "too_many_requests", "Too many attempts; retry later.", 60)
 _THROTTLED = ErrorMapping(429, "too_many_requests", "Too many requests; retry later.", 5)
 _LIMITED = ErrorMapping(429, "too_many_requests", "Too many attempts; retry later.", 60)
 _MISCONFIGURED = ErrorMapping(500, "server_error", "The service is misconfigured.")
@@ -78,9 +97,16 @@ ERRORS: dict[tuple[str, str], ErrorMapping] = {
     ("GetTokensFromRefreshToken", "NotAuthorizedException"): _INVALID_GRANT_REFRESH,
     ("GetTokensFromRefreshToken", "UserNotFoundException"): _INVALID_GRANT_REFRESH,
     ("GetTokensFromRefreshToken", "RefreshTokenReuseException"): _INVALID_GRANT_REFRESH,
-    ("ConfirmSignUp", "NotAuthorizedException"): ErrorMapping(
-        409, "already_confirmed", "This account is already confirmed."
-    ),
+    ("ConfirmSignUp", "CodeMismatchException"): _CONFIRM_FAILED,
+    ("ConfirmSignUp", "ExpiredCodeException"): _CONFIRM_FAILED,
+    ("ConfirmSignUp", "NotAuthorizedException"): _CONFIRM_FAILED,  # already confirmed
+    ("ConfirmSignUp", "UserNotFoundException"): _CONFIRM_FAILED,
+    ("ConfirmForgotPassword", "CodeMismatchException"): _RESET_FAILED,
+    ("ConfirmForgotPassword", "ExpiredCodeException"): _RESET_FAILED,  # also: no reset pending
+    ("ConfirmForgotPassword", "NotAuthorizedException"): _RESET_FAILED,
+    ("ConfirmForgotPassword", "UserNotFoundException"): _RESET_FAILED,
+    # "Cannot reset password for the user as there is no registered/verified email"
+    ("ConfirmForgotPassword", "InvalidParameterException"): _RESET_FAILED,
     ("GlobalSignOut", "NotAuthorizedException"): ErrorMapping(
         401, "invalid_token", "The access token is invalid, expired or revoked."
     ),
@@ -160,8 +186,15 @@ ERRORS: dict[tuple[str, str], ErrorMapping] = {
 _MAX_RELAYED = 300
 
 
-def lookup(operation: str, code: str) -> ErrorMapping:
-    """The mapping for ``code`` raised by ``operation``; unknown codes map to 502."""
+def lookup(operation: str, code: str, message: str | None = None) -> ErrorMapping:
+    """The mapping for ``code`` raised by ``operation``; unknown codes map to 502.
+
+    ``message`` matters for one case only: Cognito reports its lockout as
+    ``NotAuthorizedException`` "Password attempts exceeded", which becomes 429 with
+    ``Retry-After`` instead of "wrong password".
+    """
+    if code == "NotAuthorizedException" and LOCKOUT_MESSAGE.lower() in (message or "").lower():
+        return _LOCKED_OUT
     return ERRORS.get((operation, code)) or ERRORS.get((ANY, code)) or _UPSTREAM_FAILED
 
 
@@ -175,7 +208,7 @@ class UpstreamError(ApiError):
     """
 
     def __init__(self, operation: str, code: str, message: str | None = None) -> None:
-        mapping = lookup(operation, code)
+        mapping = lookup(operation, code, message)
         description = mapping.description
         if description is None:
             relayed = (message or "").strip()[:_MAX_RELAYED]

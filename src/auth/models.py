@@ -12,14 +12,19 @@ and RFC 7636 section 4.1 (``code_verifier``: 43 to 128 unreserved characters).
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any, Literal
 from urllib.parse import parse_qsl
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from auth.config import AuthSettings
-from shared.http import ApiError, describe_validation_error
+from shared.http import (
+    MAX_JSON_BODY_BYTES,
+    ApiError,
+    describe_validation_error,
+    is_json_media_type,
+    load_json_object,
+)
 
 
 def _normalise_email(value: Any) -> Any:
@@ -84,9 +89,14 @@ class ResetPasswordRequest(_Request):
 
 
 class SignOutRequest(_Request):
-    """``POST /auth/sign-out``; the refresh token may come from the cookie instead."""
+    """``POST /auth/sign-out``; the refresh token may come from the cookie instead.
+
+    ``access_token`` is this session's access token: sent with the sign-out, this API
+    refuses it (and every token of the same session) at once instead of at its expiry.
+    """
 
     refresh_token: Token | None = None
+    access_token: Token | None = None
 
 
 class AuthorizationCodeGrant(_Request):
@@ -113,7 +123,7 @@ class RefreshTokenGrant(_Request):
 
 TokenRequest = AuthorizationCodeGrant | RefreshTokenGrant
 
-_GRANTS: dict[str, type[AuthorizationCodeGrant] | type[RefreshTokenGrant]] = {
+_GRANTS: dict[str, type[AuthorizationCodeGrant | RefreshTokenGrant]] = {
     "authorization_code": AuthorizationCodeGrant,
     "refresh_token": RefreshTokenGrant,
 }
@@ -136,25 +146,30 @@ def parse_token_request(body: str | None, content_type: str | None) -> TokenRequ
 
     Args:
         body: the decoded request body.
-        content_type: the ``Content-Type`` header; missing means JSON.
+        content_type: the ``Content-Type`` header (RFC 6749 section 4.1.3 uses the form
+            encoding; JSON is this API's convenience).
 
     Raises:
-        ApiError: 400 ``invalid_request`` (bad body, missing ``grant_type``, bad fields) or
-            400 ``unsupported_grant_type`` (RFC 6749 section 5.2).
+        ApiError: 400 ``invalid_request`` (bad body, too deep, missing ``grant_type``, bad
+            fields), 400 ``unsupported_grant_type`` (RFC 6749 section 5.2), 413 (body over
+            :data:`~shared.http.MAX_JSON_BODY_BYTES`), 415 (neither form nor JSON).
     """
-    media_type = (content_type or "application/json").split(";", 1)[0].strip().lower()
+    media_type = (content_type or "").split(";", 1)[0].strip().lower()
     if media_type == FORM:
+        if body and len(body) > MAX_JSON_BODY_BYTES:
+            raise ApiError(
+                413,
+                "payload_too_large",
+                f"The request body is larger than {MAX_JSON_BODY_BYTES} bytes.",
+            )
         params: Any = _form_params(body or "")
-    elif media_type == "application/json" or media_type.endswith("+json"):
-        try:
-            params = json.loads(body) if body else {}
-        except ValueError as exc:
-            raise ApiError(400, "invalid_request", "The request body is not valid JSON.") from exc
-        if not isinstance(params, dict):
-            raise ApiError(400, "invalid_request", "The request body must be a JSON object.")
+    elif is_json_media_type(media_type) or (not media_type and not body):
+        params = load_json_object(body) if body else {}
     else:
         raise ApiError(
-            400, "invalid_request", f"Send the token request as {FORM} or application/json."
+            415,
+            "unsupported_media_type",
+            f"Send the token request as {FORM} or application/json.",
         )
     grant_type = params.get("grant_type")
     if not grant_type:
@@ -183,11 +198,10 @@ class CodeDelivery(_Response):
 
 
 class SignUpResult(_Response):
-    """201 body of ``POST /auth/sign-up``; ``code_delivery`` is null if no code was sent."""
+    """201 body of ``POST /auth/sign-up``, the same whether or not the email already has
+    an account (so it carries no ``user_sub`` and no ``user_confirmed``)."""
 
-    user_sub: str
-    user_confirmed: bool
-    code_delivery: CodeDelivery | None
+    code_delivery: CodeDelivery
 
 
 class Confirmed(_Response):

@@ -42,8 +42,12 @@ logger = Logger(child=True)
 class IdentityProvider(Protocol):
     """What the logic needs from cognito-idp (see :class:`CognitoIdentityProvider`)."""
 
-    client_secret: str
-    refresh_token_validity_seconds: int
+    # Read-only: the adapter derives both from DescribeUserPoolClient (properties), and a
+    # plain attribute here would demand a settable one.
+    @property
+    def client_secret(self) -> str: ...
+    @property
+    def refresh_token_validity_seconds(self) -> int: ...
 
     def sign_up(
         self, username: str, password: str, attributes: dict[str, str]
@@ -53,9 +57,17 @@ class IdentityProvider(Protocol):
     def initiate_password_auth(self, username: str, password: str) -> dict[str, Any]: ...
     def get_tokens_from_refresh_token(self, refresh_token: str) -> dict[str, Any]: ...
     def revoke_token(self, refresh_token: str) -> None: ...
+    def get_user(self, access_token: str) -> dict[str, Any]: ...
     def global_sign_out(self, access_token: str) -> None: ...
     def forgot_password(self, username: str) -> dict[str, Any]: ...
     def confirm_forgot_password(self, username: str, code: str, password: str) -> None: ...
+
+
+class SignOutRecords(Protocol):
+    """Where sign-outs are recorded for the photo handlers (see
+    :class:`auth.revocations.RevocationTable`)."""
+
+    def record(self, user_sub: str, *, origin_jti: str | None, everywhere: bool) -> None: ...
 
 
 class TokenEndpoint(Protocol):
@@ -90,10 +102,24 @@ class AuthService:
         settings: AuthSettings,
         idp: IdentityProvider | None = None,
         token_endpoint: TokenEndpoint | None = None,
+        revocations: SignOutRecords | None = None,
     ) -> None:
         self.settings = settings
         self._idp = idp
         self._token_endpoint = token_endpoint
+        self._revocations = revocations
+
+    @property
+    def revocations(self) -> SignOutRecords | None:
+        """The sign-out records (``None`` when no table is configured)."""
+        if self._revocations is None and self.settings.revocations_table_name:
+            from auth.revocations import RevocationTable  # boto3 dynamodb: sign-out only
+
+            self._revocations = RevocationTable(
+                self.settings.revocations_table_name,
+                self.settings.access_token_validity_seconds,
+            )
+        return self._revocations
 
     @property
     def idp(self) -> IdentityProvider:
@@ -119,25 +145,32 @@ class AuthService:
     def sign_up(self, request: SignUpRequest) -> SignUpResult:
         """Register ``request.email``; Cognito emails a confirmation code.
 
+        The answer cannot tell whether the email already has an account (OWASP ASVS 5.0
+        section 6.3.8): ``UsernameExistsException`` gets the same 201 and body as a new
+        sign-up, the destination is masked from the request, and no ``user_sub`` is
+        returned (Cognito's SignUp is the one operation PreventUserExistenceErrors does
+        not cover). The owner of the existing account loses nothing: their password is
+        unchanged, and resend-code or forgot-password reach them.
+
         Raises:
-            UpstreamError: 409 ``user_exists``, 400 ``invalid_password`` /
-                ``invalid_request``, 429 ``too_many_requests``.
+            UpstreamError: 400 ``invalid_password`` / ``invalid_request``, 429
+                ``too_many_requests``, 5xx.
         """
         attributes = {"name": request.name} if request.name else {}
-        result = self.idp.sign_up(request.email, request.password, attributes)
-        details = result.get("CodeDeliveryDetails")
-        return SignUpResult(
-            user_sub=result["UserSub"],
-            user_confirmed=bool(result.get("UserConfirmed")),
-            code_delivery=_code_delivery(details) if details else None,
-        )
+        try:
+            self.idp.sign_up(request.email, request.password, attributes)
+        except UpstreamError as exc:
+            if exc.code not in _HIDDEN_SIGN_UP_ERRORS:
+                raise
+            logger.info("sign-up answered generically", extra={"upstream": exc.code})
+        return SignUpResult(code_delivery=_masked_delivery(request.email))
 
     def confirm(self, request: ConfirmRequest) -> Confirmed:
         """Confirm a sign-up with the emailed code.
 
         Raises:
-            UpstreamError: 400 ``code_mismatch`` (also for unknown emails) /
-                ``expired_code``, 409 ``already_confirmed``, 429.
+            UpstreamError: 400 ``code_mismatch`` with one sentence for a wrong or expired
+                code, an unknown email and an already confirmed account alike; 429.
         """
         self.idp.confirm_sign_up(request.email, request.code)
         return Confirmed()
@@ -147,18 +180,19 @@ class AuthService:
 
         Unknown emails get the same answer as known ones: with PreventUserExistenceErrors
         Cognito simulates success for them (Cognito guide, "Managing error responses").
+        An already confirmed account (``InvalidParameterException`` "User is already
+        confirmed.") and a disabled one (``NotAuthorizedException``) get it too.
 
         Raises:
-            UpstreamError: 429 ``too_many_requests``, 400 for an already confirmed user.
+            UpstreamError: 429 ``too_many_requests``, 5xx.
         """
         try:
             self.idp.resend_confirmation_code(request.email)
         except UpstreamError as exc:
-            if exc.code != "UserNotFoundException":
+            if exc.code not in _HIDDEN_RESEND_ERRORS:
                 raise
-        return CodeSent(
-            code_delivery=CodeDelivery(destination=mask_email(request.email), medium="EMAIL")
-        )
+            logger.info("resend-code answered generically", extra={"upstream": exc.code})
+        return CodeSent(code_delivery=_masked_delivery(request.email))
 
     def forgot_password(self, request: EmailRequest) -> CodeSent:
         """Email a password-reset code; the answer is identical for known and unknown emails.
@@ -177,15 +211,15 @@ class AuthService:
             if exc.code not in _HIDDEN_FORGOT_PASSWORD_ERRORS:
                 raise
             logger.info("forgot-password answered generically", extra={"upstream": exc.code})
-        return CodeSent(
-            code_delivery=CodeDelivery(destination=mask_email(request.email), medium="EMAIL")
-        )
+        return CodeSent(code_delivery=_masked_delivery(request.email))
 
     def reset_password(self, request: ResetPasswordRequest) -> PasswordReset:
         """Set a new password with the emailed reset code (ConfirmForgotPassword).
 
         Raises:
-            UpstreamError: 400 ``code_mismatch`` / ``expired_code`` / ``invalid_password``.
+            UpstreamError: 400 ``code_mismatch`` with one sentence for a wrong or expired
+                code, an unknown email and an account with no pending reset alike;
+                400 ``invalid_password``; 429.
         """
         self.idp.confirm_forgot_password(request.email, request.code, request.password)
         return PasswordReset()
@@ -270,20 +304,34 @@ class AuthService:
         result = self.idp.get_tokens_from_refresh_token(refresh_token)
         return _token_set(result["AuthenticationResult"])
 
-    def sign_out(self, refresh_token: str | None, access_token: str | None) -> SignedOut:
-        """Sign the user out everywhere (GlobalSignOut) when an access token comes, and
-        revoke the refresh token (RevokeToken, RFC 7009).
+    def sign_out(
+        self,
+        refresh_token: str | None,
+        access_token: str | None,
+        session_access_token: str | None = None,
+    ) -> SignedOut:
+        """Sign out, on Cognito and on this API.
 
-        GlobalSignOut runs first: RevokeToken also invalidates the access tokens issued
-        with the refresh token (API reference, RevokeToken), after which GlobalSignOut
-        would be refused. An expired or already signed-out access token does not fail the
+        - With ``access_token`` (the Bearer header): GlobalSignOut, then a record that
+          revokes every access token of the user issued until now ("everywhere").
+        - With ``session_access_token`` (the body's ``access_token``): GetUser checks it,
+          then a record revokes its session (its ``origin_jti`` family) only.
+        - With ``refresh_token``: RevokeToken (RFC 7009).
+
+        Cognito alone would leave the access tokens working on API Gateway's authorizer
+        until they expire; the records (:mod:`shared.revocation`) are what the photo
+        handlers check. GlobalSignOut and GetUser run first: RevokeToken also revokes the
+        access tokens issued with the refresh token (API reference, RevokeToken), after
+        which Cognito refuses them. The token's claims are read only after Cognito has
+        accepted it. An expired or already signed-out access token does not fail the
         request when a refresh token comes too: it is still revoked, and
         ``signed_out_everywhere`` is false.
 
         Raises:
             ApiError: 400 ``invalid_request`` when neither token comes.
             UpstreamError: 401 ``invalid_token`` for an invalid access token sent alone;
-                400 ``unsupported_token_type`` / ``invalid_grant`` from RevokeToken; 429; 5xx.
+                400 ``unsupported_token_type`` / ``invalid_grant`` from RevokeToken; 429;
+                5xx (including a failed record write).
         """
         if not refresh_token and not access_token:
             raise ApiError(
@@ -299,11 +347,40 @@ class AuthService:
             except UpstreamError as exc:
                 if exc.code != "NotAuthorizedException" or not refresh_token:
                     raise
+            if everywhere:
+                self._record(access_token, everywhere=True)
+        if session_access_token and not everywhere:
+            try:
+                self.idp.get_user(session_access_token)
+            except UpstreamError as exc:
+                # Expired or already revoked: nothing left for this API to refuse early.
+                if exc.code != "NotAuthorizedException":
+                    raise
+            else:
+                self._record(session_access_token, everywhere=False)
         if refresh_token:
             self.idp.revoke_token(refresh_token)
         return SignedOut(
             refresh_token_revoked=bool(refresh_token), signed_out_everywhere=everywhere
         )
+
+    def _record(self, access_token: str, *, everywhere: bool) -> None:
+        """Write the sign-out record for an access token Cognito has just accepted."""
+        records = self.revocations
+        if records is None:
+            return
+        claims = _claims_of_accepted_token(access_token)
+        sub, origin_jti = claims.get("sub"), claims.get("origin_jti")
+        if not isinstance(sub, str) or not sub:
+            return
+        if not isinstance(origin_jti, str) or not origin_jti:
+            origin_jti = None
+            if not everywhere:
+                # No family to revoke (an emulator without origin_jti): the photo
+                # handlers then refuse this session's token only after it expires.
+                logger.warning("access token has no origin_jti; session not recorded")
+                return
+        records.record(sub, origin_jti=origin_jti, everywhere=everywhere)
 
     def refresh_token_max_age(self) -> int:
         """The refresh token's lifetime in seconds (the cookie's ``Max-Age``)."""
@@ -315,11 +392,27 @@ _HIDDEN_FORGOT_PASSWORD_ERRORS = frozenset(
 )
 
 
-def _code_delivery(details: dict[str, Any]) -> CodeDelivery:
-    return CodeDelivery(
-        destination=str(details.get("Destination", "")),
-        medium=str(details.get("DeliveryMedium", "EMAIL")),
-    )
+_HIDDEN_RESEND_ERRORS = _HIDDEN_FORGOT_PASSWORD_ERRORS
+_HIDDEN_SIGN_UP_ERRORS = frozenset({"UsernameExistsException", "AliasExistsException"})
+
+
+def _claims_of_accepted_token(access_token: str) -> dict[str, Any]:
+    """The payload of an access token that Cognito has *just accepted* (GlobalSignOut or
+    GetUser succeeded), so its signature needs no second check here. PyJWT is imported
+    only on this path (sign-out), not at every broker cold start."""
+    import jwt
+
+    try:
+        claims = jwt.decode(access_token, options={"verify_signature": False})
+    except jwt.PyJWTError:
+        return {}
+    return claims if isinstance(claims, dict) else {}
+
+
+def _masked_delivery(email: str) -> CodeDelivery:
+    """Where the code went, computed from the request alone so that every account state
+    gives a byte-identical body."""
+    return CodeDelivery(destination=mask_email(email), medium="EMAIL")
 
 
 def _token_set(result: dict[str, Any]) -> TokenSet:

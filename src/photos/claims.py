@@ -11,15 +11,25 @@ authorizer and Cognito's docs ("Verifying a JSON web token") do: RS256 signature
 the pool's JWKS, ``iss``, ``exp``, ``token_use == "access"``, ``client_id``, and the
 ``aws.cognito.signin.user.admin`` scope the API's authorizer requires. Any failure is the
 same 401. Tokens are never logged.
+
+In both modes two checks follow that API Gateway's authorizer does not make (issue 9):
+
+- audience: the token's ``client_id`` must be one of the app clients this API serves
+  (:attr:`PhotosConfig.allowed_client_ids`, from the template). The authorizer admits an
+  access token of *any* app client of the pool.
+- revocation: the user has not signed out since the token was issued
+  (:mod:`shared.revocation`, one ``GetItem``). Without it a signed-out access token keeps
+  working until it expires.
 """
 
 from __future__ import annotations
 
+import calendar
 import functools
 import json
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger
@@ -27,6 +37,7 @@ from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 
 from photos.config import PhotosConfig
 from photos.errors import Unauthorized
+from shared import revocation
 from shared.http import bearer_token
 
 if TYPE_CHECKING:
@@ -218,7 +229,7 @@ def verify_access_token(
     )
     if claims.get("token_use") != "access":
         raise jwt.InvalidTokenError("token_use is not access")
-    if claims.get("client_id") != config.user_pool_client_id:
+    if claims.get("client_id") not in config.allowed_client_ids:
         raise jwt.InvalidTokenError("client_id does not match")
     scopes = str(claims.get("scope", "")).split()
     if REQUIRED_SCOPE not in scopes:
@@ -254,4 +265,53 @@ def caller_sub(event: APIGatewayProxyEvent, config: PhotosConfig) -> str:
     sub = claims.get("sub") if isinstance(claims, dict) else None
     if not isinstance(sub, str) or not 0 < len(sub) <= _MAX_SUB_CHARS or "/" in sub:
         raise Unauthorized()
+    if claims.get("client_id") not in config.allowed_client_ids:
+        logger.info("access token rejected", extra={"reason": "client_id not served"})
+        raise Unauthorized()
+    if config.revocations_table_name and _signed_out(claims, sub, config):
+        logger.info("access token rejected", extra={"reason": "signed out"})
+        raise Unauthorized()
     return sub
+
+
+#: How API Gateway's REST Cognito authorizer renders ``iat``/``exp`` in the event's
+#: claims, e.g. ``Sat Nov 21 09:00:00 UTC 2026`` (always UTC).
+_API_GATEWAY_TIME = "%a %b %d %H:%M:%S UTC %Y"
+
+
+def issued_at(claims: Mapping[str, Any]) -> int:
+    """The token's ``iat`` in epoch seconds, from a JWT number, a numeric string, or
+    API Gateway's rendering (:data:`_API_GATEWAY_TIME`).
+
+    Raises:
+        Unauthorized: no parsable ``iat`` (every Cognito access token has one).
+    """
+    value = claims.get("iat")
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return int(value)
+    if isinstance(value, str):
+        if value.isdigit():
+            return int(value)
+        try:
+            return calendar.timegm(time.strptime(value, _API_GATEWAY_TIME))
+        except ValueError:
+            pass
+    raise Unauthorized()
+
+
+def _signed_out(claims: Mapping[str, Any], sub: str, config: PhotosConfig) -> bool:
+    """One strongly consistent GetItem on the revocations table (:mod:`shared.revocation`).
+
+    A failed read propagates as botocore's ``ClientError`` (the service's error table
+    answers 5xx): an outage must not let signed-out tokens back in.
+    """
+    from photos.store import aws_client  # the service's one DynamoDB client
+
+    origin_jti = claims.get("origin_jti")
+    return revocation.is_revoked(
+        aws_client("dynamodb"),
+        str(config.revocations_table_name),
+        user_sub=sub,
+        issued_at=issued_at(claims),
+        origin_jti=origin_jti if isinstance(origin_jti, str) and origin_jti else None,
+    )

@@ -40,6 +40,13 @@ class PhotosConfig(BaseModel):
         jwks_url: where the pool's signing keys are published; ``None`` means the
             pool's standard ``/.well-known/jwks.json`` URL.
         region: the AWS region (``AWS_REGION``, set by the Lambda runtime).
+        additional_client_ids: app clients of the same pool, besides
+            ``user_pool_client_id``, whose access tokens this API serves
+            (``ADDITIONAL_CLIENT_IDS``, comma-separated; the template's
+            ``AdditionalApiClientIds`` parameter).
+        revocations_table_name: the DynamoDB table of sign-out records
+            (``REVOCATIONS_TABLE_NAME``, :mod:`shared.revocation`); unset skips the check
+            (the template always sets it).
     """
 
     model_config = ConfigDict(frozen=True, extra="ignore", populate_by_name=True)
@@ -56,6 +63,32 @@ class PhotosConfig(BaseModel):
     )
     jwks_url: str | None = Field(alias="JWKS_URL", default=None, max_length=2048)
     region: str = Field(alias="AWS_REGION", min_length=1, max_length=32)
+    additional_client_ids: tuple[str, ...] = Field(alias="ADDITIONAL_CLIENT_IDS", default=())
+    revocations_table_name: str | None = Field(
+        alias="REVOCATIONS_TABLE_NAME", default=None, max_length=255
+    )
+
+    @field_validator("additional_client_ids", mode="before")
+    @classmethod
+    def _comma_list(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
+
+    @field_validator("revocations_table_name", mode="before")
+    @classmethod
+    def _empty_table_is_unset(cls, value: object) -> object:
+        return value or None
+
+    @property
+    def allowed_client_ids(self) -> frozenset[str]:
+        """The ``client_id`` values an access token may carry on this API: API Gateway's
+        Cognito authorizer admits a token of *any* app client of the pool. Empty means
+        no token is accepted (fail closed)."""
+        ids = set(self.additional_client_ids)
+        if self.user_pool_client_id:
+            ids.add(self.user_pool_client_id)
+        return frozenset(ids)
 
     @field_validator("user_pool_id", "user_pool_client_id", "jwks_url", mode="before")
     @classmethod

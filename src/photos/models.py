@@ -89,7 +89,8 @@ class UploadUrlRequest(_Request):
 
     filename: Filename
     content_type: str = Field(min_length=1, max_length=100)
-    size_bytes: int = Field(gt=0)
+    # strict: "10", true and 1e3 are not sizes (JSON numbers must be integers here).
+    size_bytes: int = Field(gt=0, strict=True)
 
     @field_validator("filename")
     @classmethod

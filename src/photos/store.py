@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass, replace
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 import boto3
 from botocore.config import Config
@@ -36,7 +36,7 @@ _BOTO_CONFIG = Config(retries={"mode": "standard", "max_attempts": 3})
 
 
 @functools.cache
-def aws_client(service_name: str) -> Any:
+def aws_client(service_name: Literal["dynamodb", "s3"]) -> Any:
     """The one boto3 client per service per cold start (SigV4 for S3 presigning)."""
     if service_name == "s3":
         return boto3.client("s3", config=_BOTO_CONFIG.merge(Config(signature_version="s3v4")))

@@ -93,25 +93,131 @@ def describe_validation_error(exc: ValidationError) -> str:
     return f"{field}: {first.get('msg', 'is invalid')}."
 
 
-def parse_json_body(body: str | None, model: type[ModelT]) -> ModelT:
-    """Validate a JSON request body against ``model``.
+#: Largest JSON request body accepted, in bytes (UTF-8). Every JSON route takes a few
+#: short fields; 64 KiB leaves room for long tokens and stays far below API Gateway's
+#: 10 MB payload quota, which would otherwise be the only bound.
+MAX_JSON_BODY_BYTES = 64 * 1024
+
+#: Deepest nesting of arrays/objects accepted in a JSON body. The contract's bodies are
+#: flat objects (depth 1); Python's ``json`` recurses per level and fails with
+#: ``RecursionError`` (not a ``ValueError``) near 1,000 levels.
+MAX_JSON_DEPTH = 32
+
+
+def json_depth_exceeds(text: str, limit: int = MAX_JSON_DEPTH) -> bool:
+    """Whether ``text`` nests ``[``/``{`` deeper than ``limit``, skipping string contents.
+
+    One linear pass with no recursion, run *before* ``json.loads``: neither ``json`` nor
+    pydantic bounds the depth (pydantic_core's own limit is a hard-coded 200 and still
+    parses first), and a dependency (orjson's fixed 1,024) would not let the limit be
+    chosen. Invalid JSON is left for ``json.loads`` to reject.
+    """
+    depth = 0
+    in_string = escaped = False
+    for char in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            if depth > limit:
+                return True
+        elif char in "]}":
+            depth -= 1
+    return False
+
+
+def load_json_object(body: str | None) -> dict[str, Any]:
+    """Parse a JSON request body that must be an object, bounded before parsing.
 
     Raises:
-        ApiError: 400 ``invalid_request`` when the body is missing, not JSON, not an
-            object, or fails validation.
+        ApiError: 413 ``payload_too_large`` over :data:`MAX_JSON_BODY_BYTES`; 400
+            ``invalid_request`` when missing, nested deeper than :data:`MAX_JSON_DEPTH`,
+            not JSON, or not an object.
     """
     if not body:
         raise ApiError(400, "invalid_request", "The request body must be a JSON object.")
+    if len(body) > MAX_JSON_BODY_BYTES or len(body.encode()) > MAX_JSON_BODY_BYTES:
+        raise ApiError(
+            413,
+            "payload_too_large",
+            f"The request body is larger than {MAX_JSON_BODY_BYTES} bytes.",
+        )
+    if json_depth_exceeds(body):
+        raise ApiError(
+            400,
+            "invalid_request",
+            f"The request body nests deeper than {MAX_JSON_DEPTH} levels.",
+        )
     try:
         data = json.loads(body)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:
         raise ApiError(400, "invalid_request", "The request body is not valid JSON.") from exc
     if not isinstance(data, dict):
         raise ApiError(400, "invalid_request", "The request body must be a JSON object.")
+    return data
+
+
+def parse_json_body(body: str | None, model: type[ModelT]) -> ModelT:
+    """Validate a JSON request body against ``model`` (bounded by :func:`load_json_object`).
+
+    Raises:
+        ApiError: 413 ``payload_too_large``; 400 ``invalid_request`` when the body is
+            missing, too deep, not JSON, not an object, or fails validation.
+    """
+    data = load_json_object(body)
     try:
         return model.model_validate(data)
     except ValidationError as exc:
         raise ApiError(400, "invalid_request", describe_validation_error(exc)) from exc
+
+
+def is_json_media_type(content_type: str | None) -> bool:
+    """``application/json`` or a ``+json`` structured suffix (RFC 6838 section 4.2.8),
+    parameters such as ``charset`` ignored."""
+    media_type = (content_type or "").split(";", 1)[0].strip().lower()
+    return media_type == JSON or (media_type.startswith("application/") and media_type.endswith("+json"))
+
+
+def require_json_content_type(headers: Mapping[str, str], body: str | None) -> None:
+    """Refuse a request body that is not declared as JSON.
+
+    A body sent as ``text/plain`` or a form is a "simple" cross-origin request that a
+    browser sends without a CORS preflight; answering only declared JSON keeps every JSON
+    route behind the preflight. An empty body needs no ``Content-Type``.
+
+    Raises:
+        ApiError: 415 ``unsupported_media_type`` (RFC 9110 section 15.5.16).
+    """
+    if body and not is_json_media_type(headers.get("Content-Type")):
+        raise ApiError(
+            415, "unsupported_media_type", "Send the request body as application/json."
+        )
+
+
+def parse_json_request(
+    event: Any, model: type[ModelT], *, empty_body: str | None = None
+) -> ModelT:
+    """Validate the JSON body of a Powertools ``APIGatewayProxyEvent`` against ``model``.
+
+    Args:
+        event: the resolver's ``current_event`` (``headers`` and ``decoded_body``).
+        model: the pydantic request model.
+        empty_body: what a missing body stands for (``"{}"`` where every field is
+            optional); ``None`` makes a missing body a 400.
+
+    Raises:
+        ApiError: 415 for a non-JSON ``Content-Type``, else as :func:`parse_json_body`.
+    """
+    body = event.decoded_body
+    require_json_content_type(event.headers, body)
+    return parse_json_body(body or empty_body, model)
 
 
 #: Longest bearer token accepted, in characters (Cognito JWTs are a few KB).
@@ -160,9 +266,28 @@ class _Resolver(APIGatewayRestResolver):
 
     def resolve(self, event: Any, context: Any) -> dict[str, Any]:
         result = super().resolve(event, context)
+        if self._cors is not None:
+            # Powertools sends Access-Control-Allow-Origin only when the request's Origin
+            # is the allowed one, so every response depends on Origin: caches (CloudFront,
+            # browsers) must key on it (RFC 9110 section 12.5.5; Fetch standard, "CORS
+            # protocol and HTTP caches").
+            _add_vary_origin(result)
         if self._on_error is not None and int(result.get("statusCode", 500)) >= 400:
             self._on_error(result)
         return result
+
+
+def _add_vary_origin(result: dict[str, Any]) -> None:
+    """Add ``Origin`` to the ``Vary`` header of a rendered REST proxy response."""
+    multi = result.get("multiValueHeaders")
+    if isinstance(multi, dict):
+        varies = multi.setdefault("Vary", [])
+        if not any("origin" in value.lower() for value in varies):
+            varies.append("Origin")
+        return
+    headers = result.setdefault("headers", {})
+    if "origin" not in headers.get("Vary", "").lower():
+        headers["Vary"] = ", ".join(filter(None, [headers.get("Vary"), "Origin"]))
 
 
 def _error_code(result: dict[str, Any]) -> str:

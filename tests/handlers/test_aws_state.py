@@ -37,8 +37,7 @@ def test_reset_leaves_exactly_the_provisioned_resources_and_no_data(
     # Given a test left users, items, object versions and resources of its own behind
     _dirty(aws_state, aws_clients)
     cognito, dynamodb, s3 = aws_clients["cognito-idp"], aws_clients["dynamodb"], aws_clients["s3"]
-    pool, table = aws_state.physical_ids["UserPool"], aws_state.physical_ids["PhotosTable"]
-    bucket = aws_state.physical_ids["PhotosBucket"]
+    pool, bucket = aws_state.physical_ids["UserPool"], aws_state.physical_ids["PhotosBucket"]
 
     # When the state is reset for the next test
     reset_aws(aws_state, aws_clients)
@@ -48,8 +47,13 @@ def test_reset_leaves_exactly_the_provisioned_resources_and_no_data(
     assert cognito.list_users(UserPoolId=pool)["Users"] == []
     app_clients = cognito.list_user_pool_clients(UserPoolId=pool)["UserPoolClients"]
     assert [c["ClientId"] for c in app_clients] == [aws_state.physical_ids["UserPoolClient"]]
-    assert dynamodb.list_tables()["TableNames"] == [table]
-    assert dynamodb.scan(TableName=table)["Count"] == 0
+    template_tables = sorted(
+        aws_state.physical_ids[logical_id]
+        for logical_id, resource in aws_state.resources.items()
+        if resource["Type"] == "AWS::DynamoDB::Table"
+    )
+    assert sorted(dynamodb.list_tables()["TableNames"]) == template_tables
+    assert all(dynamodb.scan(TableName=name)["Count"] == 0 for name in template_tables)
     template_buckets = {aws_state.physical_ids[b] for b in ("PhotosBucket", "WebBucket")}
     assert {b["Name"] for b in s3.list_buckets()["Buckets"]} == template_buckets
     versions = s3.list_object_versions(Bucket=bucket)

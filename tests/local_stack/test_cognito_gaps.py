@@ -457,3 +457,323 @@ def test_uninstall_gives_moto_back_its_own_behaviour(inbox: Inbox) -> None:
 
     assert CognitoIdpBackend.initiate_auth is plain_initiate_auth
     assert not hasattr(CognitoIdpResponse, "revoke_token")
+
+
+# ---------------------------------------------------------------- issue 10: auth flows
+SRP_FLOWS = ["ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH", "ALLOW_ADMIN_USER_PASSWORD_AUTH"]
+
+
+def srp_client(pool: Pool, **overrides: Any) -> tuple[str, str | None]:
+    """An app client that allows SRP (the template's allows USER_PASSWORD_AUTH only)."""
+    props = {"ExplicitAuthFlows": SRP_FLOWS, "RefreshTokenRotation": {"Feature": "DISABLED"},
+             "GenerateSecret": False, **overrides}
+    return pool.add_client(**props)
+
+
+def srp_sign_in(pool: Pool, client_id: str, password: str, email: str = EMAIL,
+                secret: str | None = None) -> dict[str, Any]:
+    """pycognito's SRP client (the one its Cognito class uses), against the emulator."""
+    from pycognito.aws_srp import AWSSRP
+
+    srp = AWSSRP(username=email, password=password, pool_id=pool.pool_id, client_id=client_id,
+                 client=pool.idp, client_secret=secret)
+    return srp.authenticate_user()
+
+
+def test_srp_is_refused_when_the_client_allows_only_user_password_auth(pool: Pool) -> None:
+    # Given the template's client (ExplicitAuthFlows: ALLOW_USER_PASSWORD_AUTH) and a user
+    pool.signed_up_user()
+
+    # When an SRP sign-in starts, Then Cognito refuses the flow before any challenge
+    code, message = error_of(
+        pool.idp.initiate_auth, ClientId=pool.client_id, AuthFlow="USER_SRP_AUTH",
+        AuthParameters={"USERNAME": EMAIL, "SRP_A": "ab" * 384, "SECRET_HASH": pool.hash(EMAIL)},
+    )
+    assert (code, message) == ("InvalidParameterException",
+                               "USER_SRP_AUTH flow not enabled for this client")
+
+
+def test_srp_signs_in_with_the_right_password_only(pool: Pool) -> None:
+    # Given a confirmed user and an SRP-enabled client
+    pool.signed_up_user()
+    client_id, _ = srp_client(pool)
+
+    # When pycognito signs in with the right password, Then it gets tokens
+    tokens = srp_sign_in(pool, client_id, PASSWORD)["AuthenticationResult"]
+    assert claims(tokens["AccessToken"])["client_id"] == client_id
+
+    # When it signs in with a wrong password, Then the proof fails
+    with pytest.raises(ClientError) as raised:
+        srp_sign_in(pool, client_id, "Wrong-Horse-9")
+    assert raised.value.response["Error"]["Code"] == "NotAuthorizedException"
+    assert raised.value.response["Error"]["Message"] == "Incorrect username or password."
+
+
+def test_srp_with_a_client_secret_checks_the_secret_hash(pool: Pool) -> None:
+    pool.signed_up_user()
+    client_id, secret = srp_client(pool, GenerateSecret=True)
+
+    tokens = srp_sign_in(pool, client_id, PASSWORD, secret=secret)["AuthenticationResult"]
+
+    assert claims(tokens["IdToken"])["aud"] == client_id
+    with pytest.raises(ClientError):
+        srp_sign_in(pool, client_id, PASSWORD, secret="not-the-secret")
+
+
+def test_a_garbage_srp_proof_is_refused(pool: Pool) -> None:
+    # Given a real PASSWORD_VERIFIER challenge
+    pool.signed_up_user()
+    client_id, _ = srp_client(pool)
+    challenge = pool.idp.initiate_auth(
+        ClientId=client_id, AuthFlow="USER_SRP_AUTH",
+        AuthParameters={"USERNAME": EMAIL, "SRP_A": "5" * 768},
+    )
+    params = challenge["ChallengeParameters"]
+
+    # When the answer is garbage, Then no tokens
+    code, message = error_of(
+        pool.idp.respond_to_auth_challenge, ClientId=client_id, ChallengeName="PASSWORD_VERIFIER",
+        Session=challenge["Session"],
+        ChallengeResponses={
+            "USERNAME": params["USER_ID_FOR_SRP"],
+            "PASSWORD_CLAIM_SECRET_BLOCK": params["SECRET_BLOCK"],
+            "PASSWORD_CLAIM_SIGNATURE": base64.b64encode(b"x" * 32).decode(),
+            "TIMESTAMP": "Sun Nov 29 20:36:32 UTC 2026",
+        },
+    )
+    assert (code, message) == ("NotAuthorizedException", "Incorrect username or password.")
+
+
+def test_srp_for_an_unknown_user_looks_like_a_wrong_password(pool: Pool) -> None:
+    client_id, _ = srp_client(pool, PreventUserExistenceErrors="ENABLED")
+
+    with pytest.raises(ClientError) as raised:
+        srp_sign_in(pool, client_id, PASSWORD, email="nobody@example.com")
+
+    error = raised.value.response["Error"]
+    assert (error["Code"], error["Message"]) == (
+        "NotAuthorizedException", "Incorrect username or password.")
+
+
+def test_admin_initiate_auth_follows_explicit_auth_flows_and_never_echoes_the_username(
+    pool: Pool,
+) -> None:
+    pool.signed_up_user()
+    params = {"USERNAME": EMAIL, "PASSWORD": PASSWORD, "SECRET_HASH": pool.hash(EMAIL)}
+
+    # The template's client does not allow ADMIN_USER_PASSWORD_AUTH
+    refused = error_of(pool.idp.admin_initiate_auth, UserPoolId=pool.pool_id,
+                       ClientId=pool.client_id, AuthFlow="ADMIN_USER_PASSWORD_AUTH",
+                       AuthParameters=params)
+    assert refused[0] == "InvalidParameterException"
+
+    # A client that allows it: a wrong password says nothing about who
+    client_id, _ = srp_client(pool, PreventUserExistenceErrors="ENABLED")
+    wrong = error_of(pool.idp.admin_initiate_auth, UserPoolId=pool.pool_id, ClientId=client_id,
+                     AuthFlow="ADMIN_USER_PASSWORD_AUTH",
+                     AuthParameters={"USERNAME": EMAIL, "PASSWORD": "Wrong-Horse-9"})
+    unknown = error_of(pool.idp.admin_initiate_auth, UserPoolId=pool.pool_id, ClientId=client_id,
+                       AuthFlow="ADMIN_USER_PASSWORD_AUTH",
+                       AuthParameters={"USERNAME": "nobody@example.com", "PASSWORD": PASSWORD})
+    assert wrong == unknown == ("NotAuthorizedException", "Incorrect username or password.")
+    ok = pool.idp.admin_initiate_auth(UserPoolId=pool.pool_id, ClientId=client_id,
+                                      AuthFlow="ADMIN_USER_PASSWORD_AUTH",
+                                      AuthParameters={"USERNAME": EMAIL, "PASSWORD": PASSWORD})
+    assert "AccessToken" in ok["AuthenticationResult"]
+
+
+def test_a_client_without_explicit_auth_flows_gets_cognitos_defaults(pool: Pool) -> None:
+    pool.signed_up_user()
+    client_id, _ = pool.add_client(ExplicitAuthFlows=[], GenerateSecret=False,
+                                   RefreshTokenRotation={"Feature": "DISABLED"})
+
+    password_auth = error_of(pool.sign_in, client_id=client_id)
+
+    assert password_auth[0] == "InvalidParameterException"
+    assert "AccessToken" in srp_sign_in(pool, client_id, PASSWORD)["AuthenticationResult"]
+
+
+# ---------------------------------------------------------------- issue 10: lockouts
+def test_five_wrong_passwords_lock_the_user_out_even_with_the_right_one(
+    pool: Pool, clock: FakeClock
+) -> None:
+    pool.signed_up_user()
+    for _ in range(cognito.PASSWORD_FAILURES_BEFORE_LOCKOUT):
+        assert error_of(pool.sign_in, password="Wrong-Horse-9")[1] == "Incorrect username or password."
+
+    # Then the right password is refused during the lockout (2^0 s after the fifth)
+    assert error_of(pool.sign_in) == ("NotAuthorizedException", "Password attempts exceeded")
+
+    # And once the lockout has passed, the right password works and resets the count
+    clock.advance(1)
+    assert "AccessToken" in pool.sign_in()
+    assert error_of(pool.sign_in, password="Wrong-Horse-9")[1] == "Incorrect username or password."
+
+
+def test_the_lockout_doubles_with_each_further_failure(pool: Pool, clock: FakeClock) -> None:
+    pool.signed_up_user()
+    for attempt in range(7):  # failures 1..7: lockouts 1 s, 2 s, 4 s after the 5th..7th
+        clock.advance(60)
+        error_of(pool.sign_in, password="Wrong-Horse-9")
+
+    clock.advance(3.5)
+    assert error_of(pool.sign_in)[1] == "Password attempts exceeded"
+    clock.advance(0.5)
+    assert "AccessToken" in pool.sign_in()
+
+
+def test_srp_failures_count_towards_the_same_lockout(pool: Pool) -> None:
+    pool.signed_up_user()
+    client_id, _ = srp_client(pool)
+    for _ in range(cognito.PASSWORD_FAILURES_BEFORE_LOCKOUT):
+        with pytest.raises(ClientError):
+            srp_sign_in(pool, client_id, "Wrong-Horse-9")
+
+    with pytest.raises(ClientError) as raised:
+        srp_sign_in(pool, client_id, PASSWORD)
+
+    assert raised.value.response["Error"]["Message"] == "Password attempts exceeded"
+
+
+def test_repeated_wrong_sign_up_codes_hit_the_attempt_limit(pool: Pool) -> None:
+    pool.sign_up()
+    right = pool.latest_code()
+    wrong = "000000" if right != "000000" else "111111"
+    for _ in range(cognito.CODE_FAILURES_BEFORE_LIMIT):
+        assert error_of(pool.confirm, code=wrong)[0] == "CodeMismatchException"
+
+    assert error_of(pool.confirm, code=right) == (
+        "LimitExceededException", "Attempt limit exceeded, please try after some time.")
+
+    # A new code starts the count again
+    pool.idp.resend_confirmation_code(ClientId=pool.client_id, Username=EMAIL,
+                                      SecretHash=pool.hash(EMAIL))
+    pool.confirm(pool.latest_code())
+
+
+def test_repeated_wrong_reset_codes_hit_the_attempt_limit(pool: Pool) -> None:
+    pool.signed_up_user()
+    pool.idp.forgot_password(ClientId=pool.client_id, Username=EMAIL, SecretHash=pool.hash(EMAIL))
+    right = pool.latest_code(kind="forgot_password")
+    wrong = "000000" if right != "000000" else "111111"
+
+    def reset(code: str) -> None:
+        pool.idp.confirm_forgot_password(
+            ClientId=pool.client_id, Username=EMAIL, SecretHash=pool.hash(EMAIL),
+            ConfirmationCode=code, Password="New-Horse-10")
+
+    for _ in range(cognito.CODE_FAILURES_BEFORE_LIMIT):
+        assert error_of(reset, code=wrong)[0] == "CodeMismatchException"
+    assert error_of(reset, code=right)[0] == "LimitExceededException"
+
+
+# ---------------------------------------------------------------- issue 10: token shape
+def test_tokens_have_cognitos_header_and_claims(pool: Pool) -> None:
+    pool.signed_up_user()
+    tokens = pool.sign_in()
+    access, id_token = tokens["AccessToken"], tokens["IdToken"]
+
+    for token in (access, id_token):
+        header = jwt.get_unverified_header(token)
+        assert header == {"alg": "RS256", "kid": cognito.KEY_ID}  # no typ, a real kid
+        assert header["kid"] in [key["kid"] for key in cognito.public_jwks()["keys"]]
+    a, i = claims(access), claims(id_token)
+    assert a["version"] == 2 and "version" not in i
+    assert a["origin_jti"] == i["origin_jti"] and a["event_id"] == i["event_id"]
+    assert a["jti"] != i["jti"]
+    assert {"sub", "iss", "client_id", "origin_jti", "event_id", "token_use", "scope",
+            "auth_time", "exp", "iat", "jti", "username"} <= set(a)
+    assert {"sub", "iss", "aud", "cognito:username", "origin_jti", "event_id", "token_use",
+            "auth_time", "exp", "iat", "jti", "email"} <= set(i)
+
+
+def test_refreshed_tokens_keep_auth_time_and_event_id(pool: Pool, clock: FakeClock) -> None:
+    # Given a sign-in
+    pool.signed_up_user()
+    signed_in = pool.sign_in()
+    first = claims(signed_in["AccessToken"])
+
+    # When its refresh token is used two minutes later
+    clock.advance(120)
+    refreshed = claims(pool.refresh(signed_in["RefreshToken"])["AccessToken"])
+
+    # Then the new token is new, but the authentication it stands for is the same one
+    assert refreshed["iat"] == first["iat"] + 120
+    assert refreshed["auth_time"] == first["auth_time"]
+    assert refreshed["event_id"] == first["event_id"]
+    assert refreshed["origin_jti"] == first["origin_jti"]
+    assert refreshed["jti"] != first["jti"]
+
+
+def test_ids_have_cognitos_formats(pool: Pool) -> None:
+    import re
+
+    assert re.fullmatch(r"us-east-1_[0-9A-Za-z]{9}", pool.pool_id)
+    assert re.fullmatch(r"[0-9a-z]{26}", pool.client_id)
+    described = pool.idp.describe_user_pool(UserPoolId=pool.pool_id)["UserPool"]
+    assert described["Arn"].endswith(f":userpool/{pool.pool_id}")
+
+
+def test_the_added_state_survives_export_and_import_through_json(pool: Pool) -> None:
+    import json
+
+    from local_stack.cognito import find_user_pool
+
+    # Given a user with a live session, a pending reset code and two wrong passwords
+    pool.signed_up_user()
+    tokens = pool.sign_in()
+    pool.idp.forgot_password(ClientId=pool.client_id, Username=EMAIL, SecretHash=pool.hash(EMAIL))
+    for _ in range(2):
+        error_of(pool.sign_in, password="Wrong-Horse-9")
+    moto_pool = find_user_pool(pool.pool_id)
+    saved = json.loads(json.dumps(cognito.export_state(moto_pool)))
+
+    # When the state is wiped and imported again
+    moto_pool.__dict__.pop("_local_stack_state")
+    cognito.import_state(moto_pool, saved)
+
+    # Then refresh keeps the family's claims, the reset code works and the count goes on
+    refreshed = claims(pool.refresh(tokens["RefreshToken"])["AccessToken"])
+    assert refreshed["event_id"] == claims(tokens["AccessToken"])["event_id"]
+    for _ in range(3):
+        error_of(pool.sign_in, password="Wrong-Horse-9")
+    assert error_of(pool.sign_in)[1] == "Password attempts exceeded"
+    pool.idp.confirm_forgot_password(
+        ClientId=pool.client_id, Username=EMAIL, SecretHash=pool.hash(EMAIL),
+        ConfirmationCode=pool.latest_code(kind="forgot_password"), Password="New-Horse-10")
+
+
+def test_signing_up_twice_says_so_without_echoing_the_email(pool: Pool) -> None:
+    pool.signed_up_user()
+
+    code, message = error_of(pool.sign_up)
+
+    assert (code, message) == ("UsernameExistsException",
+                               "An account with the given email already exists.")
+
+
+@pytest.mark.parametrize(
+    ("timestamp", "outcome"),
+    [
+        ("Sun Nov 1 20:36:32 UTC 2026", "signed in"),
+        ("Sun Nov 01 20:36:32 UTC 2026", "NotAuthorizedException"),  # Cognito signs "Nov 1"
+        ("2026-11-01T20:36:32Z", "InvalidParameterException"),
+    ],
+    ids=["cognito-format", "zero-padded-day", "iso-8601"],
+)
+def test_the_srp_timestamp_is_read_as_cognito_reads_it(
+    pool: Pool, monkeypatch: pytest.MonkeyPatch, timestamp: str, outcome: str
+) -> None:
+    from pycognito.aws_srp import AWSSRP
+
+    pool.signed_up_user()
+    client_id, _ = srp_client(pool)
+    monkeypatch.setattr(AWSSRP, "get_cognito_formatted_timestamp", staticmethod(lambda _: timestamp))
+
+    try:
+        srp_sign_in(pool, client_id, PASSWORD)
+        result = "signed in"
+    except ClientError as error:
+        result = error.response["Error"]["Code"]
+
+    assert result == outcome

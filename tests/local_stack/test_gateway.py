@@ -8,7 +8,10 @@ go through werkzeug's test client (no port is bound).
 from __future__ import annotations
 
 import base64
+import http.client
 import json
+import logging
+import sys
 import time
 from pathlib import Path
 from textwrap import dedent
@@ -21,8 +24,10 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from werkzeug.test import Client
 
 from local_stack.authorizer import CognitoUserPoolsAuthorizer, UserPoolKeys
+from local_stack.emulator import listen
 from local_stack.gateway import MAX_BODY_BYTES, Gateway, LocalInfo
-from local_stack.runtime import LocalOverrides, Runtime
+from local_stack.runtime import MAX_SYNC_PAYLOAD_BYTES, LocalOverrides, Runtime
+from local_stack.server import _Server
 from local_stack.template import Template
 
 ISSUER = "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_TestPool"
@@ -78,6 +83,7 @@ TEMPLATE = dedent(
             Thing: {Type: Api, Properties: {RestApiId: !Ref Api, Path: "/things/{thing_id}", Method: post, Auth: {Authorizer: NONE}}}
             Special: {Type: Api, Properties: {RestApiId: !Ref Api, Path: /things/special, Method: post, Auth: {Authorizer: NONE}}}
             Private: {Type: Api, Properties: {RestApiId: !Ref Api, Path: /private, Method: get}}
+            Anything: {Type: Api, Properties: {RestApiId: !Ref Api, Path: "/any/{proxy+}", Method: any}}
       Special:
         Type: AWS::Serverless::Function
         Properties:
@@ -157,8 +163,33 @@ def stack(tmp_path_factory):
         info=LocalInfo("http://api", "http://ui", "http://emu", "http://api/",
                        "http://api/_local/inbox/{email}", "us-east-1_TestPool", "client"),
     )
-    yield SimpleNamespace(client=Client(gateway), calls=calls)
+    yield SimpleNamespace(client=Client(gateway), calls=calls, gateway=gateway)
     runtime.stop()
+
+
+@pytest.fixture(scope="module")
+def served(stack):
+    """The same gateway behind a real HTTP server, as ``make dev`` serves it."""
+    sock = listen("127.0.0.1", 0, "API")
+    server = _Server(sock, stack.gateway)
+    server.start()
+    yield SimpleNamespace(port=sock.getsockname()[1], calls=stack.calls)
+    server.stop()
+
+
+def raw_request(port: int, method: str, target: str,
+                headers: list[tuple[str, str]]) -> tuple[int, bytes]:
+    """Send exactly these header lines (case, order, repeats), as a client on the wire."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        connection.putrequest(method, target, skip_accept_encoding=True)
+        for name, value in headers:
+            connection.putheader(name, value)
+        connection.endheaders()
+        response = connection.getresponse()
+        return response.status, response.read()
+    finally:
+        connection.close()
 
 
 def access_token(**overrides: Any) -> str:
@@ -320,3 +351,95 @@ def test_local_inbox_and_health(stack):
     assert health["user_pool_id"] == "us-east-1_TestPool"
     assert set(health) == {"api_url", "hosted_ui_url", "emulator_url", "web_url", "inbox_url",
                            "user_pool_id", "client_id"}
+
+
+# ---------------------------------------------------------------- issue 10: AWS's event shapes
+
+
+def test_header_names_keep_the_clients_case_and_repeats_are_lists(served):
+    # Given a client that sends lower-case and mixed-case names and one header twice
+    status, body = raw_request(served.port, "POST", "/things/7", [
+        ("x-lower", "a"), ("X-MiXeD", "b"), ("X-Repeat", "1"), ("X-Repeat", "2"),
+        ("Content-Length", "0"),
+    ])
+
+    # Then the event carries the names as sent, like API Gateway's REST proxy event
+    assert status == 200
+    event = json.loads(body)
+    assert event["headers"]["x-lower"] == "a" and "X-Lower" not in event["headers"]
+    assert event["headers"]["X-MiXeD"] == "b"
+    assert event["multiValueHeaders"]["X-Repeat"] == ["1", "2"]
+    assert event["headers"]["X-Repeat"] == "2"
+
+
+def test_an_encoded_slash_stays_inside_one_path_parameter(stack):
+    # When a photo id holds an encoded "/" (%2F)
+    response = stack.client.post("/things/a%2Fb%20c")
+
+    # Then it matches /things/{thing_id}; the parameter is decoded, the path is not
+    assert response.status_code == 200
+    event = response.get_json()
+    assert event["resource"] == "/things/{thing_id}"
+    assert event["pathParameters"] == {"thing_id": "a/b c"}
+    assert event["path"] == "/things/a%2Fb%20c"
+
+
+def test_preflight_on_an_any_route_skips_its_authorizer_and_function(stack):
+    before = len(stack.calls)
+
+    # When a browser preflights a path whose only route is ANY behind the authorizer
+    response = stack.client.options("/any/thing", headers={
+        "Origin": "http://app.test", "Access-Control-Request-Method": "DELETE"})
+
+    # Then the CORS mock integration answers; no 401, no function call
+    assert response.status_code == 200
+    assert response.headers["Access-Control-Allow-Origin"] == "http://app.test"
+    assert len(stack.calls) == before
+    # And every other method of the ANY route still needs a token
+    assert stack.client.delete("/any/thing").status_code == 401
+
+
+def test_a_body_whose_event_exceeds_lambdas_6_mb_is_413_before_the_handler(stack):
+    # Given a 5 MiB upload: under API Gateway's 10 MB, but base64 in the event makes it
+    # larger than Lambda's 6 MB synchronous payload
+    body = b"\x89PNG" + b"\0" * (5 * 1024 * 1024)
+    assert len(body) < MAX_BODY_BYTES and len(base64.b64encode(body)) > MAX_SYNC_PAYLOAD_BYTES
+    handled = len(stack.calls)
+
+    response = stack.client.post("/things/1", data=body,
+                                 content_type="multipart/form-data; boundary=x")
+
+    # Then API Gateway's own 413 comes back (not the template's REQUEST_TOO_LARGE, which
+    # AWS does not apply to Lambda's limit) and no environment ran the function
+    assert response.status_code == 413
+    assert response.get_json() == {"message": "Request Too Long"}
+    assert response.headers["x-amzn-ErrorType"] == "BadRequestException"
+    assert len(stack.calls) == handled + 1  # the invoke was attempted and refused
+    assert stack.client.post("/things/1", json={}).status_code == 200  # and nothing broke
+
+
+def test_control_characters_in_a_path_cannot_forge_console_lines(stack, caplog):
+    caplog.set_level(logging.INFO, logger="local_stack")
+
+    stack.client.get("/nowhere%0a12:00:00 GET /admin 200 forged%1b[2J")
+
+    lines = [r.getMessage() for r in caplog.records if "/nowhere" in r.getMessage()]
+    assert len(lines) == 1
+    assert "\n" not in lines[0] and "\x1b" not in lines[0]
+
+
+def test_the_console_escapes_control_characters_in_any_line(capsys, monkeypatch):
+    # Given the stack's console logging (undone after the test)
+    from local_stack.server import configure_logging
+
+    stack_log = logging.getLogger("local_stack")
+    monkeypatch.setattr(stack_log, "handlers", list(stack_log.handlers))
+    monkeypatch.setattr(stack_log, "propagate", stack_log.propagate)
+    monkeypatch.setattr(stack_log, "level", stack_log.level)
+    configure_logging(sys.stdout)
+    # When a line quotes request data with a newline and an escape sequence
+    stack_log.info("code for %s", "a@b.c\n12:00:00 forged\x1b[2J")
+
+    # Then it stays one line, escaped
+    out = capsys.readouterr().out
+    assert out.count("\n") == 1 and "\x1b" not in out and "\\x0a12:00:00 forged" in out

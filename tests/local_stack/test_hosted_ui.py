@@ -248,9 +248,8 @@ def test_a_code_expires_after_five_minutes(stack: Stack) -> None:
     [
         {"code_challenge_method": "plain"},
         {"code_challenge_method": None},
-        {"code_challenge": None, "code_challenge_method": None},
     ],
-    ids=["plain", "method-missing", "no-pkce"],
+    ids=["plain", "method-missing"],
 )
 def test_pkce_must_be_s256(stack: Stack, overrides: dict[str, Any]) -> None:
     _, challenge = pkce()
@@ -428,3 +427,149 @@ def test_sign_up_with_a_weak_password_names_the_rule(stack: Stack) -> None:
     )
 
     assert response.status_code == 400 and "Password not long enough" in response.text
+
+
+# ---------------------------------------------------------------- issue 10: Cognito's rules
+def public_client(stack: Stack) -> str:
+    _, client_props = template_properties()
+    created = stack.idp.create_user_pool_client(
+        UserPoolId=stack.pool_id, **{**client_props, "GenerateSecret": False}
+    )
+    return created["UserPoolClient"]["ClientId"]
+
+
+def test_pkce_is_optional_for_a_confidential_client_as_in_cognito(stack: Stack) -> None:
+    # Given an authorization request without PKCE from the confidential client
+    params = code_for(stack, "", code_challenge=None, code_challenge_method=None)
+
+    # When the code is exchanged with the client secret and no verifier, Then tokens
+    form = {"grant_type": "authorization_code", "code": params["code"],
+            "redirect_uri": stack.redirect_uri}
+    response = stack.http.post("/oauth2/token", data=form, headers=stack.basic_auth())
+    assert response.status_code == 200, response.get_json()
+
+
+def test_pkce_stays_required_for_a_public_client(stack: Stack) -> None:
+    client_id = public_client(stack)
+    query = authorize_query(stack, "", client_id=client_id, state="s1", code_challenge=None,
+                            code_challenge_method=None)
+
+    response = stack.http.get(f"/oauth2/authorize?{query}")
+
+    assert response.status_code == 302
+    assert redirect_params(response)["error"] == "invalid_request"
+
+
+def test_a_refresh_with_the_granted_scope_or_less_is_accepted(stack: Stack) -> None:
+    verifier, challenge = pkce()
+    tokens = exchange(stack, code_for(stack, challenge)["code"], verifier).get_json()
+
+    def refresh(token: str, scope: str) -> Any:
+        data = {"grant_type": "refresh_token", "refresh_token": token, "scope": scope}
+        return stack.http.post("/oauth2/token", data=data, headers=stack.basic_auth())
+
+    same = refresh(tokens["refresh_token"], "openid email")
+    assert same.status_code == 200, same.get_json()
+    less = refresh(same.get_json()["refresh_token"], "openid")
+    assert less.status_code == 200, less.get_json()
+    more = refresh(less.get_json()["refresh_token"], "openid email profile")
+    assert more.status_code == 400 and more.get_json()["error"] == "invalid_scope"
+
+
+def test_the_revocation_endpoint_revokes_a_refresh_token(stack: Stack) -> None:
+    # Given discovery advertises the revocation endpoint
+    config = stack.http.get("/.well-known/openid-configuration").get_json()
+    assert config["revocation_endpoint"] == f"{BASE_URL}/oauth2/revoke"
+    verifier, challenge = pkce()
+    tokens = exchange(stack, code_for(stack, challenge)["code"], verifier).get_json()
+
+    # An access token is not revocable there (Cognito revokes refresh tokens)
+    access = stack.http.post("/oauth2/revoke", data={"token": tokens["access_token"]},
+                             headers=stack.basic_auth())
+    assert access.status_code == 400, access.data
+    assert access.get_json()["error"] == "unsupported_token_type"
+    # A wrong client secret is invalid_client
+    wrong = stack.http.post("/oauth2/revoke", data={"token": tokens["refresh_token"]},
+                            headers=stack.basic_auth("nope"))
+    assert wrong.status_code == 401
+
+    # When the refresh token is revoked, Then it no longer refreshes
+    revoked = stack.http.post("/oauth2/revoke", data={"token": tokens["refresh_token"]},
+                              headers=stack.basic_auth())
+    assert revoked.status_code == 200
+    assert refresh_with(stack, tokens["refresh_token"]).get_json()["error"] == "invalid_grant"
+    # and revoking it again (or an unknown token) is still 200 (RFC 7009 section 2.2)
+    again = stack.http.post("/oauth2/revoke", data={"token": tokens["refresh_token"]},
+                            headers=stack.basic_auth())
+    assert again.status_code == 200
+
+
+def test_code_flow_tokens_are_shaped_like_cognitos(stack: Stack) -> None:
+    verifier, challenge = pkce()
+    body = exchange(stack, code_for(stack, challenge)["code"], verifier).get_json()
+    jwks = stack.http.get("/.well-known/jwks.json").get_json()
+
+    for token in (body["access_token"], body["id_token"]):
+        header = jwt.get_unverified_header(token)
+        assert "typ" not in header and header["kid"] != "dummy"
+        assert header["kid"] in [key["kid"] for key in jwks["keys"]]
+    id_claims = jwt.decode(body["id_token"], options={"verify_signature": False})
+    access = jwt.decode(body["access_token"], options={"verify_signature": False})
+    digest = hashlib.sha256(body["access_token"].encode()).digest()[:16]
+    assert id_claims["at_hash"] == base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+    assert access["version"] == 2
+    assert access["origin_jti"] == id_claims["origin_jti"]
+    assert access["event_id"] == id_claims["event_id"]
+
+
+def test_single_sign_on_keeps_the_original_auth_time(stack: Stack) -> None:
+    verifier, challenge = pkce()
+    first = exchange(stack, code_for(stack, challenge)["code"], verifier).get_json()
+
+    stack.clock.advance(600)
+    again = stack.http.get(f"/oauth2/authorize?{authorize_query(stack, challenge)}")
+    assert again.status_code == 302  # single sign-on, no form
+    second = exchange(stack, redirect_params(again)["code"], verifier).get_json()
+
+    def auth_time(token: str) -> int:
+        return jwt.decode(token, options={"verify_signature": False})["auth_time"]
+
+    assert auth_time(second["id_token"]) == auth_time(first["id_token"])
+    assert jwt.decode(second["id_token"], options={"verify_signature": False})["iat"] == (
+        auth_time(first["id_token"]) + 600)
+
+
+def test_the_login_form_shares_cognitos_lockout(stack: Stack) -> None:
+    _, challenge = pkce()
+    query = authorize_query(stack, challenge)
+    for _ in range(cognito.PASSWORD_FAILURES_BEFORE_LOCKOUT):
+        assert "Incorrect username or password." in sign_in(stack, query, password="Wrong-1a").text
+
+    locked = sign_in(stack, query)
+
+    assert locked.status_code == 400 and "Password attempts exceeded" in locked.text
+
+
+def test_the_hosted_ui_state_survives_a_snapshot_and_restore(stack: Stack) -> None:
+    # Given a signed-in browser and a code not yet exchanged
+    verifier, challenge = pkce()
+    params = code_for(stack, challenge)
+    store = stack.http.application.extensions["hosted_ui_store"]
+
+    # When the state goes through JSON into a fresh hosted UI (a restarted stack)
+    import json
+
+    saved = json.loads(json.dumps(store.snapshot()))
+    fresh = create_app(region=REGION, user_pool_id=stack.pool_id, client_id=stack.client_id,
+                       base_url=BASE_URL, inbox=stack.inbox, clock=stack.clock)
+    fresh.extensions["hosted_ui_store"].restore(saved)
+    browser = fresh.test_client()
+    cookie = stack.http.get_cookie("hosted_ui_session")
+    browser.set_cookie("hosted_ui_session", cookie.value)
+
+    # Then the code still buys tokens once, and the browser is still signed in
+    form = {"grant_type": "authorization_code", "code": params["code"],
+            "redirect_uri": stack.redirect_uri, "code_verifier": verifier}
+    assert browser.post("/oauth2/token", data=form, headers=stack.basic_auth()).status_code == 200
+    again = browser.get(f"/oauth2/authorize?{authorize_query(stack, challenge)}")
+    assert again.status_code == 302 and "code" in redirect_params(again)

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from textwrap import dedent
 
 import pytest
 
-from local_stack.runtime import LocalOverrides, Runtime
+from local_stack.runtime import (
+    MAX_SYNC_PAYLOAD_BYTES,
+    PAYLOAD_TOO_LARGE,
+    LocalOverrides,
+    Runtime,
+)
 from local_stack.template import FunctionSpec
 
 HANDLER = dedent(
@@ -32,6 +41,7 @@ HANDLER = dedent(
             "invoked_function_arn": context.invoked_function_arn,
             "aws_request_id": context.aws_request_id,
             "remaining_ms": context.get_remaining_time_in_millis(),
+            "pid": os.getpid(),
         }
     """
 )
@@ -148,3 +158,55 @@ def test_an_import_error_fails_the_invoke_with_an_init_error(tmp_path):
     assert result.error is not None
     assert result.error["errorType"] == "Runtime.ImportModuleError"
     assert "nowhere" in result.error["errorMessage"]
+
+
+# ---------------------------------------------------------------- issue 10: like Lambda
+
+
+def test_a_worker_that_died_while_idle_is_replaced_without_a_failed_request(runtime):
+    # Given a warm environment whose process then dies while idle (OOM killer, crash...)
+    pid = runtime.invoke("First", {}).payload["pid"]
+    os.kill(pid, signal.SIGKILL)
+    time.sleep(0.2)
+
+    # When the next request comes
+    result = runtime.invoke("First", {})
+
+    # Then a fresh environment serves it: a cold start, not a failed request
+    assert result.error is None
+    assert result.cold_start and result.payload["pid"] != pid
+
+
+def test_concurrent_invokes_run_in_parallel_environments(runtime):
+    # When three calls of one function overlap
+    with ThreadPoolExecutor(3) as pool:
+        results = list(pool.map(lambda _: runtime.invoke("First", {"sleep": 1}), range(3)))
+
+    # Then each ran in its own execution environment, as Lambda scales out
+    assert all(r.error is None for r in results)
+    assert len({r.payload["pid"] for r in results}) == 3
+
+
+def test_concurrency_is_capped_and_the_excess_waits(tmp_path):
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "__init__.py").write_text("")
+    (tmp_path / "app" / "main.py").write_text(HANDLER)
+    rt = Runtime({"Only": spec(tmp_path, "Only", {})},
+                 LocalOverrides(emulator_url="http://127.0.0.1:9"), concurrency=2)
+    try:
+        with ThreadPoolExecutor(4) as pool:
+            results = list(pool.map(lambda _: rt.invoke("Only", {"sleep": 0.5}), range(4)))
+    finally:
+        rt.stop()
+
+    assert all(r.error is None for r in results)
+    assert len({r.payload["pid"] for r in results}) == 2
+
+
+def test_an_event_over_6_mb_is_refused_like_lambda_before_any_environment(runtime):
+    result = runtime.invoke("First", {"body": "x" * MAX_SYNC_PAYLOAD_BYTES})
+
+    assert result.error is not None and result.error["errorType"] == PAYLOAD_TOO_LARGE
+    assert "6291456" in result.error["errorMessage"]
+    # And nothing was started for it: the next call is this function's first cold start
+    assert runtime.invoke("First", {}).cold_start

@@ -43,14 +43,18 @@ class RunningStack:
         return self.log_path.read_text(errors="replace")
 
 
-def start_stack(log_path: Path, timeout_s: float = 60.0) -> RunningStack:
+def start_stack(log_path: Path, timeout_s: float = 60.0, extra_args: tuple[str, ...] = (),
+                ports: tuple[int, int, int] | None = None) -> RunningStack:
     """Start ``python -m local_stack`` on free ports and wait for ``/_local/health``.
+
+    ``extra_args`` are added to the command line (``--state-dir DIR`` ...); ``ports``
+    (api, hosted UI, emulator) replaces the free ports (a restart on the same ones).
 
     Raises:
         RuntimeError: the stack exited or did not become healthy within ``timeout_s``;
             the message carries the tail of its console output.
     """
-    api, hosted_ui, emulator = free_port(), free_port(), free_port()
+    api, hosted_ui, emulator = ports or (free_port(), free_port(), free_port())
     log_file = log_path.open("w")
     process = subprocess.Popen(
         [
@@ -58,6 +62,7 @@ def start_stack(log_path: Path, timeout_s: float = 60.0) -> RunningStack:
             "--api-port", str(api),
             "--hosted-ui-port", str(hosted_ui),
             "--emulator-port", str(emulator),
+            *extra_args,
         ],
         cwd=ROOT,
         stdout=log_file,

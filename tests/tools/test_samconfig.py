@@ -57,3 +57,10 @@ def test_callback_urls_are_https_except_localhost():
         for key in ("CallbackUrls", "LogoutUrls"):
             for callback in _overrides(env)[key].split(","):
                 assert callback.startswith(("https://", "http://localhost")), (env, callback)
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_every_environment_acknowledges_the_language_extensions_transform(env):
+    # template.yaml uses AWS::LanguageExtensions (prod's Retain policies), which
+    # CloudFormation expands only with CAPABILITY_AUTO_EXPAND
+    assert "CAPABILITY_AUTO_EXPAND" in _deploy(env)["capabilities"].split()

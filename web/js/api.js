@@ -167,7 +167,7 @@ export function authConfig() {
   return configPromise;
 }
 
-/** POST /auth/sign-up → 201 {user_sub, user_confirmed, code_delivery}. */
+/** POST /auth/sign-up → 201 {code_delivery}, the same for new and existing emails. */
 export function signUp({ email, password, name }) {
   const json = { email, password };
   if (name) json.name = name;
@@ -204,11 +204,14 @@ export async function exchangeCode({ code, redirect_uri, code_verifier }) {
 
 /**
  * POST /auth/sign-out: the broker revokes the refresh token from the cookie and clears it.
+ * The access token goes in the body (not as Bearer, which would sign out everywhere) so
+ * the API refuses it at once instead of when it expires.
  * The in-memory session is dropped even if the call fails (the user asked to leave).
  */
 export async function signOut() {
   try {
-    await request("/auth/sign-out", { method: "POST", json: {}, cookie: true });
+    const json = accessToken ? { access_token: accessToken } : {};
+    await request("/auth/sign-out", { method: "POST", json, cookie: true });
   } finally {
     setSession(null);
   }

@@ -102,11 +102,8 @@ onSubmit($("#sign-up-form"), async ({ email, password, name }, form) => {
   const result = await api.signUp({ email: email.trim(), password, name: name.trim() });
   $("#sign-in-email").value = email.trim();
   form.reset();
-  if (result.user_confirmed) {
-    show("sign-in");
-    toast("Your account is ready. Sign in.");
-    return;
-  }
+  // The answer is the same whether or not the email already has an account (no account
+  // oracle), so the next step is always the code.
   const where = result.code_delivery?.destination;
   goToConfirm(email.trim(), where ? `We sent a code to ${where}. Enter it below.` : undefined);
 });

@@ -14,7 +14,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from auth.cognito import TRACED_LIBRARIES
 from auth.models import EmailRequest
 from auth.service import get_service
-from shared.http import build_resolver, json_response, parse_json_body
+from shared.http import build_resolver, json_response, parse_json_request
 
 logger = Logger()
 tracer = Tracer(patch_modules=TRACED_LIBRARIES)
@@ -24,7 +24,7 @@ app = build_resolver(logger, metrics=metrics, failure_metric="ForgotPasswordFail
 
 @app.post("/auth/forgot-password")
 def forgot_password() -> Response:
-    request = parse_json_body(app.current_event.body, EmailRequest)
+    request = parse_json_request(app.current_event, EmailRequest)
     result = get_service().forgot_password(request)
     metrics.add_metric(name="PasswordResetsRequested", unit=MetricUnit.Count, value=1)
     return json_response(200, result)

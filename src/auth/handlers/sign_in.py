@@ -16,7 +16,7 @@ from auth.cognito import TRACED_LIBRARIES
 from auth.models import SignInRequest
 from auth.service import get_service
 from auth.web import token_response, wants_cookie
-from shared.http import build_resolver, parse_json_body
+from shared.http import build_resolver, parse_json_request
 
 logger = Logger()
 tracer = Tracer(patch_modules=TRACED_LIBRARIES)
@@ -26,7 +26,7 @@ app = build_resolver(logger, metrics=metrics, failure_metric="SignInFailures")
 
 @app.post("/auth/sign-in")
 def sign_in() -> Response:
-    request = parse_json_body(app.current_event.body, SignInRequest)
+    request = parse_json_request(app.current_event, SignInRequest)
     service = get_service()
     tokens = service.sign_in(request)
     metrics.add_metric(name="SignIns", unit=MetricUnit.Count, value=1)

@@ -16,7 +16,7 @@ from auth.cognito import TRACED_LIBRARIES
 from auth.models import SignOutRequest
 from auth.service import get_service
 from auth.web import bearer_token, refresh_token_from_cookie, signed_out_response, wants_cookie
-from shared.http import build_resolver, parse_json_body
+from shared.http import build_resolver, parse_json_request
 
 logger = Logger()
 tracer = Tracer(patch_modules=TRACED_LIBRARIES)
@@ -27,9 +27,9 @@ app = build_resolver(logger, metrics=metrics, failure_metric="SignOutFailures")
 @app.post("/auth/sign-out")
 def sign_out() -> Response:
     event = app.current_event
-    request = parse_json_body(event.body or "{}", SignOutRequest)
+    request = parse_json_request(event, SignOutRequest, empty_body="{}")
     refresh_token = request.refresh_token or refresh_token_from_cookie(event)
-    result = get_service().sign_out(refresh_token, bearer_token(event))
+    result = get_service().sign_out(refresh_token, bearer_token(event), request.access_token)
     metrics.add_metric(name="SignOuts", unit=MetricUnit.Count, value=1)
     return signed_out_response(result, clear_cookie=wants_cookie(event))
 

@@ -11,7 +11,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from auth.cognito import TRACED_LIBRARIES
 from auth.models import SignUpRequest
 from auth.service import get_service
-from shared.http import build_resolver, json_response, parse_json_body
+from shared.http import build_resolver, json_response, parse_json_request
 
 logger = Logger()
 tracer = Tracer(patch_modules=TRACED_LIBRARIES)
@@ -21,7 +21,7 @@ app = build_resolver(logger, metrics=metrics, failure_metric="SignUpFailures")
 
 @app.post("/auth/sign-up")
 def sign_up() -> Response:
-    request = parse_json_body(app.current_event.body, SignUpRequest)
+    request = parse_json_request(app.current_event, SignUpRequest)
     result = get_service().sign_up(request)
     metrics.add_metric(name="SignUps", unit=MetricUnit.Count, value=1)
     return json_response(201, result)

@@ -14,7 +14,7 @@ from photos.config import load_config
 from photos.models import UploadUrlRequest
 from photos.service import PhotoService
 from photos.store import TRACED_LIBRARIES
-from shared.http import build_resolver, json_response, parse_json_body
+from shared.http import build_resolver, json_response, parse_json_request
 
 logger, metrics = Logger(), Metrics()
 tracer = Tracer(patch_modules=TRACED_LIBRARIES)
@@ -27,7 +27,7 @@ errors.register(app)
 @app.post("/photos/upload-url")
 def create_upload_url() -> Response:
     user_sub = caller_sub(app.current_event, config)
-    request = parse_json_body(app.current_event.decoded_body, UploadUrlRequest)
+    request = parse_json_request(app.current_event, UploadUrlRequest)
     upload = service.create_upload_url(user_sub, request)
     metrics.add_metric(name="UploadUrlsCreated", unit=MetricUnit.Count, value=1)
     return json_response(201, upload)

@@ -73,7 +73,7 @@ def hosted_ui():
     state = HostedUi()
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 (http.server API)
+        def do_POST(self) -> None:  # http.server's method name
             length = int(self.headers.get("Content-Length") or 0)
             state.requests.append(
                 {

@@ -122,8 +122,6 @@ def test_sign_up_sends_secret_hash_and_the_normalised_email(broker):
     response = broker.invoke("sign_up", event)
     assert response["statusCode"] == 201
     assert body_of(response) == {
-        "user_sub": "7f6f96ef-4715-468d-8281-92ab41bd4d67",
-        "user_confirmed": False,
         "code_delivery": {"destination": "j***@e***", "medium": "EMAIL"},
     }
     broker.stubber.assert_no_pending_responses()
@@ -319,3 +317,54 @@ def test_unsupported_grant_types_never_reach_upstream(broker):
     assert response["statusCode"] == 400
     assert body_of(response)["error"] == "unsupported_grant_type"
     assert broker.hosted_ui.requests == []
+
+
+def test_cognito_lockout_is_429_with_retry_after_not_a_wrong_password(broker):
+    # Given the pool has locked the account after repeated wrong passwords (Cognito's
+    # answer, pinned: NotAuthorizedException "Password attempts exceeded")
+    broker.stubber.add_client_error(
+        "initiate_auth", "NotAuthorizedException", "Password attempts exceeded", 400
+    )
+    response = broker.invoke("sign_in", load_event("sign_in"))
+    # Then the caller is told to wait, with the contract body
+    assert response["statusCode"] == 429
+    assert body_of(response) == {
+        "error": "too_many_requests",
+        "error_description": "Too many attempts; retry later.",
+    }
+    assert int(header(response, "Retry-After")[0]) > 0
+
+
+@pytest.mark.parametrize(
+    ("handler", "operation", "body"),
+    [
+        ("confirm", "confirm_sign_up", {"email": EMAIL, "code": "123456"}),
+        ("reset_password", "confirm_forgot_password", {"email": EMAIL, "code": "123456", "password": "Correct-Horse-9"}),
+        ("resend_code", "resend_confirmation_code", {"email": EMAIL}),
+        ("forgot_password", "forgot_password", {"email": EMAIL}),
+    ],
+)
+def test_code_attempt_limits_are_429_with_retry_after(broker, handler, operation, body):
+    # Given Cognito's limit on code attempts or code emails (LimitExceededException)
+    broker.stubber.add_client_error(
+        operation, "LimitExceededException", "Attempt limit exceeded, please try after some time.", 400
+    )
+    response = broker.invoke(handler, with_body(load_event(handler), body))
+    assert response["statusCode"] == 429
+    assert body_of(response)["error"] == "too_many_requests"
+    assert int(header(response, "Retry-After")[0]) > 0
+
+
+def test_sign_up_of_an_existing_email_is_the_same_201_as_a_new_one(broker):
+    broker.stubber.add_client_error("sign_up", "UsernameExistsException", "User already exists", 400)
+    existing = broker.invoke("sign_up", load_event("sign_up"))
+    broker.stubber.add_response(
+        "sign_up",
+        {"UserConfirmed": False, "UserSub": "7f6f96ef-4715-468d-8281-92ab41bd4d67",
+         "CodeDeliveryDetails": {"Destination": "j***@e***", "DeliveryMedium": "EMAIL", "AttributeName": "email"}},
+    )
+    fresh = broker.invoke("sign_up", load_event("sign_up"))
+    assert (existing["statusCode"], existing["body"]) == (fresh["statusCode"], fresh["body"]) == (
+        201,
+        '{"code_delivery":{"destination":"j***@e***","medium":"EMAIL"}}',
+    )

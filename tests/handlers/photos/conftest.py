@@ -19,8 +19,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from local_stack.template import Template
-from tests.handlers.photos.photo_events import BUCKET_NAME, TABLE_NAME
+from tests.handlers.photos.photo_events import BUCKET_NAME, EVENT_CLIENT_ID, TABLE_NAME
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -85,7 +86,11 @@ def cold_start(
     """
 
     def start(name: str, physical_ids: dict[str, str] | None = None, **overrides: str) -> Handler:
-        template.physical_ids.update(physical_ids or {})
+        # The app client the events/*.json claims name (the photo routes check client_id);
+        # the photo functions never call Cognito, so moto's own client id is not needed.
+        template.physical_ids.update(
+            {"UserPoolClient": EVENT_CLIENT_ID, **(physical_ids or {})}
+        )
         env = function_environment(template, f"photos.handlers.{name}.lambda_handler")
         for key, value in {**env, **overrides}.items():
             monkeypatch.setenv(key, value)

@@ -16,6 +16,8 @@ EVENTS = Path(__file__).resolve().parents[3] / "events"
 #: PhotosBucket (``{stack}-{LogicalId}``; the ``aws`` fixture checks them).
 TABLE_NAME = "moments-local-PhotosTable"
 BUCKET_NAME = "moments-local-photosbucket"
+#: The ``client_id`` claim of every events/*.json photo event (the broker's app client).
+EVENT_CLIENT_ID = "6example1client2id3abcdefg"
 
 
 def load_event(name: str) -> dict[str, Any]:

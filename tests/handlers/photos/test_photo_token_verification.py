@@ -93,7 +93,7 @@ def jwks_url() -> Iterator[str]:
     body = json.dumps(load_resource("cognitoidp/resources/jwks-public.json")).encode()
 
     class Jwks(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+        def do_GET(self) -> None:  # http.server's method name
             self.send_response(200)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(body)))

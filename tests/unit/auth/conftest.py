@@ -115,6 +115,10 @@ class FakeIdp:
     def global_sign_out(self, access_token: str) -> None:
         self._record("global_sign_out", access_token)
 
+    def get_user(self, access_token: str) -> dict[str, Any]:
+        self._record("get_user", access_token)
+        return {"Username": "jane", "UserAttributes": []}
+
     def forgot_password(self, username: str) -> dict[str, Any]:
         self._record("forgot_password", username)
         self._user("ForgotPassword", username)

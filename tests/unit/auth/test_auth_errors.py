@@ -21,9 +21,9 @@ from auth.errors import (
         ("SignUp", "TooManyRequestsException", 429, "too_many_requests"),
         ("SignUp", "LimitExceededException", 429, "too_many_requests"),
         ("ConfirmSignUp", "CodeMismatchException", 400, "code_mismatch"),
-        ("ConfirmSignUp", "ExpiredCodeException", 400, "expired_code"),
+        ("ConfirmSignUp", "ExpiredCodeException", 400, "code_mismatch"),
         ("ConfirmSignUp", "UserNotFoundException", 400, "code_mismatch"),
-        ("ConfirmSignUp", "NotAuthorizedException", 409, "already_confirmed"),
+        ("ConfirmSignUp", "NotAuthorizedException", 400, "code_mismatch"),
         ("ResendConfirmationCode", "LimitExceededException", 429, "too_many_requests"),
         ("InitiateAuth", "NotAuthorizedException", 401, "invalid_credentials"),
         ("InitiateAuth", "UserNotFoundException", 401, "invalid_credentials"),
@@ -33,7 +33,8 @@ from auth.errors import (
         ("GetTokensFromRefreshToken", "RefreshTokenReuseException", 400, "invalid_grant"),
         ("RevokeToken", "UnsupportedTokenTypeException", 400, "unsupported_token_type"),
         ("ConfirmForgotPassword", "CodeMismatchException", 400, "code_mismatch"),
-        ("ConfirmForgotPassword", "ExpiredCodeException", 400, "expired_code"),
+        ("ConfirmForgotPassword", "ExpiredCodeException", 400, "code_mismatch"),
+        ("ConfirmForgotPassword", "InvalidParameterException", 400, "code_mismatch"),
         ("ConfirmForgotPassword", "InvalidPasswordException", 400, "invalid_password"),
         ("SignUp", "ResourceNotFoundException", 500, "server_error"),
         ("SignUp", "InternalErrorException", 502, "server_error"),
@@ -84,3 +85,58 @@ def test_password_policy_messages_are_relayed_but_bounded():
 def test_fixed_descriptions_never_echo_the_upstream_message():
     exc = UpstreamError("ConfirmSignUp", "CodeMismatchException", "code 123456 is wrong")
     assert "123456" not in exc.description
+
+
+@pytest.mark.parametrize(
+    ("operation", "codes"),
+    [
+        (
+            "ConfirmSignUp",
+            [
+                "CodeMismatchException",
+                "ExpiredCodeException",
+                "UserNotFoundException",
+                "NotAuthorizedException",
+            ],
+        ),
+        (
+            "ConfirmForgotPassword",
+            [
+                "CodeMismatchException",
+                "ExpiredCodeException",
+                "UserNotFoundException",
+                "NotAuthorizedException",
+                "InvalidParameterException",
+            ],
+        ),
+    ],
+)
+def test_confirm_and_reset_failures_that_depend_on_the_account_look_the_same(operation, codes):
+    # Given every answer Cognito gives for a wrong code, an expired one, an unknown email,
+    # an already confirmed account or one with no pending reset
+    answers = {
+        (exc.status, exc.error, exc.description, tuple(exc.headers.items()))
+        for exc in (UpstreamError(operation, code, "upstream detail") for code in codes)
+    }
+    # Then the caller sees one answer (OWASP ASVS 5.0 section 6.3.8), never the upstream text
+    assert len(answers) == 1
+    ((status, error, description, _),) = answers
+    assert (status, error) == (400, "code_mismatch")
+    assert description.startswith("If that email can")
+    assert "upstream detail" not in description
+
+
+@pytest.mark.parametrize("operation", ["InitiateAuth", "ConfirmForgotPassword", "GetTokensFromRefreshToken"])
+def test_cognito_lockout_is_429_with_retry_after(operation):
+    # Given Cognito's lockout after repeated wrong passwords (a NotAuthorizedException)
+    exc = UpstreamError(operation, "NotAuthorizedException", "Password attempts exceeded")
+    # Then the caller is told to slow down, not that the password is wrong
+    assert (exc.status, exc.error) == (429, "too_many_requests")
+    assert int(exc.headers["Retry-After"]) > 0
+
+
+def test_code_attempt_limits_are_429_with_retry_after():
+    for code in ("LimitExceededException", "TooManyFailedAttemptsException"):
+        exc = UpstreamError("ConfirmSignUp", code, "Attempt limit exceeded, please try after some time.")
+        assert (exc.status, exc.error) == (429, "too_many_requests")
+        assert int(exc.headers["Retry-After"]) > 0

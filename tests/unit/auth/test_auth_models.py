@@ -51,11 +51,31 @@ def test_a_form_and_a_json_token_request_parse_to_the_same_grant():
     assert from_form.code_verifier == VERIFIER
 
 
-def test_a_missing_content_type_means_json():
+def test_a_json_token_request_parses_with_a_charset_parameter():
     grant = parse_token_request(
-        json.dumps({"grant_type": "refresh_token", "refresh_token": "r"}), None
+        json.dumps({"grant_type": "refresh_token", "refresh_token": "r"}),
+        "application/json; charset=utf-8",
     )
     assert grant == RefreshTokenGrant(grant_type="refresh_token", refresh_token="r")
+
+
+@pytest.mark.parametrize("content_type", [None, "text/plain", "multipart/form-data; boundary=x"])
+def test_a_token_request_body_that_is_neither_form_nor_json_is_415(content_type):
+    # Given a body a browser can send cross-origin without a CORS preflight
+    body = json.dumps({"grant_type": "refresh_token", "refresh_token": "r"})
+    # Then the token route refuses it instead of guessing
+    with pytest.raises(ApiError) as caught:
+        parse_token_request(body, content_type)
+    assert (caught.value.status, caught.value.error) == (415, "unsupported_media_type")
+
+
+def test_a_deeply_nested_json_token_request_is_400_not_a_crash():
+    with pytest.raises(ApiError) as caught:
+        parse_token_request("[" * 100_000 + "]" * 100_000, "application/json")
+    assert (caught.value.status, caught.value.error) == (413, "payload_too_large")
+    with pytest.raises(ApiError) as caught:
+        parse_token_request('{"a":' + "[" * 1000 + "]" * 1000 + "}", "application/json")
+    assert (caught.value.status, caught.value.error) == (400, "invalid_request")
 
 
 def test_empty_form_values_count_as_omitted():
@@ -90,7 +110,6 @@ def test_empty_form_values_count_as_omitted():
         (urlencode({**CODE_GRANT, "client_secret": "s"}), FORM, "invalid_request"),
         ("{not json", "application/json", "invalid_request"),
         ("[]", "application/json", "invalid_request"),
-        ("grant_type=refresh_token", "text/plain", "invalid_request"),
     ],
 )
 def test_bad_token_requests_get_rfc_6749_errors(body, content_type, error):

@@ -2,9 +2,8 @@
 
 import json
 
-from aws_lambda_powertools import Logger
-
 import pytest
+from aws_lambda_powertools import Logger
 
 from shared.http import ApiError, bearer_token, build_resolver, json_response
 
@@ -91,3 +90,38 @@ def test_bearer_token_reads_rfc_6750_authorization_headers():
     for malformed in ("Basic dXNlcjpwdw==", "Bearer", "Bearer a b", "Bearer " + "x" * 16385):
         with pytest.raises(ValueError):
             bearer_token({"Authorization": malformed})
+
+
+@pytest.mark.parametrize("origin", [ORIGIN, "https://evil.example", None])
+@pytest.mark.parametrize("path", ["/ok", "/bad", "/boom", "/nope"])
+def test_every_response_varies_on_origin_when_cors_is_on(origin, path):
+    # Given CORS for one origin: Access-Control-Allow-Origin appears only when it matches
+    app = app_with_routes(ORIGIN)
+    event = rest_event(path)
+    event["headers"] = {"Origin": origin} if origin else {}
+    # When any route answers, success or error
+    response = app.resolve(event, None)
+    # Then a shared cache is told the answer depends on Origin (RFC 9110 section 12.5.5)
+    assert response["multiValueHeaders"]["Vary"] == ["Origin"]
+
+
+def test_no_vary_without_cors():
+    response = app_with_routes("").resolve(rest_event("/ok"), None)
+    assert "Vary" not in response["multiValueHeaders"]
+
+
+@pytest.mark.parametrize(
+    ("text", "deep"),
+    [
+        ('{"a": [[1]]}', False),
+        ('{"a": "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["}', False),  # inside a string
+        ('{"a": "\\\\", "b": ' + "[" * 40 + "]" * 40 + "}", True),  # after an escaped backslash
+        ('{"a": "\\"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["}', False),  # escaped quote
+        ("[" * 32 + "]" * 32, False),
+        ("[" * 33 + "]" * 33, True),
+    ],
+)
+def test_json_depth_is_counted_outside_strings(text, deep):
+    from shared.http import json_depth_exceeds
+
+    assert json_depth_exceeds(text) is deep

@@ -1,0 +1,88 @@
+"""`make dev` keeps its state across a restart; `--reset` (make dev-reset) starts clean.
+
+Issue 10: every start used to create a new pool, new ids and an empty bucket, so users,
+photos and the browser's session were gone. Here a user signs in and uploads, the stack
+stops the way Ctrl-C stops it, and a new process on the same ports and state folder
+serves the same pool and client ids, the photo (row and bytes), the access token (same
+signing key) and a refresh of the session, as the web app does after a reload.
+"""
+
+from __future__ import annotations
+
+import pytest
+import requests
+
+from tests.e2e.test_journey import bearer, png_bytes, signed_up_user
+from tests.support.stack import free_port, start_stack, stop_stack
+
+pytestmark = pytest.mark.e2e
+
+
+def test_a_restart_keeps_users_photos_and_the_signed_in_session(tmp_path):
+    state = tmp_path / "state"
+    ports = (free_port(), free_port(), free_port())
+    args = ("--state-dir", str(state))
+
+    # Given a signed-in user with a photo on a stack that keeps its state
+    first = start_stack(tmp_path / "first.log", extra_args=args, ports=ports)
+    try:
+        api = first.api_url
+        email, tokens = signed_up_user(api)
+        image = png_bytes()
+        photo = requests.post(f"{api}/photos", headers=bearer(tokens), timeout=30,
+                              files={"file": ("kept.png", image, "image/png")}).json()
+        # And a browser signed in as the web app does (refresh token in an HttpOnly cookie)
+        browser = requests.Session()
+        browser.headers["X-Token-Delivery"] = "cookie"
+        signed_in = browser.post(f"{api}/auth/sign-in", timeout=30,
+                                 json={"email": email, "password": "Correct-Horse-9"})
+        assert signed_in.status_code == 200 and "refresh_token" not in signed_in.json()
+        # (a browser sends a Secure cookie to http://127.0.0.1, a trustworthy origin; requests
+        # would not, so the test sends it as the browser does)
+        browser.headers["Cookie"] = (
+            f"moments_refresh_token={signed_in.cookies['moments_refresh_token']}")
+    finally:
+        # When the stack stops (Ctrl-C) and starts again on the same folder
+        stop_stack(first.process)
+    second = start_stack(tmp_path / "second.log", extra_args=args, ports=ports)
+    try:
+        api = second.api_url
+        # Then the pool and client are the same ones
+        assert second.health["user_pool_id"] == first.health["user_pool_id"]
+        assert second.health["client_id"] == first.health["client_id"]
+        # And the access token from before the restart still works, with the photo listed
+        listed = requests.get(f"{api}/photos", headers=bearer(tokens), timeout=30)
+        assert listed.status_code == 200, listed.text
+        assert [p["photo_id"] for p in listed.json()["items"]] == [photo["photo_id"]]
+        # And the object's bytes are there
+        got = requests.get(f"{api}/photos/{photo['photo_id']}", headers=bearer(tokens),
+                           timeout=30).json()
+        assert requests.get(got["url"], timeout=30).content == image
+        # And the browser's session refreshes from its cookie, as the web app does on reload
+        refreshed = browser.post(f"{api}/auth/token", timeout=30,
+                                 json={"grant_type": "refresh_token"})
+        assert refreshed.status_code == 200, refreshed.text
+        assert requests.get(f"{api}/photos", headers=bearer(refreshed.json()),
+                            timeout=30).status_code == 200
+        # And so does a client holding the refresh token itself
+        assert requests.post(f"{api}/auth/token", timeout=30, json={
+            "grant_type": "refresh_token", "refresh_token": tokens["refresh_token"],
+        }).status_code == 200
+        # And the dev inbox still shows the code the user was sent
+        assert requests.get(f"{api}/_local/inbox/{email}", timeout=30).json()["messages"]
+        # And the user can sign in with the same password
+        again = requests.post(f"{api}/auth/sign-in", timeout=30,
+                              json={"email": email, "password": "Correct-Horse-9"})
+        assert again.status_code == 200
+    finally:
+        stop_stack(second.process)
+
+    # When it starts with --reset (make dev-reset)
+    clean = start_stack(tmp_path / "clean.log", extra_args=(*args, "--reset"), ports=ports)
+    try:
+        # Then nothing is left: the old token belongs to no pool of this stack
+        assert clean.health["user_pool_id"] != first.health["user_pool_id"]
+        assert requests.get(f"{clean.api_url}/photos", headers=bearer(tokens),
+                            timeout=30).status_code == 401
+    finally:
+        stop_stack(clean.process)

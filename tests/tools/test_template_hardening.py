@@ -1,0 +1,134 @@
+"""template.yaml's hardening (issue 9), read by the local stack's own template reader
+(parameters, conditions and intrinsics resolved as CloudFormation would)."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from local_stack.template import Template
+
+TEMPLATE = Path(__file__).resolve().parents[2] / "template.yaml"
+RETAINED = ["UserPool", "PhotosTable", "PhotosBucket"]
+AUTH_POST_ROUTES = [
+    "/auth/sign-up",
+    "/auth/confirm",
+    "/auth/resend-code",
+    "/auth/sign-in",
+    "/auth/token",
+    "/auth/forgot-password",
+    "/auth/reset-password",
+]
+PHOTO_API_FUNCTIONS = [
+    "ListPhotosFunction",
+    "UploadPhotoFunction",
+    "CreateUploadUrlFunction",
+    "GetPhotoFunction",
+    "DeletePhotoFunction",
+]
+
+
+def load(**parameters: str) -> Template:
+    return Template.load(TEMPLATE, parameters)
+
+
+@pytest.mark.parametrize(("stage", "policy", "protection"), [("prod", "Retain", "ACTIVE"), ("dev", "Delete", "INACTIVE")])
+def test_prod_keeps_the_pool_table_and_bucket(stage, policy, protection):
+    template = load(Stage=stage)
+    for logical_id in RETAINED:
+        resource = template.raw["Resources"][logical_id]
+        assert template.resolve(resource["DeletionPolicy"]) == policy, logical_id
+        assert template.resolve(resource["UpdateReplacePolicy"]) == policy, logical_id
+    pool = template.resolve(template.raw["Resources"]["UserPool"]["Properties"])
+    assert pool["DeletionProtection"] == protection
+    table = template.resolve(template.raw["Resources"]["PhotosTable"]["Properties"])
+    assert table["DeletionProtectionEnabled"] is (stage == "prod")
+
+
+def test_every_log_group_has_a_retention_and_every_function_logs_to_one():
+    template = load()
+    groups = {k: r for k, r in template.resources.items() if r["Type"] == "AWS::Logs::LogGroup"}
+    assert set(groups) >= {"FunctionLogGroup", "ApiAccessLogGroup"}
+    for logical_id, group in groups.items():
+        assert int(template.resolve(group["Properties"]["RetentionInDays"])) > 0, logical_id
+    logging = template.raw["Globals"]["Function"]["LoggingConfig"]
+    assert logging["LogGroup"] == {"Ref": "FunctionLogGroup"}
+    for logical_id, resource in template.resources.items():
+        if resource["Type"] == "AWS::Serverless::Function":
+            # No function overrides the group with its own unbounded one
+            assert "LoggingConfig" not in resource["Properties"], logical_id
+
+
+def test_api_access_logs_are_one_json_object_per_request():
+    template = load()
+    api = template.raw["Resources"]["MomentsApi"]["Properties"]
+    setting = api["AccessLogSetting"]
+    assert setting["DestinationArn"] == {"Fn::GetAtt": ["ApiAccessLogGroup", "Arn"]}
+    line = json.loads(setting["Format"])
+    assert {"requestId", "ip", "status", "resourcePath"} <= line.keys()
+    assert not any(re.search(r"header|body|authorization", value, re.IGNORECASE) for value in line.values())
+
+
+def test_each_auth_route_has_its_own_tighter_throttle():
+    settings = load().raw["Resources"]["MomentsApi"]["Properties"]["MethodSettings"]
+    default = next(s for s in settings if s["ResourcePath"] == "/*")
+    by_path = {s["ResourcePath"].replace("~1", "/"): s for s in settings}
+    for route in AUTH_POST_ROUTES:
+        setting = by_path["/" + route]
+        assert setting["HttpMethod"] == "POST"
+        assert setting["ThrottlingRateLimit"] < default["ThrottlingRateLimit"], route
+        assert setting["ThrottlingBurstLimit"] < default["ThrottlingBurstLimit"], route
+
+
+def test_the_waf_rate_rule_is_off_by_default_and_on_with_a_limit():
+    assert not {"ApiWebAcl", "ApiWebAclAssociation"} & load().resources.keys()
+    template = load(WafRequestsPer5Minutes="300")
+    assert {"ApiWebAcl", "ApiWebAclAssociation"} <= template.resources.keys()
+    rule = template.resolve(template.resources["ApiWebAcl"]["Properties"])["Rules"][0]
+    assert int(rule["Statement"]["RateBasedStatement"]["Limit"]) == 300
+    assert rule["Statement"]["RateBasedStatement"]["AggregateKeyType"] == "IP"
+    assert rule["Action"]["Block"]["CustomResponse"]["ResponseCode"] == 429
+
+
+def _statements(template: Template, logical_id: str) -> list[dict]:
+    policies = template.raw["Resources"][logical_id]["Properties"]["Policies"]
+    return [s for policy in policies for s in policy["Statement"]]
+
+
+def _grants(statements: list[dict], action: str, resource: dict) -> bool:
+    return any(
+        action in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])
+        and s["Resource"] == resource
+        for s in statements
+    )
+
+
+def test_revocation_storage_is_read_by_the_photo_routes_and_written_by_sign_out_only():
+    template = load()
+    table = {"Fn::GetAtt": ["RevocationsTable", "Arn"]}
+    ttl = template.raw["Resources"]["RevocationsTable"]["Properties"]["TimeToLiveSpecification"]
+    assert ttl == {"AttributeName": "expires_at", "Enabled": True}
+    for logical_id in PHOTO_API_FUNCTIONS:
+        statements = _statements(template, logical_id)
+        assert _grants(statements, "dynamodb:GetItem", table), logical_id
+        assert not _grants(statements, "dynamodb:UpdateItem", table), logical_id
+        env = template.functions()[logical_id].environment
+        assert env["REVOCATIONS_TABLE_NAME"] and "ADDITIONAL_CLIENT_IDS" in env
+    assert _grants(_statements(template, "SignOutFunction"), "dynamodb:UpdateItem", table)
+    writers = [
+        logical_id
+        for logical_id, resource in template.resources.items()
+        if resource["Type"] == "AWS::Serverless::Function"
+        and "Policies" in resource["Properties"]
+        and _grants(_statements(template, logical_id), "dynamodb:UpdateItem", table)
+    ]
+    assert writers == ["SignOutFunction"]
+
+
+def test_the_served_app_clients_come_from_the_template():
+    env = load(AdditionalApiClientIds="abc123,def456").functions()["GetPhotoFunction"].environment
+    assert env["ADDITIONAL_CLIENT_IDS"] == "abc123,def456"
+    assert env["USER_POOL_CLIENT_ID"]

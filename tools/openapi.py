@@ -1,0 +1,682 @@
+"""Generate ``openapi.json``: the API contract as one OpenAPI 3.1 document.
+
+``python -m tools.openapi`` (``make openapi``) rewrites the file; ``--check`` exits 1 when
+the committed file differs from what this script generates (``tests/tools/test_openapi.py``
+fails the same way, naming the command to run).
+
+Nothing is written twice. The document is assembled from the code that serves the API:
+
+- the routes (method, path, function, authorizer, scopes) from ``template.yaml``, read by
+  the local stack's template reader, so a route added to the template without an entry in
+  :data:`OPERATIONS` fails the generator;
+- every request and response schema from the pydantic models that validate requests and
+  render responses at the edge (``auth.models``, ``photos.models``), through pydantic's
+  JSON Schema (draft 2020-12, the dialect OpenAPI 3.1 uses); requests in ``validation``
+  mode, responses in ``serialization`` mode;
+- the error body from :func:`shared.http.error_response` (its shape is :class:`ErrorBody`,
+  and the tests render one through the real function and validate it against the schema);
+- the security scheme from the template's ``CognitoAuthorizer`` (Bearer access token in
+  ``Authorization``, the scopes it requires).
+
+What only a person can say (a summary, which statuses and error codes a route answers
+with, one example) lives in :data:`OPERATIONS`, next to the model it refers to. The
+fuzzing test (``tests/e2e/test_openapi_fuzz.py``) holds those statuses to the running
+API: an undocumented status or a body that does not match its schema fails it.
+
+This runs at build/test time only: nothing here is imported by a Lambda (the models keep
+``defer_build=True``, so their schemas cost nothing at cold start).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tomllib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic.json_schema import models_json_schema
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+if str(REPO_ROOT / "src") not in sys.path:  # src/ is the Lambda CodeUri: `auth.…`, `photos.…`
+    sys.path.insert(0, str(REPO_ROOT / "src"))
+
+from auth import models as auth_models
+from local_stack.template import Template
+from photos import models as photo_models
+
+OUTPUT = REPO_ROOT / "openapi.json"
+TEMPLATE = REPO_ROOT / "template.yaml"
+REGENERATE = "make openapi"
+SECURITY_SCHEME = "CognitoAccessToken"
+JSON = "application/json"
+FORM = "application/x-www-form-urlencoded"
+
+
+class ErrorBody(BaseModel):
+    """The contract's error body, as :func:`shared.http.error_response` renders it.
+
+    DESIGN.md, API contract v1: ``{"error": "<snake_case_code>", "error_description":
+    "<human sentence>"}``; codes follow RFC 6749 section 5.2 on the token route.
+    """
+
+    model_config = ConfigDict(extra="forbid", title="ErrorBody")
+
+    error: str = Field(
+        pattern=r"^[a-z][a-z0-9_]*$",
+        description="Machine-readable snake_case code; clients branch on it.",
+        examples=["invalid_request"],
+    )
+    error_description: str = Field(
+        min_length=1,
+        description="One human sentence. Never contains a password, code or token.",
+        examples=["email: String should match pattern '^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$'."],
+    )
+
+
+# --------------------------------------------------------------------------- operations
+Status = int
+
+
+@dataclass(frozen=True)
+class Operation:
+    """What the template and the models cannot say about one route.
+
+    Attributes:
+        operation_id: a stable camelCase id (client generators name methods after it).
+        summary: one line.
+        tag: ``auth`` or ``photos``.
+        success: ``(status, response model or None for an empty body, description)``.
+        errors: status -> the contract's ``error`` codes that status carries here.
+        body: the request body: a model, ``"token"`` (JSON or form, one of two grants),
+            ``"multipart"`` (a file part ``file``) or None.
+        query: a model whose fields are the query parameters.
+        request_example / response_example: one realistic example each.
+        description: more than a line, when the route needs it.
+    """
+
+    operation_id: str
+    summary: str
+    tag: Literal["auth", "photos"]
+    success: tuple[Status, type[BaseModel] | None, str]
+    errors: dict[Status, tuple[str, ...]]
+    body: type[BaseModel] | Literal["token", "multipart"] | None = None
+    query: type[BaseModel] | None = None
+    request_example: dict[str, Any] | None = None
+    response_example: dict[str, Any] | None = None
+    description: str = ""
+    cookie: bool = field(default=False)
+
+
+# Errors any function can return: its resolver's catch-all (500 ``server_error``) and
+# API Gateway's DEFAULT_5XX (502) when the function itself fails or times out.
+_SERVER = {500: ("server_error",), 502: ("server_error", "upstream_error")}
+# Errors of every broker route that calls Cognito (auth/errors.py ERRORS): throttling and
+# an unavailable identity provider.
+_UPSTREAM = {429: ("too_many_requests",), 503: ("temporarily_unavailable",), **_SERVER}
+# Errors of every photo route: the authorizer, the store being busy (photos/errors.py).
+_PHOTO = {
+    401: ("unauthorized",),
+    403: ("access_denied",),
+    503: ("service_unavailable",),
+    **_SERVER,
+}
+_BAD_JSON = ("invalid_request",)
+
+_EMAIL = "alice@example.com"
+_PASSWORD = "Correct-Horse-9"
+_CODE_DELIVERY = {"destination": "a***@e***", "medium": "EMAIL"}
+_TOKENS = {
+    "access_token": "eyJraWQiOiJ…",
+    "id_token": "eyJraWQiOiJ…",
+    "refresh_token": "eyJjdHkiOiJKV1Qi…",
+    "expires_in": 900,
+    "token_type": "Bearer",
+}
+_PHOTO_EXAMPLE = {
+    "photo_id": "01M7YMNWGJPB51XQFCN5F0NHAM",
+    "filename": "beach.png",
+    "content_type": "image/png",
+    "size_bytes": 73,
+    "created_at": "2026-11-21T08:48:29Z",
+    "status": "ready",
+    "url": "https://moments-photos.s3.amazonaws.com/a2c21cb3-…/01M7YMNWGJPB51XQFCN5F0NHAM?X-Amz-…",
+}
+
+#: Template function logical id -> its operation. The template gives method and path.
+OPERATIONS: dict[str, Operation] = {
+    "SignUpFunction": Operation(
+        "signUp",
+        "Create an account; a confirmation code is emailed",
+        "auth",
+        (201, auth_models.SignUpResult, "Account created; the code went to the email."),
+        {400: ("invalid_request", "invalid_password"), 409: ("user_exists",), **_UPSTREAM},
+        body=auth_models.SignUpRequest,
+        request_example={"email": _EMAIL, "password": _PASSWORD, "name": "Alice"},
+        response_example={
+            "user_sub": "a2c21cb3-5b2e-4f0e-9a51-0c6c3c1e8f7d",
+            "user_confirmed": False,
+            "code_delivery": _CODE_DELIVERY,
+        },
+    ),
+    "ConfirmSignUpFunction": Operation(
+        "confirmSignUp",
+        "Confirm an account with the emailed code",
+        "auth",
+        (200, auth_models.Confirmed, "The account is confirmed."),
+        {
+            400: ("invalid_request", "code_mismatch", "expired_code"),
+            403: ("not_authorized",),
+            409: ("already_confirmed",),
+            **_UPSTREAM,
+        },
+        body=auth_models.ConfirmRequest,
+        request_example={"email": _EMAIL, "code": "828092"},
+        response_example={"confirmed": True},
+    ),
+    "ResendCodeFunction": Operation(
+        "resendCode",
+        "Send a new confirmation code",
+        "auth",
+        (200, auth_models.CodeSent, "A code was sent (the same answer for any email)."),
+        {400: _BAD_JSON, 403: ("not_authorized",), 502: ("code_delivery_failed",), **_UPSTREAM},
+        body=auth_models.EmailRequest,
+        request_example={"email": _EMAIL},
+        response_example={"code_delivery": _CODE_DELIVERY},
+    ),
+    "SignInFunction": Operation(
+        "signIn",
+        "Sign in with email and password (USER_PASSWORD_AUTH)",
+        "auth",
+        (200, auth_models.TokenSet, "An OAuth 2.0 token response (RFC 6749 section 5.1)."),
+        {
+            400: _BAD_JSON,
+            401: ("invalid_credentials",),
+            403: ("user_not_confirmed", "password_reset_required", "challenge_required"),
+            **_UPSTREAM,
+        },
+        body=auth_models.SignInRequest,
+        request_example={"email": _EMAIL, "password": _PASSWORD},
+        response_example=_TOKENS,
+        cookie=True,
+        description="With `X-Token-Delivery: cookie` the refresh token is set as an "
+        "HttpOnly cookie (Path=/auth) instead of being returned in the body.",
+    ),
+    "TokenFunction": Operation(
+        "token",
+        "OAuth 2.0 token endpoint: authorization code + PKCE, or refresh token",
+        "auth",
+        (200, auth_models.TokenSet, "An OAuth 2.0 token response (RFC 6749 section 5.1)."),
+        {
+            400: ("invalid_request", "invalid_grant", "unsupported_grant_type", "invalid_scope"),
+            403: ("not_authorized",),
+            **_UPSTREAM,
+        },
+        body="token",
+        request_example={
+            "grant_type": "refresh_token",
+            "refresh_token": "eyJjdHkiOiJKV1Qi…",
+        },
+        response_example=_TOKENS,
+        cookie=True,
+        description="RFC 6749 sections 4.1.3 and 6, RFC 7636 section 4.5. The body is JSON "
+        "or `application/x-www-form-urlencoded`. With `X-Token-Delivery: cookie` the refresh "
+        "token is read from and written to the HttpOnly cookie.",
+    ),
+    "SignOutFunction": Operation(
+        "signOut",
+        "Revoke the refresh token; with a Bearer access token, sign out everywhere",
+        "auth",
+        (200, auth_models.SignedOut, "Signed out."),
+        {
+            400: ("invalid_request", "invalid_grant", "unsupported_token_type"),
+            401: ("invalid_token",),
+            403: ("not_authorized", "forbidden"),
+            **_UPSTREAM,
+        },
+        body=auth_models.SignOutRequest,
+        request_example={"refresh_token": "eyJjdHkiOiJKV1Qi…"},
+        response_example={
+            "signed_out": True,
+            "refresh_token_revoked": True,
+            "signed_out_everywhere": False,
+        },
+        cookie=True,
+        description="An optional `Authorization: Bearer <access token>` also calls "
+        "GlobalSignOut, which ends every session of the user at once.",
+    ),
+    "ForgotPasswordFunction": Operation(
+        "forgotPassword",
+        "Email a password-reset code",
+        "auth",
+        (200, auth_models.CodeSent, "The same answer for known and unknown emails."),
+        {400: _BAD_JSON, 403: ("not_authorized",), 502: ("code_delivery_failed",), **_UPSTREAM},
+        body=auth_models.EmailRequest,
+        request_example={"email": _EMAIL},
+        response_example={"code_delivery": _CODE_DELIVERY},
+    ),
+    "ResetPasswordFunction": Operation(
+        "resetPassword",
+        "Set a new password with the emailed reset code",
+        "auth",
+        (200, auth_models.PasswordReset, "The password is changed."),
+        {
+            400: ("invalid_request", "code_mismatch", "expired_code", "invalid_password"),
+            403: ("not_authorized",),
+            **_UPSTREAM,
+        },
+        body=auth_models.ResetPasswordRequest,
+        request_example={"email": _EMAIL, "code": "828092", "password": "Another-Horse-10"},
+        response_example={"password_reset": True},
+    ),
+    "AuthConfigFunction": Operation(
+        "getConfig",
+        "Public settings a client needs for the hosted-UI code + PKCE flow",
+        "auth",
+        (200, auth_models.PublicConfig, "Never contains the client secret."),
+        {**_UPSTREAM},
+        response_example={
+            "region": "eu-west-1",
+            "user_pool_id": "eu-west-1_AbCdEfGhI",
+            "client_id": "1example23456789",
+            "authorize_url": "https://moments.auth.eu-west-1.amazoncognito.com/oauth2/authorize",
+            "token_url": "https://moments.auth.eu-west-1.amazoncognito.com/oauth2/token",
+            "logout_url": "https://moments.auth.eu-west-1.amazoncognito.com/logout",
+            "userinfo_url": "https://moments.auth.eu-west-1.amazoncognito.com/oauth2/userInfo",
+            "broker_token_url": "/auth/token",
+            "scopes": ["openid", "email", "profile", "aws.cognito.signin.user.admin"],
+            "redirect_uris": ["https://moments.example.com/"],
+            "logout_uris": ["https://moments.example.com/"],
+        },
+    ),
+    "ListPhotosFunction": Operation(
+        "listPhotos",
+        "The caller's photos, newest first, one page at a time",
+        "photos",
+        (200, photo_models.PhotoPage, "One page; `next_cursor` is null on the last one."),
+        {400: ("invalid_request",), **_PHOTO},
+        query=photo_models.ListPhotosQuery,
+        response_example={"items": [_PHOTO_EXAMPLE], "next_cursor": None},
+    ),
+    "UploadPhotoFunction": Operation(
+        "uploadPhoto",
+        "Upload one image (JPEG, PNG, GIF or WebP) as multipart/form-data",
+        "photos",
+        (201, photo_models.Photo, "The stored photo."),
+        {
+            400: ("invalid_request",),
+            413: ("payload_too_large", "request_too_large"),
+            415: ("unsupported_media_type",),
+            **_PHOTO,
+        },
+        body="multipart",
+        response_example=_PHOTO_EXAMPLE,
+        description="The type is read from the bytes, not from the part's Content-Type. "
+        "At most the template's `MaxUploadBytes` (4 MiB by default; Lambda's payload quota "
+        "is 6 MB); larger files go through `POST /photos/upload-url`.",
+    ),
+    "CreateUploadUrlFunction": Operation(
+        "createUploadUrl",
+        "A presigned POST for uploading a large image straight to S3",
+        "photos",
+        (201, photo_models.UploadUrlResponse, "The pending photo's id and its presigned POST."),
+        {
+            400: ("invalid_request",),
+            413: ("payload_too_large",),
+            415: ("unsupported_media_type",),
+            **_PHOTO,
+        },
+        body=photo_models.UploadUrlRequest,
+        request_example={"filename": "beach.png", "content_type": "image/png", "size_bytes": 73},
+        response_example={
+            "photo_id": "01M7YMNWGJPB51XQFCN5F0NHAM",
+            "upload": {
+                "url": "https://moments-photos.s3.amazonaws.com/",
+                "fields": {"key": "a2c21cb3-…/01M7YMNWGJPB51XQFCN5F0NHAM", "policy": "eyJ…"},
+            },
+            "expires_in": 900,
+        },
+        description="POST a form to `upload.url` with every member of `upload.fields`, then "
+        "the file as part `file`. The policy pins `size_bytes` and `content_type`.",
+    ),
+    "GetPhotoFunction": Operation(
+        "getPhoto",
+        "One photo of the caller",
+        "photos",
+        (200, photo_models.Photo, "The photo, with a short-lived presigned GET `url`."),
+        {404: ("not_found",), **_PHOTO},
+        response_example=_PHOTO_EXAMPLE,
+    ),
+    "DeletePhotoFunction": Operation(
+        "deletePhoto",
+        "Delete one photo of the caller",
+        "photos",
+        (204, None, "Deleted."),
+        {404: ("not_found",), **_PHOTO},
+    ),
+}
+
+_STATUS_TEXT = {
+    400: "Bad request",
+    401: "Missing or invalid credentials",
+    403: "Forbidden",
+    404: "Not found (another user's photo looks the same)",
+    409: "Conflict",
+    413: "Payload too large",
+    415: "Unsupported media type",
+    429: "Too many requests; see Retry-After",
+    500: "The service failed",
+    502: "An upstream service or the function failed",
+    503: "Temporarily unavailable; see Retry-After",
+}
+
+
+# --------------------------------------------------------------------------- assembly
+def _ref(model: type[BaseModel]) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{model.__name__}"}
+
+
+def _models() -> tuple[list[type[BaseModel]], list[type[BaseModel]]]:
+    """The request models and the response models :data:`OPERATIONS` refers to."""
+    requests: list[type[BaseModel]] = [
+        auth_models.AuthorizationCodeGrant,
+        auth_models.RefreshTokenGrant,
+    ]
+    responses: list[type[BaseModel]] = [ErrorBody]
+    for op in OPERATIONS.values():
+        if isinstance(op.body, type):
+            requests.append(op.body)
+        if op.success[1] is not None:
+            responses.append(op.success[1])
+    return list(dict.fromkeys(requests)), list(dict.fromkeys(responses))
+
+
+def _component_schemas() -> dict[str, Any]:
+    requests, responses = _models()
+    pairs = [(m, "validation") for m in requests] + [(m, "serialization") for m in responses]
+    _, schema = models_json_schema(pairs, ref_template="#/components/schemas/{model}")  # type: ignore[arg-type]
+    defs: dict[str, Any] = schema.get("$defs", {})
+    names = [m.__name__ for m in requests + responses]
+    missing = [name for name in names if name not in defs]
+    if missing:  # pydantic suffixes a name used in both modes: keep them apart instead
+        raise SystemExit(f"models with two JSON schemas (request and response?): {missing}")
+    for name, model in zip(names, requests + responses, strict=True):
+        if model.__doc__:
+            defs[name]["description"] = " ".join(model.__doc__.split())
+    return dict(sorted(defs.items()))
+
+
+def _parameters(query: type[BaseModel] | None) -> list[dict[str, Any]]:
+    if query is None:
+        return []
+    schema = query.model_json_schema(mode="validation")
+    required = set(schema.get("required", ()))
+    params = []
+    for name, prop in schema["properties"].items():
+        prop = dict(prop)
+        description = prop.pop("description", None)
+        prop.pop("title", None)
+        # An optional parameter is sent or omitted; `null` has no query-string spelling.
+        if "anyOf" in prop:
+            options = [o for o in prop.pop("anyOf") if o.get("type") != "null"]
+            prop = {**options[0], **prop} if len(options) == 1 else {"anyOf": options, **prop}
+        if prop.get("default", "") is None:
+            del prop["default"]
+        param: dict[str, Any] = {
+            "name": name,
+            "in": "query",
+            "required": name in required,
+            "schema": prop,
+        }
+        if description:
+            param["description"] = description
+        params.append(param)
+    return params
+
+
+def _request_body(op: Operation) -> dict[str, Any] | None:
+    if op.body is None:
+        return None
+    example = {"example": op.request_example} if op.request_example else {}
+    if op.body == "token":
+        grant = {
+            "oneOf": [
+                _ref(auth_models.AuthorizationCodeGrant),
+                _ref(auth_models.RefreshTokenGrant),
+            ],
+            "discriminator": {
+                "propertyName": "grant_type",
+                "mapping": {
+                    "authorization_code": "#/components/schemas/AuthorizationCodeGrant",
+                    "refresh_token": "#/components/schemas/RefreshTokenGrant",
+                },
+            },
+        }
+        return {
+            "required": True,
+            "content": {JSON: {"schema": grant, **example}, FORM: {"schema": grant, **example}},
+        }
+    if op.body == "multipart":
+        form = {
+            "type": "object",
+            "required": ["file"],
+            "properties": {
+                "file": {
+                    "type": "string",
+                    "format": "binary",
+                    "contentMediaType": "application/octet-stream",
+                    "description": "The image; its filename is kept (sanitised).",
+                }
+            },
+            "additionalProperties": False,
+        }
+        return {
+            "required": True,
+            "content": {
+                "multipart/form-data": {
+                    "schema": form,
+                    "encoding": {
+                        "file": {"contentType": "image/jpeg, image/png, image/gif, image/webp"}
+                    },
+                }
+            },
+        }
+    return {"required": True, "content": {JSON: {"schema": _ref(op.body), **example}}}
+
+
+def _responses(op: Operation) -> dict[str, Any]:
+    status, model, description = op.success
+    success: dict[str, Any] = {"description": description}
+    if model is not None:
+        content: dict[str, Any] = {"schema": _ref(model)}
+        if op.response_example is not None:
+            content["example"] = op.response_example
+        success["content"] = {JSON: content}
+    if op.cookie:
+        success["headers"] = {
+            "Set-Cookie": {
+                "description": "`moments_refresh_token` (HttpOnly; Secure; SameSite=Strict; "
+                "Path=/auth), only under `X-Token-Delivery: cookie`.",
+                "schema": {"type": "string"},
+            }
+        }
+    responses: dict[str, Any] = {str(status): success}
+    for code, errors in sorted(op.errors.items()):
+        examples = {
+            error: {"value": {"error": error, "error_description": "One human sentence."}}
+            for error in errors
+        }
+        response: dict[str, Any] = {
+            "description": f"{_STATUS_TEXT[code]}: `error` is "
+            + " or ".join(f"`{e}`" for e in errors)
+            + ".",
+            "content": {JSON: {"schema": _ref(ErrorBody), "examples": examples}},
+        }
+        if code == 401 and op.tag == "photos":
+            response["headers"] = {
+                "WWW-Authenticate": {"schema": {"type": "string"}, "example": "Bearer"}
+            }
+        responses[str(code)] = response
+    return responses
+
+
+def _cookie_parameters(op: Operation) -> list[dict[str, Any]]:
+    if not op.cookie:
+        return []
+    return [
+        {
+            "name": "X-Token-Delivery",
+            "in": "header",
+            "required": False,
+            "description": "`cookie` (any case): the refresh token travels in the HttpOnly "
+            "cookie instead of the body (same-origin browsers; docs/auth.md). Any other value "
+            "is ignored (body delivery).",
+            "schema": {"type": "string", "examples": ["cookie"]},
+        }
+    ]
+
+
+def _version() -> str:
+    with (REPO_ROOT / "pyproject.toml").open("rb") as file:
+        return str(tomllib.load(file)["project"]["version"])
+
+
+def build_document(template_path: Path = TEMPLATE) -> dict[str, Any]:
+    """The OpenAPI 3.1 document for ``template_path`` (``template.yaml`` by default).
+
+    Raises:
+        SystemExit: a template route has no entry in :data:`OPERATIONS`, an entry names a
+            function the template does not route, or the route's method/path template
+            differ from what the operation documents.
+    """
+    template = Template.load(template_path)
+    routes = sorted(template.routes(), key=lambda r: (r.path, r.method))
+    routed = {route.function_id for route in routes}
+    unknown = sorted(routed - OPERATIONS.keys())
+    stale = sorted(OPERATIONS.keys() - routed)
+    if unknown or stale:
+        raise SystemExit(
+            f"tools/openapi.py OPERATIONS is out of step with {template_path.name}: "
+            f"routes without an entry {unknown}, entries without a route {stale}"
+        )
+    scopes: set[str] = set()
+    paths: dict[str, dict[str, Any]] = {}
+    for route in routes:
+        op = OPERATIONS[route.function_id]
+        operation: dict[str, Any] = {
+            "operationId": op.operation_id,
+            "summary": op.summary,
+            "tags": [op.tag],
+        }
+        if op.description:
+            operation["description"] = op.description
+        parameters = _parameters(op.query) + _cookie_parameters(op)
+        if parameters:
+            operation["parameters"] = parameters
+        body = _request_body(op)
+        if body is not None:
+            operation["requestBody"] = body
+        operation["responses"] = _responses(op)
+        if route.authorizer:
+            authorizer = template.apis()[route.api_id].authorizers[route.authorizer]
+            scopes.update(route.scopes or authorizer.scopes)
+            operation["security"] = [{SECURITY_SCHEME: []}]
+        else:
+            operation["security"] = []
+        item = paths.setdefault(route.path, {})
+        params = [
+            {
+                "name": name,
+                "in": "path",
+                "required": True,
+                "description": "The photo's id, a ULID (26 Crockford base32 characters).",
+                "schema": {"type": "string", "pattern": "^[0-9A-HJKMNP-TV-Z]{26}$"},
+                "example": "01M7YMNWGJPB51XQFCN5F0NHAM",
+            }
+            for name in _path_names(route.path)
+        ]
+        if params:
+            item["parameters"] = params
+        item[route.method.lower()] = operation
+    return {
+        "openapi": "3.1.0",
+        "jsonSchemaDialect": "https://spec.openapis.org/oas/3.1/dialect/base",
+        "info": {
+            "title": "Moments API",
+            "version": _version(),
+            "summary": "A photo API secured by Amazon Cognito.",
+            "description": "Generated from template.yaml and the pydantic models by "
+            f"`{REGENERATE}` (tools/openapi.py); do not edit by hand. JSON in and out, "
+            "snake_case fields. Every error body is "
+            '`{"error": "<snake_case_code>", "error_description": "<sentence>"}`.',
+        },
+        "servers": [
+            {
+                "url": "https://{api_id}.execute-api.{region}.amazonaws.com/{stage}",
+                "description": "A deployed stack (output `ApiUrl`).",
+                "variables": {
+                    "api_id": {"default": "abcdef1234"},
+                    "region": {"default": "eu-west-1"},
+                    "stage": {"default": "dev"},
+                },
+            },
+            {"url": "http://127.0.0.1:3000", "description": "`make dev`"},
+        ],
+        "tags": [
+            {"name": "auth", "description": "The auth broker (no authorizer)."},
+            {"name": "photos", "description": "The photo service (Cognito authorizer)."},
+        ],
+        "paths": paths,
+        "components": {
+            "schemas": _component_schemas(),
+            "securitySchemes": {
+                SECURITY_SCHEME: {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "bearerFormat": "JWT",
+                    "description": "A Cognito user pool **access** token in "
+                    "`Authorization: Bearer <token>` (ID tokens are refused). The API's "
+                    "COGNITO_USER_POOLS authorizer requires the scope(s) "
+                    + ", ".join(f"`{s}`" for s in sorted(scopes))
+                    + ". Get one from `POST /auth/sign-in` or `POST /auth/token`.",
+                }
+            },
+        },
+    }
+
+
+def _path_names(path: str) -> list[str]:
+    return [part[1:-1] for part in path.split("/") if part.startswith("{") and part.endswith("}")]
+
+
+def render(document: dict[str, Any]) -> str:
+    """The file's text: stable key order as built, two-space indent, final newline."""
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Write :data:`OUTPUT`, or with ``--check`` exit 1 if it is stale."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--check", action="store_true", help="exit 1 if openapi.json is stale")
+    parser.add_argument("--output", type=Path, default=OUTPUT)
+    args = parser.parse_args(argv)
+    text = render(build_document())
+    if args.check:
+        current = args.output.read_text(encoding="utf-8") if args.output.exists() else ""
+        if current != text:
+            print(
+                f"{args.output.name} is stale: run `{REGENERATE}` and commit it.", file=sys.stderr
+            )
+            return 1
+        return 0
+    args.output.write_text(text, encoding="utf-8")
+    print(f"wrote {args.output.relative_to(REPO_ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
