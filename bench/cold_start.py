@@ -51,8 +51,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from local_stack.template import Template  # noqa: E402  (dev-only reader of template.yaml)
-from tools import build_function  # noqa: E402
+from local_stack.template import Template
+from tools import build_function
 
 BENCH = ROOT / ".bench"
 REGION = "us-east-1"
@@ -135,11 +135,12 @@ class Probe:
         env = dict(self.env)
         clients_file = None
         if record:
-            clients_file = tempfile.NamedTemporaryFile(delete=False, suffix=".json").name
+            handle, clients_file = tempfile.mkstemp(suffix=".json")
+            os.close(handle)
             env["BENCH_CLIENTS_FILE"] = clients_file
         out = subprocess.run(
             [self.python, *self.args, "-c", code], env=env, cwd=self.cwd,
-            capture_output=True, text=True, timeout=120,
+            capture_output=True, text=True, timeout=120, check=False,
         )  # fmt: skip
         lines = [line for line in out.stdout.splitlines() if line.startswith("BENCH ")]
         if out.returncode != 0 or not lines:

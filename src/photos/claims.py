@@ -138,8 +138,8 @@ def decoder() -> Any:
     import jwt
 
     jwt_decoder = jwt.PyJWT()
-    jwt_decoder._jws = jwt.PyJWS(algorithms=[])  # noqa: SLF001
-    jwt_decoder._jws.register_algorithm("RS256", rs256())  # noqa: SLF001
+    jwt_decoder._jws = jwt.PyJWS(algorithms=[])
+    jwt_decoder._jws.register_algorithm("RS256", rs256())
     return jwt_decoder
 
 

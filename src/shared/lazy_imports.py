@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import importlib.util
 import sys
-import types
 
 
 def lazy_package(name: str) -> None:
@@ -35,12 +34,12 @@ def lazy_package(name: str) -> None:
         if importlib.util.find_spec(f"{name}.{attribute}") is not None:
             # ``from package import submodule``: the import system imports it on its own.
             raise AttributeError(attribute)
-        del module.__getattr__  # type: ignore[attr-defined]  # once: the real __init__ now
+        delattr(module, "__getattr__")  # once: the real __init__ runs now
         spec.loader.exec_module(module)  # type: ignore[union-attr]
         try:
             return module.__dict__[attribute]
         except KeyError:
             raise AttributeError(f"module {name!r} has no attribute {attribute!r}") from None
 
-    module.__getattr__ = load_init  # type: ignore[attr-defined]
+    setattr(module, "__getattr__", load_init)  # noqa: B010 (PEP 562 hook on a module)
     sys.modules[name] = module

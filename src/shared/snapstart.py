@@ -32,7 +32,10 @@ def register(prime: Callable[[], object], refresh: Callable[[], object]) -> bool
     runtime has SnapStart hooks at all."""
     global _seeded
     try:
-        from snapshot_restore_py import register_after_restore, register_before_snapshot
+        from snapshot_restore_py import (  # type: ignore[import-not-found]
+            register_after_restore,
+            register_before_snapshot,
+        )
     except ImportError:  # not Lambda's managed Python runtime: no snapshots to handle
         return False
     if not _seeded:
