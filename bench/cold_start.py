@@ -1,313 +1,363 @@
-"""Cold-start benchmark: each Lambda's init cost against a bare boto3 handler's.
+"""Cold-start benchmark: each Lambda's import + first invocation against a same-service seed.
 
-Issue 2 asks that every function import only what it uses, so that its cold start stays
-close to that of a bare handler that imports boto3 and creates one client. Lambda's Init
-phase is dominated by importing the handler module, so this measures, in a fresh
-interpreter each time (as a new execution environment would):
+For every function of template.yaml, in fresh processes, medians (and min-max) over
+``--runs`` (>= 9) runs of the time from the first line of the process to the end of the
+first invocation: importing the handler module, then calling ``lambda_handler`` once with
+its ``events/`` event, whose AWS calls go to a moto server provisioned from template.yaml
+(``AWS_ENDPOINT_URL``, with the local stack's Cognito fixes installed). Two settings:
 
-- baseline: ``import boto3; boto3.client("cognito-idp")``;
-- each function: ``import <its handler module>`` plus creating the one boto3 client that
-  function uses first (clients are created lazily on first use, so this is what a first
-  request pays).
+(a) **emulator**: ``src/`` and the dev virtualenv, as ``make dev`` runs a function;
+(b) **artifact**: the package tools/build_function.py builds (for this machine's
+    architecture), as Lambda runs it: the runtime's Python (``python3.13``), ``python -S``
+    so only the package and the runtime's boto3 (``.bench/runtime-sdk``, compiled, as in
+    ``/var/runtime``) are importable, a read-only copy of the package and
+    ``PYTHONDONTWRITEBYTECODE=1`` (``/var/task`` is read-only: nothing compiled at one
+    cold start helps the next).
 
-Each function's probe runs with exactly the environment template.yaml gives it (read with
-``local_stack.template``, so the bench cannot drift from the template; Refs to resources
-resolve to their logical ids, which the config models accept as names) plus the variables
-the Lambda runtime itself sets (:data:`LAMBDA_RUNTIME_ENV`). ``LAMBDA_TASK_ROOT`` is among
-them, so Powertools Tracer is *enabled* and patches botocore as it does on AWS with
-``Tracing: Active``; ``--no-tracing`` measures with ``POWERTOOLS_TRACE_DISABLED=true``.
-Nothing else leaks in from the caller's shell (no ``AWS_ENDPOINT_URL``, no profile).
+Each function is compared with a **seed** measured in the same setting: a bare handler
+that imports boto3, creates the same clients (same services, same count) that the
+function created by the end of its first invocation (recorded in an untimed warm-up run),
+and makes one cheap call per client (``ListTables``, ``ListBuckets``, ``ListUserPools``).
+Function and seed alternate run by run (A/B interleaved), so load from other processes
+hits both alike; these machines are noisy, so compare ratios, not milliseconds between
+runs. The environment of each probe is exactly the template's for that function plus what
+the Lambda runtime sets (:data:`LAMBDA_RUNTIME_ENV`); ``LAMBDA_TASK_ROOT`` is set, so
+Powertools Tracer is enabled and patches botocore as with ``Tracing: Active``.
 
-Only what ships is importable, as in a Lambda package: ``src/requirements.txt`` is
-installed once (pinned by ``constraints.txt``) into ``.bench/package`` with
-``pip install --target``, and probes run with ``python -S`` (no site-packages) on
-``PYTHONPATH=<CodeUri>:.bench/package``. The dev virtualenv holds extras that boto3 and
-the X-Ray SDK pick up when present (awscrt, pyOpenSSL, requests) and that would distort
-both sides; ``--venv`` measures with it anyway.
+The zipped size is that of the ``sam build`` package (``.aws-sam/build/<LogicalId>``,
+zipped as ``sam package`` zips it) when present, else of the bench's own build.
 
-Bytecode: by default every module has its ``.pyc`` (pip compiles on install). ``sam
-build`` ships none (its Python workflow unpacks wheels without compiling) and Lambda's
-``/var/task`` is read-only, so a deployed function compiles every module it imports at
-every cold start; ``--as-shipped`` measures that (``pip install --no-compile``, a copy of
-the code without ``__pycache__``, ``PYTHONDONTWRITEBYTECODE=1``), baseline included.
-
-It reports medians over ``--runs`` fresh processes, interleaved, of wall-clock and CPU
-time, and each function's ratio to the baseline measured in the same run (these machines
-are noisy; compare ratios, not milliseconds between runs; CPU time is the steadier one
-when other processes compete). ``--layers`` also times the baseline plus the shared
-building blocks, added one at a time (Logger + Metrics, Tracer, the REST resolver, a
-pydantic model), to show what each costs and what is left to the function's own code.
-
-Usage: ``make bench`` or ``python bench/cold_start.py --runs 9 [--layers] [--as-shipped]
-[--only Sign] [--code-uri DIR]``.
+Usage: ``make bench`` or ``python bench/cold_start.py [--runs 9] [--only Photo]
+[--settings a,b] [--code-uri DIR]`` (``--code-uri``: measure (a) on another copy of
+``src/``, e.g. ``git worktree`` of an older commit, in the same run's conditions).
 """
 
 from __future__ import annotations
 
 import argparse
-import hashlib
+import io
+import json
 import os
 import shutil
+import socket
 import statistics
 import subprocess
 import sys
-from collections.abc import Mapping
-from dataclasses import dataclass
+import tempfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-SRC = ROOT / "src"
-PACKAGE = ROOT / ".bench" / "package"
+sys.path.insert(0, str(ROOT))
+
+from local_stack.template import Template
+from tools import build_function
+
+BENCH = ROOT / ".bench"
 REGION = "us-east-1"
 
-PROBE = """
-import time, importlib
-t0, c0 = time.perf_counter(), time.process_time()
-{body}
-print(time.perf_counter() - t0, time.process_time() - c0)
-"""
-
-BASELINE = 'import boto3\nboto3.client("cognito-idp")'
-
 #: What the Lambda runtime adds to a function's own environment (Lambda developer guide,
-#: "Defined runtime environment variables"); credentials are dummies, never used.
+#: "Defined runtime environment variables"); credentials are dummies for the emulator.
 LAMBDA_RUNTIME_ENV = {
     "AWS_REGION": REGION,
     "AWS_DEFAULT_REGION": REGION,
     "AWS_ACCESS_KEY_ID": "bench",
     "AWS_SECRET_ACCESS_KEY": "bench",
     "AWS_SESSION_TOKEN": "bench",
-    "AWS_EXECUTION_ENV": "AWS_Lambda_python3.11",
     "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
-    "AWS_XRAY_CONTEXT_MISSING": "LOG_ERROR",
-    "AWS_XRAY_DAEMON_ADDRESS": "169.254.79.129:2000",
+    "AWS_XRAY_CONTEXT_MISSING": "IGNORE_ERROR",
+    "AWS_XRAY_DAEMON_ADDRESS": "127.0.0.1:9",
 }
 
-#: ``--layers``: the baseline plus the shared building blocks, each probe adding one more.
-LAYERS = [
-    ("+ Logger, Metrics", "from aws_lambda_powertools import Logger, Metrics\nLogger(); Metrics()"),
-    (
-        "+ Tracer (X-Ray SDK)",
-        "from aws_lambda_powertools import Tracer\nTracer(patch_modules=['botocore'])",
-    ),
-    (
-        "+ APIGatewayRestResolver",
-        (
-            "from aws_lambda_powertools.event_handler import APIGatewayRestResolver\n"
-            "APIGatewayRestResolver()"
-        ),
-    ),
-    (
-        "+ one pydantic model",
-        (
-            "from pydantic import BaseModel, Field\n"
-            "class Probe(BaseModel):\n    name: str = Field(max_length=8)"
-        ),
-    ),
-]
+#: One cheap call per client, for the seeds.
+SEED_CALLS = {
+    "dynamodb": "list_tables()",
+    "s3": "list_buckets()",
+    "cognito-idp": "list_user_pools(MaxResults=1)",
+}
+
+#: Every probe records the clients created (service names) in this file at exit.
+_RECORDER = """
+import atexit, json, os, botocore.session
+_made, _create = [], botocore.session.Session.create_client
+def _record(self, service_name, *a, **k):
+    _made.append(service_name)
+    return _create(self, service_name, *a, **k)
+botocore.session.Session.create_client = _record
+atexit.register(lambda: open(os.environ["BENCH_CLIENTS_FILE"], "w").write(json.dumps(_made)))
+"""
+
+_FUNCTION = """
+import time
+t0, c0 = time.perf_counter(), time.process_time()
+import importlib, json
+#RECORDER#
+module = importlib.import_module({module!r})
+class Context:
+    function_name = {name!r}; function_version = "$LATEST"; memory_limit_in_mb = {memory}
+    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:" + {name!r}
+    aws_request_id = "00000000-0000-0000-0000-000000000000"; log_group_name = log_stream_name = "bench"
+    def get_remaining_time_in_millis(self): return 10000
+response = module.lambda_handler(json.load(open({event!r})), Context())
+assert isinstance(response, dict) and "statusCode" in response, response
+print("BENCH", time.perf_counter() - t0, time.process_time() - c0, response["statusCode"])
+"""
+
+_SEED = """
+import time
+t0, c0 = time.perf_counter(), time.process_time()
+{calls}
+print("BENCH", time.perf_counter() - t0, time.process_time() - c0, 0)
+"""
 
 
-def layer_probes() -> dict[str, str]:
-    """``--layers`` probe bodies: each one is the previous plus one building block."""
-    bodies, body = {}, BASELINE
-    for name, code in LAYERS:
-        body = f"{body}\n{code}"
-        bodies[name] = body
-    return bodies
+@dataclass
+class Probe:
+    """One program run in fresh processes: its samples are (wall s, cpu s)."""
+
+    name: str
+    python: str
+    args: list[str]
+    code: str
+    env: dict[str, str]
+    cwd: Path
+    samples: list[tuple[float, float]] = field(default_factory=list)
+    status: str = ""
+
+    def run(self, record: bool = False) -> list[str]:
+        """Run once; returns the clients it created when ``record``.
+
+        Raises:
+            RuntimeError: the probe failed (its stderr is in the message).
+        """
+        code = self.code.replace("#RECORDER#", _RECORDER if record else "")
+        env = dict(self.env)
+        clients_file = None
+        if record:
+            handle, clients_file = tempfile.mkstemp(suffix=".json")
+            os.close(handle)
+            env["BENCH_CLIENTS_FILE"] = clients_file
+        out = subprocess.run(
+            [self.python, *self.args, "-c", code], env=env, cwd=self.cwd,
+            capture_output=True, text=True, timeout=120, check=False,
+        )  # fmt: skip
+        lines = [line for line in out.stdout.splitlines() if line.startswith("BENCH ")]
+        if out.returncode != 0 or not lines:
+            raise RuntimeError(f"{self.name} failed:\n{out.stdout[-2000:]}\n{out.stderr[-4000:]}")
+        _, wall, cpu, status = lines[-1].split()
+        self.status = status
+        if not record:
+            self.samples.append((float(wall), float(cpu)))
+            return []
+        made = json.loads(Path(clients_file).read_text())
+        os.unlink(clients_file)
+        return made
+
+    def stat(self, index: int = 0) -> tuple[float, float, float]:
+        """(median, min, max) in ms of wall (0) or cpu (1) time."""
+        values = [s[index] * 1000 for s in self.samples]
+        return statistics.median(values), min(values), max(values)
 
 
-def _base_env() -> dict[str, str]:
-    """The few variables a subprocess needs from this shell (no AWS or Powertools ones)."""
-    return {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "LC_ALL")}
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
-def lambda_package(bytecode: bool = True) -> Path:
-    """The runtime requirements installed into one directory, as in a Lambda package.
+def start_emulator(template: Template) -> tuple[object, str]:
+    """A moto server on a free port with template.yaml's resources provisioned."""
+    import logging
 
-    ``bytecode``: ``.bench/package``, with the ``.pyc`` files pip compiles on install.
-    Otherwise ``.bench/package-source`` (``pip install --no-compile``): what ``sam build``
-    ships (its Python workflow unpacks wheels and compiles nothing, and ``/var/task`` is
-    read-only, so Lambda recompiles every imported module at every cold start).
-    Rebuilt only when ``src/requirements.txt`` or ``constraints.txt`` changed.
+    from moto.server import ThreadedMotoServer
 
-    Raises:
-        subprocess.CalledProcessError: pip failed.
-    """
-    target = PACKAGE if bytecode else PACKAGE.with_name("package-source")
-    inputs = [SRC / "requirements.txt", ROOT / "constraints.txt"]
-    digest = hashlib.sha256(b"".join(path.read_bytes() for path in inputs)).hexdigest()
-    stamp = target.with_suffix(".sha256")
-    if target.is_dir() and stamp.is_file() and stamp.read_text() == digest:
+    from local_stack import cognito
+    from local_stack.emulator import provision
+    from local_stack.inbox import Inbox
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no line per request
+    cognito.install(Inbox(stream=io.StringIO()))  # the local stack's Cognito (ResendConfirmationCode, ...)
+
+    port = _free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    url = f"http://127.0.0.1:{port}"
+    os.environ.update(LAMBDA_RUNTIME_ENV)
+    provision(template, endpoint_url=url)
+    return server, url
+
+
+def event_file(handler: str) -> Path:
+    """``events/<handler module>.json``, or the first ``events/<module>_*.json``
+    (``auth.handlers.config`` -> ``auth_config.json``)."""
+    module = handler.rsplit(".", 1)[0].rsplit(".", 1)[1]
+    service = handler.split(".", 1)[0]
+    for candidate in (f"{module}.json", f"{service}_{module}.json"):
+        if (ROOT / "events" / candidate).is_file():
+            return ROOT / "events" / candidate
+    matches = sorted((ROOT / "events").glob(f"{module}_*.json"))
+    if not matches:
+        raise FileNotFoundError(f"no events/ file for {handler}")
+    return matches[0]
+
+
+def runtime_sdk(python: str) -> Path:
+    """boto3 as the Lambda runtime provides it (``/var/runtime``): the pinned boto3 and
+    botocore, compiled by the runtime's Python, in ``.bench/runtime-sdk``."""
+    target = BENCH / "runtime-sdk"
+    if (target / ".complete").is_file():
         return target
-    print(f"installing src/requirements.txt into {target.relative_to(ROOT)} ...", flush=True)
     shutil.rmtree(target, ignore_errors=True)
+    pins = [line for line in (ROOT / "constraints.txt").read_text().splitlines()
+            if line.split("==")[0].lower() in ("boto3", "botocore")]  # fmt: skip
     subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--quiet", "--target", str(target),
-         *([] if bytecode else ["--no-compile"]),
-         "-r", str(inputs[0]), "-c", str(inputs[1])],
+        [sys.executable, "-m", "pip", "install", "-qq", "--target", str(target), "--no-compile",
+         "--python-version", python_version(python), "--only-binary=:all:", *pins,
+         "-c", str(ROOT / "constraints.txt")],
         check=True,
-    )
-    stamp.write_text(digest)
+    )  # fmt: skip
+    subprocess.run([python, "-m", "compileall", "-q", "-j", "0", str(target)], check=True)
+    (target / ".complete").touch()
     return target
 
 
-def source_only_copy(code_uri: Path) -> Path:
-    """A copy of ``code_uri`` without ``__pycache__`` (``.bench/code-source``)."""
-    target = ROOT / ".bench" / "code-source"
-    shutil.rmtree(target, ignore_errors=True)
-    shutil.copytree(code_uri, target, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+def python_version(python: str) -> str:
+    out = subprocess.run([python, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+                         capture_output=True, text=True, check=True)  # fmt: skip
+    return out.stdout.strip()
+
+
+def artifact(logical_id: str) -> Path:
+    """The function's package for this machine (x86_64), read-only, in ``.bench/artifacts``."""
+    target = BENCH / "artifacts" / logical_id
+    if target.exists():
+        subprocess.run(["chmod", "-R", "u+w", str(target)], check=True)
+        shutil.rmtree(target)
+    build_function.build(logical_id, target, ROOT / "template.yaml", architecture="x86_64")
+    subprocess.run(["chmod", "-R", "a-w", str(target)], check=True)
     return target
 
 
-def function_probes(
-    tracing: bool = True,
-    code_uri: Path | None = None,
-    package: Path | None = None,
-    bytecode: bool = True,
-) -> dict[str, tuple[str, dict[str, str]]]:
-    """Per function: (probe body, environment), both read from template.yaml.
+def zipped_size(logical_id: str, fallback: Path) -> tuple[float, str]:
+    """MiB zipped as ``sam package`` zips, of the sam build package (or ``fallback``)."""
+    from samcli.lib.package.utils import make_zip
 
-    ``code_uri`` replaces the template's CodeUri (e.g. a copy of ``src/`` from before a
-    change, to compare both in one run); ``package`` is appended to ``PYTHONPATH``.
-    Without ``bytecode``, ``PYTHONDONTWRITEBYTECODE=1`` stands for Lambda's read-only
-    ``/var/task``: nothing compiled in one probe is reused by the next.
-    """
-    sys.path.insert(0, str(ROOT))
-    from local_stack.template import Template  # dev-only reader of template.yaml
-
-    probes: dict[str, tuple[str, dict[str, str]]] = {}
-    for function in Template.load(ROOT / "template.yaml").functions().values():
-        module = function.handler.rsplit(".", 1)[0]
-        code = str(code_uri or function.code_uri)
-        service = "cognito-idp" if module.startswith("auth.") else "dynamodb"
-        body = f'importlib.import_module("{module}")\nimport boto3\nboto3.client("{service}")'
-        env = {
-            **_base_env(),
-            **function.environment,
-            **LAMBDA_RUNTIME_ENV,
-            "AWS_LAMBDA_FUNCTION_NAME": function.function_name,
-            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(function.memory_mb),
-            "LAMBDA_TASK_ROOT": code,
-            "_HANDLER": function.handler,
-            "PYTHONPATH": os.pathsep.join([code, str(package)]) if package else code,
-        }
-        if not tracing:
-            env["POWERTOOLS_TRACE_DISABLED"] = "true"
-        if not bytecode:
-            env["PYTHONDONTWRITEBYTECODE"] = "1"
-        probes[function.logical_id] = (body, env)
-    return probes
+    built = ROOT / ".aws-sam" / "build" / logical_id
+    source, label = (built, "sam build") if built.is_dir() else (fallback, "bench build")
+    with tempfile.TemporaryDirectory() as tmp:
+        archive = make_zip(os.path.join(tmp, logical_id), str(source))
+        return os.path.getsize(archive) / 2**20, label
 
 
-@dataclass(frozen=True)
-class Result:
-    """Medians over the runs, in seconds: wall clock and the probe's own CPU time."""
-
-    wall: float
-    cpu: float
-
-
-def _probe_once(body: str, env: Mapping[str, str], isolated: bool) -> tuple[float, float]:
-    out = subprocess.run(
-        [sys.executable, *(["-S"] if isolated else []), "-c", PROBE.format(body=body)],
-        env=dict(env), capture_output=True, text=True, check=False,
-    )
-    if out.returncode != 0:  # print the probe's stderr before raising
-        sys.stderr.write(out.stderr)
-        out.check_returncode()
-    wall, cpu = out.stdout.strip().splitlines()[-1].split()
-    return float(wall), float(cpu)
+def seed_code(clients: Sequence[str]) -> str:
+    """Import boto3 and make ``clients`` with one call each; nothing at all for none (a
+    function that makes no client is compared with a bare handler)."""
+    lines = ["import boto3"] if clients else ["pass"]
+    lines += [f"client_{i} = boto3.client({name!r}); client_{i}.{SEED_CALLS[name]}" for i, name in enumerate(clients)]
+    return _SEED.format(calls="\n".join(lines))
 
 
-def measure(
-    probes: Mapping[str, tuple[str, Mapping[str, str]]], runs: int, isolated: bool = True
-) -> dict[str, Result]:
-    """Medians of each probe over ``runs`` fresh interpreters (``python -S`` when
-    ``isolated``: only ``PYTHONPATH`` and the standard library are importable).
-
-    The probes are interleaved (one round runs each once), so a burst of load from other
-    processes hits every probe alike rather than a few of them.
-
-    Raises:
-        subprocess.CalledProcessError: a probe failed (its stderr is shown).
-    """
-    samples: dict[str, list[tuple[float, float]]] = {name: [] for name in probes}
-    for _ in range(runs):
-        for name, (body, env) in probes.items():
-            samples[name].append(_probe_once(body, env, isolated))
-    return {
-        name: Result(
-            wall=statistics.median(w for w, _ in values),
-            cpu=statistics.median(c for _, c in values),
-        )
-        for name, values in samples.items()
-    }
-
-
-def _table(title: str, results: Mapping[str, Result], baseline: Result) -> None:
-    print(f"{title:<28}{'wall ms':>9}{'x base':>8}{'cpu ms':>9}{'x base':>8}")
-    for name, r in results.items():
-        print(
-            f"{name:<28}{r.wall * 1000:>9.1f}{r.wall / baseline.wall:>8.2f}"
-            f"{r.cpu * 1000:>9.1f}{r.cpu / baseline.cpu:>8.2f}"
-        )
-
-
-def main() -> int:
+def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--runs", type=int, default=7, help="fresh interpreters per probe")
+    parser.add_argument("--runs", type=int, default=9, help="fresh processes per probe (>= 9)")
     parser.add_argument("--only", default="", help="only functions whose logical id contains this")
+    parser.add_argument("--settings", default="a,b", help="a (emulator), b (artifact) or both")
+    parser.add_argument("--code-uri", type=Path, default=None, help="(a) on this copy of src/")
+    parser.add_argument("--python", default=None, help="the runtime's Python for (b)")
     parser.add_argument(
-        "--no-tracing", action="store_true", help="POWERTOOLS_TRACE_DISABLED=true in every probe"
-    )
-    parser.add_argument(
-        "--layers", action="store_true", help="also time the shared building blocks, cumulated"
-    )
-    parser.add_argument(
-        "--venv", action="store_true", help="import from the dev virtualenv, not .bench/package"
-    )
-    parser.add_argument(
-        "--as-shipped",
-        action="store_true",
-        help="no .pyc anywhere (what sam build ships) and none written, as on Lambda",
-    )
-    parser.add_argument(
-        "--code-uri", type=Path, default=None, help="measure this copy of src/ instead"
-    )
-    args = parser.parse_args()
-    tracing = not args.no_tracing
+        "--artifact-dir", type=Path, default=None,
+        help="(b) on this one package for every function, SDK included (e.g. what sam build "
+        "made before tools/build_function.py: all of src/ and every dependency, no .pyc)",
+    )  # fmt: skip
+    args = parser.parse_args(argv)
+    if args.runs < 9:
+        parser.error("--runs must be at least 9 (medians of fewer are noise here)")
+    settings = args.settings.split(",")
 
-    bytecode = not args.as_shipped
-    package = None if args.venv else lambda_package(bytecode)
-    isolated = package is not None
-    code_uri = args.code_uri if bytecode else source_only_copy(args.code_uri or SRC)
-    functions = function_probes(tracing, code_uri, package, bytecode)
-    env = next(iter(functions.values()))[1]
-    probes: dict[str, tuple[str, Mapping[str, str]]] = {"baseline: bare boto3": (BASELINE, env)}
-    probes.update(
-        (name, functions[name]) for name in sorted(functions) if args.only in name
-    )
-    if args.layers:
-        probes.update((f"~ {name}", (body, env)) for name, body in layer_probes().items())
-
-    print(
-        f"cold start (import + first client): medians of {args.runs} fresh interpreters, "
-        f"tracing {'enabled' if tracing else 'disabled'}, "
-        f"imports from {package.name if package else 'the dev virtualenv'}"
-        f"{'' if bytecode else ', no bytecode (as sam build ships)'}",
-        flush=True,
-    )
-    results = measure(probes, args.runs, isolated)
-    baseline = results["baseline: bare boto3"]
-    _table("function", {k: v for k, v in results.items() if not k.startswith("~")}, baseline)
-    if args.layers:
-        print()
-        _table(
-            "baseline + shared layers",
-            {k[2:]: v for k, v in results.items() if k.startswith("~")},
-            baseline,
+    template = Template.load(ROOT / "template.yaml")
+    server, url = start_emulator(template)
+    base_env = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "LC_ALL")}
+    try:
+        functions = {k: v for k, v in sorted(template.functions().items()) if args.only in k}
+        runtime_python = args.python or build_function.runtime_python(
+            next(iter(functions.values())).runtime.removeprefix("python")
         )
+        sdk = runtime_sdk(runtime_python) if "b" in settings and not args.artifact_dir else None
+        pairs: list[tuple[str, str, Probe, Probe]] = []
+        sizes: dict[str, tuple[float, str]] = {}
+        for logical_id, spec in functions.items():
+            env = {
+                **base_env, **spec.environment, **LAMBDA_RUNTIME_ENV,
+                "AWS_ENDPOINT_URL": url,
+                "AWS_LAMBDA_FUNCTION_NAME": spec.function_name,
+                "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(spec.memory_mb),
+                "_HANDLER": spec.handler,
+            }  # fmt: skip
+            if "COGNITO_DOMAIN_URL" in env:  # the token endpoint: a 404 from the emulator
+                env["COGNITO_DOMAIN_URL"] = url
+            module = spec.handler.rsplit(".", 1)[0]
+            code = _FUNCTION.format(
+                module=module, name=spec.function_name,
+                memory=spec.memory_mb, event=str(event_file(spec.handler)),
+            )  # fmt: skip
+            if "a" in settings:
+                code_uri = str((args.code_uri or spec.code_uri).resolve())
+                a_env = {**env, "LAMBDA_TASK_ROOT": code_uri, "PYTHONPATH": code_uri}
+                fn = Probe(logical_id, sys.executable, [], code, a_env, Path(code_uri))
+                pairs.append(("a", logical_id, fn, _seed_for(fn, sys.executable, [], {**env})))
+            if "b" in settings:
+                package = args.artifact_dir or artifact(logical_id)
+                sizes[logical_id] = zipped_size(logical_id, package) if not args.artifact_dir else (
+                    zipped_size("-", package)
+                )
+                paths = [str(package)] + ([str(sdk)] if sdk else [])
+                b_env = {
+                    **env, "LAMBDA_TASK_ROOT": str(package), "PYTHONDONTWRITEBYTECODE": "1",
+                    "PYTHONPATH": os.pathsep.join(paths),
+                }  # fmt: skip
+                fn = Probe(logical_id, runtime_python, ["-S"], code, b_env, package)
+                seed_env = {**env, "PYTHONDONTWRITEBYTECODE": "1", "PYTHONPATH": paths[-1]}
+                pairs.append(("b", logical_id, fn, _seed_for(fn, runtime_python, ["-S"], seed_env)))
+        print(
+            f"cold start = import + first invocation against moto ({url}); medians of "
+            f"{args.runs} fresh processes, function and seed interleaved; (b) Python "
+            f"{python_version(runtime_python)}",
+            flush=True,
+        )
+        for _ in range(args.runs):
+            for _setting, _name, fn, seed in pairs:
+                fn.run()
+                seed.run()
+        _report(pairs, sizes)
+    finally:
+        server.stop()
     return 0
+
+
+def _seed_for(fn: Probe, python: str, py_args: list[str], env: dict[str, str]) -> Probe:
+    """The function's seed: its clients, recorded in an untimed warm-up run of ``fn``."""
+    clients = fn.run(record=True)
+    env.pop("LAMBDA_TASK_ROOT", None)
+    return Probe(f"seed {'+'.join(clients)}", python, py_args, seed_code(clients), env, fn.cwd)
+
+
+def _report(pairs: list[tuple[str, str, Probe, Probe]], sizes: Mapping[str, tuple[float, str]]) -> None:
+    header = (f"{'setting':<8}{'function':<26}{'status':>7}{'wall ms (min-max)':>22}"
+              f"{'seed ms':>9}{'x seed':>8}{'cpu x seed':>11}  seed clients")  # fmt: skip
+    print(header)
+    for setting, name, fn, seed in pairs:
+        (wall, lo, hi), (seed_wall, *_) = fn.stat(0), seed.stat(0)
+        line = f"{setting:<8}{name:<26}{fn.status:>7}{wall:>9.0f} ({lo:.0f}-{hi:.0f})".ljust(63)
+        if seed.name == "seed ":  # the function made no client: its seed is a bare handler
+            print(f"{line}{seed_wall:>9.1f}{'n/a':>8}{'n/a':>11}  (none: a bare handler)")
+            continue
+        cpu_ratio = fn.stat(1)[0] / seed.stat(1)[0]
+        print(f"{line}{seed_wall:>9.0f}{wall / seed_wall:>8.2f}{cpu_ratio:>11.2f}  {seed.name[5:]}")
+    if sizes:
+        print("\nzipped package (as sam package zips it):")
+        for name, (mib, label) in sizes.items():
+            print(f"  {name:<26}{mib:6.2f} MiB  ({label})")
 
 
 if __name__ == "__main__":

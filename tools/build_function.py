@@ -55,7 +55,7 @@ DEPS_CACHE = ROOT / ".aws-sam" / "function-deps"  # not "deps": sam build --cach
 #: Distributions the Lambda Python runtimes ship in ``/var/runtime`` (the AWS SDK for
 #: Python and what it depends on; Lambda developer guide, "Building Lambda functions with
 #: Python": "The runtime includes the AWS SDK for Python (Boto3)"). Functions import the
-#: runtime's copies; the ``tests/unit/build`` tests pin the versions tested against.
+#: runtime's copies (docs/deploy.md, "Packages": the trade-off and how to ship a pinned SDK).
 RUNTIME_PROVIDED = frozenset(
     {"boto3", "botocore", "s3transfer", "jmespath", "python-dateutil", "six", "urllib3"}
 )

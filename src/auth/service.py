@@ -33,6 +33,7 @@ from auth.models import (
     TokenSet,
     UpstreamTokenResponse,
 )
+from shared import snapstart
 from shared.http import ApiError
 
 logger = Logger(child=True)
@@ -437,3 +438,16 @@ def _token_set(result: dict[str, Any]) -> TokenSet:
 def get_service() -> AuthService:
     """The container's :class:`AuthService` with production adapters (built once)."""
     return AuthService(load_settings())
+
+
+def _prime_cognito() -> None:
+    """Load the cognito-idp model into boto3's default session (SnapStart's snapshot
+    keeps it); the service and its client are made after the restore."""
+    import boto3
+
+    boto3.client("cognito-idp")
+
+
+# SnapStart (shared.snapstart): the service holds a client, the client secret and HTTP
+# connections; after a restore it is rebuilt on first use.
+snapstart.register(prime=_prime_cognito, refresh=get_service.cache_clear)

@@ -17,7 +17,7 @@ is the second layer. ``Path=/auth`` keeps the cookie off every photo request.
 
 from __future__ import annotations
 
-from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.api_gateway import Response
 from aws_lambda_powertools.shared.cookies import Cookie, SameSite
 from aws_lambda_powertools.utilities.data_classes.common import BaseProxyEvent
 

@@ -26,8 +26,10 @@ from __future__ import annotations
 
 import calendar
 import functools
+import json
+import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger
@@ -39,10 +41,10 @@ from shared import revocation
 from shared.http import bearer_token
 
 if TYPE_CHECKING:
-    import jwt
+    import rsa
 
-# PyJWT (and cryptography under it) is imported only in handler mode: on AWS the
-# authorizer verifies tokens, and the import would add ~40 ms to every cold start.
+# PyJWT and python-rsa are imported only in handler mode: on AWS the authorizer verifies
+# tokens, and every import is paid at each cold start.
 
 logger = Logger(child=True)
 
@@ -56,20 +58,158 @@ ALGORITHMS = ["RS256"]
 #: Claims every Cognito access token carries.
 REQUIRED_CLAIMS = ["sub", "iss", "exp", "iat", "token_use", "client_id"]
 
+#: RFC 7518 section 3.3: RS256 keys are 2048 bits or larger (Cognito's are 2048).
+MIN_RSA_BITS = 2048
+
 _MAX_SUB_CHARS = 128
 
 
 @functools.cache
-def jwks_client(url: str) -> jwt.PyJWKClient:
-    """One JWKS client per URL per cold start; it caches the keys and refetches on an
-    unknown ``kid`` (Cognito rotates keys rarely)."""
+def rs256() -> Any:
+    """PyJWT's ``Algorithm`` for RS256, verified by python-rsa (one instance).
+
+    Why not PyJWT's own: it needs ``cryptography`` (4.5 MiB zipped, with cffi), which would
+    then ship in every photo package for a mode only ``sam local start-api`` uses. python-rsa
+    is pure Python (~0.2 MiB with pyasn1) and verifies RSASSA-PKCS1-v1_5 signatures by
+    re-encoding the expected block and comparing (no padding parser to fool). PyJWT still
+    parses the token and checks every claim (:func:`decoder`).
+    """
+    import jwt
+    from jwt.algorithms import Algorithm
+    from jwt.utils import base64url_decode
+
+    class RS256(Algorithm):
+        """RSASSA-PKCS1-v1_5 using SHA-256 (RFC 7518 section 3.3), verification only."""
+
+        def prepare_key(self, key: Any) -> rsa.PublicKey:
+            import rsa
+
+            if not isinstance(key, rsa.PublicKey):
+                raise jwt.InvalidKeyError("an rsa.PublicKey is required")
+            return key
+
+        def sign(self, msg: bytes, key: Any) -> bytes:
+            raise NotImplementedError("verification only")
+
+        def verify(self, msg: bytes, key: Any, sig: bytes) -> bool:
+            import rsa
+
+            try:
+                return rsa.verify(msg, sig, key) == "SHA-256"
+            except rsa.VerificationError:
+                return False
+
+        @staticmethod
+        def to_jwk(key_obj: Any, as_dict: bool = False) -> Any:
+            raise NotImplementedError("verification only")
+
+        @staticmethod
+        def from_jwk(jwk: str | dict[str, Any]) -> rsa.PublicKey:
+            """An RSA public JWK (RFC 7517; ``n``, ``e`` base64url, RFC 7518 section 6.3.1).
+
+            Raises:
+                jwt.InvalidKeyError: not an RSA public key of at least 2048 bits.
+            """
+            import rsa
+
+            data = json.loads(jwk) if isinstance(jwk, str) else jwk
+            if not isinstance(data, dict) or data.get("kty") != "RSA":
+                raise jwt.InvalidKeyError("not an RSA key")
+            try:
+                n = int.from_bytes(base64url_decode(data["n"]), "big")
+                e = int.from_bytes(base64url_decode(data["e"]), "big")
+            except (KeyError, TypeError, ValueError) as exc:
+                raise jwt.InvalidKeyError("malformed RSA key") from exc
+            if n.bit_length() < MIN_RSA_BITS or e < 3:
+                raise jwt.InvalidKeyError("RSA key too weak")
+            return rsa.PublicKey(n, e)
+
+    return RS256()
+
+
+@functools.cache
+def decoder() -> Any:
+    """A ``jwt.PyJWT`` that knows RS256 (:func:`rs256`) and nothing else: ``none`` and the
+    HMAC algorithms are never accepted. PyJWT takes its JWS layer from ``_jws``, the one
+    hook for a custom algorithm set (PyJWT is pinned exactly, and
+    tests/handlers/photos/test_token_verification_without_cryptography.py runs this path
+    with cryptography unimportable).
+    """
     import jwt
 
-    return jwt.PyJWKClient(url, cache_keys=True, timeout=5)
+    jwt_decoder = jwt.PyJWT()
+    jwt_decoder._jws = jwt.PyJWS(algorithms=[])
+    jwt_decoder._jws.register_algorithm("RS256", rs256())
+    return jwt_decoder
+
+
+class SigningKeys:
+    """The pool's RS256 public keys by ``kid``, read from its JWKS URL.
+
+    Fetched with :meth:`jwt.PyJWKClient.fetch_data` (http(s) only, no redirects,
+    ``timeout_s``) on first use and again when a token names an unknown ``kid`` (Cognito
+    rotates keys rarely), at most once per ``cooldown_s``. Keys that are not RSA
+    signature keys of at least 2048 bits are ignored.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        timeout_s: float = 5,
+        cooldown_s: float = 30,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._url, self._timeout_s, self._cooldown_s, self._clock = url, timeout_s, cooldown_s, clock
+        self._keys: dict[str, rsa.PublicKey] = {}
+        self._fetched_at: float | None = None
+        self._lock = threading.Lock()
+
+    def key_for(self, token: str) -> rsa.PublicKey:
+        """The key that signed ``token`` (by its header's ``kid``).
+
+        Raises:
+            jwt.PyJWKClientConnectionError: the JWKS could not be fetched.
+            jwt.PyJWKClientError: no key with that ``kid``.
+            jwt.DecodeError: ``token`` is not a JWS.
+        """
+        import jwt
+
+        kid = jwt.get_unverified_header(token).get("kid")
+        with self._lock:
+            stale = self._fetched_at is None or (
+                kid not in self._keys and self._clock() - self._fetched_at >= self._cooldown_s
+            )
+            if stale:
+                self._keys = self._fetch()
+                self._fetched_at = self._clock()
+            if not isinstance(kid, str) or kid not in self._keys:
+                raise jwt.PyJWKClientError("no signing key with that kid")
+            return self._keys[kid]
+
+    def _fetch(self) -> dict[str, rsa.PublicKey]:
+        import jwt
+
+        client = jwt.PyJWKClient(self._url, cache_jwk_set=False, timeout=self._timeout_s)
+        keys = {}
+        for jwk in client.fetch_data().get("keys") or []:
+            usable = isinstance(jwk, dict) and jwk.get("use") in ("sig", None)
+            if not usable or jwk.get("alg") not in (None, *ALGORITHMS) or "kid" not in jwk:
+                continue
+            try:
+                keys[str(jwk["kid"])] = rs256().from_jwk(jwk)
+            except jwt.InvalidKeyError:
+                continue
+        return keys
+
+
+@functools.cache
+def jwks_client(url: str) -> SigningKeys:
+    """One key set per URL per cold start (it caches the keys, see :class:`SigningKeys`)."""
+    return SigningKeys(url)
 
 
 def verify_access_token(
-    token: str, config: PhotosConfig, keys: jwt.PyJWKClient | None = None
+    token: str, config: PhotosConfig, keys: SigningKeys | None = None
 ) -> dict[str, Any]:
     """The claims of a valid access token of ``config``'s pool and app client.
 
@@ -79,10 +219,9 @@ def verify_access_token(
     import jwt
 
     keys = keys or jwks_client(config.signing_keys_url)
-    signing_key = keys.get_signing_key_from_jwt(token)
-    claims = jwt.decode(
+    claims = decoder().decode(
         token,
-        signing_key.key,
+        keys.key_for(token),
         algorithms=ALGORITHMS,
         issuer=config.issuer,
         options={"require": REQUIRED_CLAIMS},

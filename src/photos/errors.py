@@ -9,7 +9,7 @@ maps AWS errors itself. Bodies follow the contract: ``{"error", "error_descripti
 from __future__ import annotations
 
 from aws_lambda_powertools import Logger
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.event_handler.api_gateway import APIGatewayRestResolver, Response
 from botocore.exceptions import ClientError
 
 from shared.http import ApiError, error_response

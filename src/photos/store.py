@@ -23,6 +23,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from photos.models import PhotoStatus
+from shared import snapstart
 
 #: What Powertools Tracer patches for X-Ray in the photo functions: botocore only (every
 #: upstream call is DynamoDB or S3). Naming it instead of patching everything the SDK
@@ -41,6 +42,14 @@ def aws_client(service_name: Literal["dynamodb", "s3"]) -> Any:
     if service_name == "s3":
         return boto3.client("s3", config=_BOTO_CONFIG.merge(Config(signature_version="s3v4")))
     return boto3.client(service_name, config=_BOTO_CONFIG)
+
+
+# SnapStart: load both services' models before the snapshot; after a restore, make the
+# clients afresh (fresh credentials and connections) from those models (shared.snapstart).
+snapstart.register(
+    prime=lambda: [aws_client(name) for name in ("dynamodb", "s3")],
+    refresh=aws_client.cache_clear,
+)
 
 
 @dataclass(frozen=True, slots=True)

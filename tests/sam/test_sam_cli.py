@@ -11,9 +11,11 @@ import os
 import shutil
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import pytest
+from samcli.lib.package.utils import make_zip
 
 ROOT = Path(__file__).resolve().parents[2]
 SAM = str(Path(sys.executable).with_name("sam"))
@@ -22,6 +24,10 @@ pytestmark = pytest.mark.sam
 
 #: sys.implementation.cache_tag of the template's Runtime (python3.13).
 RUNTIME_CACHE_TAG = "cpython-313"
+
+#: Issue 11's budget per function, zipped as `sam package` uploads it (the deployment
+#: package quota is 50 MB zipped; every MiB also costs cold-start download time).
+MAX_ZIPPED_BYTES = 6 * 1024 * 1024
 
 
 def run_sam(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
@@ -74,6 +80,14 @@ def test_sam_build_packages_every_function_without_dev_code(tmp_path: Path) -> N
         # ... and nothing dev-only ships: no emulator, local stack, tests or web assets.
         for dev_only in ("moto", "local_stack", "tests", "tools", "web", "samcli"):
             assert not (package / dev_only).exists(), f"{dev_only} shipped in {package.name}"
-        # ... nor the AWS SDK, which the Lambda runtime provides.
-        for sdk in ("boto3", "botocore", "s3transfer"):
+        # ... nor the AWS SDK, which the Lambda runtime provides, nor cryptography (handler-
+        # mode token checks use python-rsa).
+        for sdk in ("boto3", "botocore", "s3transfer", "cryptography", "cffi"):
             assert not (package / sdk).exists(), f"{sdk} shipped in {package.name}"
+        # ... and, zipped as `sam package` zips it, it stays within the budget.
+        archive = make_zip(str(tmp_path / package.name), str(package))
+        size = Path(archive).stat().st_size
+        assert size <= MAX_ZIPPED_BYTES, f"{package.name}: {size / 2**20:.2f} MiB zipped"
+        with zipfile.ZipFile(archive) as zipped:
+            tops = {name.split("/")[0] for name in zipped.namelist()}
+        assert not tops & {"boto3", "botocore", "tests", "local_stack", "tools"}, package.name
