@@ -43,6 +43,12 @@ What changes (moto's behaviour → what Cognito does, and what this module now d
 * Tokens have Cognito's header (a real ``kid``, no ``typ``) and claims (``event_id``,
   ``origin_jti``, ``version``, ``at_hash`` from the code grant); pool and client ids have
   Cognito's formats (:func:`cognito_pool_id`, :func:`cognito_client_id`).
+* TOTP MFA (moto hands every user one fixed secret and, unless an env var says otherwise,
+  accepts any code): AssociateSoftwareToken gives each user a random secret,
+  VerifySoftwareToken and the ``SOFTWARE_TOKEN_MFA`` challenge check RFC 6238 codes (±1
+  step, never the same step twice), the challenge's Session lives the client's
+  ``AuthSessionValidity`` and takes :data:`MFA_ANSWERS_PER_SESSION` wrong answers
+  (:func:`_totp_matches`, :func:`_mfa_challenge`). SetUserMFAPreference checks the token.
 * All added state is in :class:`_PoolState`, one plain-data object per pool.
 
 Helpers for the hosted-UI stand-in (:mod:`local_stack.hosted_ui`) live at the bottom:
@@ -74,6 +80,9 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import jwt
+from cryptography.hazmat.primitives.hashes import SHA1
+from cryptography.hazmat.primitives.twofactor import InvalidToken
+from cryptography.hazmat.primitives.twofactor.totp import TOTP
 from moto.cognitoidp import models as _models
 from moto.cognitoidp import responses as _responses
 from moto.cognitoidp.exceptions import (
@@ -223,6 +232,16 @@ class _AccessMeta:
 
 
 @dataclass
+class _MfaSession:
+    """A ``SOFTWARE_TOKEN_MFA`` challenge handed out after a right password."""
+
+    username: str  # moto's username of the user who proved the password
+    client_id: str
+    expires_at: float
+    wrong_answers: int = 0
+
+
+@dataclass
 class _PoolState:
     """Everything this module adds to one moto user pool (plain data, serialisable).
 
@@ -245,6 +264,13 @@ class _PoolState:
     code_failures: dict[tuple[str, str], int] = field(default_factory=dict)
     # USER_SRP_AUTH challenges in flight, by Session.
     srp: dict[str, _SrpSession] = field(default_factory=dict)
+    # TOTP: user.id -> base32 secret from AssociateSoftwareToken, not yet verified; user.id
+    # -> the verified secret; user.id -> the last RFC 6238 time step accepted (no reuse).
+    totp_pending: dict[str, str] = field(default_factory=dict)
+    totp: dict[str, str] = field(default_factory=dict)
+    totp_last_step: dict[str, int] = field(default_factory=dict)
+    # SOFTWARE_TOKEN_MFA challenges in flight, by Session.
+    mfa: dict[str, _MfaSession] = field(default_factory=dict)
 
 
 @dataclass
@@ -535,6 +561,93 @@ def _check_code(
             raise ExpiredCodeException(_CODE_EXPIRED)
         if consume:
             del codes[(user.id, kind)]
+
+
+# ---------------------------------------------------------------- TOTP MFA
+#: RFC 6238 parameters of Cognito's software tokens: 6 digits, HMAC-SHA1, 30-second steps
+#: (developer guide, "TOTP software token MFA": "a six-digit code ... refreshed every 30
+#: seconds"; the SecretCode is a base32 key as authenticator apps read it).
+TOTP_DIGITS = 6
+TOTP_STEP_SECONDS = 30
+#: Steps accepted either side of now (RFC 6238 section 5.2 recommends at most one step of
+#: network delay / clock drift).
+TOTP_DRIFT_STEPS = 1
+#: Wrong answers one ``SOFTWARE_TOKEN_MFA`` Session takes before it is void. Cognito does
+#: not publish the number (only that a session is single-use and lives
+#: ``AuthSessionValidity`` minutes, CreateUserPoolClient API reference); three is the
+#: retry budget Cognito's own custom-challenge examples use.
+MFA_ANSWERS_PER_SESSION = 3
+_INVALID_SESSION = "Invalid session for the user, session is expired."
+
+
+class _EnableSoftwareTokenMfa(JsonRESTError):
+    def __init__(self) -> None:
+        # VerifySoftwareToken API reference: "EnableSoftwareTokenMFAException ... there is
+        # a code mismatch and the service fails to configure the software token TOTP MFA".
+        super().__init__("EnableSoftwareTokenMFAException", "Code mismatch")
+
+
+def _new_totp_secret() -> str:
+    """A random 160-bit key in base32 (RFC 4226 section 4 recommends 160 bits), the
+    32-character ``SecretCode`` shape AssociateSoftwareToken returns."""
+    return base64.b32encode(secrets.token_bytes(20)).decode()
+
+
+def _totp_matches(secret: str, code: str | None, when: float) -> int | None:
+    """The RFC 6238 time step ``code`` is valid for at ``when`` (±:data:`TOTP_DRIFT_STEPS`),
+    or None. Codes are compared in constant time (cryptography's TOTP.verify)."""
+    if not code or len(code) != TOTP_DIGITS or not code.isdigit():
+        return None
+    totp = TOTP(base64.b32decode(secret), TOTP_DIGITS, SHA1(), TOTP_STEP_SECONDS,
+                enforce_key_length=False)
+    step = int(when) // TOTP_STEP_SECONDS
+    for candidate in range(step - TOTP_DRIFT_STEPS, step + TOTP_DRIFT_STEPS + 1):
+        try:
+            totp.verify(code.encode(), candidate * TOTP_STEP_SECONDS)
+        except InvalidToken:
+            continue
+        return candidate
+    return None
+
+
+def _use_totp(pool: CognitoIdpUserPool, user: CognitoIdpUser, secret: str, code: str | None) -> bool:
+    """True, and the step burnt, when ``code`` is a live code of ``secret`` whose step is
+    later than the last one this user spent (a code works once, RFC 6238 section 5.2)."""
+    with _LOCK:
+        state = _state(pool)
+        step = _totp_matches(secret, code, _now())
+        if step is None or step <= state.totp_last_step.get(user.id, -1):
+            return False
+        state.totp_last_step[user.id] = step
+        return True
+
+
+def _mfa_challenge(pool: CognitoIdpUserPool, client: CognitoIdpUserPoolClient,
+                   user: CognitoIdpUser, user_id: str) -> dict[str, Any] | None:
+    """The ``SOFTWARE_TOKEN_MFA`` challenge a right password leads to, or None when the
+    user has no TOTP MFA turned on (or the pool's ``MfaConfiguration`` is ``OFF``).
+
+    API reference, InitiateAuth: with MFA the response is ``ChallengeName``, ``Session``
+    and ``ChallengeParameters`` (``USER_ID_FOR_SRP``) instead of tokens; the Session is
+    valid for the client's ``AuthSessionValidity`` minutes (3 to 15, default 3).
+    """
+    if pool.mfa_config == "OFF" or not user.software_token_mfa_enabled:
+        return None
+    if user.id not in _state(pool).totp:
+        return None
+    session = secrets.token_urlsafe(96)
+    minutes = int(client.extended_config.get("AuthSessionValidity") or 3)
+    with _LOCK:
+        sessions = _state(pool).mfa
+        now = _now()
+        for key in [k for k, item in sessions.items() if item.expires_at <= now]:
+            del sessions[key]
+        sessions[session] = _MfaSession(user.username, client.id, now + 60 * minutes)
+    return {
+        "ChallengeName": "SOFTWARE_TOKEN_MFA",
+        "Session": session,
+        "ChallengeParameters": {"USER_ID_FOR_SRP": user_id},
+    }
 
 
 # ---------------------------------------------------------------- tokens
@@ -966,6 +1079,10 @@ def _patch_backend(cls: type[CognitoIdpBackend]) -> None:
             raise NotAuthorizedError("User is disabled.")
         if user.status == UserStatus.UNCONFIRMED:
             raise UserNotConfirmedException("User is not confirmed.")
+        if user.status == UserStatus.CONFIRMED:
+            challenge = _mfa_challenge(pool, client, user, _srp_user_id(pool, user))
+            if challenge is not None:
+                return challenge
         return sign_in()
 
     def _srp_user_id(pool: CognitoIdpUserPool, user: CognitoIdpUser) -> str:
@@ -1081,7 +1198,131 @@ def _patch_backend(cls: type[CognitoIdpBackend]) -> None:
                 "ChallengeParameters": {"USERNAME": _srp_user_id(pool, user)},
                 "Session": moto_session,
             }
+        challenge = _mfa_challenge(pool, client, user, _srp_user_id(pool, user))
+        if challenge is not None:
+            return challenge
         return self._log_user_in(pool, client, user.username)
+
+    def _answer_totp(
+        self: CognitoIdpBackend,
+        pool: CognitoIdpUserPool,
+        client: CognitoIdpUserPoolClient,
+        session: str | None,
+        responses: dict[str, str],
+    ) -> dict[str, Any]:
+        """RespondToAuthChallenge ``SOFTWARE_TOKEN_MFA``: tokens for a right TOTP code.
+
+        API reference, RespondToAuthChallenge: the responses are ``USERNAME``,
+        ``SOFTWARE_TOKEN_MFA_CODE`` and ``SECRET_HASH`` (client with a secret). The Session
+        must be one this client got from a password sign-in and not expired
+        (``AuthSessionValidity``); it is spent by a right answer or by
+        :data:`MFA_ANSWERS_PER_SESSION` wrong ones. ``USERNAME`` must name the session's
+        user (any of their sign-in names).
+
+        :raises NotAuthorizedError: unknown, expired, spent or foreign session, or another
+            user's name ("Invalid session for the user, session is expired.").
+        :raises CodeMismatchException: wrong, stale (beyond one step) or reused code.
+        :raises InvalidParameterException: a response is missing.
+        """
+        for name in ("USERNAME", "SOFTWARE_TOKEN_MFA_CODE"):
+            if not responses.get(name):
+                raise InvalidParameterException(f"Missing required parameter {name}")
+        with _LOCK:
+            item = _state(pool).mfa.get(session or "")
+            if item is None or item.client_id != client.id or _now() >= item.expires_at:
+                _state(pool).mfa.pop(session or "", None)
+                raise NotAuthorizedError(_INVALID_SESSION)
+        user = pool._get_user(item.username)
+        named = pool._get_user(responses["USERNAME"])
+        if user is None or named is not user:
+            raise NotAuthorizedError(_INVALID_SESSION)
+        _check_secret_hash(
+            client, [responses["USERNAME"], user.username, user.id], responses.get("SECRET_HASH")
+        )
+        secret = _state(pool).totp.get(user.id)
+        if secret is None or not _use_totp(pool, user, secret, responses["SOFTWARE_TOKEN_MFA_CODE"]):
+            with _LOCK:
+                item.wrong_answers += 1
+                if item.wrong_answers >= MFA_ANSWERS_PER_SESSION:
+                    _state(pool).mfa.pop(session or "", None)
+            raise CodeMismatchException("Invalid code received for user")
+        with _LOCK:
+            _state(pool).mfa.pop(session or "", None)
+        if not user.enabled:
+            raise NotAuthorizedError("User is disabled.")
+        return self._log_user_in(pool, client, user.username)
+
+    def _token_user(
+        self: CognitoIdpBackend, access_token: str
+    ) -> tuple[CognitoIdpUserPool, CognitoIdpUser]:
+        """The pool and user of a live access token with the admin scope.
+
+        :raises NotAuthorizedError: as :func:`_check_access_token`, or the user is gone.
+        """
+        _check_access_token(self, access_token)
+        for pool in self.user_pools.values():
+            if access_token in pool.access_tokens:
+                user = pool._get_user(pool.access_tokens[access_token][1])
+                if user is not None:
+                    return pool, user
+        raise NotAuthorizedError("Invalid Access Token")
+
+    def associate_software_token(
+        self: CognitoIdpBackend, access_token: str, session: str | None
+    ) -> dict[str, str]:
+        """AssociateSoftwareToken with an access token: a new random TOTP secret for the
+        user (API reference: the ``SecretCode`` to give the authenticator app; the user's
+        MFA is unchanged until VerifySoftwareToken and SetUserMFAPreference). A new call
+        replaces a pending, unverified secret. The ``Session`` variant (``MFA_SETUP`` in
+        pools where MFA is ``ON``) is not emulated: Moments' pool has MFA ``OPTIONAL``.
+        """
+        if session and not access_token:
+            raise _UnsupportedOperation("MFA_SETUP sessions are not emulated; use AccessToken")
+        pool, user = _token_user(self, access_token)
+        secret = _new_totp_secret()
+        with _LOCK:
+            _state(pool).totp_pending[user.id] = secret
+        return {"SecretCode": secret}
+
+    def verify_software_token(
+        self: CognitoIdpBackend,
+        access_token: str,
+        session: str | None,
+        user_code: str,
+        friendly_device_name: str | None,
+    ) -> dict[str, str]:
+        """VerifySoftwareToken: a right code of the pending secret makes it the user's
+        verified software token (API reference; ``Status: SUCCESS``).
+
+        :raises EnableSoftwareTokenMFAException: wrong, stale or reused code ("Code
+            mismatch"), or no AssociateSoftwareToken first.
+        :raises NotAuthorizedError: bad access token.
+        """
+        if session and not access_token:
+            raise _UnsupportedOperation("MFA_SETUP sessions are not emulated; use AccessToken")
+        pool, user = _token_user(self, access_token)
+        secret = _state(pool).totp_pending.get(user.id)
+        if secret is None or not _use_totp(pool, user, secret, user_code):
+            raise _EnableSoftwareTokenMfa()
+        with _LOCK:
+            state = _state(pool)
+            state.totp[user.id] = state.totp_pending.pop(user.id)
+        user.token_verified = True
+        return {"Status": "SUCCESS"}
+
+    def set_user_mfa_preference(
+        self: CognitoIdpBackend,
+        access_token: str,
+        software_token_mfa_settings: dict[str, bool],
+        sms_mfa_settings: dict[str, bool],
+    ) -> None:
+        """SetUserMFAPreference with Cognito's access-token checks (moto accepts revoked
+        tokens); enabling TOTP needs a verified software token (InvalidParameterException
+        "User has not verified software token mfa", moto's rule and Cognito's)."""
+        pool, user = _token_user(self, access_token)
+        self.admin_set_user_mfa_preference(
+            pool.id, user.username, software_token_mfa_settings, sms_mfa_settings
+        )
 
     def initiate_auth(
         self: CognitoIdpBackend, client_id: str, auth_flow: str, auth_parameters: dict[str, str]
@@ -1154,6 +1395,9 @@ def _patch_backend(cls: type[CognitoIdpBackend]) -> None:
         if challenge_name == "PASSWORD_VERIFIER":
             pool, client = _pool_and_client(self, client_id)
             return _verify_srp(self, pool, client, session, challenge_responses or {})
+        if challenge_name == "SOFTWARE_TOKEN_MFA":
+            pool, client = _pool_and_client(self, client_id)
+            return _answer_totp(self, pool, client, session, challenge_responses or {})
         return original_respond_to_auth_challenge(
             self, session, client_id, challenge_name, challenge_responses
         )
@@ -1231,6 +1475,9 @@ def _patch_backend(cls: type[CognitoIdpBackend]) -> None:
     _set(cls, "revoke_token", revoke_token)
     _set(cls, "get_user", get_user)
     _set(cls, "global_sign_out", global_sign_out)
+    _set(cls, "associate_software_token", associate_software_token)
+    _set(cls, "verify_software_token", verify_software_token)
+    _set(cls, "set_user_mfa_preference", set_user_mfa_preference)
 
 
 # ---------------------------------------------------------------- patches: JSON handlers
@@ -1532,6 +1779,10 @@ def export_state(pool: CognitoIdpUserPool) -> dict[str, Any]:
             "failures": {k: asdict(v) for k, v in state.failures.items()},
             "code_failures": {f"{k[0]}|{k[1]}": v for k, v in state.code_failures.items()},
             "srp": {k: asdict(v) for k, v in state.srp.items()},
+            "totp_pending": dict(state.totp_pending),
+            "totp": dict(state.totp),
+            "totp_last_step": dict(state.totp_last_step),
+            "mfa": {k: asdict(v) for k, v in state.mfa.items()},
         }
 
 
@@ -1556,6 +1807,10 @@ def import_state(pool: CognitoIdpUserPool, data: dict[str, Any]) -> None:
             k: _SrpSession(**{**v, "challenge": cognito_srp.SrpChallenge(**v["challenge"])})
             for k, v in (data.get("srp") or {}).items()
         },
+        totp_pending=dict(data.get("totp_pending") or {}),
+        totp=dict(data.get("totp") or {}),
+        totp_last_step={k: int(v) for k, v in (data.get("totp_last_step") or {}).items()},
+        mfa={k: _MfaSession(**v) for k, v in (data.get("mfa") or {}).items()},
     )
     with _LOCK:
         pool.__dict__[_STATE_ATTR] = state

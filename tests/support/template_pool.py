@@ -17,6 +17,9 @@ def template_properties() -> tuple[dict[str, Any], dict[str, Any]]:
     resources = template.resources
     pool = template.resolve(resources["UserPool"]["Properties"])
     pool["PoolName"] = pool.pop("UserPoolName")
+    # CloudFormation's EnabledMfas is SetUserPoolMfaConfig's SoftwareTokenMfaConfiguration
+    # in the API, not a CreateUserPool parameter.
+    pool.pop("EnabledMfas", None)
     client = template.resolve(
         {k: v for k, v in resources["UserPoolClient"]["Properties"].items() if k != "UserPoolId"}
     )
