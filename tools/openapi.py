@@ -192,7 +192,14 @@ OPERATIONS: dict[str, Operation] = {
         "signIn",
         "Sign in with email and password (USER_PASSWORD_AUTH)",
         "auth",
-        (200, auth_models.TokenSet, "An OAuth 2.0 token response (RFC 6749 section 5.1)."),
+        (
+            200,
+            auth_models.SignInResult,
+            (
+                "An OAuth 2.0 token response (RFC 6749 section 5.1), or, when the user has "
+                "TOTP MFA on, `{challenge, session}` to answer at `POST /auth/challenge`."
+            ),
+        ),
         {
             400: _BAD_JSON,
             401: ("invalid_credentials",),
@@ -205,6 +212,66 @@ OPERATIONS: dict[str, Operation] = {
         cookie=True,
         description="With `X-Token-Delivery: cookie` the refresh token is set as an "
         "HttpOnly cookie (Path=/auth) instead of being returned in the body.",
+    ),
+    "ChallengeFunction": Operation(
+        "answerChallenge",
+        "Answer a sign-in challenge (TOTP code) with its session",
+        "auth",
+        (200, auth_models.TokenSet, "An OAuth 2.0 token response (RFC 6749 section 5.1)."),
+        {
+            400: ("invalid_request", "code_mismatch"),
+            401: ("invalid_session",),
+            403: ("challenge_required", "not_authorized"),
+            **_UPSTREAM,
+        },
+        body=auth_models.ChallengeAnswer,
+        request_example={
+            "email": _EMAIL,
+            "challenge": "SOFTWARE_TOKEN_MFA",
+            "session": "AYABeC1vZGVfa2V5X2lkIjoi…",
+            "answer": "123456",
+        },
+        response_example=_TOKENS,
+        cookie=True,
+        description="The session lives the app client's `AuthSessionValidity` (3 minutes by "
+        "default) and takes a few wrong answers; a code works once.",
+    ),
+    "MfaSetupFunction": Operation(
+        "setUpMfa",
+        "Start TOTP setup: a new secret for an authenticator app",
+        "auth",
+        (200, auth_models.MfaSetup, "The secret, also as an otpauth:// URI for a QR code."),
+        {400: _BAD_JSON, 401: ("unauthorized", "invalid_token"), 403: ("access_denied",),
+         **_UPSTREAM},
+        response_example={
+            "secret_code": "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP",
+            "otpauth_uri": "otpauth://totp/Moments:alice@example.com"
+            "?secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP&issuer=Moments",
+        },
+    ),
+    "MfaVerifyFunction": Operation(
+        "verifyMfa",
+        "Verify the authenticator's code and turn TOTP MFA on",
+        "auth",
+        (200, auth_models.MfaStatus, "TOTP MFA is on: sign-in asks for a code."),
+        {
+            400: ("invalid_request", "code_mismatch"),
+            401: ("unauthorized", "invalid_token"),
+            403: ("access_denied",),
+            **_UPSTREAM,
+        },
+        body=auth_models.MfaVerifyRequest,
+        request_example={"code": "123456", "device_name": "phone"},
+        response_example={"totp_enabled": True},
+    ),
+    "MfaDisableFunction": Operation(
+        "disableMfa",
+        "Turn TOTP MFA off",
+        "auth",
+        (200, auth_models.MfaStatus, "TOTP MFA is off."),
+        {400: _BAD_JSON, 401: ("unauthorized", "invalid_token"), 403: ("access_denied",),
+         **_UPSTREAM},
+        response_example={"totp_enabled": False},
     ),
     "TokenFunction": Operation(
         "token",

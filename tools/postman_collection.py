@@ -739,6 +739,49 @@ def codes_and_direct_upload_flow() -> dict[str, Any]:
     )
 
 
+def mfa_flow() -> dict[str, Any]:
+    """TOTP MFA (issue 13). Postman has no authenticator app, so the collection checks the
+    setup answer and the refusals; the full MFA sign-in runs in
+    tests/e2e/test_account_lifecycle.py with pyotp."""
+    return folder(
+        "MFA (authenticator app)",
+        "`POST /auth/mfa/setup` returns a TOTP secret and its otpauth:// URI; a wrong code "
+        "does not turn MFA on; a made-up challenge session is refused.",
+        [
+            item(
+                "Start TOTP setup", "POST", "/auth/mfa/setup", auth=bearer("accessToken"),
+                tests=status(200, "OK") + shape("{secret_code, otpauth_uri}", {
+                    "type": "object", "required": ["secret_code", "otpauth_uri"],
+                    "properties": {"secret_code": {"type": "string", "pattern": "^[A-Z2-7]+=*$"},
+                                   "otpauth_uri": {"type": "string",
+                                                   "pattern": "^otpauth://totp/"}},
+                }),
+            ),
+            item(
+                "Verify with a wrong code → 400", "POST", "/auth/mfa/verify",
+                auth=bearer("accessToken"),
+                description="000000 is the current code about once in 333,000 runs.",
+                body=json_body({"code": "000000"}),
+                tests=error(400, "Bad Request", "code_mismatch"),
+            ),
+            item(
+                "Turn TOTP off", "DELETE", "/auth/mfa", auth=bearer("accessToken"),
+                tests=status(200, "OK") + shape("{totp_enabled: false}", {
+                    "type": "object", "required": ["totp_enabled"],
+                    "properties": {"totp_enabled": {"const": False}},
+                }),
+            ),
+            item(
+                "Answer a challenge with a made-up session → 401", "POST", "/auth/challenge",
+                body=json_body({"email": "{{email}}", "challenge": "SOFTWARE_TOKEN_MFA",
+                                "session": "made-up-session-{{$timestamp}}-000000000000",
+                                "answer": "123456"}),
+                tests=error(401, "Unauthorized", "invalid_session"),
+            ),
+        ],
+    )
+
+
 STATE_VARIABLES = [
     "email", "password", "signUpBody", "code", "wrongCode", "accessToken", "idToken",
     "refreshToken", "photoId", "photoUrl", "invalidCredentials", "keptPhotoId",
@@ -762,7 +805,7 @@ def build_collection() -> dict[str, Any]:
             "schema": SCHEMA_URL,
         },
         "item": [sign_up_flow(), photos_flow(), refresh_flow(), sign_out_flow(),
-                 negative_flow(), codes_and_direct_upload_flow()],
+                 negative_flow(), mfa_flow(), codes_and_direct_upload_flow()],
         "event": [script("prerequest", COLLECTION_PRE_REQUEST),
                   script("test", COLLECTION_TEST)],
         "variable": [{"key": name, "value": "", "type": "string"} for name in STATE_VARIABLES],

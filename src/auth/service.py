@@ -18,14 +18,19 @@ from auth.config import AuthSettings, load_settings
 from auth.errors import OAUTH_TOKEN, UPSTREAM_BAD_RESPONSE, UpstreamError
 from auth.models import (
     AuthorizationCodeGrant,
+    ChallengeAnswer,
     CodeDelivery,
     CodeSent,
     Confirmed,
     ConfirmRequest,
     EmailRequest,
+    MfaSetup,
+    MfaStatus,
+    MfaVerifyRequest,
     PasswordReset,
     ResetPasswordRequest,
     SignedOut,
+    SignInChallenge,
     SignInRequest,
     SignUpRequest,
     SignUpResult,
@@ -60,6 +65,14 @@ class IdentityProvider(Protocol):
     def global_sign_out(self, access_token: str) -> None: ...
     def forgot_password(self, username: str) -> dict[str, Any]: ...
     def confirm_forgot_password(self, username: str, code: str, password: str) -> None: ...
+    def respond_to_mfa_challenge(
+        self, username: str, challenge: str, session: str, answer: str
+    ) -> dict[str, Any]: ...
+    def associate_software_token(self, access_token: str) -> dict[str, Any]: ...
+    def verify_software_token(
+        self, access_token: str, code: str, device_name: str | None
+    ) -> dict[str, Any]: ...
+    def set_totp_preference(self, access_token: str, enabled: bool) -> None: ...
 
 
 class SignOutRecords(Protocol):
@@ -225,25 +238,89 @@ class AuthService:
 
     # ------------------------------------------------------------ tokens
 
-    def sign_in(self, request: SignInRequest) -> TokenSet:
+    def sign_in(self, request: SignInRequest) -> TokenSet | SignInChallenge:
         """USER_PASSWORD_AUTH sign-in (first-party clients; see docs/auth.md).
+
+        Returns:
+            The tokens, or, for a user with TOTP MFA on, a :class:`SignInChallenge` to
+            answer with :meth:`answer_challenge` (only a right password gets that far, so
+            the challenge reveals nothing about who has an account).
 
         Raises:
             UpstreamError: 401 ``invalid_credentials`` for an unknown email and for a wrong
                 password alike, 403 ``user_not_confirmed`` / ``password_reset_required``.
-            ApiError: 403 ``challenge_required`` when Cognito asks for a challenge
-                (NEW_PASSWORD_REQUIRED, MFA) that this broker does not answer.
+            ApiError: 403 ``challenge_required`` for a challenge this API does not answer
+                (NEW_PASSWORD_REQUIRED).
         """
         result = self.idp.initiate_password_auth(request.email, request.password)
+        if "AuthenticationResult" in result:
+            return _token_set(result["AuthenticationResult"])
+        challenge = str(result.get("ChallengeName", "unknown"))
+        if challenge == "SOFTWARE_TOKEN_MFA" and result.get("Session"):
+            return SignInChallenge(challenge="SOFTWARE_TOKEN_MFA", session=str(result["Session"]))
+        raise ApiError(
+            403,
+            "challenge_required",
+            f"Sign-in needs the {challenge} challenge, which this API does not answer; "
+            "sign in through the hosted UI instead.",
+        )
+
+    def answer_challenge(self, request: ChallengeAnswer) -> TokenSet:
+        """Answer a sign-in challenge (RespondToAuthChallenge) with its ``session``.
+
+        Raises:
+            UpstreamError: 400 ``code_mismatch`` (wrong, stale or reused code), 401
+                ``invalid_session`` (unknown, expired or spent session, or an email that
+                is not the session's: one answer for all, no account oracle), 429.
+            ApiError: 403 ``challenge_required`` if Cognito asks for yet another step.
+        """
+        result = self.idp.respond_to_mfa_challenge(
+            request.email, request.challenge, request.session, request.answer
+        )
         if "AuthenticationResult" not in result:
-            challenge = str(result.get("ChallengeName", "unknown"))
             raise ApiError(
-                403,
-                "challenge_required",
-                f"Sign-in needs the {challenge} challenge, which this API does not answer; "
-                "sign in through the hosted UI instead.",
+                403, "challenge_required", "Sign-in needs a further step this API does not answer."
             )
         return _token_set(result["AuthenticationResult"])
+
+    # ------------------------------------------------------------ TOTP MFA (access token)
+
+    def mfa_setup(self, access_token: str) -> MfaSetup:
+        """Start TOTP setup: AssociateSoftwareToken -> the secret and its ``otpauth://`` URI.
+
+        The URI follows Google Authenticator's "Key Uri Format" (label ``issuer:account``,
+        ``secret``, ``issuer``; SHA1, 6 digits and 30 s are the defaults Cognito uses, so
+        they are left out). MFA stays as it was until :meth:`mfa_verify`.
+
+        Raises:
+            UpstreamError: 401 ``invalid_token``; 429; 5xx.
+        """
+        account = _attributes(self.idp.get_user(access_token)).get("email", "")
+        secret = str(self.idp.associate_software_token(access_token)["SecretCode"])
+        return MfaSetup(secret_code=secret, otpauth_uri=otpauth_uri(secret, account))
+
+    def mfa_verify(self, access_token: str, request: MfaVerifyRequest) -> MfaStatus:
+        """VerifySoftwareToken with the app's code, then SetUserMFAPreference (TOTP on,
+        preferred): from the next sign-in on, a code is asked for.
+
+        Raises:
+            UpstreamError: 400 ``code_mismatch`` (wrong code or no setup started), 401
+                ``invalid_token``, 429.
+        """
+        verified = self.idp.verify_software_token(access_token, request.code, request.device_name)
+        if verified.get("Status") != "SUCCESS":
+            raise ApiError(400, "code_mismatch", "The code is wrong.")
+        self.idp.set_totp_preference(access_token, True)
+        return MfaStatus(totp_enabled=True)
+
+    def mfa_disable(self, access_token: str) -> MfaStatus:
+        """SetUserMFAPreference with TOTP off: sign-in asks for the password only.
+
+        Raises:
+            UpstreamError: 401 ``invalid_token``; 429.
+        """
+        self.idp.set_totp_preference(access_token, False)
+        return MfaStatus(totp_enabled=False)
 
     def token(self, grant: TokenRequest, cookie_refresh_token: str | None = None) -> TokenSet:
         """``POST /auth/token``: the authorization-code or the refresh-token grant.
@@ -406,6 +483,24 @@ def _claims_of_accepted_token(access_token: str) -> dict[str, Any]:
     except jwt.PyJWTError:
         return {}
     return claims if isinstance(claims, dict) else {}
+
+
+def _attributes(user: dict[str, Any]) -> dict[str, str]:
+    """GetUser's ``UserAttributes`` list as a dict."""
+    return {a["Name"]: a["Value"] for a in user.get("UserAttributes", [])}
+
+
+#: The issuer an authenticator app shows next to the account.
+TOTP_ISSUER = "Moments"
+
+
+def otpauth_uri(secret: str, account: str, issuer: str = TOTP_ISSUER) -> str:
+    """``otpauth://totp/<issuer>:<account>?secret=<secret>&issuer=<issuer>`` (Google
+    Authenticator wiki, "Key Uri Format"; label and parameters percent-encoded)."""
+    from urllib.parse import quote, urlencode
+
+    label = quote(f"{issuer}:{account}", safe="@:")
+    return f"otpauth://totp/{label}?" + urlencode({"secret": secret, "issuer": issuer}, quote_via=quote)
 
 
 def _masked_delivery(email: str) -> CodeDelivery:

@@ -241,3 +241,23 @@ def test_reset_with_a_wrong_code_is_code_mismatch(service, idp):
             ResetPasswordRequest(email="jane@example.com", code="000000", password="New-Pass-123")
         )
     assert (caught.value.status, caught.value.error) == (400, "code_mismatch")
+
+
+def test_a_totp_challenge_is_handed_to_the_client_with_its_session(service, idp, monkeypatch):
+    # Given Cognito answers a right password with SOFTWARE_TOKEN_MFA
+    monkeypatch.setattr(
+        idp,
+        "initiate_password_auth",
+        lambda u, p: {"ChallengeName": "SOFTWARE_TOKEN_MFA", "Session": "s" * 40,
+                      "ChallengeParameters": {}},
+    )
+    # Then sign-in answers the challenge and its session, and no tokens
+    result = service.sign_in(SignInRequest(email="jane@example.com", password="Correct-Horse-9"))
+    assert result.model_dump() == {"challenge": "SOFTWARE_TOKEN_MFA", "session": "s" * 40}
+
+
+def test_the_otpauth_uri_is_the_key_uri_format_an_authenticator_reads():
+    from auth.service import otpauth_uri
+
+    uri = otpauth_uri("JBSWY3DPEHPK3PXP", "jane+x@example.com")
+    assert uri == "otpauth://totp/Moments:jane%2Bx@example.com?secret=JBSWY3DPEHPK3PXP&issuer=Moments"

@@ -1,0 +1,131 @@
+"""The account lifecycle over real HTTP against the local stack (issue 13), with ``pyotp``
+as the user's authenticator app: TOTP setup, MFA sign-in and its refusals."""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+import pyotp
+import pytest
+import requests
+
+pytestmark = pytest.mark.e2e
+
+PASSWORD = "Correct-Horse-9"
+
+
+def inbox_code(api: str, email: str, kind: str = "sign_up") -> str:
+    messages = requests.get(f"{api}/_local/inbox/{email}", timeout=10).json()["messages"]
+    return next(m["code"] for m in messages if m["kind"] == kind)
+
+
+def new_user(api: str) -> tuple[str, dict]:
+    """Sign up, confirm with the inbox code, sign in; (email, tokens)."""
+    email = f"acct-{uuid.uuid4().hex[:10]}@example.com"
+    assert requests.post(f"{api}/auth/sign-up", json={"email": email, "password": PASSWORD},
+                         timeout=30).status_code == 201
+    assert requests.post(f"{api}/auth/confirm", json={"email": email, "code": inbox_code(api, email)},
+                         timeout=30).status_code == 200
+    return email, sign_in(api, email).json()
+
+
+def sign_in(api: str, email: str, password: str = PASSWORD) -> requests.Response:
+    return requests.post(f"{api}/auth/sign-in", json={"email": email, "password": password},
+                         timeout=30)
+
+
+def bearer(tokens: dict) -> dict[str, str]:
+    return {"Authorization": f"Bearer {tokens['access_token']}"}
+
+
+def fresh_code(app: pyotp.TOTP, spent: set[str]) -> str:
+    """The app's current code, waiting for the next 30 s step if this one was used."""
+    while (code := app.now()) in spent:
+        time.sleep(1)
+    spent.add(code)
+    return code
+
+
+def answer(api: str, email: str, session: str, code: str) -> requests.Response:
+    return requests.post(
+        f"{api}/auth/challenge",
+        json={"email": email, "challenge": "SOFTWARE_TOKEN_MFA", "session": session, "answer": code},
+        timeout=30,
+    )
+
+
+def enrol(api: str, tokens: dict, spent: set[str]) -> pyotp.TOTP:
+    setup = requests.post(f"{api}/auth/mfa/setup", headers=bearer(tokens), timeout=30)
+    assert setup.status_code == 200, setup.text
+    body = setup.json()
+    app = pyotp.TOTP(body["secret_code"])
+    parsed = pyotp.parse_uri(body["otpauth_uri"])  # what a QR scanner would read
+    assert parsed.secret == body["secret_code"] and parsed.issuer == "Moments"
+    verified = requests.post(f"{api}/auth/mfa/verify", headers=bearer(tokens),
+                             json={"code": fresh_code(app, spent)}, timeout=30)
+    assert verified.status_code == 200, verified.text
+    assert verified.json() == {"totp_enabled": True}
+    return app
+
+
+def test_totp_setup_then_sign_in_needs_the_authenticator_code(local_stack) -> None:
+    api = local_stack.api_url
+    spent: set[str] = set()
+    # Given a user who set up an authenticator app
+    email, tokens = new_user(api)
+    app = enrol(api, tokens, spent)
+    # When they sign in with the right password
+    started = sign_in(api, email)
+    # Then the answer is a challenge, not tokens
+    assert started.status_code == 200
+    body = started.json()
+    assert set(body) == {"challenge", "session"} and body["challenge"] == "SOFTWARE_TOKEN_MFA"
+    # And a wrong code is refused with the contract's body
+    wrong = next(c for c in ("000000", "111111", "222222") if c != app.now())
+    refused = answer(api, email, body["session"], wrong)
+    assert refused.status_code == 400 and refused.json()["error"] == "code_mismatch"
+    # And the app's code gets the tokens, which work on the photo API
+    code = fresh_code(app, spent)
+    signed_in = answer(api, email, body["session"], code)
+    assert signed_in.status_code == 200, signed_in.text
+    assert requests.get(f"{api}/photos", headers=bearer(signed_in.json()), timeout=30).status_code == 200
+    # And the same code cannot sign in again (replayed on a new session)
+    replay = answer(api, email, sign_in(api, email).json()["session"], code)
+    assert replay.status_code == 400 and replay.json()["error"] == "code_mismatch"
+
+
+def test_a_spent_session_a_foreign_email_and_a_made_up_session_get_one_answer(local_stack) -> None:
+    api = local_stack.api_url
+    spent: set[str] = set()
+    email, tokens = new_user(api)
+    app = enrol(api, tokens, spent)
+    session = sign_in(api, email).json()["session"]
+    other, _ = new_user(api)
+    foreign = answer(api, other, session, fresh_code(app, spent))
+    made_up = answer(api, "nobody@example.com", "x" * 64, "123456")
+    assert foreign.status_code == made_up.status_code == 401
+    assert foreign.json() == made_up.json()
+    assert made_up.json()["error"] == "invalid_session"
+
+
+def test_turning_mfa_off_goes_back_to_password_only(local_stack) -> None:
+    api = local_stack.api_url
+    spent: set[str] = set()
+    email, tokens = new_user(api)
+    enrol(api, tokens, spent)
+    off = requests.delete(f"{api}/auth/mfa", headers=bearer(tokens), timeout=30)
+    assert off.status_code == 200 and off.json() == {"totp_enabled": False}
+    assert "access_token" in sign_in(api, email).json()
+
+
+def test_mfa_routes_need_an_access_token(local_stack) -> None:
+    api = local_stack.api_url
+    assert requests.post(f"{api}/auth/mfa/setup", timeout=30).status_code == 401
+    _, tokens = new_user(api)
+    wrong = requests.post(f"{api}/auth/mfa/verify", headers=bearer(tokens), json={"code": "12345x"},
+                          timeout=30)
+    assert wrong.status_code == 400 and wrong.json()["error"] == "invalid_request"
+    not_set_up = requests.post(f"{api}/auth/mfa/verify", headers=bearer(tokens),
+                               json={"code": "123456"}, timeout=30)
+    assert not_set_up.status_code == 400 and not_set_up.json()["error"] == "code_mismatch"
