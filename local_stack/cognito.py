@@ -49,6 +49,12 @@ What changes (moto's behaviour → what Cognito does, and what this module now d
   step, never the same step twice), the challenge's Session lives the client's
   ``AuthSessionValidity`` and takes :data:`MFA_ANSWERS_PER_SESSION` wrong answers
   (:func:`_totp_matches`, :func:`_mfa_challenge`). SetUserMFAPreference checks the token.
+* Account self-service (moto lacks VerifyUserAttribute and DeleteUser, and its
+  UpdateUserAttributes / ChangePassword skip Cognito's rules): UpdateUserAttributes of
+  ``email`` honours ``UserAttributeUpdateSettings.AttributesRequireVerificationBeforeUpdate``
+  (the old email stays the sign-in name until VerifyUserAttribute takes the code sent to
+  the new one), ChangePassword counts towards the lockout, DeleteUser signs the user out
+  and forgets them (:func:`_account_ops`).
 * All added state is in :class:`_PoolState`, one plain-data object per pool.
 
 Helpers for the hosted-UI stand-in (:mod:`local_stack.hosted_ui`) live at the bottom:
@@ -136,6 +142,9 @@ DEFAULT_SCOPE = "aws.cognito.signin.user.admin"
 SIGN_UP_CODE_TTL_SECONDS = 24 * 3600
 #: Forgot-password codes: 1 hour (Cognito developer guide, ForgotPassword).
 RESET_CODE_TTL_SECONDS = 3600
+#: Attribute verification codes: 24 hours (Cognito developer guide, "Verifying updates to
+#: email addresses and phone numbers": the code is valid for 24 hours).
+VERIFY_CODE_TTL_SECONDS = 24 * 3600
 
 _UNIT_SECONDS = {"seconds": 1, "minutes": 60, "hours": 3600, "days": 86400}
 # token_use -> (validity key, TokenValidityUnits key, default value, default unit); the
@@ -171,6 +180,11 @@ class _UnsupportedTokenType(JsonRESTError):
 class _UnsupportedOperation(JsonRESTError):
     def __init__(self, message: str) -> None:
         super().__init__("UnsupportedOperationException", message)
+
+
+class _AliasExists(JsonRESTError):
+    def __init__(self) -> None:
+        super().__init__("AliasExistsException", "An account with the given email already exists.")
 
 
 class _LimitExceeded(JsonRESTError):
@@ -271,6 +285,8 @@ class _PoolState:
     totp_last_step: dict[str, int] = field(default_factory=dict)
     # SOFTWARE_TOKEN_MFA challenges in flight, by Session.
     mfa: dict[str, _MfaSession] = field(default_factory=dict)
+    # user.id -> the new email waiting for VerifyUserAttribute (its code: kind "verify_email").
+    pending_email: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -527,14 +543,19 @@ def _code_user(
     return pool, user
 
 
-def _issue_code(pool: CognitoIdpUserPool, user: CognitoIdpUser, kind: str, ttl: int) -> None:
-    """Replace the user's pending ``kind`` code with a fresh one and deliver it."""
+def _issue_code(
+    pool: CognitoIdpUserPool, user: CognitoIdpUser, kind: str, ttl: int, to: str | None = None
+) -> None:
+    """Replace the user's pending ``kind`` code with a fresh one and deliver it (to the
+    user's email, or to ``to``: a new address being verified)."""
     code = f"{secrets.randbelow(1_000_000):06d}"
     with _LOCK:
         _state(pool).codes[(user.id, kind)] = _Code(code, _now() + ttl)
         _state(pool).code_failures.pop((user.id, kind), None)
     if _SETTINGS.inbox is not None:
-        _SETTINGS.inbox.deliver(user.attribute_lookup.get("email") or user.username, kind, code)
+        _SETTINGS.inbox.deliver(
+            to or user.attribute_lookup.get("email") or user.username, kind, code
+        )
 
 
 def _check_code(
@@ -1475,9 +1496,121 @@ def _patch_backend(cls: type[CognitoIdpBackend]) -> None:
     _set(cls, "revoke_token", revoke_token)
     _set(cls, "get_user", get_user)
     _set(cls, "global_sign_out", global_sign_out)
+    _account_ops(cls, _token_user)
     _set(cls, "associate_software_token", associate_software_token)
     _set(cls, "verify_software_token", verify_software_token)
     _set(cls, "set_user_mfa_preference", set_user_mfa_preference)
+
+
+# ---------------------------------------------------------------- patches: account self-service
+def _account_ops(
+    cls: type[CognitoIdpBackend],
+    token_user: Callable[[CognitoIdpBackend, str], tuple[CognitoIdpUserPool, CognitoIdpUser]],
+) -> None:
+    """UpdateUserAttributes, VerifyUserAttribute, ChangePassword and DeleteUser with the
+    user's access token, as the cognito-idp API reference describes them."""
+
+    def _email_taken(pool: CognitoIdpUserPool, user: CognitoIdpUser, email: str) -> bool:
+        if "email" not in (pool.extended_config.get("UsernameAttributes") or []):
+            return False
+        other = pool._get_user(email)
+        return other is not None and other is not user
+
+    def update_user_attributes(
+        self: CognitoIdpBackend, access_token: str, attributes: list[dict[str, str]]
+    ) -> dict[str, Any]:
+        """UpdateUserAttributes -> ``{CodeDeliveryDetailsList}``.
+
+        A new ``email`` gets a code (kind ``verify_email``) sent to the new address. With
+        ``email`` in ``UserAttributeUpdateSettings.AttributesRequireVerificationBeforeUpdate``
+        the user keeps the old, verified email (and signs in with it) until
+        VerifyUserAttribute; otherwise the email changes now, unverified (API reference,
+        UpdateUserAttributes and UserAttributeUpdateSettingsType).
+
+        :raises AliasExistsException: another user has that email (email-username pools).
+        """
+        pool, user = token_user(self, access_token)
+        attributes = list(attributes or [])
+        email = next((a.get("Value") for a in attributes if a.get("Name") == "email"), None)
+        others = [a for a in attributes if a.get("Name") not in ("email", "email_verified")]
+        delivery: list[dict[str, str]] = []
+        if email is not None and email.lower() != str(user.attribute_lookup.get("email", "")).lower():
+            if _email_taken(pool, user, email):
+                raise _AliasExists()
+            settings = pool.extended_config.get("UserAttributeUpdateSettings") or {}
+            if "email" in (settings.get("AttributesRequireVerificationBeforeUpdate") or []):
+                with _LOCK:
+                    _state(pool).pending_email[user.id] = email
+            else:
+                others += [{"Name": "email", "Value": email},
+                           {"Name": "email_verified", "Value": "false"}]
+            _issue_code(pool, user, "verify_email", VERIFY_CODE_TTL_SECONDS, to=email)
+            delivery.append(_delivery(email))
+        if others:
+            user.update_attributes(others)
+        return {"CodeDeliveryDetailsList": delivery}
+
+    def verify_user_attribute(
+        self: CognitoIdpBackend, access_token: str, attribute_name: str, code: str
+    ) -> None:
+        """VerifyUserAttribute for ``email``: the code sent by UpdateUserAttributes makes the
+        pending address the user's email (and sign-in name), verified.
+
+        :raises CodeMismatchException / ExpiredCodeException / LimitExceededException: as
+            for the other codes (:func:`_check_code`).
+        :raises AliasExistsException: the address was taken meanwhile.
+        """
+        pool, user = token_user(self, access_token)
+        if attribute_name != "email":
+            raise InvalidParameterException("Only email can be verified here.")
+        _check_code(pool, user, "verify_email", code, consume=False)
+        with _LOCK:
+            email = _state(pool).pending_email.get(user.id) or user.attribute_lookup.get("email")
+            if email and _email_taken(pool, user, email):
+                raise _AliasExists()
+            _check_code(pool, user, "verify_email", code, consume=True)
+            _state(pool).pending_email.pop(user.id, None)
+            # moto files tokens under the name typed at sign-in (the old email): refile
+            # them under the user's username, so they outlive the rename as in Cognito.
+            for token, (client_id, name) in list(pool.access_tokens.items()):
+                if pool._get_user(name) is user:
+                    pool.access_tokens[token] = (client_id, user.username)
+            for token, record in list(pool.refresh_tokens.items()):
+                if record is not None and pool._get_user(record[1]) is user:
+                    pool.refresh_tokens[token] = (record[0], user.username, record[2])
+            user.update_attributes(
+                [{"Name": "email", "Value": email}, {"Name": "email_verified", "Value": "true"}]
+            )
+
+    def change_password(
+        self: CognitoIdpBackend, access_token: str, previous_password: str, proposed_password: str
+    ) -> None:
+        """ChangePassword: the previous password is checked under the lockout, the new one
+        against the pool's policy (API reference, ChangePassword). moto's own echoes the
+        username in its error."""
+        pool, user = token_user(self, access_token)
+        _check_password(pool, user, previous_password)
+        self._validate_password(pool.id, proposed_password)
+        user.password = proposed_password
+
+    def delete_user(self: CognitoIdpBackend, access_token: str) -> None:
+        """DeleteUser (moto has none): the user is signed out everywhere and removed; their
+        tokens stop working at once (API reference, DeleteUser)."""
+        pool, user = token_user(self, access_token)
+        pool.sign_out(user.username)
+        self.admin_delete_user(pool.id, user.username)
+        with _LOCK:
+            state = _state(pool)
+            for table in (state.totp, state.totp_pending, state.totp_last_step,
+                          state.pending_email, state.failures):
+                table.pop(user.id, None)
+            for key in [k for k in state.codes if k[0] == user.id]:
+                del state.codes[key]
+
+    _set(cls, "update_user_attributes", update_user_attributes)
+    _set(cls, "verify_user_attribute", verify_user_attribute)
+    _set(cls, "change_password", change_password)
+    _set(cls, "delete_user", delete_user)
 
 
 # ---------------------------------------------------------------- patches: JSON handlers
@@ -1552,9 +1685,35 @@ def _patch_responses(cls: type[_responses.CognitoIdpResponse]) -> None:
         )
         return EmptyResult()
 
+    def _token_backend(self: _responses.CognitoIdpResponse) -> CognitoIdpBackend:
+        return self._get_region_agnostic_backend()._find_backend_by_access_token(
+            self._get_param("AccessToken") or ""
+        )
+
+    def update_user_attributes(self: _responses.CognitoIdpResponse) -> ActionResult:
+        backend = _token_backend(self)
+        return ActionResult(backend.update_user_attributes(
+            self._get_param("AccessToken") or "", self._get_param("UserAttributes") or []
+        ))
+
+    def verify_user_attribute(self: _responses.CognitoIdpResponse) -> ActionResult:
+        _token_backend(self).verify_user_attribute(
+            self._get_param("AccessToken") or "",
+            self._get_param("AttributeName") or "",
+            self._get_param("Code") or "",
+        )
+        return EmptyResult()
+
+    def delete_user(self: _responses.CognitoIdpResponse) -> ActionResult:
+        _token_backend(self).delete_user(self._get_param("AccessToken") or "")
+        return EmptyResult()
+
     _set(cls, "sign_up", sign_up)
     _set(cls, "confirm_sign_up", confirm_sign_up)
     _set(cls, "resend_confirmation_code", resend_confirmation_code)
+    _set(cls, "update_user_attributes", update_user_attributes)
+    _set(cls, "verify_user_attribute", verify_user_attribute)
+    _set(cls, "delete_user", delete_user)
     _set(cls, "forgot_password", forgot_password)
     _set(cls, "confirm_forgot_password", confirm_forgot_password)
     _set(cls, "get_tokens_from_refresh_token", get_tokens_from_refresh_token)
@@ -1783,6 +1942,7 @@ def export_state(pool: CognitoIdpUserPool) -> dict[str, Any]:
             "totp": dict(state.totp),
             "totp_last_step": dict(state.totp_last_step),
             "mfa": {k: asdict(v) for k, v in state.mfa.items()},
+            "pending_email": dict(state.pending_email),
         }
 
 
@@ -1811,6 +1971,7 @@ def import_state(pool: CognitoIdpUserPool, data: dict[str, Any]) -> None:
         totp=dict(data.get("totp") or {}),
         totp_last_step={k: int(v) for k, v in (data.get("totp_last_step") or {}).items()},
         mfa={k: _MfaSession(**v) for k, v in (data.get("mfa") or {}).items()},
+        pending_email=dict(data.get("pending_email") or {}),
     )
     with _LOCK:
         pool.__dict__[_STATE_ATTR] = state
