@@ -782,6 +782,47 @@ def mfa_flow() -> dict[str, Any]:
     )
 
 
+def account_flow() -> dict[str, Any]:
+    """The signed-in user's account (issue 13); last, because it deletes the account."""
+    account = {
+        "type": "object", "required": ["email", "email_verified", "totp_enabled"],
+        "properties": {"email": {"type": "string"}, "email_verified": {"type": "boolean"},
+                       "name": {"type": ["string", "null"]}, "totp_enabled": {"type": "boolean"}},
+    }
+    return folder(
+        "Account",
+        "Profile, password, email change and account deletion with the access token.",
+        [
+            item("Get the profile", "GET", "/auth/account", auth=bearer("accessToken"),
+                 tests=status(200, "OK") + shape("a profile", account)),
+            item("Change the name", "PATCH", "/auth/account", auth=bearer("accessToken"),
+                 body=json_body({"name": "Postman"}),
+                 tests=status(200, "OK") + shape("a profile", account)),
+            item("Change the password with a wrong current one → 400", "POST",
+                 "/auth/account/password", auth=bearer("accessToken"),
+                 body=json_body({"previous_password": "Wrong-Horse-1",
+                                 "proposed_password": "Another-Horse-10"}),
+                 tests=error(400, "Bad Request", "invalid_credentials")),
+            item("Start an email change", "POST", "/auth/account/email",
+                 auth=bearer("accessToken"),
+                 body=json_body({"email": "new-{{$timestamp}}@example.com"}),
+                 tests=status(200, "OK") + shape("{code_delivery}", CODE_SENT)),
+            item("Verify the email with a wrong code → 400", "POST",
+                 "/auth/account/email/verify", auth=bearer("accessToken"),
+                 body=json_body({"code": "{{wrongCode}}"}),
+                 tests=error(400, "Bad Request", "code_mismatch")),
+            item("Delete the account", "DELETE", "/auth/account", auth=bearer("accessToken"),
+                 tests=status(200, "OK") + shape("{account_deleted, photos_deleted}", {
+                     "type": "object", "required": ["account_deleted", "photos_deleted"],
+                     "properties": {"account_deleted": {"const": True},
+                                    "photos_deleted": {"type": "integer", "minimum": 0}},
+                 })),
+            item("Delete it again → 401", "DELETE", "/auth/account", auth=bearer("accessToken"),
+                 tests=status(401, "Unauthorized")),
+        ],
+    )
+
+
 STATE_VARIABLES = [
     "email", "password", "signUpBody", "code", "wrongCode", "accessToken", "idToken",
     "refreshToken", "photoId", "photoUrl", "invalidCredentials", "keptPhotoId",
@@ -805,7 +846,8 @@ def build_collection() -> dict[str, Any]:
             "schema": SCHEMA_URL,
         },
         "item": [sign_up_flow(), photos_flow(), refresh_flow(), sign_out_flow(),
-                 negative_flow(), mfa_flow(), codes_and_direct_upload_flow()],
+                 negative_flow(), mfa_flow(), codes_and_direct_upload_flow(),
+                 account_flow()],
         "event": [script("prerequest", COLLECTION_PRE_REQUEST),
                   script("test", COLLECTION_TEST)],
         "variable": [{"key": name, "value": "", "type": "string"} for name in STATE_VARIABLES],

@@ -270,6 +270,32 @@ class CognitoIdentityProvider:
         )
 
 
+    def update_user_attributes(self, access_token: str, attributes: dict[str, str]) -> dict[str, Any]:
+        """UpdateUserAttributes -> ``{CodeDeliveryDetailsList}`` (a code when email changes)."""
+        return self._call(
+            "UpdateUserAttributes",
+            AccessToken=access_token,
+            UserAttributes=[{"Name": k, "Value": v} for k, v in attributes.items()],
+        )
+
+    def verify_user_attribute(self, access_token: str, name: str, code: str) -> None:
+        """VerifyUserAttribute: the code sent for a new ``name`` value."""
+        self._call("VerifyUserAttribute", AccessToken=access_token, AttributeName=name, Code=code)
+
+    def change_password(self, access_token: str, previous: str, proposed: str) -> None:
+        """ChangePassword."""
+        self._call(
+            "ChangePassword",
+            AccessToken=access_token,
+            PreviousPassword=previous,
+            ProposedPassword=proposed,
+        )
+
+    def delete_user(self, access_token: str) -> None:
+        """DeleteUser: the user deletes themselves; their tokens stop working."""
+        self._call("DeleteUser", AccessToken=access_token)
+
+
 class HostedUiTokenClient:
     """POSTs to the hosted UI's ``/oauth2/token`` as the confidential client.
 

@@ -124,6 +124,14 @@ ERRORS: dict[tuple[str, str], ErrorMapping] = {
     ("AssociateSoftwareToken", "NotAuthorizedException"): _INVALID_TOKEN,
     ("VerifySoftwareToken", "NotAuthorizedException"): _INVALID_TOKEN,
     ("SetUserMFAPreference", "NotAuthorizedException"): _INVALID_TOKEN,
+    ("UpdateUserAttributes", "NotAuthorizedException"): _INVALID_TOKEN,
+    ("VerifyUserAttribute", "NotAuthorizedException"): _INVALID_TOKEN,
+    ("DeleteUser", "NotAuthorizedException"): _INVALID_TOKEN,
+    ("DeleteUser", "UserNotFoundException"): _INVALID_TOKEN,
+    # The token was checked (GetUser) just before: NotAuthorized is the current password.
+    ("ChangePassword", "NotAuthorizedException"): ErrorMapping(
+        400, "invalid_credentials", "The current password is wrong."
+    ),
     # VerifySoftwareToken's wrong code (API reference: "code mismatch").
     ("*", "EnableSoftwareTokenMFAException"): _CODE_MISMATCH,
     ("*", "SoftwareTokenMFANotFoundException"): ErrorMapping(

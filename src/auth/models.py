@@ -138,6 +138,25 @@ class ChallengeAnswer(_Request):
     answer: TotpCode
 
 
+class AccountUpdate(_Request):
+    """``PATCH /auth/account``: the profile fields a user may change."""
+
+    name: Annotated[str, Field(min_length=1, max_length=256)]
+
+
+class ChangePasswordRequest(_Request):
+    """``POST /auth/account/password`` (Cognito ChangePassword's names)."""
+
+    previous_password: Password
+    proposed_password: Password
+
+
+class CodeRequest(_Request):
+    """``POST /auth/account/email/verify``: the code sent to the new email."""
+
+    code: ConfirmationCode
+
+
 class MfaVerifyRequest(_Request):
     """``POST /auth/mfa/verify``: a code of the secret from ``POST /auth/mfa/setup``."""
 
@@ -356,3 +375,31 @@ class MfaStatus(_Response):
 
 class SignInResult(RootModel[TokenSet | SignInChallenge]):
     """200 body of ``POST /auth/sign-in``: tokens, or a challenge (documentation model)."""
+
+
+class Account(_Response):
+    """200 body of ``GET /auth/account`` and of the routes that change it.
+
+    ``email`` is the sign-in name: after ``POST /auth/account/email`` it stays the old
+    address until the new one is verified (``AttributesRequireVerificationBeforeUpdate``).
+    """
+
+    email: str
+    email_verified: bool
+    name: str | None = None
+    totp_enabled: bool
+
+
+class PasswordChanged(_Response):
+    """200 body of ``POST /auth/account/password``."""
+
+    password_changed: Literal[True] = True
+
+
+class AccountDeleted(_Response):
+    """200 body of ``DELETE /auth/account``: the account is gone, its sessions are signed
+    out, and ``photos_deleted`` photo records were erased (their files follow through the
+    photo purge pipeline)."""
+
+    account_deleted: Literal[True] = True
+    photos_deleted: int

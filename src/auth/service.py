@@ -17,9 +17,14 @@ from auth.cognito import CognitoIdentityProvider, HostedUiTokenClient
 from auth.config import AuthSettings, load_settings
 from auth.errors import OAUTH_TOKEN, UPSTREAM_BAD_RESPONSE, UpstreamError
 from auth.models import (
+    Account,
+    AccountDeleted,
+    AccountUpdate,
     AuthorizationCodeGrant,
     ChallengeAnswer,
+    ChangePasswordRequest,
     CodeDelivery,
+    CodeRequest,
     CodeSent,
     Confirmed,
     ConfirmRequest,
@@ -27,6 +32,7 @@ from auth.models import (
     MfaSetup,
     MfaStatus,
     MfaVerifyRequest,
+    PasswordChanged,
     PasswordReset,
     ResetPasswordRequest,
     SignedOut,
@@ -73,6 +79,18 @@ class IdentityProvider(Protocol):
         self, access_token: str, code: str, device_name: str | None
     ) -> dict[str, Any]: ...
     def set_totp_preference(self, access_token: str, enabled: bool) -> None: ...
+    def update_user_attributes(
+        self, access_token: str, attributes: dict[str, str]
+    ) -> dict[str, Any]: ...
+    def verify_user_attribute(self, access_token: str, name: str, code: str) -> None: ...
+    def change_password(self, access_token: str, previous: str, proposed: str) -> None: ...
+    def delete_user(self, access_token: str) -> None: ...
+
+
+class PhotoRecords(Protocol):
+    """The user's photo rows (see :class:`auth.account_data.PhotoRows`)."""
+
+    def delete_all(self, user_sub: str) -> int: ...
 
 
 class SignOutRecords(Protocol):
@@ -115,11 +133,22 @@ class AuthService:
         idp: IdentityProvider | None = None,
         token_endpoint: TokenEndpoint | None = None,
         revocations: SignOutRecords | None = None,
+        photos: PhotoRecords | None = None,
     ) -> None:
         self.settings = settings
         self._idp = idp
         self._token_endpoint = token_endpoint
         self._revocations = revocations
+        self._photos = photos
+
+    @property
+    def photos(self) -> PhotoRecords | None:
+        """The photo rows (``None`` when no photos table is configured)."""
+        if self._photos is None and self.settings.photos_table_name:
+            from auth.account_data import PhotoRows  # boto3 dynamodb: account deletion only
+
+            self._photos = PhotoRows(self.settings.photos_table_name)
+        return self._photos
 
     @property
     def revocations(self) -> SignOutRecords | None:
@@ -457,6 +486,97 @@ class AuthService:
                 logger.warning("access token has no origin_jti; session not recorded")
                 return
         records.record(sub, origin_jti=origin_jti, everywhere=everywhere)
+
+    # ------------------------------------------------------------ the account (access token)
+
+    def account(self, access_token: str) -> Account:
+        """GetUser as the contract's profile.
+
+        Raises:
+            UpstreamError: 401 ``invalid_token`` (expired, revoked, deleted user); 429.
+        """
+        user = self.idp.get_user(access_token)
+        attributes = _attributes(user)
+        return Account(
+            email=attributes.get("email", ""),
+            email_verified=attributes.get("email_verified") == "true",
+            name=attributes.get("name"),
+            totp_enabled="SOFTWARE_TOKEN_MFA" in (user.get("UserMFASettingList") or []),
+        )
+
+    def update_account(self, access_token: str, request: AccountUpdate) -> Account:
+        """UpdateUserAttributes ``name``, then the profile.
+
+        Raises:
+            UpstreamError: 401 ``invalid_token``; 400 ``invalid_request``; 429.
+        """
+        self.idp.update_user_attributes(access_token, {"name": request.name})
+        return self.account(access_token)
+
+    def change_password(self, access_token: str, request: ChangePasswordRequest) -> PasswordChanged:
+        """ChangePassword, after GetUser has checked the token (so that Cognito's
+        NotAuthorizedException can only mean a wrong current password).
+
+        Raises:
+            UpstreamError: 401 ``invalid_token``; 400 ``invalid_credentials`` (wrong
+                current password) / ``invalid_password`` (policy); 429 (lockout).
+        """
+        self.idp.get_user(access_token)
+        self.idp.change_password(access_token, request.previous_password, request.proposed_password)
+        return PasswordChanged()
+
+    def change_email(self, access_token: str, request: EmailRequest) -> CodeSent:
+        """UpdateUserAttributes ``email``: a code goes to the new address; the old one
+        stays the sign-in name until :meth:`verify_email` (the pool's
+        ``AttributesRequireVerificationBeforeUpdate``).
+
+        An address another account uses gets the same answer, and no code (OWASP ASVS 5.0
+        section 6.3.8: no account oracle, even for signed-in users).
+
+        Raises:
+            UpstreamError: 401 ``invalid_token``; 429.
+        """
+        try:
+            self.idp.update_user_attributes(access_token, {"email": request.email})
+        except UpstreamError as exc:
+            if exc.code not in _HIDDEN_SIGN_UP_ERRORS:
+                raise
+            logger.info("email change answered generically", extra={"upstream": exc.code})
+        return CodeSent(code_delivery=_masked_delivery(request.email))
+
+    def verify_email(self, access_token: str, request: CodeRequest) -> Account:
+        """VerifyUserAttribute ``email``: the new address becomes the sign-in name.
+
+        Raises:
+            UpstreamError: 400 ``code_mismatch`` / ``expired_code``; 401
+                ``invalid_token``; 409 ``user_exists`` (taken meanwhile); 429.
+        """
+        self.idp.verify_user_attribute(access_token, "email", request.code)
+        return self.account(access_token)
+
+    def delete_account(self, access_token: str) -> AccountDeleted:
+        """Delete the account and everything of it, in an order that never leaves an
+        account deleted with its photos still stored:
+
+        1. GetUser checks the token and gives the user's ``sub``;
+        2. every photo row of the ``sub`` is deleted (idempotent; the table's stream
+           purges each S3 object, as for a single photo delete);
+        3. the sign-out record revokes every access token issued so far on this API;
+        4. DeleteUser, which also ends the user's sessions at Cognito.
+
+        A failure at any step leaves the account in place, and a retry finishes the job.
+        A second delete answers 401 ``invalid_token`` (the user is gone).
+
+        Raises:
+            UpstreamError: 401 ``invalid_token``; 429; 5xx.
+        """
+        user = self.idp.get_user(access_token)
+        sub = _attributes(user).get("sub") or str(user.get("Username", ""))
+        photos = self.photos
+        deleted = photos.delete_all(sub) if photos is not None else 0
+        self._record(access_token, everywhere=True)
+        self.idp.delete_user(access_token)
+        return AccountDeleted(photos_deleted=deleted)
 
     def refresh_token_max_age(self) -> int:
         """The refresh token's lifetime in seconds (the cookie's ``Max-Age``)."""

@@ -129,3 +129,108 @@ def test_mfa_routes_need_an_access_token(local_stack) -> None:
     not_set_up = requests.post(f"{api}/auth/mfa/verify", headers=bearer(tokens),
                                json={"code": "123456"}, timeout=30)
     assert not_set_up.status_code == 400 and not_set_up.json()["error"] == "code_mismatch"
+
+
+# ---------------------------------------------------------------- account management
+def png() -> bytes:
+    from tests.e2e.test_journey import png_bytes
+
+    return png_bytes()
+
+
+def photos_table_rows(stack, sub: str) -> list[dict]:
+    """The photos table's rows of ``sub``, read straight from the emulator's DynamoDB."""
+    import boto3
+
+    dynamodb = boto3.client("dynamodb", endpoint_url=stack.emulator_url, region_name="us-east-1")
+    [table] = [t for t in dynamodb.list_tables()["TableNames"] if "photo" in t.lower()]
+    return dynamodb.query(
+        TableName=table, KeyConditionExpression="user_sub = :s",
+        ExpressionAttributeValues={":s": {"S": sub}},
+    )["Items"]
+
+
+def test_profile_name_and_password_changes(local_stack) -> None:
+    api = local_stack.api_url
+    email, tokens = new_user(api)
+    profile = requests.get(f"{api}/auth/account", headers=bearer(tokens), timeout=30)
+    assert profile.status_code == 200
+    assert profile.json() == {"email": email, "email_verified": True, "name": None,
+                              "totp_enabled": False}
+    named = requests.patch(f"{api}/auth/account", headers=bearer(tokens), json={"name": "Ada"},
+                           timeout=30)
+    assert named.status_code == 200 and named.json()["name"] == "Ada"
+    # A wrong current password is refused; the right one changes it
+    wrong = requests.post(f"{api}/auth/account/password", headers=bearer(tokens), timeout=30,
+                          json={"previous_password": "Wrong-Horse-1",
+                                "proposed_password": "Another-Horse-10"})
+    assert wrong.status_code == 400 and wrong.json()["error"] == "invalid_credentials"
+    changed = requests.post(f"{api}/auth/account/password", headers=bearer(tokens), timeout=30,
+                            json={"previous_password": PASSWORD,
+                                  "proposed_password": "Another-Horse-10"})
+    assert changed.status_code == 200
+    assert sign_in(api, email).status_code == 401
+    assert sign_in(api, email, "Another-Horse-10").status_code == 200
+
+
+def test_email_change_keeps_the_old_sign_in_until_the_code_is_verified(local_stack) -> None:
+    api = local_stack.api_url
+    email, tokens = new_user(api)
+    new_email = f"new-{uuid.uuid4().hex[:10]}@example.com"
+    started = requests.post(f"{api}/auth/account/email", headers=bearer(tokens),
+                            json={"email": new_email}, timeout=30)
+    assert started.status_code == 200
+    # Until verified, the old email signs in and the new one does not
+    assert sign_in(api, email).status_code == 200
+    assert sign_in(api, new_email).status_code == 401
+    wrong = requests.post(f"{api}/auth/account/email/verify", headers=bearer(tokens),
+                          json={"code": "not-it"}, timeout=30)
+    assert wrong.status_code == 400 and wrong.json()["error"] == "code_mismatch"
+    code = inbox_code(api, new_email, kind="verify_email")
+    verified = requests.post(f"{api}/auth/account/email/verify", headers=bearer(tokens),
+                             json={"code": code}, timeout=30)
+    assert verified.status_code == 200, verified.text
+    assert verified.json()["email"] == new_email
+    assert sign_in(api, new_email).status_code == 200
+    assert sign_in(api, email).status_code == 401
+
+
+def test_an_email_of_another_account_gets_the_same_answer_and_no_code(local_stack) -> None:
+    api = local_stack.api_url
+    other, _ = new_user(api)
+    _, tokens = new_user(api)
+    taken = requests.post(f"{api}/auth/account/email", headers=bearer(tokens),
+                          json={"email": other}, timeout=30)
+    free = requests.post(f"{api}/auth/account/email", headers=bearer(tokens),
+                         json={"email": other.replace("acct-", "anew-")}, timeout=30)
+    assert taken.status_code == free.status_code == 200
+    assert taken.json()["code_delivery"]["destination"] == free.json()["code_delivery"]["destination"]
+    messages = requests.get(f"{api}/_local/inbox/{other}", timeout=10).json()["messages"]
+    assert not [m for m in messages if m["kind"] == "verify_email"]
+
+
+def test_deleting_the_account_erases_its_photos_and_signs_it_out(local_stack) -> None:
+    import jwt
+
+    api = local_stack.api_url
+    email, tokens = new_user(api)
+    sub = jwt.decode(tokens["access_token"], options={"verify_signature": False})["sub"]
+    for _ in range(3):
+        uploaded = requests.post(f"{api}/photos", headers=bearer(tokens), timeout=30,
+                                 files={"file": ("a.png", png(), "image/png")})
+        assert uploaded.status_code == 201
+    assert len(photos_table_rows(local_stack, sub)) == 3
+    # When the user deletes the account
+    deleted = requests.delete(f"{api}/auth/account", headers=bearer(tokens), timeout=30)
+    # Then the rows are gone, the tokens are refused, and sign-in fails like for a stranger
+    assert deleted.status_code == 200, deleted.text
+    assert deleted.json() == {"account_deleted": True, "photos_deleted": 3}
+    assert photos_table_rows(local_stack, sub) == []
+    assert requests.get(f"{api}/photos", headers=bearer(tokens), timeout=30).status_code == 401
+    refreshed = requests.post(f"{api}/auth/token", timeout=30, json={
+        "grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]})
+    assert refreshed.status_code == 400
+    assert sign_in(api, email).json() == sign_in(api, "nobody@example.com").json()
+    # And a second delete is a clear 4xx
+    again = requests.delete(f"{api}/auth/account", headers=bearer(tokens), timeout=30)
+    assert again.status_code == 401 and again.json()["error"] in ("invalid_token", "unauthorized")
