@@ -10,7 +10,11 @@ in a DynamoDB table and the photo handlers read it, one ``GetItem`` per request.
 One item per user (the table's key is ``user_sub``, string):
 
 - ``not_before`` (number, epoch seconds): written by sign-out "everywhere"
-  (GlobalSignOut). Every access token of the user with ``iat <= not_before`` is revoked.
+  (GlobalSignOut). Every access token of the user with ``iat < not_before`` is revoked.
+  ``iat`` has one-second resolution, so a token issued in the sign-out's own second is
+  not covered by ``not_before``: a sign-in right after the sign-out must work. The
+  signing-out session's own tokens are still refused, by their family (below); what
+  remains is another session's token minted in that same second.
 - ``family#<origin_jti>`` (number, epoch seconds of the sign-out): written when one
   session signs out (RevokeToken). Cognito stamps every access token minted from one
   refresh token with the same ``origin_jti`` (Cognito guide, "The access token"), so this
@@ -121,4 +125,4 @@ def is_revoked(
     if origin_jti and FAMILY_PREFIX + origin_jti in item:
         return True
     not_before = item.get(NOT_BEFORE, {}).get("N")
-    return not_before is not None and issued_at <= int(not_before)
+    return not_before is not None and issued_at < int(not_before)

@@ -113,6 +113,20 @@ def test_other_sessions_and_later_tokens_still_work(routes):
     assert routes["list_photos"](event)["statusCode"] == 200
 
 
+def test_a_sign_in_in_the_same_second_as_sign_out_everywhere_is_served(routes):
+    # Given a sign-out everywhere, and a new sign-in (a new session) within the same second:
+    # ``iat`` has one-second resolution, so the new token's iat equals the not_before
+    event = load_event("list_photos")
+    claims_of(event)["origin_jti"] = "the-new-session"
+    record(event, now=iat_of(event), everywhere=True)
+    # Then the new session is served (Postman and the web app sign in again at once)
+    assert routes["list_photos"](event)["statusCode"] == 200
+    # While a token of the signed-out session from that second is still refused by family
+    record(event, now=iat_of(event), origin_jti="the-old-session", everywhere=True)
+    claims_of(event)["origin_jti"] = "the-old-session"
+    assert routes["list_photos"](event)["statusCode"] == 401
+
+
 def test_a_record_expires_with_the_access_token_lifetime(aws):
     record(load_event("list_photos"), now=1_000, everywhere=True)
     item = boto3.client("dynamodb").get_item(
