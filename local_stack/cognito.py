@@ -55,6 +55,10 @@ What changes (moto's behaviour → what Cognito does, and what this module now d
   (the old email stays the sign-in name until VerifyUserAttribute takes the code sent to
   the new one), ChangePassword counts towards the lockout, DeleteUser signs the user out
   and forgets them (:func:`_account_ops`).
+* Choice-based sign-in (moto has no ``USER_AUTH``): ``USER_AUTH`` with
+  ``PREFERRED_CHALLENGE: EMAIL_OTP`` mails an 8-digit code (kind ``sign_in``) and answers
+  an ``EMAIL_OTP`` challenge; the pool's ``SignInPolicy.AllowedFirstAuthFactors`` must list
+  ``EMAIL_OTP`` (:func:`_start_email_otp`).
 * All added state is in :class:`_PoolState`, one plain-data object per pool.
 
 Helpers for the hosted-UI stand-in (:mod:`local_stack.hosted_ui`) live at the bottom:
@@ -249,10 +253,11 @@ class _AccessMeta:
 class _MfaSession:
     """A ``SOFTWARE_TOKEN_MFA`` challenge handed out after a right password."""
 
-    username: str  # moto's username of the user who proved the password
+    username: str  # moto's username of the user; "" for a simulated (unknown-user) one
     client_id: str
     expires_at: float
     wrong_answers: int = 0
+    challenge: str = "SOFTWARE_TOKEN_MFA"  # or "EMAIL_OTP" (USER_AUTH, passwordless)
 
 
 @dataclass
@@ -353,6 +358,7 @@ _FLOW_SETTINGS = {
     "REFRESH_TOKEN_AUTH": ("ALLOW_REFRESH_TOKEN_AUTH", "REFRESH_TOKEN_AUTH"),
     "REFRESH_TOKEN": ("ALLOW_REFRESH_TOKEN_AUTH", "REFRESH_TOKEN_AUTH"),
     "CUSTOM_AUTH": ("ALLOW_CUSTOM_AUTH", "CUSTOM_AUTH_FLOW_ONLY"),
+    "USER_AUTH": ("ALLOW_USER_AUTH",),
 }
 
 
@@ -668,6 +674,72 @@ def _mfa_challenge(pool: CognitoIdpUserPool, client: CognitoIdpUserPoolClient,
         "ChallengeName": "SOFTWARE_TOKEN_MFA",
         "Session": session,
         "ChallengeParameters": {"USER_ID_FOR_SRP": user_id},
+    }
+
+
+# ---------------------------------------------------------------- passwordless (USER_AUTH)
+#: Email OTP sign-in codes have 8 digits (developer guide, "Passwordless sign-in with
+#: one-time passwords"; MFA codes have 6).
+EMAIL_OTP_DIGITS = 8
+
+
+def _start_email_otp(pool: CognitoIdpUserPool, client: CognitoIdpUserPoolClient,
+                     params: dict[str, str]) -> dict[str, Any]:
+    """InitiateAuth ``USER_AUTH`` with ``PREFERRED_CHALLENGE: EMAIL_OTP``.
+
+    API reference, InitiateAuth (USER_AUTH): the answer is the ``EMAIL_OTP`` challenge with
+    ``CODE_DELIVERY_DESTINATION`` / ``CODE_DELIVERY_DELIVERY_MEDIUM``; the code lives as
+    long as the Session (``AuthSessionValidity``). The factor must be allowed by the pool
+    (``Policies.SignInPolicy.AllowedFirstAuthFactors``). Unknown and unconfirmed users get
+    a simulated challenge and no email (PreventUserExistenceErrors), so the answer cannot
+    tell them apart; no answer passes it. Without ``PREFERRED_CHALLENGE`` Cognito offers
+    ``SELECT_CHALLENGE``, which this emulation does not: it asks for the parameter.
+
+    :raises InvalidParameterException: no USERNAME / PREFERRED_CHALLENGE, or EMAIL_OTP is
+        not an allowed first factor of the pool.
+    """
+    username = params.get("USERNAME")
+    if not username:
+        raise InvalidParameterException("Missing required parameter USERNAME")
+    preferred = params.get("PREFERRED_CHALLENGE")
+    if preferred != "EMAIL_OTP":
+        raise InvalidParameterException(
+            "The local stack emulates USER_AUTH with PREFERRED_CHALLENGE=EMAIL_OTP only"
+        )
+    factors = ((pool.extended_config.get("Policies") or {}).get("SignInPolicy") or {}).get(
+        "AllowedFirstAuthFactors"
+    ) or ["PASSWORD"]
+    if "EMAIL_OTP" not in factors:
+        raise InvalidParameterException("EMAIL_OTP is not an allowed first auth factor")
+    _check_secret_hash(client, [username], params.get("SECRET_HASH"))
+    user = pool._get_user(username)
+    real = user is not None and user.enabled and user.status == UserStatus.CONFIRMED
+    if user is None and not _prevents_existence_errors(client):
+        raise UserNotFoundError("User does not exist.")
+    session = secrets.token_urlsafe(96)
+    minutes = int(client.extended_config.get("AuthSessionValidity") or 3)
+    with _LOCK:
+        state = _state(pool)
+        now = _now()
+        for key in [k for k, item in state.mfa.items() if item.expires_at <= now]:
+            del state.mfa[key]
+        state.mfa[session] = _MfaSession(
+            user.username if real and user else "", client.id, now + 60 * minutes,
+            challenge="EMAIL_OTP",
+        )
+    if real and user is not None:
+        code = f"{secrets.randbelow(10**EMAIL_OTP_DIGITS):0{EMAIL_OTP_DIGITS}d}"
+        with _LOCK:
+            _state(pool).codes[(user.id, "sign_in")] = _Code(code, _now() + 60 * minutes)
+        if _SETTINGS.inbox is not None:
+            _SETTINGS.inbox.deliver(user.attribute_lookup.get("email") or username, "sign_in", code)
+    return {
+        "ChallengeName": "EMAIL_OTP",
+        "Session": session,
+        "ChallengeParameters": {
+            "CODE_DELIVERY_DELIVERY_MEDIUM": "EMAIL",
+            "CODE_DELIVERY_DESTINATION": _mask_email(username),
+        },
     }
 
 
@@ -1230,8 +1302,10 @@ def _patch_backend(cls: type[CognitoIdpBackend]) -> None:
         client: CognitoIdpUserPoolClient,
         session: str | None,
         responses: dict[str, str],
+        challenge: str = "SOFTWARE_TOKEN_MFA",
     ) -> dict[str, Any]:
-        """RespondToAuthChallenge ``SOFTWARE_TOKEN_MFA``: tokens for a right TOTP code.
+        """RespondToAuthChallenge ``SOFTWARE_TOKEN_MFA`` (a TOTP code) or ``EMAIL_OTP`` (the
+        emailed sign-in code, ``EMAIL_OTP_CODE``): tokens for a right code.
 
         API reference, RespondToAuthChallenge: the responses are ``USERNAME``,
         ``SOFTWARE_TOKEN_MFA_CODE`` and ``SECRET_HASH`` (client with a secret). The Session
@@ -1245,23 +1319,43 @@ def _patch_backend(cls: type[CognitoIdpBackend]) -> None:
         :raises CodeMismatchException: wrong, stale (beyond one step) or reused code.
         :raises InvalidParameterException: a response is missing.
         """
-        for name in ("USERNAME", "SOFTWARE_TOKEN_MFA_CODE"):
+        answer_name = f"{challenge}_CODE"
+        for name in ("USERNAME", answer_name):
             if not responses.get(name):
                 raise InvalidParameterException(f"Missing required parameter {name}")
         with _LOCK:
             item = _state(pool).mfa.get(session or "")
-            if item is None or item.client_id != client.id or _now() >= item.expires_at:
+            if item is not None and _now() >= item.expires_at:
                 _state(pool).mfa.pop(session or "", None)
+                item = None
+            # A session is refused, and kept, when answered for another client or challenge.
+            if item is None or item.client_id != client.id or item.challenge != challenge:
                 raise NotAuthorizedError(_INVALID_SESSION)
-        user = pool._get_user(item.username)
+        user = pool._get_user(item.username) if item.username else None
         named = pool._get_user(responses["USERNAME"])
-        if user is None or named is not user:
+        if item.username and (user is None or named is not user):
             raise NotAuthorizedError(_INVALID_SESSION)
         _check_secret_hash(
-            client, [responses["USERNAME"], user.username, user.id], responses.get("SECRET_HASH")
+            client,
+            [responses["USERNAME"]] + ([user.username, user.id] if user else []),
+            responses.get("SECRET_HASH"),
         )
-        secret = _state(pool).totp.get(user.id)
-        if secret is None or not _use_totp(pool, user, secret, responses["SOFTWARE_TOKEN_MFA_CODE"]):
+        if user is None:  # simulated: no answer is right
+            right = False
+        elif challenge == "EMAIL_OTP":
+            with _LOCK:
+                pending = _state(pool).codes.get((user.id, "sign_in"))
+                right = (
+                    pending is not None
+                    and _now() < pending.expires_at
+                    and same_secret(pending.code, responses[answer_name])
+                )
+                if right:
+                    del _state(pool).codes[(user.id, "sign_in")]
+        else:
+            secret = _state(pool).totp.get(user.id)
+            right = secret is not None and _use_totp(pool, user, secret, responses[answer_name])
+        if not right or user is None:
             with _LOCK:
                 item.wrong_answers += 1
                 if item.wrong_answers >= MFA_ANSWERS_PER_SESSION:
@@ -1358,6 +1452,8 @@ def _patch_backend(cls: type[CognitoIdpBackend]) -> None:
             )
         if auth_flow == "USER_SRP_AUTH":
             return _start_srp(self, pool, client, params)
+        if auth_flow == "USER_AUTH":
+            return _start_email_otp(pool, client, params)
         if auth_flow in ("REFRESH_TOKEN_AUTH", "REFRESH_TOKEN"):
             token = params.get("REFRESH_TOKEN")
             if not token:
@@ -1416,9 +1512,11 @@ def _patch_backend(cls: type[CognitoIdpBackend]) -> None:
         if challenge_name == "PASSWORD_VERIFIER":
             pool, client = _pool_and_client(self, client_id)
             return _verify_srp(self, pool, client, session, challenge_responses or {})
-        if challenge_name == "SOFTWARE_TOKEN_MFA":
+        if challenge_name in ("SOFTWARE_TOKEN_MFA", "EMAIL_OTP"):
             pool, client = _pool_and_client(self, client_id)
-            return _answer_totp(self, pool, client, session, challenge_responses or {})
+            return _answer_totp(
+                self, pool, client, session, challenge_responses or {}, challenge_name
+            )
         return original_respond_to_auth_challenge(
             self, session, client_id, challenge_name, challenge_responses
         )

@@ -216,7 +216,7 @@ OPERATIONS: dict[str, Operation] = {
     ),
     "ChallengeFunction": Operation(
         "answerChallenge",
-        "Answer a sign-in challenge (TOTP code) with its session",
+        "Answer a sign-in challenge (TOTP or emailed code) with its session",
         "auth",
         (200, auth_models.TokenSet, "An OAuth 2.0 token response (RFC 6749 section 5.1)."),
         {
@@ -236,6 +236,18 @@ OPERATIONS: dict[str, Operation] = {
         cookie=True,
         description="The session lives the app client's `AuthSessionValidity` (3 minutes by "
         "default) and takes a few wrong answers; a code works once.",
+    ),
+    "EmailCodeSignInFunction": Operation(
+        "emailCodeSignIn",
+        "Passwordless sign-in: email me a code (USER_AUTH, EMAIL_OTP)",
+        "auth",
+        (200, auth_models.SignInChallenge, "The same answer for every email."),
+        {400: _BAD_JSON, 403: ("passwordless_disabled",), **_UPSTREAM},
+        body=auth_models.EmailRequest,
+        request_example={"email": _EMAIL},
+        response_example={"challenge": "EMAIL_OTP", "session": "AYABeC1vZGVfa2V5X2lkIjoi…"},
+        description="Answer with the emailed 8-digit code at `POST /auth/challenge`. Needs "
+        "the template parameter `PasswordlessEmailSourceArn` on AWS (always on locally).",
     ),
     "MfaSetupFunction": Operation(
         "setUpMfa",

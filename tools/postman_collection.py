@@ -772,6 +772,17 @@ def mfa_flow() -> dict[str, Any]:
                 }),
             ),
             item(
+                "Email me a sign-in code", "POST", "/auth/sign-in/email-code",
+                description="Passwordless sign-in (on locally; on AWS with "
+                "PasswordlessEmailSourceArn). The code goes to the inbox.",
+                body=json_body({"email": "{{email}}"}),
+                tests=status(200, "OK") + shape("{challenge: EMAIL_OTP, session}", {
+                    "type": "object", "required": ["challenge", "session"],
+                    "properties": {"challenge": {"const": "EMAIL_OTP"},
+                                   "session": {"type": "string", "minLength": 20}},
+                }),
+            ),
+            item(
                 "Answer a challenge with a made-up session → 401", "POST", "/auth/challenge",
                 body=json_body({"email": "{{email}}", "challenge": "SOFTWARE_TOKEN_MFA",
                                 "session": "made-up-session-{{$timestamp}}-000000000000",

@@ -231,6 +231,20 @@ class CognitoIdentityProvider:
         )
 
 
+    def initiate_email_otp(self, username: str) -> dict[str, Any]:
+        """InitiateAuth USER_AUTH with ``PREFERRED_CHALLENGE: EMAIL_OTP`` (choice-based
+        sign-in) -> the ``EMAIL_OTP`` challenge; Cognito emails the code."""
+        return self._call(
+            "InitiateAuth",
+            ClientId=self.client_id,
+            AuthFlow="USER_AUTH",
+            AuthParameters={
+                "USERNAME": username,
+                "PREFERRED_CHALLENGE": "EMAIL_OTP",
+                "SECRET_HASH": self.secret_hash(username),
+            },
+        )
+
     def respond_to_mfa_challenge(
         self, username: str, challenge: str, session: str, answer: str
     ) -> dict[str, Any]:

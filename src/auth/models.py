@@ -121,8 +121,9 @@ class RefreshTokenGrant(_Request):
     client_id: Annotated[str, Field(max_length=128)] | None = None
 
 
-#: The challenges ``POST /auth/sign-in`` can answer with (Cognito's ChallengeNameType).
-ChallengeName = Literal["SOFTWARE_TOKEN_MFA"]
+#: The challenges sign-in can answer with (Cognito's ChallengeNameType): a TOTP code
+#: (``POST /auth/sign-in``) or an emailed code (``POST /auth/sign-in/email-code``).
+ChallengeName = Literal["SOFTWARE_TOKEN_MFA", "EMAIL_OTP"]
 #: An RFC 6238 code as authenticator apps show it (6 digits, Cognito's software tokens).
 TotpCode = Annotated[str, Field(pattern=r"^[0-9]{6}$")]
 #: Cognito's Session: opaque, 20 to 2048 characters (API reference, RespondToAuthChallenge).
@@ -135,7 +136,8 @@ class ChallengeAnswer(_Request):
     email: Email
     challenge: ChallengeName
     session: Session
-    answer: TotpCode
+    # 6 digits (TOTP) or 8 (EMAIL_OTP sign-in codes)
+    answer: Annotated[str, Field(pattern=r"^(?:[0-9]{6}|[0-9]{8})$")]
 
 
 class AccountUpdate(_Request):

@@ -65,6 +65,7 @@ class IdentityProvider(Protocol):
     def confirm_sign_up(self, username: str, code: str) -> dict[str, Any]: ...
     def resend_confirmation_code(self, username: str) -> dict[str, Any]: ...
     def initiate_password_auth(self, username: str, password: str) -> dict[str, Any]: ...
+    def initiate_email_otp(self, username: str) -> dict[str, Any]: ...
     def get_tokens_from_refresh_token(self, refresh_token: str) -> dict[str, Any]: ...
     def revoke_token(self, refresh_token: str) -> None: ...
     def get_user(self, access_token: str) -> dict[str, Any]: ...
@@ -293,6 +294,36 @@ class AuthService:
             f"Sign-in needs the {challenge} challenge, which this API does not answer; "
             "sign in through the hosted UI instead.",
         )
+
+    def email_code_sign_in(self, request: EmailRequest) -> SignInChallenge:
+        """Passwordless sign-in: Cognito emails a code (USER_AUTH, ``EMAIL_OTP``); answer it
+        at :meth:`answer_challenge`.
+
+        Every email gets the same answer: Cognito simulates the challenge for unknown users
+        (PreventUserExistenceErrors), and the errors an account's state could cause are
+        answered with a session no code passes.
+
+        Raises:
+            ApiError: 403 ``passwordless_disabled`` when the deployment has no SES identity
+                (template parameter ``PasswordlessEmailSourceArn``).
+            UpstreamError: 429; 5xx.
+        """
+        try:
+            result = self.idp.initiate_email_otp(request.email)
+        except UpstreamError as exc:
+            if exc.code == "InvalidParameterException":
+                raise ApiError(
+                    403,
+                    "passwordless_disabled",
+                    "Sign-in with an emailed code is not enabled on this deployment.",
+                ) from exc
+            if exc.code not in _HIDDEN_EMAIL_CODE_ERRORS:
+                raise
+            logger.info("email-code sign-in answered generically", extra={"upstream": exc.code})
+            import secrets
+
+            return SignInChallenge(challenge="EMAIL_OTP", session=secrets.token_urlsafe(96))
+        return SignInChallenge(challenge="EMAIL_OTP", session=str(result.get("Session", "")))
 
     def answer_challenge(self, request: ChallengeAnswer) -> TokenSet:
         """Answer a sign-in challenge (RespondToAuthChallenge) with its ``session``.
@@ -590,6 +621,9 @@ _HIDDEN_FORGOT_PASSWORD_ERRORS = frozenset(
 
 _HIDDEN_RESEND_ERRORS = _HIDDEN_FORGOT_PASSWORD_ERRORS
 _HIDDEN_SIGN_UP_ERRORS = frozenset({"UsernameExistsException", "AliasExistsException"})
+_HIDDEN_EMAIL_CODE_ERRORS = frozenset(
+    {"UserNotFoundException", "NotAuthorizedException", "UserNotConfirmedException"}
+)
 
 
 def _claims_of_accepted_token(access_token: str) -> dict[str, Any]:

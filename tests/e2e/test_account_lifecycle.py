@@ -234,3 +234,37 @@ def test_deleting_the_account_erases_its_photos_and_signs_it_out(local_stack) ->
     # And a second delete is a clear 4xx
     again = requests.delete(f"{api}/auth/account", headers=bearer(tokens), timeout=30)
     assert again.status_code == 401 and again.json()["error"] in ("invalid_token", "unauthorized")
+
+
+# ---------------------------------------------------------------- passwordless
+def email_code(api: str, email: str) -> requests.Response:
+    return requests.post(f"{api}/auth/sign-in/email-code", json={"email": email}, timeout=30)
+
+
+def test_passwordless_sign_in_with_the_emailed_code(local_stack) -> None:
+    api = local_stack.api_url
+    email, _ = new_user(api)
+    started = email_code(api, email)
+    assert started.status_code == 200 and started.json()["challenge"] == "EMAIL_OTP"
+    code = inbox_code(api, email, kind="sign_in")
+    body = {"email": email, "challenge": "EMAIL_OTP", "session": started.json()["session"]}
+    wrong = "00000000" if code != "00000000" else "11111111"
+    refused = requests.post(f"{api}/auth/challenge", json={**body, "answer": wrong}, timeout=30)
+    assert refused.status_code == 400 and refused.json()["error"] == "code_mismatch"
+    # A TOTP-shaped answer on the EMAIL_OTP session is the wrong challenge for it
+    mismatched = requests.post(f"{api}/auth/challenge", timeout=30,
+                               json={**body, "challenge": "SOFTWARE_TOKEN_MFA", "answer": "123456"})
+    assert mismatched.status_code == 401 and mismatched.json()["error"] == "invalid_session"
+    tokens = requests.post(f"{api}/auth/challenge", json={**body, "answer": code}, timeout=30)
+    assert tokens.status_code == 200, tokens.text
+    assert requests.get(f"{api}/photos", headers=bearer(tokens.json()), timeout=30).status_code == 200
+
+
+def test_an_unknown_email_gets_the_same_email_code_answer(local_stack) -> None:
+    api = local_stack.api_url
+    email, _ = new_user(api)
+    known, unknown = email_code(api, email), email_code(api, f"nobody-{uuid.uuid4().hex[:8]}@example.com")
+    assert known.status_code == unknown.status_code == 200
+    assert set(known.json()) == set(unknown.json())
+    assert known.json()["challenge"] == unknown.json()["challenge"] == "EMAIL_OTP"
+    assert len(known.json()["session"]) == len(unknown.json()["session"])

@@ -261,3 +261,24 @@ def test_the_otpauth_uri_is_the_key_uri_format_an_authenticator_reads():
 
     uri = otpauth_uri("JBSWY3DPEHPK3PXP", "jane+x@example.com")
     assert uri == "otpauth://totp/Moments:jane%2Bx@example.com?secret=JBSWY3DPEHPK3PXP&issuer=Moments"
+
+
+def test_email_code_sign_in_says_clearly_when_the_deployment_has_it_off(service, idp, monkeypatch):
+    # Given a pool without SES: Cognito refuses USER_AUTH for the client
+    def refuse(username):
+        raise UpstreamError("InitiateAuth", "InvalidParameterException",
+                            "USER_AUTH flow not enabled for this client")
+
+    monkeypatch.setattr(idp, "initiate_email_otp", refuse, raising=False)
+    with pytest.raises(ApiError) as caught:
+        service.email_code_sign_in(EmailRequest(email="jane@example.com"))
+    assert (caught.value.status, caught.value.error) == (403, "passwordless_disabled")
+
+
+def test_email_code_sign_in_hides_account_state_errors(service, idp, monkeypatch):
+    def unconfirmed(username):
+        raise UpstreamError("InitiateAuth", "UserNotConfirmedException", "User is not confirmed.")
+
+    monkeypatch.setattr(idp, "initiate_email_otp", unconfirmed, raising=False)
+    result = service.email_code_sign_in(EmailRequest(email="jane@example.com"))
+    assert result.challenge == "EMAIL_OTP" and len(result.session) >= 20
