@@ -98,7 +98,9 @@ class SignOutRecords(Protocol):
     """Where sign-outs are recorded for the photo handlers (see
     :class:`auth.revocations.RevocationTable`)."""
 
-    def record(self, user_sub: str, *, origin_jti: str | None, everywhere: bool) -> None: ...
+    def record(
+        self, user_sub: str, *, origin_jti: str | None, everywhere: bool, ahead_seconds: int = 0
+    ) -> None: ...
 
 
 class TokenEndpoint(Protocol):
@@ -500,7 +502,7 @@ class AuthService:
             refresh_token_revoked=bool(refresh_token), signed_out_everywhere=everywhere
         )
 
-    def _record(self, access_token: str, *, everywhere: bool) -> None:
+    def _record(self, access_token: str, *, everywhere: bool, ahead_seconds: int = 0) -> None:
         """Write the sign-out record for an access token Cognito has just accepted."""
         records = self.revocations
         if records is None:
@@ -516,7 +518,12 @@ class AuthService:
                 # handlers then refuse this session's token only after it expires.
                 logger.warning("access token has no origin_jti; session not recorded")
                 return
-        records.record(sub, origin_jti=origin_jti, everywhere=everywhere)
+        if ahead_seconds:
+            records.record(
+                sub, origin_jti=origin_jti, everywhere=everywhere, ahead_seconds=ahead_seconds
+            )
+        else:
+            records.record(sub, origin_jti=origin_jti, everywhere=everywhere)
 
     # ------------------------------------------------------------ the account (access token)
 
@@ -590,9 +597,10 @@ class AuthService:
         account deleted with its photos still stored:
 
         1. GetUser checks the token and gives the user's ``sub``;
-        2. every photo row of the ``sub`` is deleted (idempotent; the table's stream
+        2. the sign-out record revokes, on the photo routes, every access token of the user
+           issued up to the end of this second (so no upload can race the next step);
+        3. every photo row of the ``sub`` is deleted (idempotent; the table's stream
            purges each S3 object, as for a single photo delete);
-        3. the sign-out record revokes every access token issued so far on this API;
         4. DeleteUser, which also ends the user's sessions at Cognito.
 
         A failure at any step leaves the account in place, and a retry finishes the job.
@@ -603,9 +611,9 @@ class AuthService:
         """
         user = self.idp.get_user(access_token)
         sub = _attributes(user).get("sub") or str(user.get("Username", ""))
+        self._record(access_token, everywhere=True, ahead_seconds=1)
         photos = self.photos
         deleted = photos.delete_all(sub) if photos is not None else 0
-        self._record(access_token, everywhere=True)
         self.idp.delete_user(access_token)
         return AccountDeleted(photos_deleted=deleted)
 

@@ -282,3 +282,50 @@ def test_email_code_sign_in_hides_account_state_errors(service, idp, monkeypatch
     monkeypatch.setattr(idp, "initiate_email_otp", unconfirmed, raising=False)
     result = service.email_code_sign_in(EmailRequest(email="jane@example.com"))
     assert result.challenge == "EMAIL_OTP" and len(result.session) >= 20
+
+
+def test_account_deletion_revokes_first_then_erases_photos_then_deletes_the_user(
+    settings, idp, token_endpoint, monkeypatch
+):
+    from auth.service import AuthService
+
+    events = []
+
+    class Records:
+        def record(self, user_sub, *, origin_jti, everywhere, ahead_seconds=0):
+            events.append(("revoke", user_sub, everywhere, ahead_seconds))
+
+    class Photos:
+        def delete_all(self, user_sub):
+            events.append(("photos", user_sub))
+            return 2
+
+    monkeypatch.setattr(idp, "get_user", lambda token: {
+        "Username": "u", "UserAttributes": [{"Name": "sub", "Value": "sub-1"}]})
+    monkeypatch.setattr(idp, "delete_user", lambda token: events.append(("delete_user",)),
+                        raising=False)
+    monkeypatch.setattr("auth.service._claims_of_accepted_token",
+                        lambda token: {"sub": "sub-1", "origin_jti": "f-1"})
+    service = AuthService(settings, idp=idp, token_endpoint=token_endpoint,
+                          revocations=Records(), photos=Photos())
+    result = service.delete_account("access-1")
+    # The tokens die (including this second's) before the photos go, the user last
+    assert events == [("revoke", "sub-1", True, 1), ("photos", "sub-1"), ("delete_user",)]
+    assert result.model_dump() == {"account_deleted": True, "photos_deleted": 2}
+
+
+def test_a_failed_photo_erase_leaves_the_account_for_a_retry(settings, idp, token_endpoint,
+                                                              monkeypatch):
+    from auth.service import AuthService
+
+    deleted = []
+
+    class Photos:
+        def delete_all(self, user_sub):
+            raise UpstreamError("DynamoDB", "ProvisionedThroughputExceededException")
+
+    monkeypatch.setattr(idp, "delete_user", lambda token: deleted.append(token), raising=False)
+    service = AuthService(settings, idp=idp, token_endpoint=token_endpoint, photos=Photos())
+    with pytest.raises(UpstreamError):
+        service.delete_account("access-1")
+    assert deleted == []
