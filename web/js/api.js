@@ -184,9 +184,29 @@ export function resendCode({ email }) {
   return request("/auth/resend-code", { method: "POST", json: { email } });
 }
 
-/** POST /auth/sign-in with cookie delivery; keeps the access token in memory. */
+/**
+ * POST /auth/sign-in with cookie delivery; keeps the access token in memory. With TOTP MFA
+ * on, the answer is `{challenge, session}` instead (answer it with answerChallenge).
+ */
 export async function signIn({ email, password }) {
-  const tokens = await request("/auth/sign-in", { method: "POST", json: { email, password }, cookie: true });
+  const result = await request("/auth/sign-in", { method: "POST", json: { email, password }, cookie: true });
+  if (result.challenge) return { challenge: result.challenge, session: result.session };
+  setSession(result);
+  return idClaims;
+}
+
+/** POST /auth/sign-in/email-code: passwordless sign-in; answers `{challenge: "EMAIL_OTP", session}`. */
+export function emailCode({ email }) {
+  return request("/auth/sign-in/email-code", { method: "POST", json: { email } });
+}
+
+/** POST /auth/challenge with cookie delivery: the code for a sign-in challenge -> the session. */
+export async function answerChallenge({ email, challenge, session, answer }) {
+  const tokens = await request("/auth/challenge", {
+    method: "POST",
+    json: { email, challenge, session, answer },
+    cookie: true,
+  });
   setSession(tokens);
   return idClaims;
 }

@@ -12,7 +12,7 @@ const PAGE_SIZE = 24;
 const HOSTED_UI_FLAG = "moments.hosted_ui"; // "the session came from the hosted UI" (no token)
 
 const $ = (selector, root = document) => root.querySelector(selector);
-const views = ["loading", "sign-in", "sign-up", "confirm", "forgot", "photos"];
+const views = ["loading", "sign-in", "challenge", "sign-up", "confirm", "forgot", "photos"];
 
 // ---------------------------------------------------------------- view plumbing
 
@@ -83,9 +83,58 @@ function goToConfirm(email, message) {
   $(email ? "#confirm-code" : "#confirm-email").focus();
 }
 
+// A sign-in that needs a second step: a TOTP code (SOFTWARE_TOKEN_MFA) or the emailed code
+// (EMAIL_OTP). The session lives a few minutes (the app client's AuthSessionValidity).
+let pendingChallenge = null;
+function goToChallenge(email, { challenge, session }) {
+  pendingChallenge = { email, challenge, session };
+  const totp = challenge === "SOFTWARE_TOKEN_MFA";
+  $("#challenge-title").textContent = totp ? "Two-step verification" : "Check your email";
+  $("#challenge-lead").textContent = totp
+    ? "Enter the 6-digit code from your authenticator app."
+    : "Enter the 8-digit code we emailed you.";
+  $("#challenge-code").value = "";
+  $("#challenge-code").maxLength = totp ? 6 : 8;
+  $("#sign-in-form").reset();
+  show("challenge");
+  $("#challenge-code").focus();
+}
+
+onSubmit($("#challenge-form"), async ({ code }, form) => {
+  if (!pendingChallenge) {
+    show("sign-in");
+    return;
+  }
+  await api.answerChallenge({ ...pendingChallenge, answer: code.trim() });
+  pendingChallenge = null;
+  sessionStorage.removeItem(HOSTED_UI_FLAG);
+  form.reset();
+  show("photos");
+});
+
+$("#email-code").addEventListener("click", async () => {
+  const input = $("#sign-in-email");
+  const errorEl = $("#sign-in-form .form-error");
+  showError(errorEl, null);
+  if (!input.value.trim() || !input.checkValidity()) {
+    input.focus();
+    showError(errorEl, new Error("Email: enter your email address first."));
+    return;
+  }
+  try {
+    goToChallenge(input.value.trim().toLowerCase(), await api.emailCode({ email: input.value.trim() }));
+  } catch (err) {
+    showError(errorEl, err);
+  }
+});
+
 onSubmit($("#sign-in-form"), async ({ email, password }, form) => {
   try {
-    await api.signIn({ email: email.trim(), password });
+    const result = await api.signIn({ email: email.trim(), password });
+    if (result && result.challenge) {
+      goToChallenge(email.trim().toLowerCase(), result);
+      return;
+    }
   } catch (err) {
     if (err.error === "user_not_confirmed") {
       goToConfirm(email.trim(), "Your account isn't confirmed yet. Enter the code we emailed you.");

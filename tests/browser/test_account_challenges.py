@@ -1,0 +1,73 @@
+"""Sign-in challenges in the web app (issue 13): a TOTP code after the password, and the
+passwordless "Email me a code". pyotp is the user's authenticator app."""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+import pyotp
+import pytest
+import requests
+from playwright.sync_api import expect
+
+from tests.browser.test_browser_journey import inbox_code
+
+pytestmark = pytest.mark.browser
+
+PASSWORD = "Correct-Horse-9"
+
+
+def confirmed_user(api: str) -> tuple[str, dict]:
+    email = f"chal-{uuid.uuid4().hex[:10]}@example.com"
+    requests.post(f"{api}/auth/sign-up", json={"email": email, "password": PASSWORD}, timeout=30)
+    requests.post(f"{api}/auth/confirm", json={"email": email, "code": inbox_code(api, email)},
+                  timeout=30)
+    tokens = requests.post(f"{api}/auth/sign-in", json={"email": email, "password": PASSWORD},
+                           timeout=30).json()
+    return email, tokens
+
+
+def test_a_totp_user_signs_in_with_the_authenticator_code(page, local_stack, web_origin,
+                                                           screenshots) -> None:
+    api = local_stack.api_url
+    # Given a user with an authenticator app set up (over the API)
+    email, tokens = confirmed_user(api)
+    auth = {"Authorization": f"Bearer {tokens['access_token']}"}
+    app = pyotp.TOTP(requests.post(f"{api}/auth/mfa/setup", headers=auth, timeout=30)
+                     .json()["secret_code"])
+    used = app.now()
+    assert requests.post(f"{api}/auth/mfa/verify", headers=auth, json={"code": used},
+                         timeout=30).status_code == 200
+    # When they sign in with their password in the app
+    page.goto(f"{web_origin}/")
+    sign_in = page.get_by_role("form", name="Sign in")
+    sign_in.get_by_label("Email").fill(email)
+    sign_in.get_by_label("Password").fill(PASSWORD)
+    sign_in.get_by_role("button", name="Sign in").click()
+    # Then the app asks for the authenticator's code
+    expect(page.get_by_role("heading", name="Two-step verification")).to_be_visible()
+    challenge = page.get_by_role("form", name="Verification code")
+    challenge.get_by_label("Code").fill("000000" if app.now() != "000000" else "111111")
+    challenge.get_by_role("button", name="Verify").click()
+    expect(challenge.get_by_role("alert")).to_contain_text("The code is wrong")
+    page.screenshot(path=screenshots / "13-totp-challenge.png")
+    while app.now() == used:  # the setup code is spent: wait for the next step
+        time.sleep(1)
+    challenge.get_by_label("Code").fill(app.now())
+    challenge.get_by_role("button", name="Verify").click()
+    # And the right code opens the photos
+    expect(page.get_by_role("heading", name="Your photos")).to_be_visible()
+
+
+def test_email_me_a_code_signs_in_without_a_password(page, local_stack, web_origin) -> None:
+    api = local_stack.api_url
+    email, _ = confirmed_user(api)
+    page.goto(f"{web_origin}/")
+    page.get_by_role("form", name="Sign in").get_by_label("Email").fill(email)
+    page.get_by_role("button", name="Email me a code").click()
+    expect(page.get_by_role("heading", name="Check your email")).to_be_visible()
+    challenge = page.get_by_role("form", name="Verification code")
+    challenge.get_by_label("Code").fill(inbox_code(api, email, kind="sign_in"))
+    challenge.get_by_role("button", name="Verify").click()
+    expect(page.get_by_role("heading", name="Your photos")).to_be_visible()
