@@ -71,3 +71,53 @@ def test_email_me_a_code_signs_in_without_a_password(page, local_stack, web_orig
     challenge.get_by_label("Code").fill(inbox_code(api, email, kind="sign_in"))
     challenge.get_by_role("button", name="Verify").click()
     expect(page.get_by_role("heading", name="Your photos")).to_be_visible()
+
+
+def sign_in_in_the_app(page, web_origin: str, email: str) -> None:
+    page.goto(f"{web_origin}/")
+    sign_in = page.get_by_role("form", name="Sign in")
+    sign_in.get_by_label("Email").fill(email)
+    sign_in.get_by_label("Password").fill(PASSWORD)
+    sign_in.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Your photos")).to_be_visible()
+
+
+def test_the_account_page_sets_up_mfa_from_the_qr_code_and_deletes_the_account(
+    page, local_stack, web_origin, screenshots
+) -> None:
+    api = local_stack.api_url
+    email, _ = confirmed_user(api)
+    sign_in_in_the_app(page, web_origin, email)
+    # When the user opens the account page and names themselves
+    page.get_by_role("button", name="Account").click()
+    expect(page.get_by_role("heading", name="Your account")).to_be_visible()
+    expect(page.get_by_text(f"Signed in as {email}")).to_be_visible()
+    profile = page.get_by_role("form", name="Profile")
+    profile.get_by_label("Name").fill("Ada")
+    profile.get_by_role("button", name="Save name").click()
+    expect(page.get_by_text("Saved.")).to_be_visible()
+    # And sets up an authenticator app: the QR code is drawn, the key shown
+    page.get_by_role("button", name="Set up an authenticator app").click()
+    qr = page.get_by_role("img", name="QR code for your authenticator app")
+    expect(qr).to_be_visible()
+    assert qr.evaluate("c => c.width") > 100
+    secret = page.locator("#mfa-secret").inner_text()
+    page.screenshot(path=screenshots / "13-mfa-qr-setup.png")
+    form = page.get_by_role("form", name="Authenticator code")
+    form.get_by_label("Code from the app").fill(pyotp.TOTP(secret).now())
+    form.get_by_role("button", name="Turn on").click()
+    expect(page.get_by_text("On: signing in asks for a code")).to_be_visible()
+    page.screenshot(path=screenshots / "13-account-page.png")
+    # When they delete the account without typing DELETE, nothing happens
+    page.get_by_role("button", name="Delete my account").click()
+    page.get_by_role("dialog").get_by_role("button", name="Delete account").click()
+    expect(page.get_by_text("nothing was deleted")).to_be_visible()
+    # And typing DELETE deletes it, back to sign-in
+    page.get_by_role("button", name="Delete my account").click()
+    page.get_by_label("Type DELETE to confirm").fill("DELETE")
+    page.get_by_role("dialog").get_by_role("button", name="Delete account").click()
+    expect(page.get_by_role("heading", name="Welcome back")).to_be_visible()
+    # Then the account is gone: its password no longer signs in
+    gone = requests.post(f"{api}/auth/sign-in", json={"email": email, "password": PASSWORD},
+                         timeout=30)
+    assert gone.status_code == 401

@@ -247,6 +247,40 @@ export function resetPassword({ email, code, password }) {
   return request("/auth/reset-password", { method: "POST", json: { email, code, password } });
 }
 
+// ---------------------------------------------------------------- the account (issue 13)
+
+/** GET /auth/account → {email, email_verified, name, totp_enabled}. */
+export function getAccount() {
+  return request("/auth/account", { auth: true });
+}
+
+/** PATCH /auth/account {name} → the profile. */
+export function updateAccount({ name }) {
+  return request("/auth/account", { method: "PATCH", json: { name }, auth: true });
+}
+
+/** POST /auth/mfa/setup → {secret_code, otpauth_uri}. */
+export function setUpMfa() {
+  return request("/auth/mfa/setup", { method: "POST", auth: true });
+}
+
+/** POST /auth/mfa/verify {code} → {totp_enabled: true}. */
+export function verifyMfa({ code }) {
+  return request("/auth/mfa/verify", { method: "POST", json: { code }, auth: true });
+}
+
+/** DELETE /auth/mfa → {totp_enabled: false}. */
+export function disableMfa() {
+  return request("/auth/mfa", { method: "DELETE", auth: true });
+}
+
+/** DELETE /auth/account → {account_deleted, photos_deleted}; the session ends. */
+export async function deleteAccount() {
+  const result = await request("/auth/account", { method: "DELETE", auth: true });
+  setSession(null);
+  return result;
+}
+
 // ---------------------------------------------------------------- photos
 
 /** GET /photos → {items: [photo], next_cursor: string|null}, newest first. */

@@ -7,12 +7,14 @@
 import * as api from "./api.js";
 import { logoutUrl, startAuthorization, takeAuthorizationResponse } from "./pkce.js";
 import { uploadPhoto } from "./upload.js";
+// Vendored from npm (qrcode-generator 2.0.4, MIT; web/vendor/README.md): no CDN.
+import qrcode from "../vendor/qrcode-generator-2.0.4.js";
 
 const PAGE_SIZE = 24;
 const HOSTED_UI_FLAG = "moments.hosted_ui"; // "the session came from the hosted UI" (no token)
 
 const $ = (selector, root = document) => root.querySelector(selector);
-const views = ["loading", "sign-in", "challenge", "sign-up", "confirm", "forgot", "photos"];
+const views = ["loading", "sign-in", "challenge", "sign-up", "confirm", "forgot", "photos", "account"];
 
 // ---------------------------------------------------------------- view plumbing
 
@@ -452,3 +454,105 @@ async function boot() {
 }
 
 boot();
+
+// ---------------------------------------------------------------- the account (issue 13)
+
+function renderAccount(account) {
+  $("#account-email").textContent = `Signed in as ${account.email}`;
+  $("#profile-name").value = account.name || "";
+  $("#mfa-status").textContent = account.totp_enabled
+    ? "On: signing in asks for a code from your authenticator app."
+    : "Off: signing in needs your password only.";
+  $("#mfa-start").hidden = account.totp_enabled;
+  $("#mfa-off").hidden = !account.totp_enabled;
+  $("#mfa-setup").hidden = true;
+}
+
+async function openAccount() {
+  showError($("#account-error"), null);
+  show("account");
+  try {
+    renderAccount(await api.getAccount());
+  } catch (err) {
+    showError($("#account-error"), err);
+  }
+}
+
+/** Draw `text` as a QR code on `canvas` (module colours from the page, 4-module margin). */
+function drawQr(canvas, text) {
+  const qr = qrcode(0, "M");
+  qr.addData(text);
+  qr.make();
+  const count = qr.getModuleCount();
+  const scale = 6;
+  const margin = 4;
+  canvas.width = canvas.height = (count + 2 * margin) * scale;
+  const ctx = canvas.getContext("2d");
+  ctx.fillStyle = "#fff";
+  ctx.fillRect(0, 0, canvas.width, canvas.height);
+  ctx.fillStyle = "#000";
+  for (let row = 0; row < count; row++) {
+    for (let col = 0; col < count; col++) {
+      if (qr.isDark(row, col)) ctx.fillRect((col + margin) * scale, (row + margin) * scale, scale, scale);
+    }
+  }
+}
+
+$("#go-account").addEventListener("click", openAccount);
+
+onSubmit($("#profile-form"), async ({ name }) => {
+  renderAccount(await api.updateAccount({ name: name.trim() }));
+  toast("Saved.");
+});
+
+$("#mfa-start").addEventListener("click", async () => {
+  showError($("#account-error"), null);
+  try {
+    const setup = await api.setUpMfa();
+    drawQr($("#mfa-qr"), setup.otpauth_uri);
+    $("#mfa-secret").textContent = setup.secret_code;
+    $("#mfa-setup").hidden = false;
+    $("#mfa-code").focus();
+  } catch (err) {
+    showError($("#account-error"), err);
+  }
+});
+
+onSubmit($("#mfa-form"), async ({ code }, form) => {
+  await api.verifyMfa({ code: code.trim() });
+  form.reset();
+  renderAccount(await api.getAccount());
+  toast("Two-step verification is on.");
+});
+
+$("#mfa-off").addEventListener("click", async () => {
+  showError($("#account-error"), null);
+  try {
+    await api.disableMfa();
+    renderAccount(await api.getAccount());
+  } catch (err) {
+    showError($("#account-error"), err);
+  }
+});
+
+$("#account-delete").addEventListener("click", () => {
+  $("#account-dialog-confirm").value = "";
+  $("#account-dialog").showModal();
+});
+
+$("#account-dialog").addEventListener("close", async () => {
+  const dialog = $("#account-dialog");
+  if (dialog.returnValue !== "delete") return;
+  if ($("#account-dialog-confirm").value.trim() !== "DELETE") {
+    showError($("#account-error"), new Error("Type DELETE to confirm; nothing was deleted."));
+    return;
+  }
+  try {
+    await api.deleteAccount();
+    resetGrid();
+    show("sign-in");
+    toast("Your account and its photos were deleted.");
+  } catch (err) {
+    showError($("#account-error"), err);
+  }
+});
