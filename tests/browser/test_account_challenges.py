@@ -121,3 +121,33 @@ def test_the_account_page_sets_up_mfa_from_the_qr_code_and_deletes_the_account(
     gone = requests.post(f"{api}/auth/sign-in", json={"email": email, "password": PASSWORD},
                          timeout=30)
     assert gone.status_code == 401
+
+
+def test_the_account_page_changes_the_password_and_the_email(page, local_stack, web_origin) -> None:
+    api = local_stack.api_url
+    email, _ = confirmed_user(api)
+    new_email = email.replace("chal-", "moved-")
+    sign_in_in_the_app(page, web_origin, email)
+    page.get_by_role("button", name="Account").click()
+    # A wrong current password is refused next to the form; the right one changes it
+    password = page.get_by_role("form", name="Change password")
+    password.get_by_label("Current password").fill("Wrong-Horse-1")
+    password.get_by_label("New password").fill("Another-Horse-10")
+    password.get_by_role("button", name="Change password").click()
+    expect(password.get_by_role("alert")).to_contain_text("current password is wrong")
+    password.get_by_label("Current password").fill(PASSWORD)
+    password.get_by_label("New password").fill("Another-Horse-10")
+    password.get_by_role("button", name="Change password").click()
+    expect(page.get_by_text("Your password is changed.")).to_be_visible()
+    # The email changes only once the code sent to the new address is entered
+    change = page.get_by_role("form", name="Change email")
+    change.get_by_label("New email").fill(new_email)
+    change.get_by_role("button", name="Send a code").click()
+    verify = page.get_by_role("form", name="Verify new email")
+    expect(verify).to_be_visible()
+    verify.get_by_label("Code").fill(inbox_code(api, new_email, kind="verify_email"))
+    verify.get_by_role("button", name="Verify email").click()
+    expect(page.get_by_text(f"Signed in as {new_email}")).to_be_visible()
+    signed_in = requests.post(f"{api}/auth/sign-in", timeout=30,
+                              json={"email": new_email, "password": "Another-Horse-10"})
+    assert signed_in.status_code == 200

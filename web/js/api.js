@@ -259,6 +259,25 @@ export function updateAccount({ name }) {
   return request("/auth/account", { method: "PATCH", json: { name }, auth: true });
 }
 
+/** POST /auth/account/password {previous_password, proposed_password} → 200. */
+export function changePassword({ previous_password, proposed_password }) {
+  return request("/auth/account/password", {
+    method: "POST",
+    json: { previous_password, proposed_password },
+    auth: true,
+  });
+}
+
+/** POST /auth/account/email {email} → {code_delivery}: a code goes to the new address. */
+export function changeEmail({ email }) {
+  return request("/auth/account/email", { method: "POST", json: { email }, auth: true });
+}
+
+/** POST /auth/account/email/verify {code} → the profile, with the new email. */
+export function verifyEmail({ code }) {
+  return request("/auth/account/email/verify", { method: "POST", json: { code }, auth: true });
+}
+
 /** POST /auth/mfa/setup → {secret_code, otpauth_uri}. */
 export function setUpMfa() {
   return request("/auth/mfa/setup", { method: "POST", auth: true });

@@ -500,6 +500,27 @@ function drawQr(canvas, text) {
 
 $("#go-account").addEventListener("click", openAccount);
 
+onSubmit($("#email-form"), async ({ email }) => {
+  const sent = await api.changeEmail({ email: email.trim() });
+  $("#email-verify-form").hidden = false;
+  $("#email-verify-code").focus();
+  toast(`We sent a code to ${sent.code_delivery?.destination || "the new address"}.`);
+});
+
+onSubmit($("#email-verify-form"), async ({ code }, form) => {
+  renderAccount(await api.verifyEmail({ code: code.trim() }));
+  form.reset();
+  form.hidden = true;
+  $("#email-form").reset();
+  toast("Your email is changed.");
+});
+
+onSubmit($("#password-form"), async (values, form) => {
+  await api.changePassword(values);
+  form.reset();
+  toast("Your password is changed.");
+});
+
 onSubmit($("#profile-form"), async ({ name }) => {
   renderAccount(await api.updateAccount({ name: name.trim() }));
   toast("Saved.");
