@@ -43,6 +43,22 @@ What changes (moto's behaviour → what Cognito does, and what this module now d
 * Tokens have Cognito's header (a real ``kid``, no ``typ``) and claims (``event_id``,
   ``origin_jti``, ``version``, ``at_hash`` from the code grant); pool and client ids have
   Cognito's formats (:func:`cognito_pool_id`, :func:`cognito_client_id`).
+* TOTP MFA (moto hands every user one fixed secret and, unless an env var says otherwise,
+  accepts any code): AssociateSoftwareToken gives each user a random secret,
+  VerifySoftwareToken and the ``SOFTWARE_TOKEN_MFA`` challenge check RFC 6238 codes (±1
+  step, never the same step twice), the challenge's Session lives the client's
+  ``AuthSessionValidity`` and takes :data:`MFA_ANSWERS_PER_SESSION` wrong answers
+  (:func:`_totp_matches`, :func:`_mfa_challenge`). SetUserMFAPreference checks the token.
+* Account self-service (moto lacks VerifyUserAttribute and DeleteUser, and its
+  UpdateUserAttributes / ChangePassword skip Cognito's rules): UpdateUserAttributes of
+  ``email`` honours ``UserAttributeUpdateSettings.AttributesRequireVerificationBeforeUpdate``
+  (the old email stays the sign-in name until VerifyUserAttribute takes the code sent to
+  the new one), ChangePassword counts towards the lockout, DeleteUser signs the user out
+  and forgets them (:func:`_account_ops`).
+* Choice-based sign-in (moto has no ``USER_AUTH``): ``USER_AUTH`` with
+  ``PREFERRED_CHALLENGE: EMAIL_OTP`` mails an 8-digit code (kind ``sign_in``) and answers
+  an ``EMAIL_OTP`` challenge; the pool's ``SignInPolicy.AllowedFirstAuthFactors`` must list
+  ``EMAIL_OTP`` (:func:`_start_email_otp`).
 * All added state is in :class:`_PoolState`, one plain-data object per pool.
 
 Helpers for the hosted-UI stand-in (:mod:`local_stack.hosted_ui`) live at the bottom:
@@ -74,6 +90,9 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import jwt
+from cryptography.hazmat.primitives.hashes import SHA1
+from cryptography.hazmat.primitives.twofactor import InvalidToken
+from cryptography.hazmat.primitives.twofactor.totp import TOTP
 from moto.cognitoidp import models as _models
 from moto.cognitoidp import responses as _responses
 from moto.cognitoidp.exceptions import (
@@ -127,6 +146,9 @@ DEFAULT_SCOPE = "aws.cognito.signin.user.admin"
 SIGN_UP_CODE_TTL_SECONDS = 24 * 3600
 #: Forgot-password codes: 1 hour (Cognito developer guide, ForgotPassword).
 RESET_CODE_TTL_SECONDS = 3600
+#: Attribute verification codes: 24 hours (Cognito developer guide, "Verifying updates to
+#: email addresses and phone numbers": the code is valid for 24 hours).
+VERIFY_CODE_TTL_SECONDS = 24 * 3600
 
 _UNIT_SECONDS = {"seconds": 1, "minutes": 60, "hours": 3600, "days": 86400}
 # token_use -> (validity key, TokenValidityUnits key, default value, default unit); the
@@ -162,6 +184,11 @@ class _UnsupportedTokenType(JsonRESTError):
 class _UnsupportedOperation(JsonRESTError):
     def __init__(self, message: str) -> None:
         super().__init__("UnsupportedOperationException", message)
+
+
+class _AliasExists(JsonRESTError):
+    def __init__(self) -> None:
+        super().__init__("AliasExistsException", "An account with the given email already exists.")
 
 
 class _LimitExceeded(JsonRESTError):
@@ -223,6 +250,17 @@ class _AccessMeta:
 
 
 @dataclass
+class _MfaSession:
+    """A ``SOFTWARE_TOKEN_MFA`` challenge handed out after a right password."""
+
+    username: str  # moto's username of the user; "" for a simulated (unknown-user) one
+    client_id: str
+    expires_at: float
+    wrong_answers: int = 0
+    challenge: str = "SOFTWARE_TOKEN_MFA"  # or "EMAIL_OTP" (USER_AUTH, passwordless)
+
+
+@dataclass
 class _PoolState:
     """Everything this module adds to one moto user pool (plain data, serialisable).
 
@@ -245,6 +283,15 @@ class _PoolState:
     code_failures: dict[tuple[str, str], int] = field(default_factory=dict)
     # USER_SRP_AUTH challenges in flight, by Session.
     srp: dict[str, _SrpSession] = field(default_factory=dict)
+    # TOTP: user.id -> base32 secret from AssociateSoftwareToken, not yet verified; user.id
+    # -> the verified secret; user.id -> the last RFC 6238 time step accepted (no reuse).
+    totp_pending: dict[str, str] = field(default_factory=dict)
+    totp: dict[str, str] = field(default_factory=dict)
+    totp_last_step: dict[str, int] = field(default_factory=dict)
+    # SOFTWARE_TOKEN_MFA challenges in flight, by Session.
+    mfa: dict[str, _MfaSession] = field(default_factory=dict)
+    # user.id -> the new email waiting for VerifyUserAttribute (its code: kind "verify_email").
+    pending_email: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -311,6 +358,7 @@ _FLOW_SETTINGS = {
     "REFRESH_TOKEN_AUTH": ("ALLOW_REFRESH_TOKEN_AUTH", "REFRESH_TOKEN_AUTH"),
     "REFRESH_TOKEN": ("ALLOW_REFRESH_TOKEN_AUTH", "REFRESH_TOKEN_AUTH"),
     "CUSTOM_AUTH": ("ALLOW_CUSTOM_AUTH", "CUSTOM_AUTH_FLOW_ONLY"),
+    "USER_AUTH": ("ALLOW_USER_AUTH",),
 }
 
 
@@ -501,14 +549,19 @@ def _code_user(
     return pool, user
 
 
-def _issue_code(pool: CognitoIdpUserPool, user: CognitoIdpUser, kind: str, ttl: int) -> None:
-    """Replace the user's pending ``kind`` code with a fresh one and deliver it."""
+def _issue_code(
+    pool: CognitoIdpUserPool, user: CognitoIdpUser, kind: str, ttl: int, to: str | None = None
+) -> None:
+    """Replace the user's pending ``kind`` code with a fresh one and deliver it (to the
+    user's email, or to ``to``: a new address being verified)."""
     code = f"{secrets.randbelow(1_000_000):06d}"
     with _LOCK:
         _state(pool).codes[(user.id, kind)] = _Code(code, _now() + ttl)
         _state(pool).code_failures.pop((user.id, kind), None)
     if _SETTINGS.inbox is not None:
-        _SETTINGS.inbox.deliver(user.attribute_lookup.get("email") or user.username, kind, code)
+        _SETTINGS.inbox.deliver(
+            to or user.attribute_lookup.get("email") or user.username, kind, code
+        )
 
 
 def _check_code(
@@ -535,6 +588,159 @@ def _check_code(
             raise ExpiredCodeException(_CODE_EXPIRED)
         if consume:
             del codes[(user.id, kind)]
+
+
+# ---------------------------------------------------------------- TOTP MFA
+#: RFC 6238 parameters of Cognito's software tokens: 6 digits, HMAC-SHA1, 30-second steps
+#: (developer guide, "TOTP software token MFA": "a six-digit code ... refreshed every 30
+#: seconds"; the SecretCode is a base32 key as authenticator apps read it).
+TOTP_DIGITS = 6
+TOTP_STEP_SECONDS = 30
+#: Steps accepted either side of now (RFC 6238 section 5.2 recommends at most one step of
+#: network delay / clock drift).
+TOTP_DRIFT_STEPS = 1
+#: Wrong answers one ``SOFTWARE_TOKEN_MFA`` Session takes before it is void. Cognito does
+#: not publish the number (only that a session is single-use and lives
+#: ``AuthSessionValidity`` minutes, CreateUserPoolClient API reference); three is the
+#: retry budget Cognito's own custom-challenge examples use.
+MFA_ANSWERS_PER_SESSION = 3
+_INVALID_SESSION = "Invalid session for the user, session is expired."
+
+
+class _EnableSoftwareTokenMfa(JsonRESTError):
+    def __init__(self) -> None:
+        # VerifySoftwareToken API reference: "EnableSoftwareTokenMFAException ... there is
+        # a code mismatch and the service fails to configure the software token TOTP MFA".
+        super().__init__("EnableSoftwareTokenMFAException", "Code mismatch")
+
+
+def _new_totp_secret() -> str:
+    """A random 160-bit key in base32 (RFC 4226 section 4 recommends 160 bits), the
+    32-character ``SecretCode`` shape AssociateSoftwareToken returns."""
+    return base64.b32encode(secrets.token_bytes(20)).decode()
+
+
+def _totp_matches(secret: str, code: str | None, when: float) -> int | None:
+    """The RFC 6238 time step ``code`` is valid for at ``when`` (±:data:`TOTP_DRIFT_STEPS`),
+    or None. Codes are compared in constant time (cryptography's TOTP.verify)."""
+    if not code or len(code) != TOTP_DIGITS or not code.isdigit():
+        return None
+    totp = TOTP(base64.b32decode(secret), TOTP_DIGITS, SHA1(), TOTP_STEP_SECONDS,
+                enforce_key_length=False)
+    step = int(when) // TOTP_STEP_SECONDS
+    for candidate in range(step - TOTP_DRIFT_STEPS, step + TOTP_DRIFT_STEPS + 1):
+        try:
+            totp.verify(code.encode(), candidate * TOTP_STEP_SECONDS)
+        except InvalidToken:
+            continue
+        return candidate
+    return None
+
+
+def _use_totp(pool: CognitoIdpUserPool, user: CognitoIdpUser, secret: str, code: str | None) -> bool:
+    """True, and the step burnt, when ``code`` is a live code of ``secret`` whose step is
+    later than the last one this user spent (a code works once, RFC 6238 section 5.2)."""
+    with _LOCK:
+        state = _state(pool)
+        step = _totp_matches(secret, code, _now())
+        if step is None or step <= state.totp_last_step.get(user.id, -1):
+            return False
+        state.totp_last_step[user.id] = step
+        return True
+
+
+def _mfa_challenge(pool: CognitoIdpUserPool, client: CognitoIdpUserPoolClient,
+                   user: CognitoIdpUser, user_id: str) -> dict[str, Any] | None:
+    """The ``SOFTWARE_TOKEN_MFA`` challenge a right password leads to, or None when the
+    user has no TOTP MFA turned on (or the pool's ``MfaConfiguration`` is ``OFF``).
+
+    API reference, InitiateAuth: with MFA the response is ``ChallengeName``, ``Session``
+    and ``ChallengeParameters`` (``USER_ID_FOR_SRP``) instead of tokens; the Session is
+    valid for the client's ``AuthSessionValidity`` minutes (3 to 15, default 3).
+    """
+    if pool.mfa_config == "OFF" or not user.software_token_mfa_enabled:
+        return None
+    if user.id not in _state(pool).totp:
+        return None
+    session = secrets.token_urlsafe(96)
+    minutes = int(client.extended_config.get("AuthSessionValidity") or 3)
+    with _LOCK:
+        sessions = _state(pool).mfa
+        now = _now()
+        for key in [k for k, item in sessions.items() if item.expires_at <= now]:
+            del sessions[key]
+        sessions[session] = _MfaSession(user.username, client.id, now + 60 * minutes)
+    return {
+        "ChallengeName": "SOFTWARE_TOKEN_MFA",
+        "Session": session,
+        "ChallengeParameters": {"USER_ID_FOR_SRP": user_id},
+    }
+
+
+# ---------------------------------------------------------------- passwordless (USER_AUTH)
+#: Email OTP sign-in codes have 8 digits (developer guide, "Passwordless sign-in with
+#: one-time passwords"; MFA codes have 6).
+EMAIL_OTP_DIGITS = 8
+
+
+def _start_email_otp(pool: CognitoIdpUserPool, client: CognitoIdpUserPoolClient,
+                     params: dict[str, str]) -> dict[str, Any]:
+    """InitiateAuth ``USER_AUTH`` with ``PREFERRED_CHALLENGE: EMAIL_OTP``.
+
+    API reference, InitiateAuth (USER_AUTH): the answer is the ``EMAIL_OTP`` challenge with
+    ``CODE_DELIVERY_DESTINATION`` / ``CODE_DELIVERY_DELIVERY_MEDIUM``; the code lives as
+    long as the Session (``AuthSessionValidity``). The factor must be allowed by the pool
+    (``Policies.SignInPolicy.AllowedFirstAuthFactors``). Unknown and unconfirmed users get
+    a simulated challenge and no email (PreventUserExistenceErrors), so the answer cannot
+    tell them apart; no answer passes it. Without ``PREFERRED_CHALLENGE`` Cognito offers
+    ``SELECT_CHALLENGE``, which this emulation does not: it asks for the parameter.
+
+    :raises InvalidParameterException: no USERNAME / PREFERRED_CHALLENGE, or EMAIL_OTP is
+        not an allowed first factor of the pool.
+    """
+    username = params.get("USERNAME")
+    if not username:
+        raise InvalidParameterException("Missing required parameter USERNAME")
+    preferred = params.get("PREFERRED_CHALLENGE")
+    if preferred != "EMAIL_OTP":
+        raise InvalidParameterException(
+            "The local stack emulates USER_AUTH with PREFERRED_CHALLENGE=EMAIL_OTP only"
+        )
+    factors = ((pool.extended_config.get("Policies") or {}).get("SignInPolicy") or {}).get(
+        "AllowedFirstAuthFactors"
+    ) or ["PASSWORD"]
+    if "EMAIL_OTP" not in factors:
+        raise InvalidParameterException("EMAIL_OTP is not an allowed first auth factor")
+    _check_secret_hash(client, [username], params.get("SECRET_HASH"))
+    user = pool._get_user(username)
+    real = user is not None and user.enabled and user.status == UserStatus.CONFIRMED
+    if user is None and not _prevents_existence_errors(client):
+        raise UserNotFoundError("User does not exist.")
+    session = secrets.token_urlsafe(96)
+    minutes = int(client.extended_config.get("AuthSessionValidity") or 3)
+    with _LOCK:
+        state = _state(pool)
+        now = _now()
+        for key in [k for k, item in state.mfa.items() if item.expires_at <= now]:
+            del state.mfa[key]
+        state.mfa[session] = _MfaSession(
+            user.username if real and user else "", client.id, now + 60 * minutes,
+            challenge="EMAIL_OTP",
+        )
+    if real and user is not None:
+        code = f"{secrets.randbelow(10**EMAIL_OTP_DIGITS):0{EMAIL_OTP_DIGITS}d}"
+        with _LOCK:
+            _state(pool).codes[(user.id, "sign_in")] = _Code(code, _now() + 60 * minutes)
+        if _SETTINGS.inbox is not None:
+            _SETTINGS.inbox.deliver(user.attribute_lookup.get("email") or username, "sign_in", code)
+    return {
+        "ChallengeName": "EMAIL_OTP",
+        "Session": session,
+        "ChallengeParameters": {
+            "CODE_DELIVERY_DELIVERY_MEDIUM": "EMAIL",
+            "CODE_DELIVERY_DESTINATION": _mask_email(username),
+        },
+    }
 
 
 # ---------------------------------------------------------------- tokens
@@ -966,6 +1172,10 @@ def _patch_backend(cls: type[CognitoIdpBackend]) -> None:
             raise NotAuthorizedError("User is disabled.")
         if user.status == UserStatus.UNCONFIRMED:
             raise UserNotConfirmedException("User is not confirmed.")
+        if user.status == UserStatus.CONFIRMED:
+            challenge = _mfa_challenge(pool, client, user, _srp_user_id(pool, user))
+            if challenge is not None:
+                return challenge
         return sign_in()
 
     def _srp_user_id(pool: CognitoIdpUserPool, user: CognitoIdpUser) -> str:
@@ -1081,7 +1291,153 @@ def _patch_backend(cls: type[CognitoIdpBackend]) -> None:
                 "ChallengeParameters": {"USERNAME": _srp_user_id(pool, user)},
                 "Session": moto_session,
             }
+        challenge = _mfa_challenge(pool, client, user, _srp_user_id(pool, user))
+        if challenge is not None:
+            return challenge
         return self._log_user_in(pool, client, user.username)
+
+    def _answer_totp(
+        self: CognitoIdpBackend,
+        pool: CognitoIdpUserPool,
+        client: CognitoIdpUserPoolClient,
+        session: str | None,
+        responses: dict[str, str],
+        challenge: str = "SOFTWARE_TOKEN_MFA",
+    ) -> dict[str, Any]:
+        """RespondToAuthChallenge ``SOFTWARE_TOKEN_MFA`` (a TOTP code) or ``EMAIL_OTP`` (the
+        emailed sign-in code, ``EMAIL_OTP_CODE``): tokens for a right code.
+
+        API reference, RespondToAuthChallenge: the responses are ``USERNAME``,
+        ``SOFTWARE_TOKEN_MFA_CODE`` and ``SECRET_HASH`` (client with a secret). The Session
+        must be one this client got from a password sign-in and not expired
+        (``AuthSessionValidity``); it is spent by a right answer or by
+        :data:`MFA_ANSWERS_PER_SESSION` wrong ones. ``USERNAME`` must name the session's
+        user (any of their sign-in names).
+
+        :raises NotAuthorizedError: unknown, expired, spent or foreign session, or another
+            user's name ("Invalid session for the user, session is expired.").
+        :raises CodeMismatchException: wrong, stale (beyond one step) or reused code.
+        :raises InvalidParameterException: a response is missing.
+        """
+        answer_name = f"{challenge}_CODE"
+        for name in ("USERNAME", answer_name):
+            if not responses.get(name):
+                raise InvalidParameterException(f"Missing required parameter {name}")
+        with _LOCK:
+            item = _state(pool).mfa.get(session or "")
+            if item is not None and _now() >= item.expires_at:
+                _state(pool).mfa.pop(session or "", None)
+                item = None
+            # A session is refused, and kept, when answered for another client or challenge.
+            if item is None or item.client_id != client.id or item.challenge != challenge:
+                raise NotAuthorizedError(_INVALID_SESSION)
+        user = pool._get_user(item.username) if item.username else None
+        named = pool._get_user(responses["USERNAME"])
+        if item.username and (user is None or named is not user):
+            raise NotAuthorizedError(_INVALID_SESSION)
+        _check_secret_hash(
+            client,
+            [responses["USERNAME"]] + ([user.username, user.id] if user else []),
+            responses.get("SECRET_HASH"),
+        )
+        if user is None:  # simulated: no answer is right
+            right = False
+        elif challenge == "EMAIL_OTP":
+            with _LOCK:
+                pending = _state(pool).codes.get((user.id, "sign_in"))
+                right = (
+                    pending is not None
+                    and _now() < pending.expires_at
+                    and same_secret(pending.code, responses[answer_name])
+                )
+                if right:
+                    del _state(pool).codes[(user.id, "sign_in")]
+        else:
+            secret = _state(pool).totp.get(user.id)
+            right = secret is not None and _use_totp(pool, user, secret, responses[answer_name])
+        if not right or user is None:
+            with _LOCK:
+                item.wrong_answers += 1
+                if item.wrong_answers >= MFA_ANSWERS_PER_SESSION:
+                    _state(pool).mfa.pop(session or "", None)
+            raise CodeMismatchException("Invalid code received for user")
+        with _LOCK:
+            _state(pool).mfa.pop(session or "", None)
+        if not user.enabled:
+            raise NotAuthorizedError("User is disabled.")
+        return self._log_user_in(pool, client, user.username)
+
+    def _token_user(
+        self: CognitoIdpBackend, access_token: str
+    ) -> tuple[CognitoIdpUserPool, CognitoIdpUser]:
+        """The pool and user of a live access token with the admin scope.
+
+        :raises NotAuthorizedError: as :func:`_check_access_token`, or the user is gone.
+        """
+        _check_access_token(self, access_token)
+        for pool in self.user_pools.values():
+            if access_token in pool.access_tokens:
+                user = pool._get_user(pool.access_tokens[access_token][1])
+                if user is not None:
+                    return pool, user
+        raise NotAuthorizedError("Invalid Access Token")
+
+    def associate_software_token(
+        self: CognitoIdpBackend, access_token: str, session: str | None
+    ) -> dict[str, str]:
+        """AssociateSoftwareToken with an access token: a new random TOTP secret for the
+        user (API reference: the ``SecretCode`` to give the authenticator app; the user's
+        MFA is unchanged until VerifySoftwareToken and SetUserMFAPreference). A new call
+        replaces a pending, unverified secret. The ``Session`` variant (``MFA_SETUP`` in
+        pools where MFA is ``ON``) is not emulated: Moments' pool has MFA ``OPTIONAL``.
+        """
+        if session and not access_token:
+            raise _UnsupportedOperation("MFA_SETUP sessions are not emulated; use AccessToken")
+        pool, user = _token_user(self, access_token)
+        secret = _new_totp_secret()
+        with _LOCK:
+            _state(pool).totp_pending[user.id] = secret
+        return {"SecretCode": secret}
+
+    def verify_software_token(
+        self: CognitoIdpBackend,
+        access_token: str,
+        session: str | None,
+        user_code: str,
+        friendly_device_name: str | None,
+    ) -> dict[str, str]:
+        """VerifySoftwareToken: a right code of the pending secret makes it the user's
+        verified software token (API reference; ``Status: SUCCESS``).
+
+        :raises EnableSoftwareTokenMFAException: wrong, stale or reused code ("Code
+            mismatch"), or no AssociateSoftwareToken first.
+        :raises NotAuthorizedError: bad access token.
+        """
+        if session and not access_token:
+            raise _UnsupportedOperation("MFA_SETUP sessions are not emulated; use AccessToken")
+        pool, user = _token_user(self, access_token)
+        secret = _state(pool).totp_pending.get(user.id)
+        if secret is None or not _use_totp(pool, user, secret, user_code):
+            raise _EnableSoftwareTokenMfa()
+        with _LOCK:
+            state = _state(pool)
+            state.totp[user.id] = state.totp_pending.pop(user.id)
+        user.token_verified = True
+        return {"Status": "SUCCESS"}
+
+    def set_user_mfa_preference(
+        self: CognitoIdpBackend,
+        access_token: str,
+        software_token_mfa_settings: dict[str, bool],
+        sms_mfa_settings: dict[str, bool],
+    ) -> None:
+        """SetUserMFAPreference with Cognito's access-token checks (moto accepts revoked
+        tokens); enabling TOTP needs a verified software token (InvalidParameterException
+        "User has not verified software token mfa", moto's rule and Cognito's)."""
+        pool, user = _token_user(self, access_token)
+        self.admin_set_user_mfa_preference(
+            pool.id, user.username, software_token_mfa_settings, sms_mfa_settings
+        )
 
     def initiate_auth(
         self: CognitoIdpBackend, client_id: str, auth_flow: str, auth_parameters: dict[str, str]
@@ -1096,6 +1452,8 @@ def _patch_backend(cls: type[CognitoIdpBackend]) -> None:
             )
         if auth_flow == "USER_SRP_AUTH":
             return _start_srp(self, pool, client, params)
+        if auth_flow == "USER_AUTH":
+            return _start_email_otp(pool, client, params)
         if auth_flow in ("REFRESH_TOKEN_AUTH", "REFRESH_TOKEN"):
             token = params.get("REFRESH_TOKEN")
             if not token:
@@ -1154,6 +1512,11 @@ def _patch_backend(cls: type[CognitoIdpBackend]) -> None:
         if challenge_name == "PASSWORD_VERIFIER":
             pool, client = _pool_and_client(self, client_id)
             return _verify_srp(self, pool, client, session, challenge_responses or {})
+        if challenge_name in ("SOFTWARE_TOKEN_MFA", "EMAIL_OTP"):
+            pool, client = _pool_and_client(self, client_id)
+            return _answer_totp(
+                self, pool, client, session, challenge_responses or {}, challenge_name
+            )
         return original_respond_to_auth_challenge(
             self, session, client_id, challenge_name, challenge_responses
         )
@@ -1231,6 +1594,121 @@ def _patch_backend(cls: type[CognitoIdpBackend]) -> None:
     _set(cls, "revoke_token", revoke_token)
     _set(cls, "get_user", get_user)
     _set(cls, "global_sign_out", global_sign_out)
+    _account_ops(cls, _token_user)
+    _set(cls, "associate_software_token", associate_software_token)
+    _set(cls, "verify_software_token", verify_software_token)
+    _set(cls, "set_user_mfa_preference", set_user_mfa_preference)
+
+
+# ---------------------------------------------------------------- patches: account self-service
+def _account_ops(
+    cls: type[CognitoIdpBackend],
+    token_user: Callable[[CognitoIdpBackend, str], tuple[CognitoIdpUserPool, CognitoIdpUser]],
+) -> None:
+    """UpdateUserAttributes, VerifyUserAttribute, ChangePassword and DeleteUser with the
+    user's access token, as the cognito-idp API reference describes them."""
+
+    def _email_taken(pool: CognitoIdpUserPool, user: CognitoIdpUser, email: str) -> bool:
+        if "email" not in (pool.extended_config.get("UsernameAttributes") or []):
+            return False
+        other = pool._get_user(email)
+        return other is not None and other is not user
+
+    def update_user_attributes(
+        self: CognitoIdpBackend, access_token: str, attributes: list[dict[str, str]]
+    ) -> dict[str, Any]:
+        """UpdateUserAttributes -> ``{CodeDeliveryDetailsList}``.
+
+        A new ``email`` gets a code (kind ``verify_email``) sent to the new address. With
+        ``email`` in ``UserAttributeUpdateSettings.AttributesRequireVerificationBeforeUpdate``
+        the user keeps the old, verified email (and signs in with it) until
+        VerifyUserAttribute; otherwise the email changes now, unverified (API reference,
+        UpdateUserAttributes and UserAttributeUpdateSettingsType).
+
+        :raises AliasExistsException: another user has that email (email-username pools).
+        """
+        pool, user = token_user(self, access_token)
+        attributes = list(attributes or [])
+        email = next((a.get("Value") for a in attributes if a.get("Name") == "email"), None)
+        others = [a for a in attributes if a.get("Name") not in ("email", "email_verified")]
+        delivery: list[dict[str, str]] = []
+        if email is not None and email.lower() != str(user.attribute_lookup.get("email", "")).lower():
+            if _email_taken(pool, user, email):
+                raise _AliasExists()
+            settings = pool.extended_config.get("UserAttributeUpdateSettings") or {}
+            if "email" in (settings.get("AttributesRequireVerificationBeforeUpdate") or []):
+                with _LOCK:
+                    _state(pool).pending_email[user.id] = email
+            else:
+                others += [{"Name": "email", "Value": email},
+                           {"Name": "email_verified", "Value": "false"}]
+            _issue_code(pool, user, "verify_email", VERIFY_CODE_TTL_SECONDS, to=email)
+            delivery.append(_delivery(email))
+        if others:
+            user.update_attributes(others)
+        return {"CodeDeliveryDetailsList": delivery}
+
+    def verify_user_attribute(
+        self: CognitoIdpBackend, access_token: str, attribute_name: str, code: str
+    ) -> None:
+        """VerifyUserAttribute for ``email``: the code sent by UpdateUserAttributes makes the
+        pending address the user's email (and sign-in name), verified.
+
+        :raises CodeMismatchException / ExpiredCodeException / LimitExceededException: as
+            for the other codes (:func:`_check_code`).
+        :raises AliasExistsException: the address was taken meanwhile.
+        """
+        pool, user = token_user(self, access_token)
+        if attribute_name != "email":
+            raise InvalidParameterException("Only email can be verified here.")
+        _check_code(pool, user, "verify_email", code, consume=False)
+        with _LOCK:
+            email = _state(pool).pending_email.get(user.id) or user.attribute_lookup.get("email")
+            if email and _email_taken(pool, user, email):
+                raise _AliasExists()
+            _check_code(pool, user, "verify_email", code, consume=True)
+            _state(pool).pending_email.pop(user.id, None)
+            # moto files tokens under the name typed at sign-in (the old email): refile
+            # them under the user's username, so they outlive the rename as in Cognito.
+            for token, (client_id, name) in list(pool.access_tokens.items()):
+                if pool._get_user(name) is user:
+                    pool.access_tokens[token] = (client_id, user.username)
+            for token, record in list(pool.refresh_tokens.items()):
+                if record is not None and pool._get_user(record[1]) is user:
+                    pool.refresh_tokens[token] = (record[0], user.username, record[2])
+            user.update_attributes(
+                [{"Name": "email", "Value": email}, {"Name": "email_verified", "Value": "true"}]
+            )
+
+    def change_password(
+        self: CognitoIdpBackend, access_token: str, previous_password: str, proposed_password: str
+    ) -> None:
+        """ChangePassword: the previous password is checked under the lockout, the new one
+        against the pool's policy (API reference, ChangePassword). moto's own echoes the
+        username in its error."""
+        pool, user = token_user(self, access_token)
+        _check_password(pool, user, previous_password)
+        self._validate_password(pool.id, proposed_password)
+        user.password = proposed_password
+
+    def delete_user(self: CognitoIdpBackend, access_token: str) -> None:
+        """DeleteUser (moto has none): the user is signed out everywhere and removed; their
+        tokens stop working at once (API reference, DeleteUser)."""
+        pool, user = token_user(self, access_token)
+        pool.sign_out(user.username)
+        self.admin_delete_user(pool.id, user.username)
+        with _LOCK:
+            state = _state(pool)
+            for table in (state.totp, state.totp_pending, state.totp_last_step,
+                          state.pending_email, state.failures):
+                table.pop(user.id, None)
+            for key in [k for k in state.codes if k[0] == user.id]:
+                del state.codes[key]
+
+    _set(cls, "update_user_attributes", update_user_attributes)
+    _set(cls, "verify_user_attribute", verify_user_attribute)
+    _set(cls, "change_password", change_password)
+    _set(cls, "delete_user", delete_user)
 
 
 # ---------------------------------------------------------------- patches: JSON handlers
@@ -1305,9 +1783,35 @@ def _patch_responses(cls: type[_responses.CognitoIdpResponse]) -> None:
         )
         return EmptyResult()
 
+    def _token_backend(self: _responses.CognitoIdpResponse) -> CognitoIdpBackend:
+        return self._get_region_agnostic_backend()._find_backend_by_access_token(
+            self._get_param("AccessToken") or ""
+        )
+
+    def update_user_attributes(self: _responses.CognitoIdpResponse) -> ActionResult:
+        backend = _token_backend(self)
+        return ActionResult(backend.update_user_attributes(
+            self._get_param("AccessToken") or "", self._get_param("UserAttributes") or []
+        ))
+
+    def verify_user_attribute(self: _responses.CognitoIdpResponse) -> ActionResult:
+        _token_backend(self).verify_user_attribute(
+            self._get_param("AccessToken") or "",
+            self._get_param("AttributeName") or "",
+            self._get_param("Code") or "",
+        )
+        return EmptyResult()
+
+    def delete_user(self: _responses.CognitoIdpResponse) -> ActionResult:
+        _token_backend(self).delete_user(self._get_param("AccessToken") or "")
+        return EmptyResult()
+
     _set(cls, "sign_up", sign_up)
     _set(cls, "confirm_sign_up", confirm_sign_up)
     _set(cls, "resend_confirmation_code", resend_confirmation_code)
+    _set(cls, "update_user_attributes", update_user_attributes)
+    _set(cls, "verify_user_attribute", verify_user_attribute)
+    _set(cls, "delete_user", delete_user)
     _set(cls, "forgot_password", forgot_password)
     _set(cls, "confirm_forgot_password", confirm_forgot_password)
     _set(cls, "get_tokens_from_refresh_token", get_tokens_from_refresh_token)
@@ -1532,6 +2036,11 @@ def export_state(pool: CognitoIdpUserPool) -> dict[str, Any]:
             "failures": {k: asdict(v) for k, v in state.failures.items()},
             "code_failures": {f"{k[0]}|{k[1]}": v for k, v in state.code_failures.items()},
             "srp": {k: asdict(v) for k, v in state.srp.items()},
+            "totp_pending": dict(state.totp_pending),
+            "totp": dict(state.totp),
+            "totp_last_step": dict(state.totp_last_step),
+            "mfa": {k: asdict(v) for k, v in state.mfa.items()},
+            "pending_email": dict(state.pending_email),
         }
 
 
@@ -1556,6 +2065,11 @@ def import_state(pool: CognitoIdpUserPool, data: dict[str, Any]) -> None:
             k: _SrpSession(**{**v, "challenge": cognito_srp.SrpChallenge(**v["challenge"])})
             for k, v in (data.get("srp") or {}).items()
         },
+        totp_pending=dict(data.get("totp_pending") or {}),
+        totp=dict(data.get("totp") or {}),
+        totp_last_step={k: int(v) for k, v in (data.get("totp_last_step") or {}).items()},
+        mfa={k: _MfaSession(**v) for k, v in (data.get("mfa") or {}).items()},
+        pending_email=dict(data.get("pending_email") or {}),
     )
     with _LOCK:
         pool.__dict__[_STATE_ATTR] = state

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Literal, TextIO, get_args
 
-MessageKind = Literal["sign_up", "forgot_password"]
+MessageKind = Literal["sign_up", "forgot_password", "verify_email", "sign_in"]
 
 #: Messages kept per address; older ones are dropped (a dev inbox, not an archive).
 MAX_MESSAGES_PER_ADDRESS = 50
@@ -49,7 +49,7 @@ class Inbox:
         """Store a message for ``to`` and print one console line with email, kind and code.
 
         :param to: the recipient's email address, as the user gave it.
-        :param kind: ``"sign_up"`` or ``"forgot_password"``.
+        :param kind: ``"sign_up"``, ``"forgot_password"``, ``"verify_email"`` or ``"sign_in"``.
         :param code: the verification code (dev-only: shown on purpose).
         :raises ValueError: for an empty address or an unknown kind.
         """

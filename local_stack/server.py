@@ -58,7 +58,8 @@ class Ports:
 
 
 def local_parameter_overrides(host: str, api_port: int) -> dict[str, str]:
-    """Template parameters that differ locally: the SPA is served from the API port.
+    """Template parameters that differ locally: the SPA is served from the API port, and
+    passwordless sign-in is on (``PasswordlessEmailSourceArn``; no email leaves the machine).
 
     ``host`` is the URL host of the API (127.0.0.1 by default). Both it and localhost are
     accepted redirect URIs (Cognito matches redirect URIs exactly).
@@ -67,6 +68,8 @@ def local_parameter_overrides(host: str, api_port: int) -> dict[str, str]:
         "CallbackUrls": f"http://{host}:{api_port}/,http://localhost:{api_port}/",
         "LogoutUrls": f"http://{host}:{api_port}/,http://localhost:{api_port}/",
         "AllowedOrigin": f"http://{host}:{api_port}",
+        # Passwordless sign-in is always on locally: its codes go to the dev inbox.
+        "PasswordlessEmailSourceArn": "arn:aws:ses:us-east-1:123456789012:identity/dev@example.com",
     }
 
 

@@ -160,6 +160,7 @@ _TOKENS = {
     "expires_in": 900,
     "token_type": "Bearer",
 }
+_ACCOUNT = {"email": _EMAIL, "email_verified": True, "name": "Alice", "totp_enabled": False}
 _PHOTO_EXAMPLE = {
     "photo_id": "01M7YMNWGJPB51XQFCN5F0NHAM",
     "filename": "beach.png",
@@ -213,7 +214,14 @@ OPERATIONS: dict[str, Operation] = {
         "signIn",
         "Sign in with email and password (USER_PASSWORD_AUTH)",
         "auth",
-        (200, auth_models.TokenSet, "An OAuth 2.0 token response (RFC 6749 section 5.1)."),
+        (
+            200,
+            auth_models.SignInResult,
+            (
+                "An OAuth 2.0 token response (RFC 6749 section 5.1), or, when the user has "
+                "TOTP MFA on, `{challenge, session}` to answer at `POST /auth/challenge`."
+            ),
+        ),
         {
             400: _BAD_JSON,
             401: ("invalid_credentials",),
@@ -226,6 +234,78 @@ OPERATIONS: dict[str, Operation] = {
         cookie=True,
         description="With `X-Token-Delivery: cookie` the refresh token is set as an "
         "HttpOnly cookie (Path=/auth) instead of being returned in the body.",
+    ),
+    "ChallengeFunction": Operation(
+        "answerChallenge",
+        "Answer a sign-in challenge (TOTP or emailed code) with its session",
+        "auth",
+        (200, auth_models.TokenSet, "An OAuth 2.0 token response (RFC 6749 section 5.1)."),
+        {
+            400: ("invalid_request", "code_mismatch"),
+            401: ("invalid_session",),
+            403: ("challenge_required", "not_authorized"),
+            **_UPSTREAM,
+        },
+        body=auth_models.ChallengeAnswer,
+        request_example={
+            "email": _EMAIL,
+            "challenge": "SOFTWARE_TOKEN_MFA",
+            "session": "AYABeC1vZGVfa2V5X2lkIjoi…",
+            "answer": "123456",
+        },
+        response_example=_TOKENS,
+        cookie=True,
+        description="The session lives the app client's `AuthSessionValidity` (3 minutes by "
+        "default) and takes a few wrong answers; a code works once.",
+    ),
+    "EmailCodeSignInFunction": Operation(
+        "emailCodeSignIn",
+        "Passwordless sign-in: email me a code (USER_AUTH, EMAIL_OTP)",
+        "auth",
+        (200, auth_models.SignInChallenge, "The same answer for every email."),
+        {400: _BAD_JSON, 403: ("passwordless_disabled",), **_UPSTREAM},
+        body=auth_models.EmailRequest,
+        request_example={"email": _EMAIL},
+        response_example={"challenge": "EMAIL_OTP", "session": "AYABeC1vZGVfa2V5X2lkIjoi…"},
+        description="Answer with the emailed 8-digit code at `POST /auth/challenge`. Needs "
+        "the template parameter `PasswordlessEmailSourceArn` on AWS (always on locally).",
+    ),
+    "MfaSetupFunction": Operation(
+        "setUpMfa",
+        "Start TOTP setup: a new secret for an authenticator app",
+        "auth",
+        (200, auth_models.MfaSetup, "The secret, also as an otpauth:// URI for a QR code."),
+        {400: _BAD_JSON, 401: ("unauthorized", "invalid_token"), 403: ("access_denied",),
+         **_UPSTREAM},
+        response_example={
+            "secret_code": "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP",
+            "otpauth_uri": "otpauth://totp/Moments:alice@example.com"
+            "?secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP&issuer=Moments",
+        },
+    ),
+    "MfaVerifyFunction": Operation(
+        "verifyMfa",
+        "Verify the authenticator's code and turn TOTP MFA on",
+        "auth",
+        (200, auth_models.MfaStatus, "TOTP MFA is on: sign-in asks for a code."),
+        {
+            400: ("invalid_request", "code_mismatch"),
+            401: ("unauthorized", "invalid_token"),
+            403: ("access_denied",),
+            **_UPSTREAM,
+        },
+        body=auth_models.MfaVerifyRequest,
+        request_example={"code": "123456", "device_name": "phone"},
+        response_example={"totp_enabled": True},
+    ),
+    "MfaDisableFunction": Operation(
+        "disableMfa",
+        "Turn TOTP MFA off",
+        "auth",
+        (200, auth_models.MfaStatus, "TOTP MFA is off."),
+        {400: _BAD_JSON, 401: ("unauthorized", "invalid_token"), 403: ("access_denied",),
+         **_UPSTREAM},
+        response_example={"totp_enabled": False},
     ),
     "TokenFunction": Operation(
         "token",
@@ -295,6 +375,69 @@ OPERATIONS: dict[str, Operation] = {
         body=auth_models.ResetPasswordRequest,
         request_example={"email": _EMAIL, "code": "828092", "password": "Another-Horse-10"},
         response_example={"password_reset": True},
+    ),
+    "AccountFunction": Operation(
+        "getAccount",
+        "The signed-in user's profile",
+        "auth",
+        (200, auth_models.Account, "The profile; `email` is the sign-in name."),
+        {401: ("unauthorized", "invalid_token"), 403: ("access_denied",), **_UPSTREAM},
+        response_example=_ACCOUNT,
+    ),
+    "UpdateAccountFunction": Operation(
+        "updateAccount",
+        "Change the profile's name",
+        "auth",
+        (200, auth_models.Account, "The updated profile."),
+        {400: ("invalid_request",), 401: ("unauthorized", "invalid_token"),
+         403: ("access_denied",), **_UPSTREAM},
+        body=auth_models.AccountUpdate,
+        request_example={"name": "Alice"},
+        response_example=_ACCOUNT,
+    ),
+    "ChangePasswordFunction": Operation(
+        "changePassword",
+        "Change the password (the current one is required)",
+        "auth",
+        (200, auth_models.PasswordChanged, "The password is changed."),
+        {400: ("invalid_request", "invalid_credentials", "invalid_password"),
+         401: ("unauthorized", "invalid_token"), 403: ("access_denied",), **_UPSTREAM},
+        body=auth_models.ChangePasswordRequest,
+        request_example={"previous_password": _PASSWORD, "proposed_password": "Another-Horse-10"},
+        response_example={"password_changed": True},
+    ),
+    "ChangeEmailFunction": Operation(
+        "changeEmail",
+        "Start an email change: a code goes to the new address",
+        "auth",
+        (200, auth_models.CodeSent, "The same answer whether or not the address is free."),
+        {400: ("invalid_request",), 401: ("unauthorized", "invalid_token"),
+         403: ("access_denied",), **_UPSTREAM},
+        body=auth_models.EmailRequest,
+        request_example={"email": "alice.new@example.com"},
+        response_example={"code_delivery": _CODE_DELIVERY},
+        description="The old email stays the sign-in name until `POST "
+        "/auth/account/email/verify` (Cognito's AttributesRequireVerificationBeforeUpdate).",
+    ),
+    "VerifyEmailFunction": Operation(
+        "verifyEmail",
+        "Finish an email change with the code sent to the new address",
+        "auth",
+        (200, auth_models.Account, "The profile, with the new email."),
+        {400: ("invalid_request", "code_mismatch", "expired_code"),
+         401: ("unauthorized", "invalid_token"), 403: ("access_denied",),
+         409: ("user_exists",), **_UPSTREAM},
+        body=auth_models.CodeRequest,
+        request_example={"code": "828092"},
+        response_example={**_ACCOUNT, "email": "alice.new@example.com"},
+    ),
+    "DeleteAccountFunction": Operation(
+        "deleteAccount",
+        "Delete the account and all of its photos; signs out everywhere",
+        "auth",
+        (200, auth_models.AccountDeleted, "Deleted; a second delete answers 401."),
+        {401: ("unauthorized", "invalid_token"), 403: ("access_denied",), **_UPSTREAM},
+        response_example={"account_deleted": True, "photos_deleted": 3},
     ),
     "AuthConfigFunction": Operation(
         "getConfig",

@@ -757,6 +757,101 @@ def codes_and_direct_upload_flow() -> dict[str, Any]:
     )
 
 
+def mfa_flow() -> dict[str, Any]:
+    """TOTP MFA (issue 13). Postman has no authenticator app, so the collection checks the
+    setup answer and the refusals; the full MFA sign-in runs in
+    tests/e2e/test_account_lifecycle.py with pyotp."""
+    return folder(
+        "MFA (authenticator app)",
+        "`POST /auth/mfa/setup` returns a TOTP secret and its otpauth:// URI; a wrong code "
+        "does not turn MFA on; a made-up challenge session is refused.",
+        [
+            item(
+                "Start TOTP setup", "POST", "/auth/mfa/setup", auth=bearer("accessToken"),
+                tests=status(200, "OK") + shape("{secret_code, otpauth_uri}", {
+                    "type": "object", "required": ["secret_code", "otpauth_uri"],
+                    "properties": {"secret_code": {"type": "string", "pattern": "^[A-Z2-7]+=*$"},
+                                   "otpauth_uri": {"type": "string",
+                                                   "pattern": "^otpauth://totp/"}},
+                }),
+            ),
+            item(
+                "Verify with a wrong code → 400", "POST", "/auth/mfa/verify",
+                auth=bearer("accessToken"),
+                description="000000 is the current code about once in 333,000 runs.",
+                body=json_body({"code": "000000"}),
+                tests=error(400, "Bad Request", "code_mismatch"),
+            ),
+            item(
+                "Turn TOTP off", "DELETE", "/auth/mfa", auth=bearer("accessToken"),
+                tests=status(200, "OK") + shape("{totp_enabled: false}", {
+                    "type": "object", "required": ["totp_enabled"],
+                    "properties": {"totp_enabled": {"const": False}},
+                }),
+            ),
+            item(
+                "Email me a sign-in code", "POST", "/auth/sign-in/email-code",
+                description="Passwordless sign-in (on locally; on AWS with "
+                "PasswordlessEmailSourceArn). The code goes to the inbox.",
+                body=json_body({"email": "{{email}}"}),
+                tests=status(200, "OK") + shape("{challenge: EMAIL_OTP, session}", {
+                    "type": "object", "required": ["challenge", "session"],
+                    "properties": {"challenge": {"const": "EMAIL_OTP"},
+                                   "session": {"type": "string", "minLength": 20}},
+                }),
+            ),
+            item(
+                "Answer a challenge with a made-up session → 401", "POST", "/auth/challenge",
+                body=json_body({"email": "{{email}}", "challenge": "SOFTWARE_TOKEN_MFA",
+                                "session": "made-up-session-{{$timestamp}}-000000000000",
+                                "answer": "123456"}),
+                tests=error(401, "Unauthorized", "invalid_session"),
+            ),
+        ],
+    )
+
+
+def account_flow() -> dict[str, Any]:
+    """The signed-in user's account (issue 13); last, because it deletes the account."""
+    account = {
+        "type": "object", "required": ["email", "email_verified", "totp_enabled"],
+        "properties": {"email": {"type": "string"}, "email_verified": {"type": "boolean"},
+                       "name": {"type": ["string", "null"]}, "totp_enabled": {"type": "boolean"}},
+    }
+    return folder(
+        "Account",
+        "Profile, password, email change and account deletion with the access token.",
+        [
+            item("Get the profile", "GET", "/auth/account", auth=bearer("accessToken"),
+                 tests=status(200, "OK") + shape("a profile", account)),
+            item("Change the name", "PATCH", "/auth/account", auth=bearer("accessToken"),
+                 body=json_body({"name": "Postman"}),
+                 tests=status(200, "OK") + shape("a profile", account)),
+            item("Change the password with a wrong current one → 400", "POST",
+                 "/auth/account/password", auth=bearer("accessToken"),
+                 body=json_body({"previous_password": "Wrong-Horse-1",
+                                 "proposed_password": "Another-Horse-10"}),
+                 tests=error(400, "Bad Request", "invalid_credentials")),
+            item("Start an email change", "POST", "/auth/account/email",
+                 auth=bearer("accessToken"),
+                 body=json_body({"email": "new-{{$timestamp}}@example.com"}),
+                 tests=status(200, "OK") + shape("{code_delivery}", CODE_SENT)),
+            item("Verify the email with a wrong code → 400", "POST",
+                 "/auth/account/email/verify", auth=bearer("accessToken"),
+                 body=json_body({"code": "{{wrongCode}}"}),
+                 tests=error(400, "Bad Request", "code_mismatch")),
+            item("Delete the account", "DELETE", "/auth/account", auth=bearer("accessToken"),
+                 tests=status(200, "OK") + shape("{account_deleted, photos_deleted}", {
+                     "type": "object", "required": ["account_deleted", "photos_deleted"],
+                     "properties": {"account_deleted": {"const": True},
+                                    "photos_deleted": {"type": "integer", "minimum": 0}},
+                 })),
+            item("Delete it again → 401", "DELETE", "/auth/account", auth=bearer("accessToken"),
+                 tests=status(401, "Unauthorized")),
+        ],
+    )
+
+
 STATE_VARIABLES = [
     "email", "password", "signUpBody", "code", "wrongCode", "accessToken", "idToken",
     "refreshToken", "photoId", "photoUrl", "invalidCredentials", "keptPhotoId",
@@ -780,7 +875,8 @@ def build_collection() -> dict[str, Any]:
             "schema": SCHEMA_URL,
         },
         "item": [sign_up_flow(), photos_flow(), refresh_flow(), sign_out_flow(),
-                 negative_flow(), codes_and_direct_upload_flow()],
+                 negative_flow(), mfa_flow(), codes_and_direct_upload_flow(),
+                 account_flow()],
         "event": [script("prerequest", COLLECTION_PRE_REQUEST),
                   script("test", COLLECTION_TEST)],
         "variable": [{"key": name, "value": "", "type": "string"} for name in STATE_VARIABLES],

@@ -22,6 +22,7 @@ from urllib.parse import quote_plus, urlencode
 
 import boto3
 import urllib3
+from botocore import xform_name
 from botocore.config import Config
 from botocore.exceptions import ClientError, ConnectTimeoutError, ReadTimeoutError
 from botocore.exceptions import ConnectionError as BotoConnectionError
@@ -230,6 +231,85 @@ class CognitoIdentityProvider:
         )
 
 
+    def initiate_email_otp(self, username: str) -> dict[str, Any]:
+        """InitiateAuth USER_AUTH with ``PREFERRED_CHALLENGE: EMAIL_OTP`` (choice-based
+        sign-in) -> the ``EMAIL_OTP`` challenge; Cognito emails the code."""
+        return self._call(
+            "InitiateAuth",
+            ClientId=self.client_id,
+            AuthFlow="USER_AUTH",
+            AuthParameters={
+                "USERNAME": username,
+                "PREFERRED_CHALLENGE": "EMAIL_OTP",
+                "SECRET_HASH": self.secret_hash(username),
+            },
+        )
+
+    def respond_to_mfa_challenge(
+        self, username: str, challenge: str, session: str, answer: str
+    ) -> dict[str, Any]:
+        """RespondToAuthChallenge for an MFA challenge (``<challenge>_CODE`` = ``answer``)
+        -> ``{AuthenticationResult}`` (or a further challenge)."""
+        return self._call(
+            "RespondToAuthChallenge",
+            ClientId=self.client_id,
+            ChallengeName=challenge,
+            Session=session,
+            ChallengeResponses={
+                "USERNAME": username,
+                f"{challenge}_CODE": answer,
+                "SECRET_HASH": self.secret_hash(username),
+            },
+        )
+
+    def associate_software_token(self, access_token: str) -> dict[str, Any]:
+        """AssociateSoftwareToken -> ``{SecretCode}`` (base32 TOTP key)."""
+        return self._call("AssociateSoftwareToken", AccessToken=access_token)
+
+    def verify_software_token(
+        self, access_token: str, code: str, device_name: str | None
+    ) -> dict[str, Any]:
+        """VerifySoftwareToken -> ``{Status: SUCCESS | ERROR}``."""
+        params: dict[str, Any] = {"AccessToken": access_token, "UserCode": code}
+        if device_name:
+            params["FriendlyDeviceName"] = device_name
+        return self._call("VerifySoftwareToken", **params)
+
+    def set_totp_preference(self, access_token: str, enabled: bool) -> None:
+        """SetUserMFAPreference: TOTP on and preferred, or off."""
+        self._call(
+            "SetUserMFAPreference",
+            AccessToken=access_token,
+            SoftwareTokenMfaSettings={"Enabled": enabled, "PreferredMfa": enabled},
+        )
+
+
+    def update_user_attributes(self, access_token: str, attributes: dict[str, str]) -> dict[str, Any]:
+        """UpdateUserAttributes -> ``{CodeDeliveryDetailsList}`` (a code when email changes)."""
+        return self._call(
+            "UpdateUserAttributes",
+            AccessToken=access_token,
+            UserAttributes=[{"Name": k, "Value": v} for k, v in attributes.items()],
+        )
+
+    def verify_user_attribute(self, access_token: str, name: str, code: str) -> None:
+        """VerifyUserAttribute: the code sent for a new ``name`` value."""
+        self._call("VerifyUserAttribute", AccessToken=access_token, AttributeName=name, Code=code)
+
+    def change_password(self, access_token: str, previous: str, proposed: str) -> None:
+        """ChangePassword."""
+        self._call(
+            "ChangePassword",
+            AccessToken=access_token,
+            PreviousPassword=previous,
+            ProposedPassword=proposed,
+        )
+
+    def delete_user(self, access_token: str) -> None:
+        """DeleteUser: the user deletes themselves; their tokens stop working."""
+        self._call("DeleteUser", AccessToken=access_token)
+
+
 class HostedUiTokenClient:
     """POSTs to the hosted UI's ``/oauth2/token`` as the confidential client.
 
@@ -318,5 +398,7 @@ class HostedUiTokenClient:
 
 
 def _snake(operation: str) -> str:
-    """``"GetTokensFromRefreshToken"`` -> ``"get_tokens_from_refresh_token"``."""
-    return "".join(f"_{c.lower()}" if c.isupper() else c for c in operation).lstrip("_")
+    """``"GetTokensFromRefreshToken"`` -> ``"get_tokens_from_refresh_token"``, and
+    ``"SetUserMFAPreference"`` -> ``"set_user_mfa_preference"`` (botocore's own rule,
+    which keeps acronyms together)."""
+    return xform_name(operation)

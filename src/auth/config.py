@@ -48,6 +48,8 @@ class AuthSettings(BaseModel):
     callback_urls: tuple[str, ...]
     logout_urls: tuple[str, ...]
     revocations_table_name: str | None = Field(default=None, max_length=255)
+    # The photos table: DELETE /auth/account erases the user's rows (issue 13).
+    photos_table_name: str | None = Field(default=None, max_length=255)
     access_token_validity_seconds: int = Field(default=3600, ge=300, le=86400)
     password_policy: PasswordPolicy = PasswordPolicy()
 
@@ -92,6 +94,7 @@ def settings_from_env(env: Mapping[str, str]) -> AuthSettings:
             callback_urls=_split(env.get("CALLBACK_URLS", ""), ","),
             logout_urls=_split(env.get("LOGOUT_URLS", ""), ","),
             revocations_table_name=env.get("REVOCATIONS_TABLE_NAME") or None,
+            photos_table_name=env.get("PHOTOS_TABLE_NAME") or None,
             access_token_validity_seconds=int(env.get("ACCESS_TOKEN_VALIDITY_MINUTES") or 60)
             * 60,
             password_policy=PasswordPolicy.parse(

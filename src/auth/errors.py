@@ -77,6 +77,10 @@ _RESET_FAILED = ErrorMapping(
     "If that email can reset its password, the code is wrong or has expired; "
     "request a new one.",
 )
+_INVALID_TOKEN = ErrorMapping(401, "invalid_token", "The access token is invalid, expired or revoked.")
+_INVALID_SESSION = ErrorMapping(
+    401, "invalid_session", "The sign-in session is invalid or has expired; sign in again."
+)
 # Cognito's own lockout after repeated wrong passwords: NotAuthorizedException with the
 # message "Password attempts exceeded" (Cognito guide, "User pool lockout behavior": 5
 # failures, then a lockout from 1 second doubling to about 15 minutes).
@@ -107,8 +111,31 @@ ERRORS: dict[tuple[str, str], ErrorMapping] = {
     ("ConfirmForgotPassword", "UserNotFoundException"): _RESET_FAILED,
     # "Cannot reset password for the user as there is no registered/verified email"
     ("ConfirmForgotPassword", "InvalidParameterException"): _RESET_FAILED,
-    ("GlobalSignOut", "NotAuthorizedException"): ErrorMapping(
-        401, "invalid_token", "The access token is invalid, expired or revoked."
+    ("GlobalSignOut", "NotAuthorizedException"): _INVALID_TOKEN,
+    # Sign-in challenges (RespondToAuthChallenge): an unknown, expired or spent session
+    # and a session of another user get one answer (no account oracle).
+    ("RespondToAuthChallenge", "NotAuthorizedException"): _INVALID_SESSION,
+    ("RespondToAuthChallenge", "UserNotFoundException"): _INVALID_SESSION,
+    ("RespondToAuthChallenge", "ExpiredCodeException"): _INVALID_SESSION,
+    ("RespondToAuthChallenge", "CodeMismatchException"): _CODE_MISMATCH,
+    # Operations authorised by the user's access token (revoked, expired, user deleted).
+    ("GetUser", "NotAuthorizedException"): _INVALID_TOKEN,
+    ("GetUser", "UserNotFoundException"): _INVALID_TOKEN,
+    ("AssociateSoftwareToken", "NotAuthorizedException"): _INVALID_TOKEN,
+    ("VerifySoftwareToken", "NotAuthorizedException"): _INVALID_TOKEN,
+    ("SetUserMFAPreference", "NotAuthorizedException"): _INVALID_TOKEN,
+    ("UpdateUserAttributes", "NotAuthorizedException"): _INVALID_TOKEN,
+    ("VerifyUserAttribute", "NotAuthorizedException"): _INVALID_TOKEN,
+    ("DeleteUser", "NotAuthorizedException"): _INVALID_TOKEN,
+    ("DeleteUser", "UserNotFoundException"): _INVALID_TOKEN,
+    # The token was checked (GetUser) just before: NotAuthorized is the current password.
+    ("ChangePassword", "NotAuthorizedException"): ErrorMapping(
+        400, "invalid_credentials", "The current password is wrong."
+    ),
+    # VerifySoftwareToken's wrong code (API reference: "code mismatch").
+    ("*", "EnableSoftwareTokenMFAException"): _CODE_MISMATCH,
+    ("*", "SoftwareTokenMFANotFoundException"): ErrorMapping(
+        400, "mfa_not_set_up", "Set up an authenticator app first (POST /auth/mfa/setup)."
     ),
     # -- cognito-idp, any operation
     ("*", "UsernameExistsException"): ErrorMapping(

@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 from urllib.parse import parse_qsl
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, RootModel, ValidationError
 
 from auth.config import AuthSettings
 from shared.http import (
@@ -119,6 +119,51 @@ class RefreshTokenGrant(_Request):
     grant_type: Literal["refresh_token"]
     refresh_token: Token | None = None
     client_id: Annotated[str, Field(max_length=128)] | None = None
+
+
+#: The challenges sign-in can answer with (Cognito's ChallengeNameType): a TOTP code
+#: (``POST /auth/sign-in``) or an emailed code (``POST /auth/sign-in/email-code``).
+ChallengeName = Literal["SOFTWARE_TOKEN_MFA", "EMAIL_OTP"]
+#: An RFC 6238 code as authenticator apps show it (6 digits, Cognito's software tokens).
+TotpCode = Annotated[str, Field(pattern=r"^[0-9]{6}$")]
+#: Cognito's Session: opaque, 20 to 2048 characters (API reference, RespondToAuthChallenge).
+Session = Annotated[str, Field(min_length=20, max_length=2048, pattern=r"^\S+$")]
+
+
+class ChallengeAnswer(_Request):
+    """``POST /auth/challenge``: the answer to a sign-in challenge with its ``session``."""
+
+    email: Email
+    challenge: ChallengeName
+    session: Session
+    # 6 digits (TOTP) or 8 (EMAIL_OTP sign-in codes)
+    answer: Annotated[str, Field(pattern=r"^(?:[0-9]{6}|[0-9]{8})$")]
+
+
+class AccountUpdate(_Request):
+    """``PATCH /auth/account``: the profile fields a user may change."""
+
+    name: Annotated[str, Field(min_length=1, max_length=256)]
+
+
+class ChangePasswordRequest(_Request):
+    """``POST /auth/account/password`` (Cognito ChangePassword's names)."""
+
+    previous_password: Password
+    proposed_password: Password
+
+
+class CodeRequest(_Request):
+    """``POST /auth/account/email/verify``: the code sent to the new email."""
+
+    code: ConfirmationCode
+
+
+class MfaVerifyRequest(_Request):
+    """``POST /auth/mfa/verify``: a code of the secret from ``POST /auth/mfa/setup``."""
+
+    code: TotpCode
+    device_name: Annotated[str, Field(min_length=1, max_length=64)] | None = None
 
 
 TokenRequest = AuthorizationCodeGrant | RefreshTokenGrant
@@ -305,3 +350,58 @@ class PublicConfig(_Response):
             redirect_uris=list(settings.callback_urls),
             logout_uris=list(settings.logout_urls),
         )
+
+
+class SignInChallenge(_Response):
+    """200 body of ``POST /auth/sign-in`` when the password is right and a second step is
+    needed: answer it at ``POST /auth/challenge`` with ``session`` (valid a few minutes,
+    the app client's ``AuthSessionValidity``)."""
+
+    challenge: ChallengeName
+    session: str
+
+
+class MfaSetup(_Response):
+    """200 body of ``POST /auth/mfa/setup``: the TOTP secret (base32) and the same secret
+    as an ``otpauth://totp/...`` URI for a QR code (Google Authenticator "Key Uri Format")."""
+
+    secret_code: str
+    otpauth_uri: str
+
+
+class MfaStatus(_Response):
+    """200 body of the MFA routes: whether sign-in asks for a TOTP code."""
+
+    totp_enabled: bool
+
+
+class SignInResult(RootModel[TokenSet | SignInChallenge]):
+    """200 body of ``POST /auth/sign-in``: tokens, or a challenge (documentation model)."""
+
+
+class Account(_Response):
+    """200 body of ``GET /auth/account`` and of the routes that change it.
+
+    ``email`` is the sign-in name: after ``POST /auth/account/email`` it stays the old
+    address until the new one is verified (``AttributesRequireVerificationBeforeUpdate``).
+    """
+
+    email: str
+    email_verified: bool
+    name: str | None = None
+    totp_enabled: bool
+
+
+class PasswordChanged(_Response):
+    """200 body of ``POST /auth/account/password``."""
+
+    password_changed: Literal[True] = True
+
+
+class AccountDeleted(_Response):
+    """200 body of ``DELETE /auth/account``: the account is gone, its sessions are signed
+    out, and ``photos_deleted`` photo records were erased (their files follow through the
+    photo purge pipeline)."""
+
+    account_deleted: Literal[True] = True
+    photos_deleted: int

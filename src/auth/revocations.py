@@ -47,8 +47,13 @@ class RevocationTable:
             self._client = boto3.client("dynamodb", config=BOTO_CONFIG)
         return self._client
 
-    def record(self, user_sub: str, *, origin_jti: str | None, everywhere: bool) -> None:
+    def record(
+        self, user_sub: str, *, origin_jti: str | None, everywhere: bool, ahead_seconds: int = 0
+    ) -> None:
         """Record a sign-out now (:func:`shared.revocation.record_sign_out`).
+
+        ``ahead_seconds`` dates the record that far in the future, so that tokens issued in
+        the current second are revoked too (account deletion: no sign-in can follow).
 
         Raises:
             UpstreamError: the write failed.
@@ -58,7 +63,7 @@ class RevocationTable:
                 self.client,
                 self.table_name,
                 user_sub=user_sub,
-                now=int(self._clock()),
+                now=int(self._clock()) + ahead_seconds,
                 ttl_seconds=self.ttl_seconds,
                 origin_jti=origin_jti,
                 everywhere=everywhere,

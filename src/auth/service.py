@@ -17,15 +17,26 @@ from auth.cognito import CognitoIdentityProvider, HostedUiTokenClient
 from auth.config import AuthSettings, load_settings
 from auth.errors import OAUTH_TOKEN, UPSTREAM_BAD_RESPONSE, UpstreamError
 from auth.models import (
+    Account,
+    AccountDeleted,
+    AccountUpdate,
     AuthorizationCodeGrant,
+    ChallengeAnswer,
+    ChangePasswordRequest,
     CodeDelivery,
+    CodeRequest,
     CodeSent,
     Confirmed,
     ConfirmRequest,
     EmailRequest,
+    MfaSetup,
+    MfaStatus,
+    MfaVerifyRequest,
+    PasswordChanged,
     PasswordReset,
     ResetPasswordRequest,
     SignedOut,
+    SignInChallenge,
     SignInRequest,
     SignUpRequest,
     SignUpResult,
@@ -55,19 +66,42 @@ class IdentityProvider(Protocol):
     def confirm_sign_up(self, username: str, code: str) -> dict[str, Any]: ...
     def resend_confirmation_code(self, username: str) -> dict[str, Any]: ...
     def initiate_password_auth(self, username: str, password: str) -> dict[str, Any]: ...
+    def initiate_email_otp(self, username: str) -> dict[str, Any]: ...
     def get_tokens_from_refresh_token(self, refresh_token: str) -> dict[str, Any]: ...
     def revoke_token(self, refresh_token: str) -> None: ...
     def get_user(self, access_token: str) -> dict[str, Any]: ...
     def global_sign_out(self, access_token: str) -> None: ...
     def forgot_password(self, username: str) -> dict[str, Any]: ...
     def confirm_forgot_password(self, username: str, code: str, password: str) -> None: ...
+    def respond_to_mfa_challenge(
+        self, username: str, challenge: str, session: str, answer: str
+    ) -> dict[str, Any]: ...
+    def associate_software_token(self, access_token: str) -> dict[str, Any]: ...
+    def verify_software_token(
+        self, access_token: str, code: str, device_name: str | None
+    ) -> dict[str, Any]: ...
+    def set_totp_preference(self, access_token: str, enabled: bool) -> None: ...
+    def update_user_attributes(
+        self, access_token: str, attributes: dict[str, str]
+    ) -> dict[str, Any]: ...
+    def verify_user_attribute(self, access_token: str, name: str, code: str) -> None: ...
+    def change_password(self, access_token: str, previous: str, proposed: str) -> None: ...
+    def delete_user(self, access_token: str) -> None: ...
+
+
+class PhotoRecords(Protocol):
+    """The user's photo rows (see :class:`auth.account_data.PhotoRows`)."""
+
+    def delete_all(self, user_sub: str) -> int: ...
 
 
 class SignOutRecords(Protocol):
     """Where sign-outs are recorded for the photo handlers (see
     :class:`auth.revocations.RevocationTable`)."""
 
-    def record(self, user_sub: str, *, origin_jti: str | None, everywhere: bool) -> None: ...
+    def record(
+        self, user_sub: str, *, origin_jti: str | None, everywhere: bool, ahead_seconds: int = 0
+    ) -> None: ...
 
 
 class TokenEndpoint(Protocol):
@@ -103,11 +137,22 @@ class AuthService:
         idp: IdentityProvider | None = None,
         token_endpoint: TokenEndpoint | None = None,
         revocations: SignOutRecords | None = None,
+        photos: PhotoRecords | None = None,
     ) -> None:
         self.settings = settings
         self._idp = idp
         self._token_endpoint = token_endpoint
         self._revocations = revocations
+        self._photos = photos
+
+    @property
+    def photos(self) -> PhotoRecords | None:
+        """The photo rows (``None`` when no photos table is configured)."""
+        if self._photos is None and self.settings.photos_table_name:
+            from auth.account_data import PhotoRows  # boto3 dynamodb: account deletion only
+
+            self._photos = PhotoRows(self.settings.photos_table_name)
+        return self._photos
 
     @property
     def revocations(self) -> SignOutRecords | None:
@@ -235,25 +280,119 @@ class AuthService:
 
     # ------------------------------------------------------------ tokens
 
-    def sign_in(self, request: SignInRequest) -> TokenSet:
+    def sign_in(self, request: SignInRequest) -> TokenSet | SignInChallenge:
         """USER_PASSWORD_AUTH sign-in (first-party clients; see docs/auth.md).
+
+        Returns:
+            The tokens, or, for a user with TOTP MFA on, a :class:`SignInChallenge` to
+            answer with :meth:`answer_challenge` (only a right password gets that far, so
+            the challenge reveals nothing about who has an account).
 
         Raises:
             UpstreamError: 401 ``invalid_credentials`` for an unknown email and for a wrong
                 password alike, 403 ``user_not_confirmed`` / ``password_reset_required``.
-            ApiError: 403 ``challenge_required`` when Cognito asks for a challenge
-                (NEW_PASSWORD_REQUIRED, MFA) that this broker does not answer.
+            ApiError: 403 ``challenge_required`` for a challenge this API does not answer
+                (NEW_PASSWORD_REQUIRED).
         """
         result = self.idp.initiate_password_auth(request.email, request.password)
+        if "AuthenticationResult" in result:
+            return _token_set(result["AuthenticationResult"])
+        challenge = str(result.get("ChallengeName", "unknown"))
+        if challenge == "SOFTWARE_TOKEN_MFA" and result.get("Session"):
+            return SignInChallenge(challenge="SOFTWARE_TOKEN_MFA", session=str(result["Session"]))
+        raise ApiError(
+            403,
+            "challenge_required",
+            f"Sign-in needs the {challenge} challenge, which this API does not answer; "
+            "sign in through the hosted UI instead.",
+        )
+
+    def email_code_sign_in(self, request: EmailRequest) -> SignInChallenge:
+        """Passwordless sign-in: Cognito emails a code (USER_AUTH, ``EMAIL_OTP``); answer it
+        at :meth:`answer_challenge`.
+
+        Every email gets the same answer: Cognito simulates the challenge for unknown users
+        (PreventUserExistenceErrors), and the errors an account's state could cause are
+        answered with a session no code passes.
+
+        Raises:
+            ApiError: 403 ``passwordless_disabled`` when the deployment has no SES identity
+                (template parameter ``PasswordlessEmailSourceArn``).
+            UpstreamError: 429; 5xx.
+        """
+        try:
+            result = self.idp.initiate_email_otp(request.email)
+        except UpstreamError as exc:
+            if exc.code == "InvalidParameterException":
+                raise ApiError(
+                    403,
+                    "passwordless_disabled",
+                    "Sign-in with an emailed code is not enabled on this deployment.",
+                ) from exc
+            if exc.code not in _HIDDEN_EMAIL_CODE_ERRORS:
+                raise
+            logger.info("email-code sign-in answered generically", extra={"upstream": exc.code})
+            import secrets
+
+            return SignInChallenge(challenge="EMAIL_OTP", session=secrets.token_urlsafe(96))
+        return SignInChallenge(challenge="EMAIL_OTP", session=str(result.get("Session", "")))
+
+    def answer_challenge(self, request: ChallengeAnswer) -> TokenSet:
+        """Answer a sign-in challenge (RespondToAuthChallenge) with its ``session``.
+
+        Raises:
+            UpstreamError: 400 ``code_mismatch`` (wrong, stale or reused code), 401
+                ``invalid_session`` (unknown, expired or spent session, or an email that
+                is not the session's: one answer for all, no account oracle), 429.
+            ApiError: 403 ``challenge_required`` if Cognito asks for yet another step.
+        """
+        result = self.idp.respond_to_mfa_challenge(
+            request.email, request.challenge, request.session, request.answer
+        )
         if "AuthenticationResult" not in result:
-            challenge = str(result.get("ChallengeName", "unknown"))
             raise ApiError(
-                403,
-                "challenge_required",
-                f"Sign-in needs the {challenge} challenge, which this API does not answer; "
-                "sign in through the hosted UI instead.",
+                403, "challenge_required", "Sign-in needs a further step this API does not answer."
             )
         return _token_set(result["AuthenticationResult"])
+
+    # ------------------------------------------------------------ TOTP MFA (access token)
+
+    def mfa_setup(self, access_token: str) -> MfaSetup:
+        """Start TOTP setup: AssociateSoftwareToken -> the secret and its ``otpauth://`` URI.
+
+        The URI follows Google Authenticator's "Key Uri Format" (label ``issuer:account``,
+        ``secret``, ``issuer``; SHA1, 6 digits and 30 s are the defaults Cognito uses, so
+        they are left out). MFA stays as it was until :meth:`mfa_verify`.
+
+        Raises:
+            UpstreamError: 401 ``invalid_token``; 429; 5xx.
+        """
+        account = _attributes(self.idp.get_user(access_token)).get("email", "")
+        secret = str(self.idp.associate_software_token(access_token)["SecretCode"])
+        return MfaSetup(secret_code=secret, otpauth_uri=otpauth_uri(secret, account))
+
+    def mfa_verify(self, access_token: str, request: MfaVerifyRequest) -> MfaStatus:
+        """VerifySoftwareToken with the app's code, then SetUserMFAPreference (TOTP on,
+        preferred): from the next sign-in on, a code is asked for.
+
+        Raises:
+            UpstreamError: 400 ``code_mismatch`` (wrong code or no setup started), 401
+                ``invalid_token``, 429.
+        """
+        verified = self.idp.verify_software_token(access_token, request.code, request.device_name)
+        if verified.get("Status") != "SUCCESS":
+            raise ApiError(400, "code_mismatch", "The code is wrong.")
+        self.idp.set_totp_preference(access_token, True)
+        return MfaStatus(totp_enabled=True)
+
+    def mfa_disable(self, access_token: str) -> MfaStatus:
+        """SetUserMFAPreference with TOTP off: sign-in asks for the password only.
+
+        Raises:
+            UpstreamError: 401 ``invalid_token``; 429.
+        """
+        self.idp.set_totp_preference(access_token, False)
+        return MfaStatus(totp_enabled=False)
 
     def token(self, grant: TokenRequest, cookie_refresh_token: str | None = None) -> TokenSet:
         """``POST /auth/token``: the authorization-code or the refresh-token grant.
@@ -373,7 +512,7 @@ class AuthService:
             refresh_token_revoked=bool(refresh_token), signed_out_everywhere=everywhere
         )
 
-    def _record(self, access_token: str, *, everywhere: bool) -> None:
+    def _record(self, access_token: str, *, everywhere: bool, ahead_seconds: int = 0) -> None:
         """Write the sign-out record for an access token Cognito has just accepted."""
         records = self.revocations
         if records is None:
@@ -389,7 +528,104 @@ class AuthService:
                 # handlers then refuse this session's token only after it expires.
                 logger.warning("access token has no origin_jti; session not recorded")
                 return
-        records.record(sub, origin_jti=origin_jti, everywhere=everywhere)
+        if ahead_seconds:
+            records.record(
+                sub, origin_jti=origin_jti, everywhere=everywhere, ahead_seconds=ahead_seconds
+            )
+        else:
+            records.record(sub, origin_jti=origin_jti, everywhere=everywhere)
+
+    # ------------------------------------------------------------ the account (access token)
+
+    def account(self, access_token: str) -> Account:
+        """GetUser as the contract's profile.
+
+        Raises:
+            UpstreamError: 401 ``invalid_token`` (expired, revoked, deleted user); 429.
+        """
+        user = self.idp.get_user(access_token)
+        attributes = _attributes(user)
+        return Account(
+            email=attributes.get("email", ""),
+            email_verified=attributes.get("email_verified") == "true",
+            name=attributes.get("name"),
+            totp_enabled="SOFTWARE_TOKEN_MFA" in (user.get("UserMFASettingList") or []),
+        )
+
+    def update_account(self, access_token: str, request: AccountUpdate) -> Account:
+        """UpdateUserAttributes ``name``, then the profile.
+
+        Raises:
+            UpstreamError: 401 ``invalid_token``; 400 ``invalid_request``; 429.
+        """
+        self.idp.update_user_attributes(access_token, {"name": request.name})
+        return self.account(access_token)
+
+    def change_password(self, access_token: str, request: ChangePasswordRequest) -> PasswordChanged:
+        """ChangePassword, after GetUser has checked the token (so that Cognito's
+        NotAuthorizedException can only mean a wrong current password).
+
+        Raises:
+            UpstreamError: 401 ``invalid_token``; 400 ``invalid_credentials`` (wrong
+                current password) / ``invalid_password`` (policy); 429 (lockout).
+        """
+        self.idp.get_user(access_token)
+        self.idp.change_password(access_token, request.previous_password, request.proposed_password)
+        return PasswordChanged()
+
+    def change_email(self, access_token: str, request: EmailRequest) -> CodeSent:
+        """UpdateUserAttributes ``email``: a code goes to the new address; the old one
+        stays the sign-in name until :meth:`verify_email` (the pool's
+        ``AttributesRequireVerificationBeforeUpdate``).
+
+        An address another account uses gets the same answer, and no code (OWASP ASVS 5.0
+        section 6.3.8: no account oracle, even for signed-in users).
+
+        Raises:
+            UpstreamError: 401 ``invalid_token``; 429.
+        """
+        try:
+            self.idp.update_user_attributes(access_token, {"email": request.email})
+        except UpstreamError as exc:
+            if exc.code not in _HIDDEN_SIGN_UP_ERRORS:
+                raise
+            logger.info("email change answered generically", extra={"upstream": exc.code})
+        return CodeSent(code_delivery=_masked_delivery(request.email))
+
+    def verify_email(self, access_token: str, request: CodeRequest) -> Account:
+        """VerifyUserAttribute ``email``: the new address becomes the sign-in name.
+
+        Raises:
+            UpstreamError: 400 ``code_mismatch`` / ``expired_code``; 401
+                ``invalid_token``; 409 ``user_exists`` (taken meanwhile); 429.
+        """
+        self.idp.verify_user_attribute(access_token, "email", request.code)
+        return self.account(access_token)
+
+    def delete_account(self, access_token: str) -> AccountDeleted:
+        """Delete the account and everything of it, in an order that never leaves an
+        account deleted with its photos still stored:
+
+        1. GetUser checks the token and gives the user's ``sub``;
+        2. the sign-out record revokes, on the photo routes, every access token of the user
+           issued up to the end of this second (so no upload can race the next step);
+        3. every photo row of the ``sub`` is deleted (idempotent; the table's stream
+           purges each S3 object, as for a single photo delete);
+        4. DeleteUser, which also ends the user's sessions at Cognito.
+
+        A failure at any step leaves the account in place, and a retry finishes the job.
+        A second delete answers 401 ``invalid_token`` (the user is gone).
+
+        Raises:
+            UpstreamError: 401 ``invalid_token``; 429; 5xx.
+        """
+        user = self.idp.get_user(access_token)
+        sub = _attributes(user).get("sub") or str(user.get("Username", ""))
+        self._record(access_token, everywhere=True, ahead_seconds=1)
+        photos = self.photos
+        deleted = photos.delete_all(sub) if photos is not None else 0
+        self.idp.delete_user(access_token)
+        return AccountDeleted(photos_deleted=deleted)
 
     def refresh_token_max_age(self) -> int:
         """The refresh token's lifetime in seconds (the cookie's ``Max-Age``)."""
@@ -403,6 +639,9 @@ _HIDDEN_FORGOT_PASSWORD_ERRORS = frozenset(
 
 _HIDDEN_RESEND_ERRORS = _HIDDEN_FORGOT_PASSWORD_ERRORS
 _HIDDEN_SIGN_UP_ERRORS = frozenset({"UsernameExistsException", "AliasExistsException"})
+_HIDDEN_EMAIL_CODE_ERRORS = frozenset(
+    {"UserNotFoundException", "NotAuthorizedException", "UserNotConfirmedException"}
+)
 
 
 def _claims_of_accepted_token(access_token: str) -> dict[str, Any]:
@@ -416,6 +655,24 @@ def _claims_of_accepted_token(access_token: str) -> dict[str, Any]:
     except jwt.PyJWTError:
         return {}
     return claims if isinstance(claims, dict) else {}
+
+
+def _attributes(user: dict[str, Any]) -> dict[str, str]:
+    """GetUser's ``UserAttributes`` list as a dict."""
+    return {a["Name"]: a["Value"] for a in user.get("UserAttributes", [])}
+
+
+#: The issuer an authenticator app shows next to the account.
+TOTP_ISSUER = "Moments"
+
+
+def otpauth_uri(secret: str, account: str, issuer: str = TOTP_ISSUER) -> str:
+    """``otpauth://totp/<issuer>:<account>?secret=<secret>&issuer=<issuer>`` (Google
+    Authenticator wiki, "Key Uri Format"; label and parameters percent-encoded)."""
+    from urllib.parse import quote, urlencode
+
+    label = quote(f"{issuer}:{account}", safe="@:")
+    return f"otpauth://totp/{label}?" + urlencode({"secret": secret, "issuer": issuer}, quote_via=quote)
 
 
 def _masked_delivery(email: str) -> CodeDelivery:

@@ -93,3 +93,19 @@ def signed_out_response(result: SignedOut, *, clear_cookie: bool) -> Response:
     if clear_cookie:
         response.cookies.append(_cookie("", 0))
     return response
+
+
+def require_bearer_token(event: BaseProxyEvent) -> str:
+    """The ``Authorization: Bearer`` access token of a route that needs one.
+
+    Raises:
+        ApiError: 401 ``invalid_token`` when there is none (behind the Cognito authorizer
+            this only happens when the authorizer is skipped, e.g. ``sam local``), 400 for
+            a malformed header.
+    """
+    token = bearer_token(event)
+    if not token:
+        raise ApiError(
+            401, "invalid_token", "A Bearer access token is required in Authorization."
+        )
+    return token

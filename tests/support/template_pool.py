@@ -10,13 +10,19 @@ from local_stack.template import Template
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def template_properties() -> tuple[dict[str, Any], dict[str, Any]]:
+def template_properties(
+    parameters: dict[str, str] | None = None,
+) -> tuple[dict[str, Any], dict[str, Any]]:
     """CreateUserPool and CreateUserPoolClient parameters from template.yaml's ``UserPool``
-    and ``UserPoolClient`` (the client without ``UserPoolId``)."""
-    template = Template.load(ROOT / "template.yaml")
+    and ``UserPoolClient`` (the client without ``UserPoolId``), with template
+    ``parameters`` overridden (e.g. ``PasswordlessEmailSourceArn``)."""
+    template = Template.load(ROOT / "template.yaml", parameters or {})
     resources = template.resources
     pool = template.resolve(resources["UserPool"]["Properties"])
     pool["PoolName"] = pool.pop("UserPoolName")
+    # CloudFormation's EnabledMfas is SetUserPoolMfaConfig's SoftwareTokenMfaConfiguration
+    # in the API, not a CreateUserPool parameter.
+    pool.pop("EnabledMfas", None)
     client = template.resolve(
         {k: v for k, v in resources["UserPoolClient"]["Properties"].items() if k != "UserPoolId"}
     )

@@ -112,6 +112,7 @@ def _grants(statements: list[dict], action: str, resource: dict) -> bool:
 
 
 def test_revocation_storage_is_read_by_the_photo_routes_and_written_by_sign_out_only():
+    """Sign-out and account deletion are the only writers."""
     template = load()
     table = {"Fn::GetAtt": ["RevocationsTable", "Arn"]}
     ttl = template.raw["Resources"]["RevocationsTable"]["Properties"]["TimeToLiveSpecification"]
@@ -130,7 +131,8 @@ def test_revocation_storage_is_read_by_the_photo_routes_and_written_by_sign_out_
         and "Policies" in resource["Properties"]
         and _grants(_statements(template, logical_id), "dynamodb:UpdateItem", table)
     ]
-    assert writers == ["SignOutFunction"]
+    # DeleteAccountFunction signs the deleted user out everywhere, like sign-out (issue 13).
+    assert writers == ["SignOutFunction", "DeleteAccountFunction"]
 
 
 def test_the_served_app_clients_come_from_the_template():

@@ -184,9 +184,29 @@ export function resendCode({ email }) {
   return request("/auth/resend-code", { method: "POST", json: { email } });
 }
 
-/** POST /auth/sign-in with cookie delivery; keeps the access token in memory. */
+/**
+ * POST /auth/sign-in with cookie delivery; keeps the access token in memory. With TOTP MFA
+ * on, the answer is `{challenge, session}` instead (answer it with answerChallenge).
+ */
 export async function signIn({ email, password }) {
-  const tokens = await request("/auth/sign-in", { method: "POST", json: { email, password }, cookie: true });
+  const result = await request("/auth/sign-in", { method: "POST", json: { email, password }, cookie: true });
+  if (result.challenge) return { challenge: result.challenge, session: result.session };
+  setSession(result);
+  return idClaims;
+}
+
+/** POST /auth/sign-in/email-code: passwordless sign-in; answers `{challenge: "EMAIL_OTP", session}`. */
+export function emailCode({ email }) {
+  return request("/auth/sign-in/email-code", { method: "POST", json: { email } });
+}
+
+/** POST /auth/challenge with cookie delivery: the code for a sign-in challenge -> the session. */
+export async function answerChallenge({ email, challenge, session, answer }) {
+  const tokens = await request("/auth/challenge", {
+    method: "POST",
+    json: { email, challenge, session, answer },
+    cookie: true,
+  });
   setSession(tokens);
   return idClaims;
 }
@@ -225,6 +245,59 @@ export function forgotPassword({ email }) {
 /** POST /auth/reset-password → 200. */
 export function resetPassword({ email, code, password }) {
   return request("/auth/reset-password", { method: "POST", json: { email, code, password } });
+}
+
+// ---------------------------------------------------------------- the account (issue 13)
+
+/** GET /auth/account → {email, email_verified, name, totp_enabled}. */
+export function getAccount() {
+  return request("/auth/account", { auth: true });
+}
+
+/** PATCH /auth/account {name} → the profile. */
+export function updateAccount({ name }) {
+  return request("/auth/account", { method: "PATCH", json: { name }, auth: true });
+}
+
+/** POST /auth/account/password {previous_password, proposed_password} → 200. */
+export function changePassword({ previous_password, proposed_password }) {
+  return request("/auth/account/password", {
+    method: "POST",
+    json: { previous_password, proposed_password },
+    auth: true,
+  });
+}
+
+/** POST /auth/account/email {email} → {code_delivery}: a code goes to the new address. */
+export function changeEmail({ email }) {
+  return request("/auth/account/email", { method: "POST", json: { email }, auth: true });
+}
+
+/** POST /auth/account/email/verify {code} → the profile, with the new email. */
+export function verifyEmail({ code }) {
+  return request("/auth/account/email/verify", { method: "POST", json: { code }, auth: true });
+}
+
+/** POST /auth/mfa/setup → {secret_code, otpauth_uri}. */
+export function setUpMfa() {
+  return request("/auth/mfa/setup", { method: "POST", auth: true });
+}
+
+/** POST /auth/mfa/verify {code} → {totp_enabled: true}. */
+export function verifyMfa({ code }) {
+  return request("/auth/mfa/verify", { method: "POST", json: { code }, auth: true });
+}
+
+/** DELETE /auth/mfa → {totp_enabled: false}. */
+export function disableMfa() {
+  return request("/auth/mfa", { method: "DELETE", auth: true });
+}
+
+/** DELETE /auth/account → {account_deleted, photos_deleted}; the session ends. */
+export async function deleteAccount() {
+  const result = await request("/auth/account", { method: "DELETE", auth: true });
+  setSession(null);
+  return result;
 }
 
 // ---------------------------------------------------------------- photos

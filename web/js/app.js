@@ -7,12 +7,14 @@
 import * as api from "./api.js";
 import { logoutUrl, startAuthorization, takeAuthorizationResponse } from "./pkce.js";
 import { uploadPhoto } from "./upload.js";
+// Vendored from npm (qrcode-generator 2.0.4, MIT; web/vendor/README.md): no CDN.
+import qrcode from "../vendor/qrcode-generator-2.0.4.js";
 
 const PAGE_SIZE = 24;
 const HOSTED_UI_FLAG = "moments.hosted_ui"; // "the session came from the hosted UI" (no token)
 
 const $ = (selector, root = document) => root.querySelector(selector);
-const views = ["loading", "sign-in", "sign-up", "confirm", "forgot", "photos"];
+const views = ["loading", "sign-in", "challenge", "sign-up", "confirm", "forgot", "photos", "account"];
 
 // ---------------------------------------------------------------- view plumbing
 
@@ -83,9 +85,58 @@ function goToConfirm(email, message) {
   $(email ? "#confirm-code" : "#confirm-email").focus();
 }
 
+// A sign-in that needs a second step: a TOTP code (SOFTWARE_TOKEN_MFA) or the emailed code
+// (EMAIL_OTP). The session lives a few minutes (the app client's AuthSessionValidity).
+let pendingChallenge = null;
+function goToChallenge(email, { challenge, session }) {
+  pendingChallenge = { email, challenge, session };
+  const totp = challenge === "SOFTWARE_TOKEN_MFA";
+  $("#challenge-title").textContent = totp ? "Two-step verification" : "Check your email";
+  $("#challenge-lead").textContent = totp
+    ? "Enter the 6-digit code from your authenticator app."
+    : "Enter the 8-digit code we emailed you.";
+  $("#challenge-code").value = "";
+  $("#challenge-code").maxLength = totp ? 6 : 8;
+  $("#sign-in-form").reset();
+  show("challenge");
+  $("#challenge-code").focus();
+}
+
+onSubmit($("#challenge-form"), async ({ code }, form) => {
+  if (!pendingChallenge) {
+    show("sign-in");
+    return;
+  }
+  await api.answerChallenge({ ...pendingChallenge, answer: code.trim() });
+  pendingChallenge = null;
+  sessionStorage.removeItem(HOSTED_UI_FLAG);
+  form.reset();
+  show("photos");
+});
+
+$("#email-code").addEventListener("click", async () => {
+  const input = $("#sign-in-email");
+  const errorEl = $("#sign-in-form .form-error");
+  showError(errorEl, null);
+  if (!input.value.trim() || !input.checkValidity()) {
+    input.focus();
+    showError(errorEl, new Error("Email: enter your email address first."));
+    return;
+  }
+  try {
+    goToChallenge(input.value.trim().toLowerCase(), await api.emailCode({ email: input.value.trim() }));
+  } catch (err) {
+    showError(errorEl, err);
+  }
+});
+
 onSubmit($("#sign-in-form"), async ({ email, password }, form) => {
   try {
-    await api.signIn({ email: email.trim(), password });
+    const result = await api.signIn({ email: email.trim(), password });
+    if (result && result.challenge) {
+      goToChallenge(email.trim().toLowerCase(), result);
+      return;
+    }
   } catch (err) {
     if (err.error === "user_not_confirmed") {
       goToConfirm(email.trim(), "Your account isn't confirmed yet. Enter the code we emailed you.");
@@ -444,3 +495,126 @@ async function boot() {
 }
 
 boot();
+
+// ---------------------------------------------------------------- the account (issue 13)
+
+function renderAccount(account) {
+  $("#account-email").textContent = `Signed in as ${account.email}`;
+  $("#profile-name").value = account.name || "";
+  $("#mfa-status").textContent = account.totp_enabled
+    ? "On: signing in asks for a code from your authenticator app."
+    : "Off: signing in needs your password only.";
+  $("#mfa-start").hidden = account.totp_enabled;
+  $("#mfa-off").hidden = !account.totp_enabled;
+  $("#mfa-setup").hidden = true;
+}
+
+async function openAccount() {
+  showError($("#account-error"), null);
+  show("account");
+  try {
+    renderAccount(await api.getAccount());
+  } catch (err) {
+    showError($("#account-error"), err);
+  }
+}
+
+/** Draw `text` as a QR code on `canvas` (module colours from the page, 4-module margin). */
+function drawQr(canvas, text) {
+  const qr = qrcode(0, "M");
+  qr.addData(text);
+  qr.make();
+  const count = qr.getModuleCount();
+  const scale = 6;
+  const margin = 4;
+  canvas.width = canvas.height = (count + 2 * margin) * scale;
+  const ctx = canvas.getContext("2d");
+  ctx.fillStyle = "#fff";
+  ctx.fillRect(0, 0, canvas.width, canvas.height);
+  ctx.fillStyle = "#000";
+  for (let row = 0; row < count; row++) {
+    for (let col = 0; col < count; col++) {
+      if (qr.isDark(row, col)) ctx.fillRect((col + margin) * scale, (row + margin) * scale, scale, scale);
+    }
+  }
+}
+
+$("#go-account").addEventListener("click", openAccount);
+
+onSubmit($("#email-form"), async ({ email }) => {
+  const sent = await api.changeEmail({ email: email.trim() });
+  $("#email-verify-form").hidden = false;
+  $("#email-verify-code").focus();
+  toast(`We sent a code to ${sent.code_delivery?.destination || "the new address"}.`);
+});
+
+onSubmit($("#email-verify-form"), async ({ code }, form) => {
+  renderAccount(await api.verifyEmail({ code: code.trim() }));
+  form.reset();
+  form.hidden = true;
+  $("#email-form").reset();
+  toast("Your email is changed.");
+});
+
+onSubmit($("#password-form"), async (values, form) => {
+  await api.changePassword(values);
+  form.reset();
+  toast("Your password is changed.");
+});
+
+onSubmit($("#profile-form"), async ({ name }) => {
+  renderAccount(await api.updateAccount({ name: name.trim() }));
+  toast("Saved.");
+});
+
+$("#mfa-start").addEventListener("click", async () => {
+  showError($("#account-error"), null);
+  try {
+    const setup = await api.setUpMfa();
+    drawQr($("#mfa-qr"), setup.otpauth_uri);
+    $("#mfa-secret").textContent = setup.secret_code;
+    $("#mfa-setup").hidden = false;
+    $("#mfa-code").focus();
+  } catch (err) {
+    showError($("#account-error"), err);
+  }
+});
+
+onSubmit($("#mfa-form"), async ({ code }, form) => {
+  await api.verifyMfa({ code: code.trim() });
+  form.reset();
+  renderAccount(await api.getAccount());
+  toast("Two-step verification is on.");
+});
+
+$("#mfa-off").addEventListener("click", async () => {
+  showError($("#account-error"), null);
+  try {
+    await api.disableMfa();
+    renderAccount(await api.getAccount());
+  } catch (err) {
+    showError($("#account-error"), err);
+  }
+});
+
+$("#account-delete").addEventListener("click", () => {
+  $("#account-dialog-confirm").value = "";
+  $("#account-dialog").showModal();
+});
+
+$("#account-dialog").addEventListener("close", async () => {
+  const dialog = $("#account-dialog");
+  if (dialog.returnValue !== "delete") return;
+  if ($("#account-dialog-confirm").value.trim() !== "DELETE") {
+    showError($("#account-error"), new Error("Type DELETE to confirm; nothing was deleted."));
+    return;
+  }
+  try {
+    await api.deleteAccount();
+    resetGrid();
+    show("sign-in");
+    toast("Your account and its photos were deleted.");
+  } catch (err) {
+    showError($("#account-error"), err);
+  }
+});
