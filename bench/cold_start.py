@@ -177,7 +177,9 @@ def start_emulator(template: Template) -> tuple[object, str]:
     from local_stack.inbox import Inbox
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no line per request
-    cognito.install(Inbox(stream=io.StringIO()))  # the local stack's Cognito (ResendConfirmationCode, ...)
+    cognito.install(
+        Inbox(stream=io.StringIO())
+    )  # the local stack's Cognito (ResendConfirmationCode, ...)
 
     port = _free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
@@ -254,7 +256,10 @@ def seed_code(clients: Sequence[str]) -> str:
     """Import boto3 and make ``clients`` with one call each; nothing at all for none (a
     function that makes no client is compared with a bare handler)."""
     lines = ["import boto3"] if clients else ["pass"]
-    lines += [f"client_{i} = boto3.client({name!r}); client_{i}.{SEED_CALLS[name]}" for i, name in enumerate(clients)]
+    lines += [
+        f"client_{i} = boto3.client({name!r}); client_{i}.{SEED_CALLS[name]}"
+        for i, name in enumerate(clients)
+    ]
     return _SEED.format(calls="\n".join(lines))
 
 
@@ -308,8 +313,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                 pairs.append(("a", logical_id, fn, _seed_for(fn, sys.executable, [], {**env})))
             if "b" in settings:
                 package = args.artifact_dir or artifact(logical_id)
-                sizes[logical_id] = zipped_size(logical_id, package) if not args.artifact_dir else (
-                    zipped_size("-", package)
+                sizes[logical_id] = (
+                    zipped_size(logical_id, package)
+                    if not args.artifact_dir
+                    else (zipped_size("-", package))
                 )
                 paths = [str(package)] + ([str(sdk)] if sdk else [])
                 b_env = {
@@ -342,7 +349,9 @@ def _seed_for(fn: Probe, python: str, py_args: list[str], env: dict[str, str]) -
     return Probe(f"seed {'+'.join(clients)}", python, py_args, seed_code(clients), env, fn.cwd)
 
 
-def _report(pairs: list[tuple[str, str, Probe, Probe]], sizes: Mapping[str, tuple[float, str]]) -> None:
+def _report(
+    pairs: list[tuple[str, str, Probe, Probe]], sizes: Mapping[str, tuple[float, str]]
+) -> None:
     header = (f"{'setting':<8}{'function':<26}{'status':>7}{'wall ms (min-max)':>22}"
               f"{'seed ms':>9}{'x seed':>8}{'cpu x seed':>11}  seed clients")  # fmt: skip
     print(header)

@@ -38,13 +38,19 @@ PASSWORD = "Correct-Horse-9"
 
 def png_bytes(side: int) -> bytes:
     """A real PNG (RFC 2083 layout) of noise: ``side`` x ``side`` RGB, about 3 x side² bytes."""
+
     def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
 
     raw = b"".join(b"\x00" + os.urandom(3 * side) for _ in range(side))
-    return (b"\x89PNG\r\n\x1a\n"
-            + chunk(b"IHDR", struct.pack(">IIBBBBB", side, side, 8, 2, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", side, side, 8, 2, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(raw))
+        + chunk(b"IEND", b"")
+    )
 
 
 def measure(parallel: int, waves: int, side: int) -> dict:
@@ -53,20 +59,27 @@ def measure(parallel: int, waves: int, side: int) -> dict:
 
     api = os.environ["MOMENTS_API_URL"]
     email = f"bench-{uuid.uuid4().hex[:8]}@example.com"
-    requests.post(f"{api}/auth/sign-up", json={"email": email, "password": PASSWORD},
-                  timeout=60).raise_for_status()
+    requests.post(
+        f"{api}/auth/sign-up", json={"email": email, "password": PASSWORD}, timeout=60
+    ).raise_for_status()
     messages = requests.get(f"{api}/_local/inbox/{email}", timeout=10).json()["messages"]
-    requests.post(f"{api}/auth/confirm", json={"email": email, "code": messages[0]["code"]},
-                  timeout=60).raise_for_status()
-    tokens = requests.post(f"{api}/auth/sign-in", json={"email": email, "password": PASSWORD},
-                           timeout=60).json()
+    requests.post(
+        f"{api}/auth/confirm", json={"email": email, "code": messages[0]["code"]}, timeout=60
+    ).raise_for_status()
+    tokens = requests.post(
+        f"{api}/auth/sign-in", json={"email": email, "password": PASSWORD}, timeout=60
+    ).json()
     headers = {"Authorization": f"Bearer {tokens['access_token']}"}
     image = png_bytes(side)
 
     def upload(n: int) -> float:
         started = time.perf_counter()
-        response = requests.post(f"{api}/photos", headers=headers, timeout=120,
-                                 files={"file": (f"p{n}.png", image, "image/png")})
+        response = requests.post(
+            f"{api}/photos",
+            headers=headers,
+            timeout=120,
+            files={"file": (f"p{n}.png", image, "image/png")},
+        )
         assert response.status_code == 201, response.text
         return (time.perf_counter() - started) * 1000
 
@@ -75,8 +88,9 @@ def measure(parallel: int, waves: int, side: int) -> dict:
         for _ in range(waves):
             started = time.perf_counter()
             latencies = list(pool.map(upload, range(parallel)))
-            results.append({"total_ms": (time.perf_counter() - started) * 1000,
-                            "latencies_ms": latencies})
+            results.append(
+                {"total_ms": (time.perf_counter() - started) * 1000, "latencies_ms": latencies}
+            )
     return {"waves": results}
 
 
@@ -89,8 +103,9 @@ def main() -> int:
     parser.add_argument("--settings", default="1,4", help="concurrency settings to compare")
     parser.add_argument("--parallel", type=int, default=10)
     parser.add_argument("--waves", type=int, default=3)
-    parser.add_argument("--side", type=int, default=512,
-                        help="image side in pixels (512: a 0.75 MiB PNG)")
+    parser.add_argument(
+        "--side", type=int, default=512, help="image side in pixels (512: a 0.75 MiB PNG)"
+    )
     parser.add_argument("--measure", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.measure:
@@ -98,15 +113,35 @@ def main() -> int:
         return 0
 
     size = len(png_bytes(args.side))
-    print(f"{args.parallel} parallel POST /photos ({args.side}x{args.side} PNG, {size} bytes), "
-          f"{args.waves} waves per setting")
-    print(f"{'concurrency':>12}{'wave 1 total':>14}{'warm total':>12}{'warm p50':>10}"
-          f"{'warm p95':>10}  (ms; warm = median over waves 2..)")
+    print(
+        f"{args.parallel} parallel POST /photos ({args.side}x{args.side} PNG, {size} bytes), "
+        f"{args.waves} waves per setting"
+    )
+    print(
+        f"{'concurrency':>12}{'wave 1 total':>14}{'warm total':>12}{'warm p50':>10}"
+        f"{'warm p95':>10}  (ms; warm = median over waves 2..)"
+    )
     for setting in [int(s) for s in args.settings.split(",")]:
-        command = [sys.executable, "-m", "local_stack", "run", "--concurrency", str(setting),
-                   "--log-file", os.devnull, "--", sys.executable, str(Path(__file__).resolve()),
-                   "--measure", "--parallel", str(args.parallel), "--waves", str(args.waves),
-                   "--side", str(args.side)]
+        command = [
+            sys.executable,
+            "-m",
+            "local_stack",
+            "run",
+            "--concurrency",
+            str(setting),
+            "--log-file",
+            os.devnull,
+            "--",
+            sys.executable,
+            str(Path(__file__).resolve()),
+            "--measure",
+            "--parallel",
+            str(args.parallel),
+            "--waves",
+            str(args.waves),
+            "--side",
+            str(args.side),
+        ]
         done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
         if done.returncode != 0:
             print(done.stdout, done.stderr, file=sys.stderr)
@@ -114,9 +149,11 @@ def main() -> int:
         waves = json.loads(done.stdout.strip().splitlines()[-1])["waves"]
         warm = waves[1:] or waves
         latencies = [ms for wave in warm for ms in wave["latencies_ms"]]
-        print(f"{setting:>12}{waves[0]['total_ms']:>14.0f}"
-              f"{statistics.median(w['total_ms'] for w in warm):>12.0f}"
-              f"{statistics.median(latencies):>10.0f}{p95(latencies):>10.0f}")
+        print(
+            f"{setting:>12}{waves[0]['total_ms']:>14.0f}"
+            f"{statistics.median(w['total_ms'] for w in warm):>12.0f}"
+            f"{statistics.median(latencies):>10.0f}{p95(latencies):>10.0f}"
+        )
     return 0
 
 

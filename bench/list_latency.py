@@ -48,12 +48,17 @@ def fill(table_name: str, region: str, account: str, total: int) -> None:
     table = backend.get_table(table_name)
     have = sum(len(p) for p in table.items.values())
     for n in range(have, total):
-        backend.put_item(table_name, {
-            "user_sub": {"S": f"user-{n // PAGE:07d}"},
-            "photo_id": {"S": f"01J{n:023d}"},
-            "filename": {"S": "cat.png"}, "status": {"S": "ready"},
-            "size_bytes": {"N": "12345"}, "content_type": {"S": "image/png"},
-        })
+        backend.put_item(
+            table_name,
+            {
+                "user_sub": {"S": f"user-{n // PAGE:07d}"},
+                "photo_id": {"S": f"01J{n:023d}"},
+                "filename": {"S": "cat.png"},
+                "status": {"S": "ready"},
+                "size_bytes": {"N": "12345"},
+                "content_type": {"S": "image/png"},
+            },
+        )
 
 
 def median_ms(client, table_name: str, runs: int) -> float:
@@ -61,9 +66,12 @@ def median_ms(client, table_name: str, runs: int) -> float:
     for _ in range(runs):
         started = time.perf_counter()
         page = client.query(
-            TableName=table_name, KeyConditionExpression="user_sub = :me",
-            ExpressionAttributeValues={":me": {"S": "me"}}, ScanIndexForward=False,
-            Limit=PAGE)
+            TableName=table_name,
+            KeyConditionExpression="user_sub = :me",
+            ExpressionAttributeValues={":me": {"S": "me"}},
+            ScanIndexForward=False,
+            Limit=PAGE,
+        )
         samples.append((time.perf_counter() - started) * 1000)
         assert page["Count"] == PAGE
     return statistics.median(samples)
@@ -85,20 +93,30 @@ def main() -> int:
     server = Emulator(sock)
     server.start()
     try:
-        template = Template.load(ROOT / "template.yaml",
-                                 local_parameter_overrides("127.0.0.1", 3000))
+        template = Template.load(
+            ROOT / "template.yaml", local_parameter_overrides("127.0.0.1", 3000)
+        )
         provision(template, server.url)
         table_name = template.physical_ids["PhotosTable"]
-        client = boto3.client("dynamodb", endpoint_url=server.url, region_name=template.region,
-                              aws_access_key_id="testing", aws_secret_access_key="testing",
-                              config=Config(retries={"max_attempts": 1}))
+        client = boto3.client(
+            "dynamodb",
+            endpoint_url=server.url,
+            region_name=template.region,
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+            config=Config(retries={"max_attempts": 1}),
+        )
         for n in range(PAGE):
-            client.put_item(TableName=table_name, Item={
-                "user_sub": {"S": "me"}, "photo_id": {"S": f"01K{n:023d}"}})
+            client.put_item(
+                TableName=table_name,
+                Item={"user_sub": {"S": "me"}, "photo_id": {"S": f"01K{n:023d}"}},
+            )
         results: dict[tuple[str, int], float] = {}
         for size in (args.small, args.large):
             fill(table_name, template.region, template.account_id, size)
-            variants = [("local stack", True)] + ([] if args.no_baseline else [("moto alone", False)])
+            variants = [("local stack", True)] + (
+                [] if args.no_baseline else [("moto alone", False)]
+            )
             for name, patched in variants:
                 Table.query = moto_query
                 if patched:

@@ -61,14 +61,19 @@ def sign_up(api: str) -> dict[str, str]:
     requests.post(f"{api}/auth/sign-up", json={"email": email, "password": PASSWORD}, timeout=30)
     code = requests.get(f"{api}/_local/inbox/{email}", timeout=10).json()["messages"][0]["code"]
     requests.post(f"{api}/auth/confirm", json={"email": email, "code": code}, timeout=30)
-    tokens = requests.post(f"{api}/auth/sign-in", json={"email": email, "password": PASSWORD},
-                           timeout=30).json()
+    tokens = requests.post(
+        f"{api}/auth/sign-in", json={"email": email, "password": PASSWORD}, timeout=30
+    ).json()
     return {"Authorization": f"Bearer {tokens['access_token']}"}
 
 
 def grant(api: str, auth: dict[str, str], name: str, size: int) -> dict:
-    response = requests.post(f"{api}/photos/upload-url", headers=auth, timeout=30, json={
-        "filename": name, "content_type": "image/jpeg", "size_bytes": size})
+    response = requests.post(
+        f"{api}/photos/upload-url",
+        headers=auth,
+        timeout=30,
+        json={"filename": name, "content_type": "image/jpeg", "size_bytes": size},
+    )
     response.raise_for_status()
     return response.json()
 
@@ -101,9 +106,12 @@ def grid_and_latency(api: str, auth: dict[str, str], photos: int) -> dict:
         data = noise_jpeg(width, int(pixels / width))
         sizes.append(len(data))
         upload = grant(api, auth, f"bench-{i:02d}.jpg", len(data))
-        posted = requests.post(upload["upload"]["url"], data=upload["upload"]["fields"],
-                               files={"file": (f"bench-{i:02d}.jpg", data, "image/jpeg")},
-                               timeout=120)
+        posted = requests.post(
+            upload["upload"]["url"],
+            data=upload["upload"]["fields"],
+            files={"file": (f"bench-{i:02d}.jpg", data, "image/jpeg")},
+            timeout=120,
+        )
         posted.raise_for_status()
         latencies.append(wait_ready(api, auth, upload["photo_id"]))
     listing = requests.get(f"{api}/photos", params={"limit": 24}, headers=auth, timeout=30)
@@ -117,7 +125,9 @@ def grid_and_latency(api: str, auth: dict[str, str], photos: int) -> dict:
         "grid_page_items": len(page),
         "grid_bytes_v1_originals": originals + listing_bytes,
         "grid_bytes_v2_thumbnails": thumbs + listing_bytes,
-        "grid_ratio_percent": round(100 * (thumbs + listing_bytes) / (originals + listing_bytes), 3),
+        "grid_ratio_percent": round(
+            100 * (thumbs + listing_bytes) / (originals + listing_bytes), 3
+        ),
         "upload_end_to_ready_s": {
             "median": round(statistics.median(latencies), 3),
             "p95": round(percentile(latencies, 0.95), 3),
@@ -141,20 +151,42 @@ def big_upload(api: str, auth: dict[str, str], data: bytes) -> dict:
         path = handle.name
     try:
         upload = grant(api, auth, "big.jpg", len(data))
-        fields = [arg for key, value in upload["upload"]["fields"].items()
-                  for arg in ("-F", f"{key}={value}")]
+        fields = [
+            arg
+            for key, value in upload["upload"]["fields"].items()
+            for arg in ("-F", f"{key}={value}")
+        ]
         curl = subprocess.run(
-            ["curl", "-s", "-o", "/dev/null", "-w", "%{http_code} %{time_total}", *fields,
-             "-F", f"file=@{path};type=image/jpeg", upload["upload"]["url"]],
-            capture_output=True, text=True, check=True, timeout=600,
+            [
+                "curl",
+                "-s",
+                "-o",
+                "/dev/null",
+                "-w",
+                "%{http_code} %{time_total}",
+                *fields,
+                "-F",
+                f"file=@{path};type=image/jpeg",
+                upload["upload"]["url"],
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=600,
         )
         status, seconds = curl.stdout.split()
         ready = wait_ready(api, auth, upload["photo_id"], timeout_s=300)
         photo = requests.get(f"{api}/photos/{upload['photo_id']}", headers=auth, timeout=30).json()
-        return {"bytes": len(data), "mib": round(len(data) / 2**20, 2), "s3_status": int(status),
-                "curl_time_total_s": float(seconds), "upload_end_to_ready_s": round(ready, 3),
-                "width": photo["width"], "height": photo["height"],
-                "thumbnail_bytes": len(requests.get(photo["thumbnail_url"], timeout=60).content)}
+        return {
+            "bytes": len(data),
+            "mib": round(len(data) / 2**20, 2),
+            "s3_status": int(status),
+            "curl_time_total_s": float(seconds),
+            "upload_end_to_ready_s": round(ready, 3),
+            "width": photo["width"],
+            "height": photo["height"],
+            "thumbnail_bytes": len(requests.get(photo["thumbnail_url"], timeout=60).content),
+        }
     finally:
         os.unlink(path)
 
@@ -172,7 +204,8 @@ def browser_upload(api: str, data: bytes) -> dict:
         path.write_bytes(data)
         browser = playwright.chromium.launch(
             executable_path=os.environ.get("MOMENTS_CHROMIUM", "/usr/bin/chromium"),
-            args=["--no-sandbox", "--disable-gpu", "--no-first-run"])
+            args=["--no-sandbox", "--disable-gpu", "--no-first-run"],
+        )
         page = browser.new_page()
         page.set_default_timeout(300_000)
         page.goto(f"{api}/")
@@ -188,27 +221,38 @@ def browser_upload(api: str, data: bytes) -> dict:
         uploaded = time.perf_counter() - started
         image = page.get_by_role("list", name="Photos").get_by_role("img", name="big.jpg")
         expect(image).to_be_visible(timeout=300_000)
-        page.wait_for_function("img => img.complete && img.naturalWidth > 0",
-                               arg=image.element_handle(), timeout=300_000)
+        page.wait_for_function(
+            "img => img.complete && img.naturalWidth > 0",
+            arg=image.element_handle(),
+            timeout=300_000,
+        )
         shown = time.perf_counter() - started
         browser.close()
-    return {"bytes": len(data), "mib": round(len(data) / 2**20, 2),
-            "click_to_uploaded_s": round(uploaded, 2), "click_to_thumbnail_shown_s": round(shown, 2)}
+    return {
+        "bytes": len(data),
+        "mib": round(len(data) / 2**20, 2),
+        "click_to_uploaded_s": round(uploaded, 2),
+        "click_to_thumbnail_shown_s": round(shown, 2),
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--photos", type=int, default=24)
     parser.add_argument("--big", action="store_true", help="also a 100 MiB upload with curl")
-    parser.add_argument("--browser", action="store_true",
-                        help="also a 100 MiB upload through the web app (chromium)")
+    parser.add_argument(
+        "--browser",
+        action="store_true",
+        help="also a 100 MiB upload through the web app (chromium)",
+    )
     args = parser.parse_args(argv)
     with tempfile.NamedTemporaryFile(
         "w", prefix="bench-photos-", suffix=".log", delete=False
     ) as log:
         configure_logging(log)
-        stack = LocalStack(ROOT / "template.yaml", ports=Ports(0, 0, 0), log_stream=log,
-                           console=log)
+        stack = LocalStack(
+            ROOT / "template.yaml", ports=Ports(0, 0, 0), log_stream=log, console=log
+        )
         stack.start()
         try:
             assert stack.info is not None

@@ -60,7 +60,9 @@ def _positive(text: str) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m local_stack", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m local_stack", description=__doc__.split("\n")[0]
+    )
     commands = parser.add_subparsers(dest="command")
     for name, default in (("serve", Ports()), ("run", Ports(0, 0, 0))):
         sub = commands.add_parser(name)
@@ -69,18 +71,32 @@ def _parser() -> argparse.ArgumentParser:
         sub.add_argument("--hosted-ui-port", type=_port, default=default.hosted_ui)
         sub.add_argument("--emulator-port", type=_port, default=default.emulator)
         sub.add_argument("--template", type=Path, default=None)
-        sub.add_argument("--concurrency", type=_positive, default=DEFAULT_CONCURRENCY,
-                         help="execution environments per function "
-                              f"(default {DEFAULT_CONCURRENCY})")
+        sub.add_argument(
+            "--concurrency",
+            type=_positive,
+            default=DEFAULT_CONCURRENCY,
+            help=f"execution environments per function (default {DEFAULT_CONCURRENCY})",
+        )
         if name == "serve":
-            sub.add_argument("--state-dir", type=Path, default=None,
-                             help="keep users, tokens' keys, items and objects in this folder "
-                                  "across restarts (make dev: .local-stack)")
-            sub.add_argument("--reset", action="store_true",
-                             help="with --state-dir: forget the saved state, start clean")
+            sub.add_argument(
+                "--state-dir",
+                type=Path,
+                default=None,
+                help="keep users, tokens' keys, items and objects in this folder "
+                "across restarts (make dev: .local-stack)",
+            )
+            sub.add_argument(
+                "--reset",
+                action="store_true",
+                help="with --state-dir: forget the saved state, start clean",
+            )
         if name == "run":
-            sub.add_argument("--log-file", type=Path, default=None,
-                             help="where the stack's console goes (default: a new temp file)")
+            sub.add_argument(
+                "--log-file",
+                type=Path,
+                default=None,
+                help="where the stack's console goes (default: a new temp file)",
+            )
     invoke = commands.add_parser("invoke")
     invoke.add_argument("function_id")
     invoke.add_argument("event_file", type=Path)
@@ -108,8 +124,11 @@ def main(argv: list[str] | None = None) -> int:
             return _run(template, args.host, ports, command, args.log_file, args.concurrency)
         return _serve(template, args.host, ports, args.concurrency, args.state_dir, args.reset)
     except PortInUseError as exc:
-        print(f"local_stack: {exc}; stop whatever uses it or pick another port "
-              f"(--{exc.what.lower().replace(' ', '-')}-port).", file=sys.stderr)
+        print(
+            f"local_stack: {exc}; stop whatever uses it or pick another port "
+            f"(--{exc.what.lower().replace(' ', '-')}-port).",
+            file=sys.stderr,
+        )
         return 1
     except (TemplateError, FileNotFoundError) as exc:
         print(f"local_stack: {exc}", file=sys.stderr)
@@ -133,13 +152,24 @@ def _stop_event() -> _Stop:
     return stop
 
 
-def _serve(template: Path, host: str, ports: Ports,
-           concurrency: int = DEFAULT_CONCURRENCY, state_dir: Path | None = None,
-           reset: bool = False) -> int:
+def _serve(
+    template: Path,
+    host: str,
+    ports: Ports,
+    concurrency: int = DEFAULT_CONCURRENCY,
+    state_dir: Path | None = None,
+    reset: bool = False,
+) -> int:
     configure_logging(sys.stdout)
     stop = _stop_event()
-    stack = LocalStack(template, host=host, ports=ports, concurrency=concurrency,
-                       state_dir=state_dir, reset_state=reset)
+    stack = LocalStack(
+        template,
+        host=host,
+        ports=ports,
+        concurrency=concurrency,
+        state_dir=state_dir,
+        reset_state=reset,
+    )
     try:
         stack.start()
         print(stack.banner(), flush=True)
@@ -154,8 +184,14 @@ def _serve(template: Path, host: str, ports: Ports,
 LOG_TAIL_LINES = 40
 
 
-def _run(template: Path, host: str, ports: Ports, command: list[str],
-         log_file: Path | None = None, concurrency: int = DEFAULT_CONCURRENCY) -> int:
+def _run(
+    template: Path,
+    host: str,
+    ports: Ports,
+    command: list[str],
+    log_file: Path | None = None,
+    concurrency: int = DEFAULT_CONCURRENCY,
+) -> int:
     """Run ``command`` against a fresh stack; the stack's console goes to a log file.
 
     CMD inherits this process's stdout and stderr untouched (newman's report stays
@@ -176,11 +212,18 @@ def _run(template: Path, host: str, ports: Ports, command: list[str],
     # from the stack and from the handlers interleave whole, as on a terminal.
     with log_file.open("w", encoding="utf-8", buffering=1) as console:
         configure_logging(console)
-        print(f"local_stack run: the stack's console goes to {log_file}", file=sys.stderr,
-              flush=True)
+        print(
+            f"local_stack run: the stack's console goes to {log_file}", file=sys.stderr, flush=True
+        )
         stop = _stop_event()
-        stack = LocalStack(template, host=host, ports=ports, log_stream=console,
-                           console=console, concurrency=concurrency)
+        stack = LocalStack(
+            template,
+            host=host,
+            ports=ports,
+            log_stream=console,
+            console=console,
+            concurrency=concurrency,
+        )
         try:
             stack.start()
             assert stack.info is not None
@@ -214,8 +257,11 @@ def _run(template: Path, host: str, ports: Ports, command: list[str],
 def _print_tail(log_file: Path) -> None:
     """The last lines of the stack's console, on stderr (CMD failed or the stack did)."""
     lines = log_file.read_text(encoding="utf-8", errors="replace").splitlines()
-    print(f"local_stack run: last {min(len(lines), LOG_TAIL_LINES)} lines of the stack's "
-          f"console ({log_file}):", file=sys.stderr)
+    print(
+        f"local_stack run: last {min(len(lines), LOG_TAIL_LINES)} lines of the stack's "
+        f"console ({log_file}):",
+        file=sys.stderr,
+    )
     for line in lines[-LOG_TAIL_LINES:]:
         print(f"  | {line}", file=sys.stderr)
     sys.stderr.flush()
@@ -224,21 +270,25 @@ def _print_tail(log_file: Path) -> None:
 def _invoke(template: Path, function_id: str, event_file: Path) -> int:
     configure_logging(sys.stderr)
     event = json.loads(event_file.read_text(encoding="utf-8"))
-    stack = LocalStack(template, ports=Ports(0, 0, 0), serve_api=False,
-                       log_stream=sys.stderr, console=sys.stderr)
+    stack = LocalStack(
+        template, ports=Ports(0, 0, 0), serve_api=False, log_stream=sys.stderr, console=sys.stderr
+    )
     try:
         stack.start()
         assert stack.runtime is not None
         if function_id not in stack.runtime.functions:
             known = ", ".join(sorted(stack.runtime.functions))
-            print(f"local_stack invoke: no function {function_id} (known: {known})",
-                  file=sys.stderr)
+            print(
+                f"local_stack invoke: no function {function_id} (known: {known})", file=sys.stderr
+            )
             return 2
         result = stack.runtime.invoke(function_id, event)
     finally:
         stack.stop()
-    print(f"{function_id}: {result.duration_ms:.0f} ms"
-          f"{' (cold start)' if result.cold_start else ''}", file=sys.stderr)
+    print(
+        f"{function_id}: {result.duration_ms:.0f} ms{' (cold start)' if result.cold_start else ''}",
+        file=sys.stderr,
+    )
     print(json.dumps(result.error if result.error else result.payload, indent=2))
     return 1 if result.error else 0
 

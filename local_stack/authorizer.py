@@ -78,30 +78,41 @@ class CognitoUserPoolsAuthorizer:
         leeway_s: clock skew tolerated on ``exp``; API Gateway allows none.
     """
 
-    def __init__(self, pools: Sequence[UserPoolKeys], header: str = "Authorization",
-                 scopes: Sequence[str] = (), leeway_s: float = 0) -> None:
+    def __init__(
+        self,
+        pools: Sequence[UserPoolKeys],
+        header: str = "Authorization",
+        scopes: Sequence[str] = (),
+        leeway_s: float = 0,
+    ) -> None:
         self._pools = {pool.issuer: pool for pool in pools}
         self.header = header
         self.scopes = tuple(scopes)
         self._leeway = leeway_s
 
     @classmethod
-    def from_spec(cls, spec: CognitoAuthorizerSpec, emulator_url: str) -> CognitoUserPoolsAuthorizer:
+    def from_spec(
+        cls, spec: CognitoAuthorizerSpec, emulator_url: str
+    ) -> CognitoUserPoolsAuthorizer:
         """Build the authorizer of ``spec`` with JWKS served by the emulator at ``emulator_url``."""
         pools = []
         for arn in spec.user_pool_arns:
             region, pool_id = pool_from_arn(arn)
-            pools.append(UserPoolKeys(
-                issuer=f"https://cognito-idp.{region}.amazonaws.com/{pool_id}",
-                keys=jwt.PyJWKClient(
-                    f"{emulator_url.rstrip('/')}/{pool_id}/.well-known/jwks.json",
-                    cache_keys=True,
-                    timeout=5,
-                ),
-            ))
+            pools.append(
+                UserPoolKeys(
+                    issuer=f"https://cognito-idp.{region}.amazonaws.com/{pool_id}",
+                    keys=jwt.PyJWKClient(
+                        f"{emulator_url.rstrip('/')}/{pool_id}/.well-known/jwks.json",
+                        cache_keys=True,
+                        timeout=5,
+                    ),
+                )
+            )
         return cls(pools, header=spec.header, scopes=spec.scopes)
 
-    def authorize(self, headers: Mapping[str, str], scopes: Sequence[str] | None = None) -> dict[str, str]:
+    def authorize(
+        self, headers: Mapping[str, str], scopes: Sequence[str] | None = None
+    ) -> dict[str, str]:
         """The claims of the request's valid token, as API Gateway passes them.
 
         Args:

@@ -485,9 +485,7 @@ def _check_secret_hash(
         raise NotAuthorizedError(
             f"Client {client.id} is configured with secret but SECRET_HASH was not received"
         )
-    if not any(
-        same_secret(_secret_hash(client, name), secret_hash) for name in usernames if name
-    ):
+    if not any(same_secret(_secret_hash(client, name), secret_hash) for name in usernames if name):
         raise NotAuthorizedError(f"Unable to verify secret hash for client {client.id}")
 
 
@@ -625,8 +623,9 @@ def _totp_matches(secret: str, code: str | None, when: float) -> int | None:
     or None. Codes are compared in constant time (cryptography's TOTP.verify)."""
     if not code or len(code) != TOTP_DIGITS or not code.isdigit():
         return None
-    totp = TOTP(base64.b32decode(secret), TOTP_DIGITS, SHA1(), TOTP_STEP_SECONDS,
-                enforce_key_length=False)
+    totp = TOTP(
+        base64.b32decode(secret), TOTP_DIGITS, SHA1(), TOTP_STEP_SECONDS, enforce_key_length=False
+    )
     step = int(when) // TOTP_STEP_SECONDS
     for candidate in range(step - TOTP_DRIFT_STEPS, step + TOTP_DRIFT_STEPS + 1):
         try:
@@ -637,7 +636,9 @@ def _totp_matches(secret: str, code: str | None, when: float) -> int | None:
     return None
 
 
-def _use_totp(pool: CognitoIdpUserPool, user: CognitoIdpUser, secret: str, code: str | None) -> bool:
+def _use_totp(
+    pool: CognitoIdpUserPool, user: CognitoIdpUser, secret: str, code: str | None
+) -> bool:
     """True, and the step burnt, when ``code`` is a live code of ``secret`` whose step is
     later than the last one this user spent (a code works once, RFC 6238 section 5.2)."""
     with _LOCK:
@@ -649,8 +650,9 @@ def _use_totp(pool: CognitoIdpUserPool, user: CognitoIdpUser, secret: str, code:
         return True
 
 
-def _mfa_challenge(pool: CognitoIdpUserPool, client: CognitoIdpUserPoolClient,
-                   user: CognitoIdpUser, user_id: str) -> dict[str, Any] | None:
+def _mfa_challenge(
+    pool: CognitoIdpUserPool, client: CognitoIdpUserPoolClient, user: CognitoIdpUser, user_id: str
+) -> dict[str, Any] | None:
     """The ``SOFTWARE_TOKEN_MFA`` challenge a right password leads to, or None when the
     user has no TOTP MFA turned on (or the pool's ``MfaConfiguration`` is ``OFF``).
 
@@ -683,8 +685,9 @@ def _mfa_challenge(pool: CognitoIdpUserPool, client: CognitoIdpUserPoolClient,
 EMAIL_OTP_DIGITS = 8
 
 
-def _start_email_otp(pool: CognitoIdpUserPool, client: CognitoIdpUserPoolClient,
-                     params: dict[str, str]) -> dict[str, Any]:
+def _start_email_otp(
+    pool: CognitoIdpUserPool, client: CognitoIdpUserPoolClient, params: dict[str, str]
+) -> dict[str, Any]:
     """InitiateAuth ``USER_AUTH`` with ``PREFERRED_CHALLENGE: EMAIL_OTP``.
 
     API reference, InitiateAuth (USER_AUTH): the answer is the ``EMAIL_OTP`` challenge with
@@ -724,7 +727,9 @@ def _start_email_otp(pool: CognitoIdpUserPool, client: CognitoIdpUserPoolClient,
         for key in [k for k, item in state.mfa.items() if item.expires_at <= now]:
             del state.mfa[key]
         state.mfa[session] = _MfaSession(
-            user.username if real and user else "", client.id, now + 60 * minutes,
+            user.username if real and user else "",
+            client.id,
+            now + 60 * minutes,
             challenge="EMAIL_OTP",
         )
     if real and user is not None:
@@ -788,9 +793,7 @@ def _rotate(
         old_meta = state.refresh.get(old)
         # The successor keeps the family's absolute expiry: rotation never extends a session
         # beyond RefreshTokenValidity from sign-in (the conservative reading of the docs).
-        expires_at = (
-            old_meta.expires_at if old_meta else now + _validity_seconds(client, "refresh")
-        )
+        expires_at = old_meta.expires_at if old_meta else now + _validity_seconds(client, "refresh")
         pool.refresh_tokens[new] = (client_id, username, family)
         state.refresh[new] = _RefreshMeta(family=family, expires_at=expires_at)
         if old_meta is not None:
@@ -850,7 +853,9 @@ def at_hash(access_token: str) -> str:
 
 def _sign(payload: dict[str, Any]) -> str:
     """RS256 JWS with Cognito's header: ``kid`` and ``alg`` only (no ``typ``)."""
-    return jwt.encode(payload, _SIGNING_KEY, algorithm="RS256", headers={"kid": KEY_ID, "typ": None})
+    return jwt.encode(
+        payload, _SIGNING_KEY, algorithm="RS256", headers={"kid": KEY_ID, "typ": None}
+    )
 
 
 _BASE62 = string.digits + string.ascii_uppercase + string.ascii_lowercase
@@ -880,7 +885,9 @@ def cognito_client_id(seed: str) -> str:
     return _encode(int(hashlib.sha256(seed.encode()).hexdigest(), 16), _BASE36, 26)
 
 
-def _patch_ids(pool_cls: type[CognitoIdpUserPool], client_cls: type[CognitoIdpUserPoolClient]) -> None:
+def _patch_ids(
+    pool_cls: type[CognitoIdpUserPool], client_cls: type[CognitoIdpUserPoolClient]
+) -> None:
     original_pool_init = pool_cls.__init__
     original_client_init = client_cls.__init__
 
@@ -947,7 +954,9 @@ def _patch_pool(cls: type[CognitoIdpUserPool]) -> None:
         payload: dict[str, Any] = {}
         if token_use == "id" and _AT_HASH.get():
             payload["at_hash"] = _AT_HASH.get()
-        payload.update(sub=user.id, iss=f"https://cognito-idp.{self.region}.amazonaws.com/{self.id}")
+        payload.update(
+            sub=user.id, iss=f"https://cognito-idp.{self.region}.amazonaws.com/{self.id}"
+        )
         if token_use == "id":
             payload["cognito:username"] = user.id if username_is_email else user.username
             payload["aud"] = client_id
@@ -1065,12 +1074,15 @@ def _patch_backend(cls: type[CognitoIdpBackend]) -> None:
             by_email = "email" in (pool.extended_config.get("UsernameAttributes") or [])
             raise UsernameExistsException(
                 "An account with the given email already exists."
-                if by_email else "User already exists"
+                if by_email
+                else "User already exists"
             ) from error
         pool, _client = _pool_and_client(self, client_id)
         email = user.attribute_lookup.get("email")
-        if user.status == UserStatus.UNCONFIRMED and email and "email" in (
-            pool.extended_config.get("AutoVerifiedAttributes") or []
+        if (
+            user.status == UserStatus.UNCONFIRMED
+            and email
+            and "email" in (pool.extended_config.get("AutoVerifiedAttributes") or [])
         ):
             _issue_code(pool, user, "sign_up", SIGN_UP_CODE_TTL_SECONDS)
             return user, _delivery(email)
@@ -1207,8 +1219,11 @@ def _patch_backend(cls: type[CognitoIdpBackend]) -> None:
         user_id = _srp_user_id(pool, user) if user is not None else username
         try:
             challenge = cognito_srp.start(
-                pool.id.split("_", 1)[1], user_id, str(user.password or "") if user else "",
-                srp_a, simulated=user is None,
+                pool.id.split("_", 1)[1],
+                user_id,
+                str(user.password or "") if user else "",
+                srp_a,
+                simulated=user is None,
             )
         except ValueError as error:
             raise InvalidParameterException("Invalid SRP_A") from error
@@ -1220,7 +1235,10 @@ def _patch_backend(cls: type[CognitoIdpBackend]) -> None:
             for block in [b for b, item in srp.items() if item.expires_at <= now]:
                 del srp[block]
             srp[challenge.secret_block] = _SrpSession(
-                challenge, client.id, user.username if user else "", now + 60 * minutes,
+                challenge,
+                client.id,
+                user.username if user else "",
+                now + 60 * minutes,
                 session,
             )
         return {
@@ -1447,7 +1465,10 @@ def _patch_backend(cls: type[CognitoIdpBackend]) -> None:
         _check_flow_allowed(client, auth_flow)
         if auth_flow == "USER_PASSWORD_AUTH":
             return _password_flow(
-                self, pool, client, params,
+                self,
+                pool,
+                client,
+                params,
                 lambda: original_initiate_auth(self, client_id, auth_flow, params),
             )
         if auth_flow == "USER_SRP_AUTH":
@@ -1493,7 +1514,10 @@ def _patch_backend(cls: type[CognitoIdpBackend]) -> None:
         _check_flow_allowed(client, auth_flow)
         if auth_flow in ("ADMIN_USER_PASSWORD_AUTH", "ADMIN_NO_SRP_AUTH"):
             return _password_flow(
-                self, pool, client, params,
+                self,
+                pool,
+                client,
+                params,
                 lambda: original_admin_initiate_auth(
                     self, user_pool_id, client_id, auth_flow, params
                 ),
@@ -1632,7 +1656,10 @@ def _account_ops(
         email = next((a.get("Value") for a in attributes if a.get("Name") == "email"), None)
         others = [a for a in attributes if a.get("Name") not in ("email", "email_verified")]
         delivery: list[dict[str, str]] = []
-        if email is not None and email.lower() != str(user.attribute_lookup.get("email", "")).lower():
+        if (
+            email is not None
+            and email.lower() != str(user.attribute_lookup.get("email", "")).lower()
+        ):
             if _email_taken(pool, user, email):
                 raise _AliasExists()
             settings = pool.extended_config.get("UserAttributeUpdateSettings") or {}
@@ -1640,8 +1667,10 @@ def _account_ops(
                 with _LOCK:
                     _state(pool).pending_email[user.id] = email
             else:
-                others += [{"Name": "email", "Value": email},
-                           {"Name": "email_verified", "Value": "false"}]
+                others += [
+                    {"Name": "email", "Value": email},
+                    {"Name": "email_verified", "Value": "false"},
+                ]
             _issue_code(pool, user, "verify_email", VERIFY_CODE_TTL_SECONDS, to=email)
             delivery.append(_delivery(email))
         if others:
@@ -1699,8 +1728,13 @@ def _account_ops(
         self.admin_delete_user(pool.id, user.username)
         with _LOCK:
             state = _state(pool)
-            for table in (state.totp, state.totp_pending, state.totp_last_step,
-                          state.pending_email, state.failures):
+            for table in (
+                state.totp,
+                state.totp_pending,
+                state.totp_last_step,
+                state.pending_email,
+                state.failures,
+            ):
                 table.pop(user.id, None)
             for key in [k for k in state.codes if k[0] == user.id]:
                 del state.codes[key]
@@ -1790,9 +1824,11 @@ def _patch_responses(cls: type[_responses.CognitoIdpResponse]) -> None:
 
     def update_user_attributes(self: _responses.CognitoIdpResponse) -> ActionResult:
         backend = _token_backend(self)
-        return ActionResult(backend.update_user_attributes(
-            self._get_param("AccessToken") or "", self._get_param("UserAttributes") or []
-        ))
+        return ActionResult(
+            backend.update_user_attributes(
+                self._get_param("AccessToken") or "", self._get_param("UserAttributes") or []
+            )
+        )
 
     def verify_user_attribute(self: _responses.CognitoIdpResponse) -> ActionResult:
         _token_backend(self).verify_user_attribute(

@@ -92,8 +92,9 @@ class SrpChallenge:
     simulated: bool = False
 
 
-def start(pool_name: str, user_id: str, password: str, a_hex: str, *, simulated: bool = False
-          ) -> SrpChallenge:
+def start(
+    pool_name: str, user_id: str, password: str, a_hex: str, *, simulated: bool = False
+) -> SrpChallenge:
     """Begin SRP for ``user_id`` given the client's ``SRP_A`` (hex).
 
     :param pool_name: the user pool id after its ``region_`` prefix.

@@ -97,20 +97,21 @@ class Emulator(ThreadedMotoServer):
             credentials every local client and worker uses).
     """
 
-    def __init__(self, sock: socket.socket,
-                 secrets: dict[str, str] | None = None) -> None:
+    def __init__(self, sock: socket.socket, secrets: dict[str, str] | None = None) -> None:
         host, port = sock.getsockname()[:2]
         super().__init__(ip_address=host, port=port, verbose=False)
         self._socket = sock
-        self.secrets = secrets or {DUMMY_CREDENTIALS["aws_access_key_id"]:
-                                   DUMMY_CREDENTIALS["aws_secret_access_key"]}
+        self.secrets = secrets or {
+            DUMMY_CREDENTIALS["aws_access_key_id"]: DUMMY_CREDENTIALS["aws_secret_access_key"]
+        }
         self.changed = threading.Event()
         """Set by every request that may change state (any method but GET/HEAD/OPTIONS):
         the state store snapshots only after one (``StateStore.start_snapshots``)."""
 
     def _server_entry(self) -> None:
-        guarded = PresignedRequestGuard(DomainDispatcherApplication(create_backend_app),
-                                        self.secrets)
+        guarded = PresignedRequestGuard(
+            DomainDispatcherApplication(create_backend_app), self.secrets
+        )
 
         def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
             if environ.get("REQUEST_METHOD") not in ("GET", "HEAD", "OPTIONS"):
@@ -118,8 +119,12 @@ class Emulator(ThreadedMotoServer):
             return guarded(environ, start_response)
 
         self._server = make_server(
-            self._ip_address, self._port, app, threaded=True,
-            request_handler=MotoRequestHandler, fd=self._socket.fileno(),
+            self._ip_address,
+            self._port,
+            app,
+            threaded=True,
+            request_handler=MotoRequestHandler,
+            fd=self._socket.fileno(),
         )
         self._server_ready_event.set()
         self._server.serve_forever()
@@ -174,13 +179,33 @@ def install_partition_query() -> None:
     if getattr(original, "_local_stack_partition", False):
         return
 
-    def query(self: Any, hash_key: Any, range_comparison: Any, range_objs: Any, limit: Any,
-              exclusive_start_key: Any, scan_index_forward: Any, projection_expressions: Any,
-              index_name: str | None = None, *args: Any, **kwargs: Any) -> Any:
+    def query(
+        self: Any,
+        hash_key: Any,
+        range_comparison: Any,
+        range_objs: Any,
+        limit: Any,
+        exclusive_start_key: Any,
+        scan_index_forward: Any,
+        projection_expressions: Any,
+        index_name: str | None = None,
+        *args: Any,
+        **kwargs: Any,
+    ) -> Any:
         table = self if index_name or hash_key is None else _Partition(self, hash_key)
-        return original(table, hash_key, range_comparison, range_objs, limit,
-                        exclusive_start_key, scan_index_forward, projection_expressions,
-                        index_name, *args, **kwargs)
+        return original(
+            table,
+            hash_key,
+            range_comparison,
+            range_objs,
+            limit,
+            exclusive_start_key,
+            scan_index_forward,
+            projection_expressions,
+            index_name,
+            *args,
+            **kwargs,
+        )
 
     query._local_stack_partition = True  # type: ignore[attr-defined]
     Table.query = query
@@ -239,8 +264,9 @@ def provision(template: Template, endpoint_url: str | None = None) -> Provisione
         if create is not None and logical_id in template.physical_ids:
             # Restored from the saved state (local_stack.persistence): keep, don't re-create.
             if not kind.startswith("AWS::Serverless::"):
-                log.info("emulator: kept %s %s (%s)", kind, logical_id,
-                         template.physical_ids[logical_id])
+                log.info(
+                    "emulator: kept %s %s (%s)", kind, logical_id, template.physical_ids[logical_id]
+                )
         elif create is None:
             reason = _SKIP_REASONS.get(kind, "not emulated locally")
             log.info("emulator: skipped %s %s (%s)", kind, logical_id, reason)
@@ -249,8 +275,12 @@ def provision(template: Template, endpoint_url: str | None = None) -> Provisione
             props = template.resolve(resource.get("Properties") or {})
             create(_Context(template, logical_id, client), props)
             if not kind.startswith("AWS::Serverless::"):
-                log.info("emulator: created %s %s (%s)", kind, logical_id,
-                         template.physical_ids[logical_id])
+                log.info(
+                    "emulator: created %s %s (%s)",
+                    kind,
+                    logical_id,
+                    template.physical_ids[logical_id],
+                )
         if kind == "AWS::Cognito::UserPool" and user_pool_id is None:
             user_pool_id = template.physical_ids[logical_id]
         if kind == "AWS::Cognito::UserPoolClient" and client_id is None:
@@ -332,7 +362,8 @@ def _user_pool(ctx: _Context, props: dict[str, Any]) -> None:
     provider = f"cognito-idp.{region}.amazonaws.com/{pool_id}"
     ctx.record(
         pool_id,
-        Arn=pool.get("Arn") or f"arn:aws:cognito-idp:{region}:{ctx.template.account_id}:userpool/{pool_id}",
+        Arn=pool.get("Arn")
+        or f"arn:aws:cognito-idp:{region}:{ctx.template.account_id}:userpool/{pool_id}",
         ProviderName=provider,
         ProviderURL=f"https://{provider}",
         UserPoolId=pool_id,
@@ -366,11 +397,15 @@ def _table(ctx: _Context, props: dict[str, Any]) -> None:
         params["StreamSpecification"] = {"StreamEnabled": True, **params["StreamSpecification"]}
     description = ctx.call("dynamodb", "CreateTable", params)["TableDescription"]
     if pitr:
-        ctx.call("dynamodb", "UpdateContinuousBackups",
-                 {"TableName": name, "PointInTimeRecoverySpecification": pitr})
+        ctx.call(
+            "dynamodb",
+            "UpdateContinuousBackups",
+            {"TableName": name, "PointInTimeRecoverySpecification": pitr},
+        )
     if ttl:
-        ctx.call("dynamodb", "UpdateTimeToLive",
-                 {"TableName": name, "TimeToLiveSpecification": ttl})
+        ctx.call(
+            "dynamodb", "UpdateTimeToLive", {"TableName": name, "TimeToLiveSpecification": ttl}
+        )
     ctx.record(name, Arn=description["TableArn"], StreamArn=description.get("LatestStreamArn", ""))
 
 
@@ -382,33 +417,61 @@ def _bucket(ctx: _Context, props: dict[str, Any]) -> None:
         create["CreateBucketConfiguration"] = {"LocationConstraint": region}
     ctx.call("s3", "CreateBucket", create)
     if "PublicAccessBlockConfiguration" in props:
-        ctx.call("s3", "PutPublicAccessBlock", {
-            "Bucket": name, "PublicAccessBlockConfiguration": props["PublicAccessBlockConfiguration"],
-        })
+        ctx.call(
+            "s3",
+            "PutPublicAccessBlock",
+            {
+                "Bucket": name,
+                "PublicAccessBlockConfiguration": props["PublicAccessBlockConfiguration"],
+            },
+        )
     if "BucketEncryption" in props:
         rules = [
             _rename(rule, {"ServerSideEncryptionByDefault": "ApplyServerSideEncryptionByDefault"})
             for rule in props["BucketEncryption"].get("ServerSideEncryptionConfiguration", [])
         ]
-        ctx.call("s3", "PutBucketEncryption", {
-            "Bucket": name, "ServerSideEncryptionConfiguration": {"Rules": rules},
-        })
+        ctx.call(
+            "s3",
+            "PutBucketEncryption",
+            {
+                "Bucket": name,
+                "ServerSideEncryptionConfiguration": {"Rules": rules},
+            },
+        )
     if "VersioningConfiguration" in props:
-        ctx.call("s3", "PutBucketVersioning", {
-            "Bucket": name, "VersioningConfiguration": props["VersioningConfiguration"],
-        })
+        ctx.call(
+            "s3",
+            "PutBucketVersioning",
+            {
+                "Bucket": name,
+                "VersioningConfiguration": props["VersioningConfiguration"],
+            },
+        )
     if "OwnershipControls" in props:
-        ctx.call("s3", "PutBucketOwnershipControls", {
-            "Bucket": name, "OwnershipControls": props["OwnershipControls"],
-        })
+        ctx.call(
+            "s3",
+            "PutBucketOwnershipControls",
+            {
+                "Bucket": name,
+                "OwnershipControls": props["OwnershipControls"],
+            },
+        )
     if "CorsConfiguration" in props:
         rules = [
-            _rename(rule, {"Id": "ID", "MaxAge": "MaxAgeSeconds", "ExposedHeaders": "ExposeHeaders"})
+            _rename(
+                rule, {"Id": "ID", "MaxAge": "MaxAgeSeconds", "ExposedHeaders": "ExposeHeaders"}
+            )
             for rule in props["CorsConfiguration"].get("CorsRules", [])
         ]
         ctx.call("s3", "PutBucketCors", {"Bucket": name, "CORSConfiguration": {"CORSRules": rules}})
-    emulated = {"BucketName", "PublicAccessBlockConfiguration", "BucketEncryption",
-                "VersioningConfiguration", "OwnershipControls", "CorsConfiguration"}
+    emulated = {
+        "BucketName",
+        "PublicAccessBlockConfiguration",
+        "BucketEncryption",
+        "VersioningConfiguration",
+        "OwnershipControls",
+        "CorsConfiguration",
+    }
     rest = sorted(set(props) - emulated)
     if rest:
         log.info("emulator: %s: not emulated: %s", ctx.logical_id, ", ".join(rest))
@@ -464,7 +527,8 @@ def _dependency_order(resources: dict[str, dict[str, Any]]) -> list[str]:
         state[logical_id] = "visiting"
         resource = resources[logical_id]
         deps = _references(resource.get("Properties"), resources) | set(
-            [resource["DependsOn"]] if isinstance(resource.get("DependsOn"), str)
+            [resource["DependsOn"]]
+            if isinstance(resource.get("DependsOn"), str)
             else resource.get("DependsOn") or []
         )
         for dep in sorted(deps & resources.keys()):

@@ -163,8 +163,12 @@ def read_wiring(template: Template) -> Wiring:
             elif kind == "DynamoDB":
                 stream_arn = str(eprops.get("Stream"))
                 if stream_arn not in stream_tables:
-                    log.info("events: %s.%s: stream %s is not a provisioned table's; "
-                             "not delivered", logical_id, name, stream_arn)
+                    log.info(
+                        "events: %s.%s: stream %s is not a provisioned table's; not delivered",
+                        logical_id,
+                        name,
+                        stream_arn,
+                    )
                     continue
                 wiring.stream_mappings.append(
                     StreamMapping(
@@ -180,30 +184,35 @@ def read_wiring(template: Template) -> Wiring:
                         bisect=str(eprops.get("BisectBatchOnFunctionError", "false")).lower()
                         == "true",
                         filters=tuple(
-                            json.loads(f["Pattern"]) if isinstance(f["Pattern"], str) else f["Pattern"]
+                            json.loads(f["Pattern"])
+                            if isinstance(f["Pattern"], str)
+                            else f["Pattern"]
                             for f in ((eprops.get("FilterCriteria") or {}).get("Filters") or [])
                         ),
                         on_failure=_on_failure(eprops),
                     )
                 )
             else:
-                log.info("events: %s.%s: event type %s is not delivered locally",
-                         logical_id, name, kind)
+                log.info(
+                    "events: %s.%s: event type %s is not delivered locally", logical_id, name, kind
+                )
     return wiring
 
 
 def _log_invoke(function_id: str, what: str, result: Any) -> None:
     """One console line per event invocation, like the gateway's per request."""
-    log.info("%s %s %s %.0f ms%s", function_id, what,
-             "error " + str(result.error.get("errorType")) if result.error else "ok",
-             getattr(result, "duration_ms", 0.0),
-             " (cold start)" if getattr(result, "cold_start", False) else "")
+    log.info(
+        "%s %s %s %.0f ms%s",
+        function_id,
+        what,
+        "error " + str(result.error.get("errorType")) if result.error else "ok",
+        getattr(result, "duration_ms", 0.0),
+        " (cold start)" if getattr(result, "cold_start", False) else "",
+    )
 
 
 def _on_failure(props: dict[str, Any]) -> str | None:
-    destination = ((props.get("DestinationConfig") or {}).get("OnFailure") or {}).get(
-        "Destination"
-    )
+    destination = ((props.get("DestinationConfig") or {}).get("OnFailure") or {}).get("Destination")
     return str(destination) if destination else None
 
 
@@ -226,14 +235,18 @@ class DeadLetters:
 
     def send(self, destination: str | None, record: dict[str, Any]) -> None:
         if destination is None:
-            log.info("events: %s failed for good; no on-failure destination, dropped",
-                     record["requestContext"]["functionArn"].rsplit(":", 1)[-1])
+            log.info(
+                "events: %s failed for good; no on-failure destination, dropped",
+                record["requestContext"]["functionArn"].rsplit(":", 1)[-1],
+            )
             return
         with self._lock:
             self._queues.setdefault(destination, []).append(record)
-        log.info("events: %s failed for good; recorded to %s",
-                 record["requestContext"]["functionArn"].rsplit(":", 1)[-1],
-                 destination.rsplit(":", 1)[-1])
+        log.info(
+            "events: %s failed for good; recorded to %s",
+            record["requestContext"]["functionArn"].rsplit(":", 1)[-1],
+            destination.rsplit(":", 1)[-1],
+        )
 
     def snapshot(self) -> dict[str, list[dict[str, Any]]]:
         with self._lock:
@@ -259,22 +272,27 @@ class EventDelivery:
         ttl_sweep_s: seconds between TTL sweeps (0: only on request).
     """
 
-    def __init__(self, template: Template, invoke: Invoke, emulator_url: str,
-                 ttl_sweep_s: float = TTL_SWEEP_S) -> None:
+    def __init__(
+        self,
+        template: Template,
+        invoke: Invoke,
+        emulator_url: str,
+        ttl_sweep_s: float = TTL_SWEEP_S,
+    ) -> None:
         self.template = template
         self.wiring = read_wiring(template)
         self.dead_letters = DeadLetters()
         self._invoke = invoke
         self._ttl_sweep_s = ttl_sweep_s
         session = boto3.session.Session(
-            region_name=template.region, aws_access_key_id="testing",
+            region_name=template.region,
+            aws_access_key_id="testing",
             aws_secret_access_key="testing",
         )
         config = Config(s3={"addressing_style": "path"}, retries={"max_attempts": 2})
         self._s3 = session.client("s3", endpoint_url=emulator_url, config=config)
         self._dynamodb = session.client("dynamodb", endpoint_url=emulator_url, config=config)
-        self._streams = session.client("dynamodbstreams", endpoint_url=emulator_url,
-                                       config=config)
+        self._streams = session.client("dynamodbstreams", endpoint_url=emulator_url, config=config)
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self._cond = threading.Condition()
@@ -283,8 +301,12 @@ class EventDelivery:
         self._busy = 0  # invocations and polls in flight
         self._ttl_keys: set[tuple[str, str]] = set()  # (table, json of key) deleted by TTL
         self._polls = 0  # completed poll rounds with nothing new
-        self.counters: dict[str, int] = {"delivered": 0, "failed_attempts": 0,
-                                         "dead_lettered": 0, "ttl_deleted": 0}
+        self.counters: dict[str, int] = {
+            "delivered": 0,
+            "failed_attempts": 0,
+            "dead_lettered": 0,
+            "ttl_deleted": 0,
+        }
 
     # ---------------------------------------------------------------- lifecycle
 
@@ -302,11 +324,18 @@ class EventDelivery:
         if wiring.ttl_tables and self._ttl_sweep_s > 0:
             self._spawn(self._sweep_on_timer)
         for target in wiring.async_targets:
-            log.info("events: S3 Object Created (EventBridge) -> %s (async, %d retries)",
-                     target.function_id, target.max_retries)
+            log.info(
+                "events: S3 Object Created (EventBridge) -> %s (async, %d retries)",
+                target.function_id,
+                target.max_retries,
+            )
         for mapping in wiring.stream_mappings:
-            log.info("events: %s stream -> %s (batch %d)", mapping.table_name,
-                     mapping.function_id, mapping.batch_size)
+            log.info(
+                "events: %s stream -> %s (batch %d)",
+                mapping.table_name,
+                mapping.function_id,
+                mapping.batch_size,
+            )
         return self
 
     def stop(self) -> None:
@@ -317,8 +346,9 @@ class EventDelivery:
             thread.join(timeout=5)
 
     def _spawn(self, target: Callable[..., None], *args: Any) -> None:
-        thread = threading.Thread(target=self._guard, args=(target, *args), daemon=True,
-                                  name=f"events-{target.__name__}")
+        thread = threading.Thread(
+            target=self._guard, args=(target, *args), daemon=True, name=f"events-{target.__name__}"
+        )
         self._threads.append(thread)
         thread.start()
 
@@ -345,11 +375,9 @@ class EventDelivery:
                     for page in self._s3.get_paginator("list_object_versions").paginate(
                         Bucket=bucket
                     ):
-                        versions = sorted(page.get("Versions", []),
-                                          key=lambda v: v["LastModified"])
+                        versions = sorted(page.get("Versions", []), key=lambda v: v["LastModified"])
                         for version in versions:
-                            ident = (version["Key"], str(version.get("VersionId")),
-                                     version["ETag"])
+                            ident = (version["Key"], str(version.get("VersionId")), version["ETag"])
                             if ident in seen[bucket]:
                                 continue
                             seen[bucket].add(ident)
@@ -364,9 +392,12 @@ class EventDelivery:
 
     def _object_created(self, bucket: str, version: dict[str, Any]) -> None:
         t = self.template
-        obj = {"key": version["Key"], "size": int(version.get("Size", 0)),
-               "etag": str(version["ETag"]).strip('"'),
-               "sequencer": f"{time.time_ns():018X}"}
+        obj = {
+            "key": version["Key"],
+            "size": int(version.get("Size", 0)),
+            "etag": str(version["ETag"]).strip('"'),
+            "sequencer": f"{time.time_ns():018X}",
+        }
         if version.get("VersionId") not in (None, "null"):
             obj["version-id"] = version["VersionId"]
         event = {
@@ -394,12 +425,14 @@ class EventDelivery:
 
     # ---------------------------------------------------------------- async invocation
 
-    def _enqueue(self, target: AsyncTarget, event: dict[str, Any], delay: float,
-                 attempt: int) -> None:
+    def _enqueue(
+        self, target: AsyncTarget, event: dict[str, Any], delay: float, attempt: int
+    ) -> None:
         with self._cond:
             self._seq += 1
-            heapq.heappush(self._queue, _Pending(time.monotonic() + delay, self._seq, target,
-                                                 event, attempt))
+            heapq.heappush(
+                self._queue, _Pending(time.monotonic() + delay, self._seq, target, event, attempt)
+            )
             self._cond.notify_all()
 
     def _deliver_async(self) -> None:
@@ -429,37 +462,53 @@ class EventDelivery:
             self.counters["delivered"] += 1
             return
         self.counters["failed_attempts"] += 1
-        log.info("events: %s failed (%s), attempt %d of %d", target.function_id,
-                 result.error.get("errorType"), item.attempt + 1, target.max_retries + 1)
+        log.info(
+            "events: %s failed (%s), attempt %d of %d",
+            target.function_id,
+            result.error.get("errorType"),
+            item.attempt + 1,
+            target.max_retries + 1,
+        )
         if item.attempt < target.max_retries:
             delay = ASYNC_RETRY_DELAYS_S[min(item.attempt, len(ASYNC_RETRY_DELAYS_S) - 1)]
             self._enqueue(target, item.event, delay, item.attempt + 1)
             return
         self.counters["dead_lettered"] += 1
-        self.dead_letters.send(target.on_failure, {
-            "version": "1.0",
-            "timestamp": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
-            "requestContext": {
-                "requestId": result.request_id,
-                "functionArn": f"{target.function_arn}:$LATEST",
-                "condition": "RetriesExhausted",
-                "approximateInvokeCount": item.attempt + 1,
+        self.dead_letters.send(
+            target.on_failure,
+            {
+                "version": "1.0",
+                "timestamp": datetime.now(UTC)
+                .isoformat(timespec="milliseconds")
+                .replace("+00:00", "Z"),
+                "requestContext": {
+                    "requestId": result.request_id,
+                    "functionArn": f"{target.function_arn}:$LATEST",
+                    "condition": "RetriesExhausted",
+                    "approximateInvokeCount": item.attempt + 1,
+                },
+                "requestPayload": item.event,
+                "responseContext": {
+                    "statusCode": 200,
+                    "executedVersion": "$LATEST",
+                    "functionError": "Unhandled",
+                },
+                "responsePayload": result.error,
             },
-            "requestPayload": item.event,
-            "responseContext": {"statusCode": 200, "executedVersion": "$LATEST",
-                                "functionError": "Unhandled"},
-            "responsePayload": result.error,
-        })
+        )
 
     # ---------------------------------------------------------------- DynamoDB Streams
 
     def _watch_stream(self, mapping: StreamMapping) -> None:
-        shards = self._streams.describe_stream(StreamArn=mapping.stream_arn)[
-            "StreamDescription"]["Shards"]
+        shards = self._streams.describe_stream(StreamArn=mapping.stream_arn)["StreamDescription"][
+            "Shards"
+        ]
         iterators = {
             shard["ShardId"]: self._streams.get_shard_iterator(
-                StreamArn=mapping.stream_arn, ShardId=shard["ShardId"],
-                ShardIteratorType="LATEST" if mapping.starting_position == "LATEST"
+                StreamArn=mapping.stream_arn,
+                ShardId=shard["ShardId"],
+                ShardIteratorType="LATEST"
+                if mapping.starting_position == "LATEST"
                 else "TRIM_HORIZON",
             )["ShardIterator"]
             for shard in shards
@@ -478,7 +527,7 @@ class EventDelivery:
                 while backlog and not self._stop.is_set():
                     batch = backlog[: mapping.batch_size]
                     self._deliver_batch(mapping, batch)
-                    backlog = backlog[len(batch):]
+                    backlog = backlog[len(batch) :]
             finally:
                 with self._cond:
                     self._busy -= 1
@@ -538,32 +587,43 @@ class EventDelivery:
             first, longest = STREAM_RETRY_DELAY_S
             self._stop.wait(min(longest, first * 2 ** (attempt - 1)))
 
-    def _stream_dead_letter(self, mapping: StreamMapping, batch: list[dict[str, Any]],
-                            invokes: int, result: Any) -> None:
+    def _stream_dead_letter(
+        self, mapping: StreamMapping, batch: list[dict[str, Any]], invokes: int, result: Any
+    ) -> None:
         self.counters["dead_lettered"] += 1
-        self.dead_letters.send(mapping.on_failure, {
-            "version": "1.0",
-            "timestamp": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
-            "requestContext": {
-                "requestId": result.request_id,
-                "functionArn": mapping.function_arn,
-                "condition": "RetryAttemptsExhausted",
-                "approximateInvokeCount": invokes,
+        self.dead_letters.send(
+            mapping.on_failure,
+            {
+                "version": "1.0",
+                "timestamp": datetime.now(UTC)
+                .isoformat(timespec="milliseconds")
+                .replace("+00:00", "Z"),
+                "requestContext": {
+                    "requestId": result.request_id,
+                    "functionArn": mapping.function_arn,
+                    "condition": "RetryAttemptsExhausted",
+                    "approximateInvokeCount": invokes,
+                },
+                "responseContext": {
+                    "statusCode": 200,
+                    "executedVersion": "$LATEST",
+                    "functionError": "Unhandled" if result.error else None,
+                },
+                "DDBStreamBatchInfo": {
+                    "shardId": "shardId-local",
+                    "startSequenceNumber": batch[0]["dynamodb"]["SequenceNumber"],
+                    "endSequenceNumber": batch[-1]["dynamodb"]["SequenceNumber"],
+                    "approximateArrivalOfFirstRecord": _now_iso(
+                        batch[0]["dynamodb"].get("ApproximateCreationDateTime")
+                    ),
+                    "approximateArrivalOfLastRecord": _now_iso(
+                        batch[-1]["dynamodb"].get("ApproximateCreationDateTime")
+                    ),
+                    "batchSize": len(batch),
+                    "streamArn": mapping.stream_arn,
+                },
             },
-            "responseContext": {"statusCode": 200, "executedVersion": "$LATEST",
-                                "functionError": "Unhandled" if result.error else None},
-            "DDBStreamBatchInfo": {
-                "shardId": "shardId-local",
-                "startSequenceNumber": batch[0]["dynamodb"]["SequenceNumber"],
-                "endSequenceNumber": batch[-1]["dynamodb"]["SequenceNumber"],
-                "approximateArrivalOfFirstRecord": _now_iso(
-                    batch[0]["dynamodb"].get("ApproximateCreationDateTime")),
-                "approximateArrivalOfLastRecord": _now_iso(
-                    batch[-1]["dynamodb"].get("ApproximateCreationDateTime")),
-                "batchSize": len(batch),
-                "streamArn": mapping.stream_arn,
-            },
-        })
+        )
 
     # ---------------------------------------------------------------- TTL
 
@@ -591,7 +651,8 @@ class EventDelivery:
                     self._ttl_keys.add((table, json.dumps(key, sort_keys=True)))
                     try:
                         self._dynamodb.delete_item(
-                            TableName=table, Key=key,
+                            TableName=table,
+                            Key=key,
                             ConditionExpression="#ttl < :now",
                             ExpressionAttributeNames={"#ttl": attribute},
                             ExpressionAttributeValues={":now": {"N": str(moment)}},
@@ -611,7 +672,8 @@ class EventDelivery:
         empty twice since the call. Returns False on timeout."""
         deadline = time.monotonic() + timeout_s
         pollers = len(self.wiring.stream_mappings) + (
-            1 if self.wiring.s3_buckets and self.wiring.async_targets else 0)
+            1 if self.wiring.s3_buckets and self.wiring.async_targets else 0
+        )
         with self._cond:
             quiet_since = self._polls
             while time.monotonic() < deadline:
@@ -626,12 +688,24 @@ class EventDelivery:
         """Wiring and counters, for ``GET /_local/events``."""
         return {
             "s3_buckets": self.wiring.s3_buckets,
-            "async_targets": [{"function": t.function_id, "max_retries": t.max_retries,
-                               "on_failure": t.on_failure} for t in self.wiring.async_targets],
-            "stream_mappings": [{"function": m.function_id, "table": m.table_name,
-                                 "batch_size": m.batch_size, "max_retries": m.max_retries,
-                                 "on_failure": m.on_failure}
-                                for m in self.wiring.stream_mappings],
+            "async_targets": [
+                {
+                    "function": t.function_id,
+                    "max_retries": t.max_retries,
+                    "on_failure": t.on_failure,
+                }
+                for t in self.wiring.async_targets
+            ],
+            "stream_mappings": [
+                {
+                    "function": m.function_id,
+                    "table": m.table_name,
+                    "batch_size": m.batch_size,
+                    "max_retries": m.max_retries,
+                    "on_failure": m.on_failure,
+                }
+                for m in self.wiring.stream_mappings
+            ],
             "ttl_tables": self.wiring.ttl_tables,
             "queued": len(self._queue),
             "counters": dict(self.counters),
@@ -653,6 +727,8 @@ class EventDelivery:
                 timeout = min(float(args.get("timeout") or 30), 120.0)
                 return 200, {"settled": self.settle(timeout)}
         except ValueError:
-            return 400, {"error": "invalid_request",
-                         "error_description": "now and timeout are numbers of seconds."}
+            return 400, {
+                "error": "invalid_request",
+                "error_description": "now and timeout are numbers of seconds.",
+            }
         return None

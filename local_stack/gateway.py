@@ -73,7 +73,9 @@ MAX_BODY_BYTES = 10 * 1024 * 1024
 _DEFAULTS: dict[str, tuple[int, str, str]] = {
     "UNAUTHORIZED": (401, "Unauthorized", "UnauthorizedException"),
     "MISSING_AUTHENTICATION_TOKEN": (
-        403, "Missing Authentication Token", "MissingAuthenticationTokenException"
+        403,
+        "Missing Authentication Token",
+        "MissingAuthenticationTokenException",
     ),
     "REQUEST_TOO_LARGE": (413, "Request Too Long", "RequestTooLargeException"),
     "DEFAULT_5XX": (502, "Internal server error", "InternalServerErrorException"),
@@ -109,8 +111,9 @@ def printable(text: str) -> str:
     Sheet, "Event data sources": encode CR/LF and control characters).
     """
     return "".join(
-        ch if ch.isprintable() else
-        (f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}")
+        ch
+        if ch.isprintable()
+        else (f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}")
         for ch in text
     )
 
@@ -203,10 +206,17 @@ class Gateway:
         for route in self.routes:
             api = self.apis[route.api_id]
             if route.authorizer and (route.api_id, route.authorizer) not in self.authorizers:
-                kind = "unsupported" if route.authorizer in api.unsupported_authorizers else "unknown"
+                kind = (
+                    "unsupported" if route.authorizer in api.unsupported_authorizers else "unknown"
+                )
                 # Fail closed: a route whose authorizer cannot run is refused, never opened.
-                log.warning("%s %s: %s authorizer %s; every request will get 401",
-                            route.method, route.path, kind, route.authorizer)
+                log.warning(
+                    "%s %s: %s authorizer %s; every request will get 401",
+                    route.method,
+                    route.path,
+                    kind,
+                    route.authorizer,
+                )
 
     # ------------------------------------------------------------------ WSGI
 
@@ -220,8 +230,12 @@ class Gateway:
         # Request data is escaped: a control character cannot forge a line.
         log.info(
             "%s %s %d %s %.0f ms%s%s",
-            printable(request.method), printable(_raw_path(request)), response.status_code,
-            outcome.function or "-", duration_ms, " (cold start)" if outcome.cold_start else "",
+            printable(request.method),
+            printable(_raw_path(request)),
+            response.status_code,
+            outcome.function or "-",
+            duration_ms,
+            " (cold start)" if outcome.cold_start else "",
             f" [{printable(outcome.note)}]" if outcome.note else "",
         )
         return response(environ, start_response)
@@ -244,8 +258,11 @@ class Gateway:
         # SAM's Cors adds an OPTIONS method (mock integration) to every path, and an explicit
         # method wins over ANY, so preflight never reaches an ANY route's authorizer or
         # function (https://docs.aws.amazon.com/serverless-application-model/latest/developerguide/sam-property-api-corsconfiguration.html).
-        if request.method == "OPTIONS" and api.cors is not None and (
-                route is None or route.method == "ANY"):
+        if (
+            request.method == "OPTIONS"
+            and api.cors is not None
+            and (route is None or route.method == "ANY")
+        ):
             return self._preflight(request, api, candidates, request_id, outcome)
         if route is None:
             return self.gateway_response(api, "MISSING_AUTHENTICATION_TOKEN", request_id)
@@ -304,14 +321,21 @@ class Gateway:
             raise Unauthorized(f"authorizer {route.authorizer} cannot be evaluated locally")
         return authorizer.authorize(request.headers, route.scopes)
 
-    def _preflight(self, request: Request, api: ApiSpec, candidates: list[RouteSpec],
-                   request_id: str, outcome: _Outcome) -> Response:
+    def _preflight(
+        self,
+        request: Request,
+        api: ApiSpec,
+        candidates: list[RouteSpec],
+        request_id: str,
+        outcome: _Outcome,
+    ) -> Response:
         """SAM's CORS mock integration for OPTIONS on every path of the API."""
         cors = api.cors
         assert cors is not None
         if api.add_default_authorizer_to_cors_preflight and api.default_authorizer:
-            preflight = RouteSpec("", api.logical_id, candidates[0].path, "OPTIONS",
-                                  api.default_authorizer)
+            preflight = RouteSpec(
+                "", api.logical_id, candidates[0].path, "OPTIONS", api.default_authorizer
+            )
             try:
                 self._authorize(request, preflight)
             except Unauthorized as exc:
@@ -323,22 +347,35 @@ class Gateway:
         if "ANY" in listed:
             listed = set(_ALL_METHODS)
         methods = cors.allow_methods or ",".join(sorted(listed | {"OPTIONS"}))
-        headers = {"Access-Control-Allow-Origin": cors.allow_origin,
-                   "Access-Control-Allow-Methods": methods}
+        headers = {
+            "Access-Control-Allow-Origin": cors.allow_origin,
+            "Access-Control-Allow-Methods": methods,
+        }
         if cors.allow_headers:
             headers["Access-Control-Allow-Headers"] = cors.allow_headers
         if cors.max_age:
             headers["Access-Control-Max-Age"] = cors.max_age
         if cors.allow_credentials:
             headers["Access-Control-Allow-Credentials"] = "true"
-        return Response(b"", status=200, headers={**headers, "x-amzn-RequestId": request_id},
-                        content_type="application/json")
+        return Response(
+            b"",
+            status=200,
+            headers={**headers, "x-amzn-RequestId": request_id},
+            content_type="application/json",
+        )
 
     # ------------------------------------------------------------------ the event
 
-    def proxy_event(self, request: Request, api: ApiSpec, route: RouteSpec,
-                    path_parameters: Mapping[str, str], body: bytes,
-                    claims: Mapping[str, str] | None, request_id: str) -> dict[str, Any]:
+    def proxy_event(
+        self,
+        request: Request,
+        api: ApiSpec,
+        route: RouteSpec,
+        path_parameters: Mapping[str, str],
+        body: bytes,
+        claims: Mapping[str, str] | None,
+        request_id: str,
+    ) -> dict[str, Any]:
         """The API Gateway REST v1 proxy event for ``request`` on ``route``.
 
         ``headers`` has each header's last value and ``multiValueHeaders`` all of them, in
@@ -383,11 +420,18 @@ class Gateway:
             "requestTimeEpoch": int(now * 1000),
             "requestId": request_id,
             "identity": {
-                "cognitoIdentityPoolId": None, "accountId": None, "cognitoIdentityId": None,
-                "caller": None, "sourceIp": source_ip, "principalOrgId": None,
-                "accessKey": None, "cognitoAuthenticationType": None,
-                "cognitoAuthenticationProvider": None, "userArn": None,
-                "userAgent": request.headers.get("User-Agent"), "user": None,
+                "cognitoIdentityPoolId": None,
+                "accountId": None,
+                "cognitoIdentityId": None,
+                "caller": None,
+                "sourceIp": source_ip,
+                "principalOrgId": None,
+                "accessKey": None,
+                "cognitoAuthenticationType": None,
+                "cognitoAuthenticationProvider": None,
+                "userArn": None,
+                "userAgent": request.headers.get("User-Agent"),
+                "user": None,
             },
             "domainName": request.host,
             "deploymentId": "local",
@@ -424,16 +468,22 @@ class Gateway:
         if template is None:
             body = json.dumps({"message": message})
         else:
-            body = _render(template, {
-                "error.message": message,
-                "error.messageString": json.dumps(message),
-                "error.responseType": kind,
-                "requestId": request_id,
-                "stage": api.stage,
-            })
-        return Response(body, status=status, content_type="application/json",
-                        headers={**headers, "x-amzn-RequestId": request_id,
-                                 "x-amzn-ErrorType": error_type})
+            body = _render(
+                template,
+                {
+                    "error.message": message,
+                    "error.messageString": json.dumps(message),
+                    "error.responseType": kind,
+                    "requestId": request_id,
+                    "stage": api.stage,
+                },
+            )
+        return Response(
+            body,
+            status=status,
+            content_type="application/json",
+            headers={**headers, "x-amzn-RequestId": request_id, "x-amzn-ErrorType": error_type},
+        )
 
     # ------------------------------------------------------------------ local extras
 
@@ -460,8 +510,9 @@ class Gateway:
         assert self.web_root is not None
         path = request.path.lstrip("/") or "index.html"
         try:
-            response = send_from_directory(self.web_root, path, request.environ,
-                                           max_age=0, etag=True)
+            response = send_from_directory(
+                self.web_root, path, request.environ, max_age=0, etag=True
+            )
         except NotFound:
             return None
         response.headers.update(_STATIC_HEADERS)
@@ -484,10 +535,12 @@ def lambda_payload_too_large(request_id: str) -> Response:
     https://github.com/reapit/foundations/issues/4338). Without the template's CORS header
     a browser sees it as a CORS failure, as it would on AWS.
     """
-    return Response(json.dumps({"message": "Request Too Long"}), status=413,
-                    content_type="application/json",
-                    headers={"x-amzn-RequestId": request_id,
-                             "x-amzn-ErrorType": "BadRequestException"})
+    return Response(
+        json.dumps({"message": "Request Too Long"}),
+        status=413,
+        content_type="application/json",
+        headers={"x-amzn-RequestId": request_id, "x-amzn-ErrorType": "BadRequestException"},
+    )
 
 
 @dataclass
@@ -576,8 +629,11 @@ def _raw_path(request: Request) -> str:
     raw = request.environ.get("RAW_URI") or request.environ.get("REQUEST_URI")
     if not raw:
         return urllib.parse.quote(request.path, safe="/:@!$&'()*+,;=-._~")
-    path = urllib.parse.urlsplit(raw).path if raw.startswith(("http://", "https://")) else (
-        raw.split("?", 1)[0])
+    path = (
+        urllib.parse.urlsplit(raw).path
+        if raw.startswith(("http://", "https://"))
+        else (raw.split("?", 1)[0])
+    )
     return path or "/"
 
 
@@ -612,13 +668,19 @@ def _template_of(spec: GatewayResponseSpec | None) -> str | None:
 
 def _render(template: str, context: Mapping[str, str]) -> str:
     """Substitute ``$context.*`` variables (the only VTL gateway responses here use)."""
+
     def substitute(match: re.Match[str]) -> str:
         return context.get(match.group(1) or match.group(2), "")
 
-    return re.sub(r"\$\{context\.([A-Za-z.]+)\}|\$context\.([A-Za-z]+(?:\.[A-Za-z]+)*)",
-                  substitute, template)
+    return re.sub(
+        r"\$\{context\.([A-Za-z.]+)\}|\$context\.([A-Za-z]+(?:\.[A-Za-z]+)*)", substitute, template
+    )
 
 
 def _json(status: int, body: Any) -> Response:
-    return Response(json.dumps(body), status=status, content_type="application/json",
-                    headers={"Cache-Control": "no-store"})
+    return Response(
+        json.dumps(body),
+        status=status,
+        content_type="application/json",
+        headers={"Cache-Control": "no-store"},
+    )

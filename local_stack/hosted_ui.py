@@ -382,7 +382,9 @@ def create_app(
 
     class _CodeGrant(grants.AuthorizationCodeGrant):
         TOKEN_ENDPOINT_AUTH_METHODS: ClassVar[list[str]] = [
-            "client_secret_basic", "client_secret_post", "none"
+            "client_secret_basic",
+            "client_secret_post",
+            "none",
         ]
 
         def save_authorization_code(self, code: str, oauth_request: Any) -> None:
@@ -427,14 +429,20 @@ def create_app(
             """Tokens from the emulated pool (moto's key and issuer), with the granted scopes."""
             code: _AuthorizationCode = self.request.authorization_code
             tokens = cognito.issue_tokens(
-                pool(), code.client_id, user, scope_to_list(scope) or [], code.nonce,
+                pool(),
+                code.client_id,
+                user,
+                scope_to_list(scope) or [],
+                code.nonce,
                 code.auth_time,
             )
             return tokens.as_oauth()
 
     class _RefreshGrant(grants.RefreshTokenGrant):
         TOKEN_ENDPOINT_AUTH_METHODS: ClassVar[list[str]] = [
-            "client_secret_basic", "client_secret_post", "none"
+            "client_secret_basic",
+            "client_secret_post",
+            "none",
         ]
 
         def authenticate_refresh_token(self, refresh_token: str) -> _RefreshCredential | None:
@@ -719,7 +727,9 @@ def create_app(
             "end_session_endpoint": f"{base_url}/logout",
             "revocation_endpoint": f"{base_url}/oauth2/revoke",
             "revocation_endpoint_auth_methods_supported": [
-                "client_secret_basic", "client_secret_post", "none",
+                "client_secret_basic",
+                "client_secret_post",
+                "none",
             ],
             "jwks_uri": f"{base_url}/.well-known/jwks.json",
             "response_types_supported": ["code"],
@@ -728,7 +738,9 @@ def create_app(
             "subject_types_supported": ["public"],
             "id_token_signing_alg_values_supported": ["RS256"],
             "token_endpoint_auth_methods_supported": [
-                "client_secret_basic", "client_secret_post", "none",
+                "client_secret_basic",
+                "client_secret_post",
+                "none",
             ],
             "code_challenge_methods_supported": ["S256"],
         }

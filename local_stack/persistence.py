@@ -54,8 +54,9 @@ def _load_private_key(pem: bytes) -> Any:
 def _pickle_private_key(key: Any) -> tuple[Callable[[bytes], Any], tuple[bytes]]:
     """Reduce a ``cryptography`` private key to its PKCS#8 PEM (the file is local and
     git-ignored, like moto's own bundled key)."""
-    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                            serialization.NoEncryption())
+    pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
     return _load_private_key, (pem,)
 
 
@@ -125,8 +126,12 @@ class StateStore:
         except Exception as exc:  # noqa: BLE001 - any unreadable file means "start clean"
             broken = self.path.with_suffix(".pickle.broken")
             os.replace(self.path, broken)
-            log.warning("state: %s is unreadable (%s); starting clean (kept as %s)",
-                        self.path, exc, broken.name)
+            log.warning(
+                "state: %s is unreadable (%s); starting clean (kept as %s)",
+                self.path,
+                exc,
+                broken.name,
+            )
             return None
         from moto.backends import get_backend
 
@@ -148,8 +153,9 @@ class StateStore:
 
     # ------------------------------------------------------------------ save
 
-    def remember(self, physical_ids: dict[str, str],
-                 attributes: dict[tuple[str, str], str]) -> None:
+    def remember(
+        self, physical_ids: dict[str, str], attributes: dict[tuple[str, str], str]
+    ) -> None:
         """The provisioned ids to save with the backends (``Template.physical_ids`` ...)."""
         self._ids = (physical_ids, attributes)
 
@@ -165,15 +171,16 @@ class StateStore:
                         "moto": {
                             service: {
                                 account_id: dict(account.items())
-                                for account_id, account in
-                                get_backend(service).items()  # type: ignore[call-overload]
+                                for account_id, account in get_backend(service).items()  # type: ignore[call-overload]
                             }
                             for service in SERVICES
                         },
                         "physical_ids": dict(self._ids[0]),
                         "attributes": dict(self._ids[1]),
-                        "extras": {**self._pending,
-                                   **{name: get() for name, (get, _) in self._extras.items()}},
+                        "extras": {
+                            **self._pending,
+                            **{name: get() for name, (get, _) in self._extras.items()},
+                        },
                     }
                     data = pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL)
                     break
@@ -185,11 +192,13 @@ class StateStore:
             temporary.write_bytes(data)
             os.replace(temporary, self.path)
 
-    def start_snapshots(self, changed: threading.Event | None = None,
-                        interval_s: float = SNAPSHOT_INTERVAL_S) -> None:
+    def start_snapshots(
+        self, changed: threading.Event | None = None, interval_s: float = SNAPSHOT_INTERVAL_S
+    ) -> None:
         """Save every ``interval_s`` seconds in a daemon thread until :meth:`stop`; with
         ``changed``, only when it was set since the last snapshot (an idle stack does not
         re-pickle its photos every 30 s)."""
+
         def loop() -> None:
             while not self._stop.wait(interval_s):
                 if changed is not None:

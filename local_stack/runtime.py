@@ -158,13 +158,16 @@ class FunctionWorker:
         log_stream: where the handler's stdout and stderr go (default: this process's).
     """
 
-    def __init__(self, spec: FunctionSpec, env: Mapping[str, str],
-                 overrides: LocalOverrides, log_stream: IO[str] | None = None) -> None:
+    def __init__(
+        self,
+        spec: FunctionSpec,
+        env: Mapping[str, str],
+        overrides: LocalOverrides,
+        log_stream: IO[str] | None = None,
+    ) -> None:
         self.spec = spec
         self._env = dict(env)
-        self._arn = (
-            f"arn:aws:lambda:{overrides.region}:{overrides.account_id}:function:{spec.function_name}"
-        )
+        self._arn = f"arn:aws:lambda:{overrides.region}:{overrides.account_id}:function:{spec.function_name}"
         self._log_stream = log_stream
         self._lock = threading.Lock()
         self._process: subprocess.Popen[bytes] | None = None
@@ -204,7 +207,9 @@ class FunctionWorker:
         message = self._read(time.monotonic() + INIT_LIMIT_S)
         if message is None:
             self._stop()
-            raise _Failure("Runtime.InitTimeout", f"Init did not finish within {INIT_LIMIT_S:.0f} s")
+            raise _Failure(
+                "Runtime.InitTimeout", f"Init did not finish within {INIT_LIMIT_S:.0f} s"
+            )
         if message.get("type") != "ready":
             self._stop()
             error_type = str(message.get("errorType", "InitError"))
@@ -262,8 +267,9 @@ class FunctionWorker:
         readable, _, _ = select.select([self._responses_fd], [], [], 0)
         return not readable and not self._buffer
 
-    def invoke(self, event: Any, request_id: str | None = None,
-               event_json: bytes | None = None) -> InvokeResult:
+    def invoke(
+        self, event: Any, request_id: str | None = None, event_json: bytes | None = None
+    ) -> InvokeResult:
         """Run the handler on ``event``; waits for an earlier invoke of this environment.
 
         ``event_json`` is ``event`` already serialised (saves serialising a large event
@@ -277,14 +283,19 @@ class FunctionWorker:
             started = time.perf_counter()
             if self._process is not None and not self._alive():
                 code = self._process.poll()
-                log.info("%s: worker exited while idle (status %s); starting a new one",
-                         self.spec.logical_id, code)
+                log.info(
+                    "%s: worker exited while idle (status %s); starting a new one",
+                    self.spec.logical_id,
+                    code,
+                )
                 self._stop()
             cold_start, init_ms = self._process is None, None
             try:
                 if cold_start:
                     init_ms = self._start()
-                    log.info("%s: cold start, worker ready in %.0f ms", self.spec.logical_id, init_ms)
+                    log.info(
+                        "%s: cold start, worker ready in %.0f ms", self.spec.logical_id, init_ms
+                    )
                 payload, error = self._invoke(event_json, request_id)
             except _Failure as failure:
                 payload, error = None, failure.as_error()
@@ -302,8 +313,9 @@ class FunctionWorker:
         assert self._requests is not None
         timeout_ms = self.spec.timeout_s * 1000
         # The event is spliced in already serialised (the runtime measured its size).
-        rest = json.dumps({"request_id": request_id, "timeout_ms": timeout_ms,
-                           "invoked_function_arn": self._arn})
+        rest = json.dumps(
+            {"request_id": request_id, "timeout_ms": timeout_ms, "invoked_function_arn": self._arn}
+        )
         line = b'{"event": ' + event_json + b", " + rest[1:].encode() + b"\n"
         try:
             self._requests.write(line)
@@ -313,20 +325,26 @@ class FunctionWorker:
             raise _Failure("Runtime.ExitError", "The runtime exited before the invoke") from None
         message = self._read(time.monotonic() + self.spec.timeout_s)
         if message is None:
-            log.info("%s: timed out after %d s; worker killed", self.spec.logical_id,
-                     self.spec.timeout_s)
+            log.info(
+                "%s: timed out after %d s; worker killed", self.spec.logical_id, self.spec.timeout_s
+            )
             self._stop()
-            raise _Failure("Sandbox.Timedout",
-                           f"Task timed out after {self.spec.timeout_s:.2f} seconds")
+            raise _Failure(
+                "Sandbox.Timedout", f"Task timed out after {self.spec.timeout_s:.2f} seconds"
+            )
         if message.get("type") == "result":
             size = self._last_line_bytes - _RESULT_ENVELOPE_BYTES
             if size > MAX_SYNC_RESPONSE_BYTES:
-                return None, {"errorType": "Function.ResponseSizeTooLarge",
-                              "errorMessage": "Response payload size exceeded maximum allowed "
-                                              f"payload size ({MAX_SYNC_RESPONSE_BYTES} bytes)."}
+                return None, {
+                    "errorType": "Function.ResponseSizeTooLarge",
+                    "errorMessage": "Response payload size exceeded maximum allowed "
+                    f"payload size ({MAX_SYNC_RESPONSE_BYTES} bytes).",
+                }
             return message.get("result"), None
-        return None, {"errorType": str(message.get("errorType")),
-                      "errorMessage": str(message.get("errorMessage"))}
+        return None, {
+            "errorType": str(message.get("errorType")),
+            "errorMessage": str(message.get("errorMessage")),
+        }
 
     def _read(self, deadline: float) -> dict[str, Any] | None:
         """The worker's next message; None on deadline. Raises _Failure if it exited."""
@@ -375,9 +393,13 @@ class Runtime:
         concurrency: execution environments per function (at least 1).
     """
 
-    def __init__(self, functions: Mapping[str, FunctionSpec], overrides: LocalOverrides,
-                 log_stream: IO[str] | None = None,
-                 concurrency: int = DEFAULT_CONCURRENCY) -> None:
+    def __init__(
+        self,
+        functions: Mapping[str, FunctionSpec],
+        overrides: LocalOverrides,
+        log_stream: IO[str] | None = None,
+        concurrency: int = DEFAULT_CONCURRENCY,
+    ) -> None:
         if concurrency < 1:
             raise ValueError("concurrency must be at least 1")
         self.concurrency = concurrency
@@ -413,20 +435,29 @@ class Runtime:
             pool = self._pools.get(function_id)
             if pool is None:
                 spec = self.functions[function_id]
-                pool = _Pool(lambda: FunctionWorker(spec, self.environment(function_id),
-                                                    self.overrides, self._log_stream),
-                             self.concurrency)
+                pool = _Pool(
+                    lambda: FunctionWorker(
+                        spec, self.environment(function_id), self.overrides, self._log_stream
+                    ),
+                    self.concurrency,
+                )
                 self._pools[function_id] = pool
         event_json = json.dumps(event).encode()
         size = len(event_json)
         if size > MAX_SYNC_PAYLOAD_BYTES:
             return InvokeResult(
-                function_id=function_id, request_id=str(uuid.uuid4()), payload=None,
-                error={"errorType": PAYLOAD_TOO_LARGE,
-                       "errorMessage": f"{size} byte payload is too large for the "
-                                       f"RequestResponse invocation type "
-                                       f"(limit {MAX_SYNC_PAYLOAD_BYTES} bytes)"},
-                cold_start=False, init_ms=None, duration_ms=0.0,
+                function_id=function_id,
+                request_id=str(uuid.uuid4()),
+                payload=None,
+                error={
+                    "errorType": PAYLOAD_TOO_LARGE,
+                    "errorMessage": f"{size} byte payload is too large for the "
+                    f"RequestResponse invocation type "
+                    f"(limit {MAX_SYNC_PAYLOAD_BYTES} bytes)",
+                },
+                cold_start=False,
+                init_ms=None,
+                duration_ms=0.0,
             )
         worker = pool.acquire()
         try:

@@ -58,7 +58,7 @@ _POST_EXEMPT = {"x-amz-signature", "signature", "file", "policy", "awsaccesskeyi
 
 _MESSAGES = {
     "SignatureDoesNotMatch": "The request signature we calculated does not match the "
-                             "signature you provided. Check your key and signing method.",
+    "signature you provided. Check your key and signing method.",
     "InvalidAccessKeyId": "The AWS Access Key Id you provided does not exist in our records.",
     "EntityTooLarge": "Your proposed upload exceeds the maximum allowed size",
     "EntityTooSmall": "Your proposed upload is smaller than the minimum allowed size",
@@ -68,8 +68,7 @@ _MESSAGES = {
 class S3Refusal(Exception):
     """A presigned request S3 would refuse: ``status``, S3 error ``code``, message, extras."""
 
-    def __init__(self, status: int, code: str, message: str | None = None,
-                 **extra: str) -> None:
+    def __init__(self, status: int, code: str, message: str | None = None, **extra: str) -> None:
         super().__init__(message or _MESSAGES.get(code, code))
         self.status = status
         self.code = code
@@ -80,8 +79,9 @@ class S3Refusal(Exception):
         parts = [f"<Code>{self.code}</Code><Message>{escape(str(self))}</Message>"]
         parts += [f"<{name}>{escape(value)}</{name}>" for name, value in self.extra.items()]
         parts.append(f"<RequestId>{request_id}</RequestId>")
-        return ('<?xml version="1.0" encoding="UTF-8"?>\n<Error>' + "".join(parts)
-                + "</Error>").encode()
+        return (
+            '<?xml version="1.0" encoding="UTF-8"?>\n<Error>' + "".join(parts) + "</Error>"
+        ).encode()
 
 
 def signing_key(secret: str, date: str, region: str, service: str) -> bytes:
@@ -131,20 +131,26 @@ class PresignedRequestGuard:
         clock: seconds since the epoch (tests pass a fixed one).
     """
 
-    def __init__(self, app: Callable[..., Any], secrets: Mapping[str, str],
-                 clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        app: Callable[..., Any],
+        secrets: Mapping[str, str],
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self.app = app
         self.secrets = dict(secrets)
         self.clock = clock
 
-    def __call__(self, environ: dict[str, Any],
-                 start_response: Callable[..., Any]) -> Iterable[bytes]:
+    def __call__(
+        self, environ: dict[str, Any], start_response: Callable[..., Any]
+    ) -> Iterable[bytes]:
         try:
             query = environ.get("QUERY_STRING", "")
             if "X-Amz-Signature=" in query or "X-Amz-Credential=" in query:
                 self.check_query(environ)
-            elif (environ.get("REQUEST_METHOD") == "POST"
-                  and environ.get("CONTENT_TYPE", "").startswith("multipart/form-data")):
+            elif environ.get("REQUEST_METHOD") == "POST" and environ.get(
+                "CONTENT_TYPE", ""
+            ).startswith("multipart/form-data"):
                 self.check_post(environ)
         except S3Refusal as refusal:
             body = refusal.xml(uuid.uuid4().hex[:16].upper())
@@ -166,14 +172,23 @@ class PresignedRequestGuard:
         """
         pairs = _query_pairs(environ.get("QUERY_STRING", ""))
         params = dict(pairs)
-        required = ("X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Date", "X-Amz-Expires",
-                    "X-Amz-SignedHeaders", "X-Amz-Signature")
+        required = (
+            "X-Amz-Algorithm",
+            "X-Amz-Credential",
+            "X-Amz-Date",
+            "X-Amz-Expires",
+            "X-Amz-SignedHeaders",
+            "X-Amz-Signature",
+        )
         missing = [name for name in required if name not in params]
         if missing or params["X-Amz-Algorithm"] != "AWS4-HMAC-SHA256":
-            raise S3Refusal(400, "AuthorizationQueryParametersError",
-                            "Query-string authentication version 4 requires the "
-                            "X-Amz-Algorithm, X-Amz-Credential, X-Amz-Signature, X-Amz-Date, "
-                            "X-Amz-SignedHeaders, and X-Amz-Expires parameters.")
+            raise S3Refusal(
+                400,
+                "AuthorizationQueryParametersError",
+                "Query-string authentication version 4 requires the "
+                "X-Amz-Algorithm, X-Amz-Credential, X-Amz-Signature, X-Amz-Date, "
+                "X-Amz-SignedHeaders, and X-Amz-Expires parameters.",
+            )
         access_key, scope, secret = self._credential(params["X-Amz-Credential"])
         signed_at = self._timestamp(params["X-Amz-Date"])
         try:
@@ -181,53 +196,77 @@ class PresignedRequestGuard:
         except ValueError:
             expires = -1
         if not 0 < expires <= MAX_EXPIRES_S:
-            raise S3Refusal(400, "AuthorizationQueryParametersError",
-                            "X-Amz-Expires must be less than a week (in seconds) that is "
-                            "604800" if expires > 0 else
-                            "X-Amz-Expires must be non-negative")
+            raise S3Refusal(
+                400,
+                "AuthorizationQueryParametersError",
+                "X-Amz-Expires must be less than a week (in seconds) that is 604800"
+                if expires > 0
+                else "X-Amz-Expires must be non-negative",
+            )
         if self.clock() > signed_at + expires:
-            raise S3Refusal(403, "AccessDenied", "Request has expired",
-                            **{"X-Amz-Expires": str(expires),
-                               "Expires": _iso(signed_at + expires),
-                               "ServerTime": _iso(self.clock())})
+            raise S3Refusal(
+                403,
+                "AccessDenied",
+                "Request has expired",
+                **{
+                    "X-Amz-Expires": str(expires),
+                    "Expires": _iso(signed_at + expires),
+                    "ServerTime": _iso(self.clock()),
+                },
+            )
         signed_headers = params["X-Amz-SignedHeaders"]
         canonical_query = "&".join(
             f"{_uri_encode(name)}={_uri_encode(value)}"
-            for name, value in sorted(pairs) if name != "X-Amz-Signature"
+            for name, value in sorted(pairs)
+            if name != "X-Amz-Signature"
         )
         canonical_headers = "".join(
             f"{name}:{_header(environ, name)}\n" for name in signed_headers.split(";")
         )
-        canonical_request = "\n".join([
-            environ.get("REQUEST_METHOD", "GET"),
-            quote(unquote(_raw_path(environ)), safe="/~"),
-            canonical_query,
-            canonical_headers,
-            signed_headers,
-            params.get("X-Amz-Content-Sha256", "UNSIGNED-PAYLOAD"),
-        ])
-        string_to_sign = "\n".join([
-            "AWS4-HMAC-SHA256", params["X-Amz-Date"], scope,
-            hashlib.sha256(canonical_request.encode()).hexdigest(),
-        ])
+        canonical_request = "\n".join(
+            [
+                environ.get("REQUEST_METHOD", "GET"),
+                quote(unquote(_raw_path(environ)), safe="/~"),
+                canonical_query,
+                canonical_headers,
+                signed_headers,
+                params.get("X-Amz-Content-Sha256", "UNSIGNED-PAYLOAD"),
+            ]
+        )
+        string_to_sign = "\n".join(
+            [
+                "AWS4-HMAC-SHA256",
+                params["X-Amz-Date"],
+                scope,
+                hashlib.sha256(canonical_request.encode()).hexdigest(),
+            ]
+        )
         date, region, service = scope.split("/")[:3]
-        expected = hmac.new(signing_key(secret, date, region, service),
-                            string_to_sign.encode(), hashlib.sha256).hexdigest()
+        expected = hmac.new(
+            signing_key(secret, date, region, service), string_to_sign.encode(), hashlib.sha256
+        ).hexdigest()
         if not hmac.compare_digest(expected, params["X-Amz-Signature"]):
-            raise S3Refusal(403, "SignatureDoesNotMatch", AWSAccessKeyId=access_key,
-                            StringToSign=string_to_sign,
-                            SignatureProvided=params["X-Amz-Signature"],
-                            CanonicalRequest=canonical_request)
+            raise S3Refusal(
+                403,
+                "SignatureDoesNotMatch",
+                AWSAccessKeyId=access_key,
+                StringToSign=string_to_sign,
+                SignatureProvided=params["X-Amz-Signature"],
+                CanonicalRequest=canonical_request,
+            )
 
     def _credential(self, credential: str) -> tuple[str, str, str]:
         """``AKID/date/region/service/aws4_request`` -> (access key, scope, secret)."""
         access_key, _, scope = credential.partition("/")
         parts = scope.split("/")
         if len(parts) != 4 or parts[3] != "aws4_request":
-            raise S3Refusal(400, "AuthorizationQueryParametersError",
-                            "Error parsing the X-Amz-Credential parameter; the Credential is "
-                            "mal-formed; expecting \"<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/"
-                            "aws4_request\".")
+            raise S3Refusal(
+                400,
+                "AuthorizationQueryParametersError",
+                "Error parsing the X-Amz-Credential parameter; the Credential is "
+                'mal-formed; expecting "<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/'
+                'aws4_request".',
+            )
         secret = self.secrets.get(access_key)
         if secret is None:
             raise S3Refusal(403, "InvalidAccessKeyId", AWSAccessKeyId=access_key)
@@ -238,9 +277,11 @@ class PresignedRequestGuard:
         try:
             return datetime.strptime(value, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC).timestamp()
         except ValueError:
-            raise S3Refusal(400, "AuthorizationQueryParametersError",
-                            "X-Amz-Date must be in the ISO8601 Long Format "
-                            "\"yyyyMMdd'T'HHmmss'Z'\"") from None
+            raise S3Refusal(
+                400,
+                "AuthorizationQueryParametersError",
+                "X-Amz-Date must be in the ISO8601 Long Format \"yyyyMMdd'T'HHmmss'Z'\"",
+            ) from None
 
     # ------------------------------------------------------------------ POST uploads
 
@@ -270,8 +311,7 @@ class PresignedRequestGuard:
             expiration = datetime.fromisoformat(policy["expiration"])  # 3.11+ reads "Z"
             conditions = policy["conditions"]
         except (ValueError, KeyError, TypeError, AttributeError):
-            raise S3Refusal(400, "InvalidPolicyDocument",
-                            "Invalid Policy: Invalid JSON.") from None
+            raise S3Refusal(400, "InvalidPolicyDocument", "Invalid Policy: Invalid JSON.") from None
         if self.clock() > expiration.timestamp():
             raise S3Refusal(403, "AccessDenied", "Invalid according to Policy: Policy expired.")
         values = dict(fields)
@@ -281,12 +321,15 @@ class PresignedRequestGuard:
         covered = {"bucket"}
         for condition in conditions:
             covered |= _check_condition(condition, values, size)
-        extra = sorted(name for name in fields
-                       if name not in covered and name not in _POST_EXEMPT
-                       and not name.startswith("x-ignore-"))
+        extra = sorted(
+            name
+            for name in fields
+            if name not in covered and name not in _POST_EXEMPT and not name.startswith("x-ignore-")
+        )
         if extra:
-            raise S3Refusal(403, "AccessDenied", "Invalid according to Policy: Extra input "
-                            f"fields: {extra[0]}")
+            raise S3Refusal(
+                403, "AccessDenied", f"Invalid according to Policy: Extra input fields: {extra[0]}"
+            )
 
     def _check_post_signature(self, fields: Mapping[str, str], policy_b64: str) -> None:
         if "x-amz-signature" in fields:
@@ -294,8 +337,9 @@ class PresignedRequestGuard:
                 raise S3Refusal(400, "InvalidArgument", "Unsupported x-amz-algorithm")
             access_key, scope, secret = self._credential(fields.get("x-amz-credential", ""))
             date, region, service = scope.split("/")[:3]
-            expected = hmac.new(signing_key(secret, date, region, service),
-                                policy_b64.encode(), hashlib.sha256).hexdigest()
+            expected = hmac.new(
+                signing_key(secret, date, region, service), policy_b64.encode(), hashlib.sha256
+            ).hexdigest()
             provided = fields["x-amz-signature"]
         elif "signature" in fields and "awsaccesskeyid" in fields:
             # SigV2 POST (https://docs.aws.amazon.com/AmazonS3/latest/userguide/HTTPPOSTForms.html)
@@ -303,14 +347,20 @@ class PresignedRequestGuard:
             secret = self.secrets.get(access_key)
             if secret is None:
                 raise S3Refusal(403, "InvalidAccessKeyId", AWSAccessKeyId=access_key)
-            expected = base64.b64encode(hmac.new(secret.encode(), policy_b64.encode(),
-                                                 hashlib.sha1).digest()).decode()
+            expected = base64.b64encode(
+                hmac.new(secret.encode(), policy_b64.encode(), hashlib.sha1).digest()
+            ).decode()
             provided = fields["signature"]
         else:
             raise S3Refusal(403, "AccessDenied", "Access Denied")
         if not hmac.compare_digest(expected, provided):
-            raise S3Refusal(403, "SignatureDoesNotMatch", AWSAccessKeyId=access_key,
-                            StringToSign=policy_b64, SignatureProvided=provided)
+            raise S3Refusal(
+                403,
+                "SignatureDoesNotMatch",
+                AWSAccessKeyId=access_key,
+                StringToSign=policy_b64,
+                SignatureProvided=provided,
+            )
 
 
 def _check_condition(condition: Any, values: Mapping[str, str], size: int) -> set[str]:
@@ -319,10 +369,12 @@ def _check_condition(condition: Any, values: Mapping[str, str], size: int) -> se
     Raises:
         S3Refusal: the condition fails (S3 quotes it in the message).
     """
+
     def failed() -> S3Refusal:
         shown = json.dumps(condition, separators=(", ", ": "))
-        return S3Refusal(403, "AccessDenied",
-                         f"Invalid according to Policy: Policy Condition failed: {shown}")
+        return S3Refusal(
+            403, "AccessDenied", f"Invalid according to Policy: Policy Condition failed: {shown}"
+        )
 
     if isinstance(condition, dict) and len(condition) == 1:
         name, expected = next(iter(condition.items()))
@@ -335,11 +387,13 @@ def _check_condition(condition: Any, values: Mapping[str, str], size: int) -> se
         if operator == "content-length-range":
             low, high = int(condition[1]), int(condition[2])
             if size > high:
-                raise S3Refusal(400, "EntityTooLarge", ProposedSize=str(size),
-                                MaxSizeAllowed=str(high))
+                raise S3Refusal(
+                    400, "EntityTooLarge", ProposedSize=str(size), MaxSizeAllowed=str(high)
+                )
             if size < low:
-                raise S3Refusal(400, "EntityTooSmall", ProposedSize=str(size),
-                                MinSizeAllowed=str(low))
+                raise S3Refusal(
+                    400, "EntityTooSmall", ProposedSize=str(size), MinSizeAllowed=str(low)
+                )
             return set()
         name = str(condition[1]).lower().removeprefix("$")
         actual, expected = values.get(name), str(condition[2])
@@ -350,9 +404,12 @@ def _check_condition(condition: Any, values: Mapping[str, str], size: int) -> se
         if operator == "starts-with" and actual.startswith(expected):
             return {name}
         raise failed()
-    raise S3Refusal(400, "InvalidPolicyDocument",
-                    "Invalid Policy: Invalid Simple-Condition: Simple-Conditions must have "
-                    "exactly one property specified.")
+    raise S3Refusal(
+        400,
+        "InvalidPolicyDocument",
+        "Invalid Policy: Invalid Simple-Condition: Simple-Conditions must have "
+        "exactly one property specified.",
+    )
 
 
 def bucket_cors_headers(bucket: str, origin: str) -> list[tuple[str, str]]:
@@ -375,8 +432,7 @@ def bucket_cors_headers(bucket: str, origin: str) -> list[tuple[str, str]]:
             if rule.allowed_methods:
                 headers.append(("Access-Control-Allow-Methods", ", ".join(rule.allowed_methods)))
             if rule.exposed_headers:
-                headers.append(("Access-Control-Expose-Headers",
-                                ", ".join(rule.exposed_headers)))
+                headers.append(("Access-Control-Expose-Headers", ", ".join(rule.exposed_headers)))
             return headers
     return []
 

@@ -80,11 +80,17 @@ class _Server:
         host, port = sock.getsockname()[:2]
         self._socket = sock
         # The raw-headers handler lets the gateway see header names and repeats as sent.
-        self._server: BaseWSGIServer = make_server(host, port, app, threaded=True,
-                                                   fd=sock.fileno(),
-                                                   request_handler=RawHeadersRequestHandler)
-        self._thread = threading.Thread(target=self._server.serve_forever,
-                                        kwargs={"poll_interval": 0.2}, daemon=True)
+        self._server: BaseWSGIServer = make_server(
+            host,
+            port,
+            app,
+            threaded=True,
+            fd=sock.fileno(),
+            request_handler=RawHeadersRequestHandler,
+        )
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True
+        )
 
     def start(self) -> None:
         self._thread.start()
@@ -115,11 +121,18 @@ class LocalStack:
         local_stack.template.TemplateError: the template cannot be served.
     """
 
-    def __init__(self, template_path: Path, host: str = "127.0.0.1", ports: Ports = Ports(),
-                 serve_api: bool = True, log_stream: IO[str] | None = None,
-                 console: IO[str] | None = None,
-                 concurrency: int = DEFAULT_CONCURRENCY,
-                 state_dir: Path | None = None, reset_state: bool = False) -> None:
+    def __init__(
+        self,
+        template_path: Path,
+        host: str = "127.0.0.1",
+        ports: Ports = Ports(),
+        serve_api: bool = True,
+        log_stream: IO[str] | None = None,
+        console: IO[str] | None = None,
+        concurrency: int = DEFAULT_CONCURRENCY,
+        state_dir: Path | None = None,
+        reset_state: bool = False,
+    ) -> None:
         self.concurrency = concurrency
         self.state = StateStore(state_dir) if state_dir is not None else None
         self.reset_state = reset_state
@@ -164,8 +177,9 @@ class LocalStack:
         if self.state is not None:
             if self.reset_state:
                 self.state.reset()
-            self.state.register("inbox", lambda: _inbox_boxes(inbox),
-                                lambda boxes: _restore_inbox(inbox, boxes))
+            self.state.register(
+                "inbox", lambda: _inbox_boxes(inbox), lambda boxes: _restore_inbox(inbox, boxes)
+            )
             restored = self.state.load()  # before moto serves its first request
         self._emulator = Emulator(emulator_sock)
         self._sockets.remove(emulator_sock)
@@ -183,16 +197,25 @@ class LocalStack:
             self.state.start_snapshots(self._emulator.changed)
         self.runtime = Runtime(
             template.functions(),
-            LocalOverrides(emulator_url=emulator_url, hosted_ui_url=hosted_ui_url,
-                           region=template.region, account_id=template.account_id),
+            LocalOverrides(
+                emulator_url=emulator_url,
+                hosted_ui_url=hosted_ui_url,
+                region=template.region,
+                account_id=template.account_id,
+            ),
             log_stream=self.log_stream,
             concurrency=self.concurrency,
         )
         pool_id = self.provisioned.user_pool_id
         client_id = self.provisioned.client_id
         if pool_id and client_id:
-            ui_app = create_app(region=template.region, user_pool_id=pool_id,
-                                client_id=client_id, base_url=hosted_ui_url, inbox=inbox)
+            ui_app = create_app(
+                region=template.region,
+                user_pool_id=pool_id,
+                client_id=client_id,
+                base_url=hosted_ui_url,
+                inbox=inbox,
+            )
             # The hosted UI's codes and browser sessions (``hosted_ui._Store``: snapshot() ->
             # JSON-ready data, restore(data)) are kept too; they register late, after the
             # load (StateStore.register).
@@ -301,9 +324,12 @@ class LocalStack:
             f"  API docs         {info.api_url}/_local/docs/  (Swagger UI; openapi.json)",
             f"  AWS emulator     {info.emulator_url}  (moto: cognito-idp, S3, DynamoDB)",
             f"  User pool        {info.user_pool_id}  client {info.client_id}",
-            (f"  State            {self.state.folder}  (kept across restarts; "
-             "make dev-reset starts clean)" if self.state is not None else
-             "  State            in memory (this stack starts clean and forgets on stop)"),
+            (
+                f"  State            {self.state.folder}  (kept across restarts; "
+                "make dev-reset starts clean)"
+                if self.state is not None
+                else "  State            in memory (this stack starts clean and forgets on stop)"
+            ),
             "Press Ctrl-C to stop.",
         ]
         return "\n".join(lines)

@@ -280,7 +280,7 @@ class Template:
         if not isinstance(value, dict):
             return value
         if len(value) == 1:
-            (key, arg), = value.items()
+            ((key, arg),) = value.items()
             handler = _INTRINSICS.get(key)
             if handler is not None:
                 return handler(self, arg)
@@ -409,7 +409,9 @@ class Template:
                 status=int(spec["StatusCode"]) if "StatusCode" in spec else None,
                 headers={
                     name: _unquote(value)
-                    for name, value in ((spec.get("ResponseParameters") or {}).get("Headers") or {}).items()
+                    for name, value in (
+                        (spec.get("ResponseParameters") or {}).get("Headers") or {}
+                    ).items()
                     if _is_quoted(value)  # only static values; request mappings are not emulated
                 },
                 templates=dict(spec.get("ResponseTemplates") or {}),

@@ -67,7 +67,11 @@ def local_files(root: Path = WEB_DIR) -> dict[str, Path]:
 
 def content_type(path: Path) -> str:
     """The Content-Type to store for ``path`` (binary default when unknown)."""
-    return CONTENT_TYPES.get(path.suffix) or mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    return (
+        CONTENT_TYPES.get(path.suffix)
+        or mimetypes.guess_type(path.name)[0]
+        or "application/octet-stream"
+    )
 
 
 def published_openapi(outputs: Mapping[str, str], directory: Path, source: Path = OPENAPI) -> Path:
@@ -82,8 +86,10 @@ def published_openapi(outputs: Mapping[str, str], directory: Path, source: Path 
     document = json.loads(source.read_text(encoding="utf-8"))
     own = [
         {"url": outputs[key].rstrip("/"), "description": description}
-        for key, description in (("WebUrl", "This stack, through CloudFront."),
-                                 ("ApiUrl", "This stack's API Gateway stage."))
+        for key, description in (
+            ("WebUrl", "This stack, through CloudFront."),
+            ("ApiUrl", "This stack's API Gateway stage."),
+        )
         if outputs.get(key)
     ]
     document["servers"] = [*own, *document.get("servers", [])]
@@ -164,7 +170,9 @@ def main(argv: list[str] | None = None) -> int:
     outputs = stack.outputs
     missing = [k for k in ("WebBucketName", "WebDistributionId", "WebUrl") if k not in outputs]
     if missing:
-        print(f"error: stack {args.stack_name} has no output(s) {', '.join(missing)}; run `sam deploy` first.")
+        print(
+            f"error: stack {args.stack_name} has no output(s) {', '.join(missing)}; run `sam deploy` first."
+        )
         return 1
 
     print(f"==> syncing {WEB_DIR} and {OPENAPI.name} to s3://{outputs['WebBucketName']}")

@@ -251,9 +251,7 @@ def build_env_json(template: Mapping[str, Any], stack: StackFacts) -> dict[str, 
             except TemplateError as exc:
                 problems.append(f"  {function}.{name}: {exc}")
     if problems:
-        raise EnvJsonError(
-            "cannot resolve these variables from the stack:\n" + "\n".join(problems)
-        )
+        raise EnvJsonError("cannot resolve these variables from the stack:\n" + "\n".join(problems))
     return env
 
 
@@ -290,11 +288,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     verified = [fn for fn, variables in env.items() if TOKEN_VERIFICATION_VAR in variables]
     print(f"wrote {args.output} for {len(env)} functions of stack {stack.name} ({stack.region})")
     if verified:
-        print(f"{len(verified)} functions verify the Bearer token themselves "
-              f"({TOKEN_VERIFICATION_VAR}={VERIFY_IN_HANDLER}): {', '.join(verified)}")
+        print(
+            f"{len(verified)} functions verify the Bearer token themselves "
+            f"({TOKEN_VERIFICATION_VAR}={VERIFY_IN_HANDLER}): {', '.join(verified)}"
+        )
     else:
-        print(f"warning: no function declares {TOKEN_VERIFICATION_VAR}; under "
-              "`sam local start-api` nothing checks Bearer tokens", file=sys.stderr)
+        print(
+            f"warning: no function declares {TOKEN_VERIFICATION_VAR}; under "
+            "`sam local start-api` nothing checks Bearer tokens",
+            file=sys.stderr,
+        )
     print(f"next: sam build && sam local start-api --env-vars {args.output.name}")
     return 0
 

@@ -78,11 +78,17 @@ def newman_command(
 ) -> list[str]:
     """The ``newman run`` argv for the collection against one environment."""
     command = [
-        str(newman), "run", str(COLLECTION),
-        "--environment", str(environment),
-        "--working-dir", str(REPO_ROOT),
-        "--timeout-request", str(REQUEST_TIMEOUT_MS),
-        "--reporters", "cli,json" if json_report else "cli",
+        str(newman),
+        "run",
+        str(COLLECTION),
+        "--environment",
+        str(environment),
+        "--working-dir",
+        str(REPO_ROOT),
+        "--timeout-request",
+        str(REQUEST_TIMEOUT_MS),
+        "--reporters",
+        "cli,json" if json_report else "cli",
     ]
     if base_url:
         command += ["--env-var", f"baseUrl={base_url.rstrip('/')}"]
@@ -97,8 +103,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         prog="python -m tools.newman", description=__doc__.split("\n")[0]
     )
     parser.add_argument("--environment", choices=sorted(ENVIRONMENTS), default="local")
-    parser.add_argument("--base-url", default=os.environ.get("MOMENTS_API_URL"),
-                        help="the API's base URL (default: $MOMENTS_API_URL)")
+    parser.add_argument(
+        "--base-url",
+        default=os.environ.get("MOMENTS_API_URL"),
+        help="the API's base URL (default: $MOMENTS_API_URL)",
+    )
     parser.add_argument("--json-report", type=Path, help="also write newman's JSON report here")
     args = parser.parse_args(argv)
     try:
@@ -106,8 +115,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except NewmanUnavailable as exc:
         print(f"newman: {exc}", file=sys.stderr)
         return 2
-    command = newman_command(newman, ENVIRONMENTS[args.environment], args.base_url,
-                             args.json_report)
+    command = newman_command(
+        newman, ENVIRONMENTS[args.environment], args.base_url, args.json_report
+    )
     return subprocess.run(command, cwd=REPO_ROOT, check=False).returncode
 
 

@@ -86,7 +86,13 @@ RFC3339 = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$"
 PHOTO = {
     "type": "object",
     "required": [
-        "photo_id", "filename", "content_type", "size_bytes", "created_at", "status", "url",
+        "photo_id",
+        "filename",
+        "content_type",
+        "size_bytes",
+        "created_at",
+        "status",
+        "url",
     ],
     "properties": {
         "photo_id": {"type": "string", "minLength": 1},
@@ -123,6 +129,7 @@ PUBLIC_CONFIG = {
         "scopes": {"type": "array", "items": {"type": "string"}},
     },
 }
+
 
 # ----------------------------------------------------------------------- script pieces
 def js(source: str) -> str:
@@ -232,8 +239,10 @@ def url(path: str, query: dict[str, str] | None = None) -> dict[str, Any]:
 
 
 def bearer(variable: str) -> dict[str, Any]:
-    return {"type": "bearer", "bearer": [{"key": "token", "value": "{{" + variable + "}}",
-                                          "type": "string"}]}
+    return {
+        "type": "bearer",
+        "bearer": [{"key": "token", "value": "{{" + variable + "}}", "type": "string"}],
+    }
 
 
 NO_AUTH = {"type": "noauth"}
@@ -286,10 +295,17 @@ def folder(name: str, description: str, items: list[dict[str, Any]]) -> dict[str
 
 def upload(name: str, src: str, content_type: str, tests: str) -> dict[str, Any]:
     return item(
-        name, "POST", "/photos", auth=bearer("accessToken"), tests=tests,
-        body={"mode": "formdata", "formdata": [
-            {"key": "file", "type": "file", "src": src, "contentType": content_type},
-        ]},
+        name,
+        "POST",
+        "/photos",
+        auth=bearer("accessToken"),
+        tests=tests,
+        body={
+            "mode": "formdata",
+            "formdata": [
+                {"key": "file", "type": "file", "src": src, "contentType": content_type},
+            ],
+        },
     )
 
 
@@ -302,14 +318,20 @@ def sign_up_flow() -> dict[str, Any]:
         "the environment variable `confirmationCode` and run again.",
         [
             item(
-                "Public client config", "GET", "/auth/config",
-                tests=status(200, "OK") + shape("the public client config", PUBLIC_CONFIG) + js(r"""
+                "Public client config",
+                "GET",
+                "/auth/config",
+                tests=status(200, "OK")
+                + shape("the public client config", PUBLIC_CONFIG)
+                + js(r"""
                 pm.test('never the client secret', () =>
                     pm.expect(pm.response.text()).not.to.match(/secret/i));
                 """),
             ),
             item(
-                "Sign up", "POST", "/auth/sign-up",
+                "Sign up",
+                "POST",
+                "/auth/sign-up",
                 description="201 `{code_delivery}`; a code is sent. The answer is the same "
                 "when the email already has an account (no account oracle).",
                 pre_request=js(r"""
@@ -322,9 +344,11 @@ def sign_up_flow() -> dict[str, Any]:
                     pm.execution.skipRequest();
                 }
                 """),
-                body=json_body({"email": "{{email}}", "password": "{{password}}",
-                                "name": "Postman"}),
-                tests=INBOX_FN + status(201, "Created")
+                body=json_body(
+                    {"email": "{{email}}", "password": "{{password}}", "name": "Postman"}
+                ),
+                tests=INBOX_FN
+                + status(201, "Created")
                 + shape("{code_delivery}", SIGN_UP_RESULT)
                 + js(r"""
                 pm.collectionVariables.set('signUpBody', pm.response.text());
@@ -337,12 +361,16 @@ def sign_up_flow() -> dict[str, Any]:
                 """),
             ),
             item(
-                "Sign in before confirming → 403", "POST", "/auth/sign-in",
+                "Sign in before confirming → 403",
+                "POST",
+                "/auth/sign-in",
                 body=CREDENTIALS,
                 tests=error(403, "Forbidden", "user_not_confirmed"),
             ),
             item(
-                "Confirm with a wrong code → 400", "POST", "/auth/confirm",
+                "Confirm with a wrong code → 400",
+                "POST",
+                "/auth/confirm",
                 pre_request=js(r"""
                 if (String(pm.environment.get('inboxLookup')) !== 'true') {
                     const entered = pm.environment.get('confirmationCode');
@@ -357,21 +385,30 @@ def sign_up_flow() -> dict[str, Any]:
                 tests=error(400, "Bad Request", "code_mismatch"),
             ),
             item(
-                "Confirm", "POST", "/auth/confirm",
+                "Confirm",
+                "POST",
+                "/auth/confirm",
                 body=json_body({"email": "{{email}}", "code": "{{code}}"}),
-                tests=status(200, "OK") + js(r"""
+                tests=status(200, "OK")
+                + js(r"""
                 pm.test('body is {confirmed: true}', () =>
                     pm.expect(pm.response.json().confirmed).to.equal(true));
                 """),
             ),
             item(
-                "Sign in", "POST", "/auth/sign-in",
+                "Sign in",
+                "POST",
+                "/auth/sign-in",
                 description="200 with the OAuth token set; the scripts keep the tokens.",
                 body=CREDENTIALS,
-                tests=CLAIMS_FN + status(200, "OK")
-                + shape("{access_token, id_token, refresh_token, expires_in, token_type}",
-                        SIGN_IN_TOKEN_SET)
-                + NO_STORE + js(r"""
+                tests=CLAIMS_FN
+                + status(200, "OK")
+                + shape(
+                    "{access_token, id_token, refresh_token, expires_in, token_type}",
+                    SIGN_IN_TOKEN_SET,
+                )
+                + NO_STORE
+                + js(r"""
                 const body = pm.response.json();
                 pm.test('the access token is an access token for this user', () => {
                     const claims = claimsOf(body.access_token);
@@ -397,8 +434,13 @@ def photos_flow() -> dict[str, Any]:
         "Settings → General → Working directory to the repository root.",
         [
             item(
-                "List photos (none yet)", "GET", "/photos", auth=bearer("accessToken"),
-                tests=status(200, "OK") + shape("{items, next_cursor}", PHOTO_PAGE) + js(r"""
+                "List photos (none yet)",
+                "GET",
+                "/photos",
+                auth=bearer("accessToken"),
+                tests=status(200, "OK")
+                + shape("{items, next_cursor}", PHOTO_PAGE)
+                + js(r"""
                 pm.test('a new user has no photos', () => {
                     pm.expect(pm.response.json().items).to.eql([]);
                     pm.expect(pm.response.json().next_cursor).to.equal(null);
@@ -406,8 +448,12 @@ def photos_flow() -> dict[str, Any]:
                 """),
             ),
             upload(
-                "Upload a photo", PHOTO_FIXTURE, "image/png",
-                tests=status(201, "Created") + shape("a photo", PHOTO) + js(rf"""
+                "Upload a photo",
+                PHOTO_FIXTURE,
+                "image/png",
+                tests=status(201, "Created")
+                + shape("a photo", PHOTO)
+                + js(rf"""
                 const photo = pm.response.json();
                 pm.test('the photo is the uploaded PNG', () => {{
                     pm.expect(photo.filename).to.equal('moment.png');
@@ -418,9 +464,14 @@ def photos_flow() -> dict[str, Any]:
                 """),
             ),
             item(
-                "List photos", "GET", "/photos", auth=bearer("accessToken"),
+                "List photos",
+                "GET",
+                "/photos",
+                auth=bearer("accessToken"),
                 query={"limit": "10"},
-                tests=status(200, "OK") + shape("{items, next_cursor}", PHOTO_PAGE) + js(r"""
+                tests=status(200, "OK")
+                + shape("{items, next_cursor}", PHOTO_PAGE)
+                + js(r"""
                 pm.test('the list holds the uploaded photo only', () => {
                     const ids = pm.response.json().items.map(p => p.photo_id);
                     pm.expect(ids).to.eql([pm.collectionVariables.get('photoId')]);
@@ -428,8 +479,13 @@ def photos_flow() -> dict[str, Any]:
                 """),
             ),
             item(
-                "Get the photo", "GET", "/photos/{{photoId}}", auth=bearer("accessToken"),
-                tests=status(200, "OK") + shape("a photo", PHOTO) + js(r"""
+                "Get the photo",
+                "GET",
+                "/photos/{{photoId}}",
+                auth=bearer("accessToken"),
+                tests=status(200, "OK")
+                + shape("a photo", PHOTO)
+                + js(r"""
                 // S3's event makes an upload ready asynchronously: poll with backoff.
                 const photo = pm.response.json();
                 const polls = Number(pm.collectionVariables.get('photoPolls') || 0);
@@ -449,10 +505,12 @@ def photos_flow() -> dict[str, Any]:
                 """),
             ),
             item(
-                "Download it through the presigned URL", "GET",
+                "Download it through the presigned URL",
+                "GET",
                 {"raw": "{{photoUrl}}", "host": ["{{photoUrl}}"]},
                 description="The short-lived presigned GET URL; no Authorization header.",
-                tests=status(200, "OK") + js(rf"""
+                tests=status(200, "OK")
+                + js(rf"""
                 pm.test('the bytes are the uploaded PNG', () => {{
                     pm.expect(pm.response.stream.length).to.equal({size});
                     pm.expect(pm.response.stream.slice(1, 4).toString()).to.equal('PNG');
@@ -460,22 +518,33 @@ def photos_flow() -> dict[str, Any]:
                 """),
             ),
             item(
-                "Delete the photo", "DELETE", "/photos/{{photoId}}", auth=bearer("accessToken"),
-                tests=status(204, "No Content") + js(r"""
+                "Delete the photo",
+                "DELETE",
+                "/photos/{{photoId}}",
+                auth=bearer("accessToken"),
+                tests=status(204, "No Content")
+                + js(r"""
                 pm.test('no body', () => pm.expect(pm.response.text()).to.equal(''));
                 """),
             ),
             item(
-                "Get the deleted photo → 404", "GET", "/photos/{{photoId}}",
-                auth=bearer("accessToken"), tests=error(404, "Not Found", "not_found"),
+                "Get the deleted photo → 404",
+                "GET",
+                "/photos/{{photoId}}",
+                auth=bearer("accessToken"),
+                tests=error(404, "Not Found", "not_found"),
             ),
         ],
     )
 
 
 def refresh_flow() -> dict[str, Any]:
-    keep_tokens = CLAIMS_FN + status(200, "OK") + shape(
-        "{access_token, id_token, expires_in, token_type}", TOKEN_SET) + NO_STORE + js(r"""
+    keep_tokens = (
+        CLAIMS_FN
+        + status(200, "OK")
+        + shape("{access_token, id_token, expires_in, token_type}", TOKEN_SET)
+        + NO_STORE
+        + js(r"""
         const body = pm.response.json();
         pm.test('a new access token', () => pm.expect(claimsOf(body.access_token).token_use).to.equal('access'));
         pm.collectionVariables.set('accessToken', body.access_token);
@@ -483,26 +552,38 @@ def refresh_flow() -> dict[str, Any]:
         // With refresh-token rotation the used token dies after a grace period: keep the new one.
         if (body.refresh_token) pm.collectionVariables.set('refreshToken', body.refresh_token);
         """)
+    )
     return folder(
         "Token refresh",
         "`POST /auth/token` with `grant_type=refresh_token` (RFC 6749 section 6), as JSON "
         "and as a form.",
         [
             item(
-                "Refresh (JSON)", "POST", "/auth/token",
-                body=json_body({"grant_type": "refresh_token", "refresh_token": "{{refreshToken}}"}),
+                "Refresh (JSON)",
+                "POST",
+                "/auth/token",
+                body=json_body(
+                    {"grant_type": "refresh_token", "refresh_token": "{{refreshToken}}"}
+                ),
                 tests=keep_tokens,
             ),
             item(
-                "Refresh (form)", "POST", "/auth/token",
-                body={"mode": "urlencoded", "urlencoded": [
-                    {"key": "grant_type", "value": "refresh_token"},
-                    {"key": "refresh_token", "value": "{{refreshToken}}"},
-                ]},
+                "Refresh (form)",
+                "POST",
+                "/auth/token",
+                body={
+                    "mode": "urlencoded",
+                    "urlencoded": [
+                        {"key": "grant_type", "value": "refresh_token"},
+                        {"key": "refresh_token", "value": "{{refreshToken}}"},
+                    ],
+                },
                 tests=keep_tokens,
             ),
             item(
-                "List photos with the refreshed token", "GET", "/photos",
+                "List photos with the refreshed token",
+                "GET",
+                "/photos",
                 auth=bearer("accessToken"),
                 tests=status(200, "OK") + shape("{items, next_cursor}", PHOTO_PAGE),
             ),
@@ -517,23 +598,33 @@ def sign_out_flow() -> dict[str, Any]:
         "also signs the user out everywhere.",
         [
             item(
-                "Sign out", "POST", "/auth/sign-out", auth=bearer("accessToken"),
+                "Sign out",
+                "POST",
+                "/auth/sign-out",
+                auth=bearer("accessToken"),
                 body=json_body({"refresh_token": "{{refreshToken}}"}),
-                tests=status(200, "OK") + js(r"""
+                tests=status(200, "OK")
+                + js(r"""
                 pm.test('the refresh token is revoked', () =>
                     pm.expect(pm.response.json().refresh_token_revoked).to.equal(true));
                 """),
             ),
             item(
-                "List photos with the signed-out access token → 401", "GET", "/photos",
+                "List photos with the signed-out access token → 401",
+                "GET",
+                "/photos",
                 auth=bearer("accessToken"),
                 description="Sign-out takes effect at once on this API: the photo routes "
                 "check the broker's sign-out record, not only the token's expiry.",
                 tests=error(401, "Unauthorized", "unauthorized"),
             ),
             item(
-                "Refresh with the revoked token → 400", "POST", "/auth/token",
-                body=json_body({"grant_type": "refresh_token", "refresh_token": "{{refreshToken}}"}),
+                "Refresh with the revoked token → 400",
+                "POST",
+                "/auth/token",
+                body=json_body(
+                    {"grant_type": "refresh_token", "refresh_token": "{{refreshToken}}"}
+                ),
                 tests=error(400, "Bad Request", "invalid_grant"),
             ),
         ],
@@ -547,63 +638,90 @@ def negative_flow() -> dict[str, Any]:
         "What clients branch on: each error's status and `error` code (DESIGN.md).",
         [
             item(
-                "List photos without a token → 401", "GET", "/photos",
+                "List photos without a token → 401",
+                "GET",
+                "/photos",
                 tests=error(401, "Unauthorized", "unauthorized"),
             ),
             item(
-                "Sign in again", "POST", "/auth/sign-in",
+                "Sign in again",
+                "POST",
+                "/auth/sign-in",
                 body=CREDENTIALS,
-                tests=status(200, "OK") + shape("a token set", SIGN_IN_TOKEN_SET) + js(r"""
+                tests=status(200, "OK")
+                + shape("a token set", SIGN_IN_TOKEN_SET)
+                + js(r"""
                 pm.collectionVariables.set('accessToken', pm.response.json().access_token);
                 pm.collectionVariables.set('idToken', pm.response.json().id_token);
                 """),
             ),
             item(
-                "List photos with the ID token → 401", "GET", "/photos", auth=bearer("idToken"),
+                "List photos with the ID token → 401",
+                "GET",
+                "/photos",
+                auth=bearer("idToken"),
                 description="Only access tokens pass: the authorizer requires a scope, which "
                 "ID tokens do not carry.",
                 tests=error(401, "Unauthorized", "unauthorized"),
             ),
             item(
-                "List photos with a malformed token → 401", "GET", "/photos",
-                auth={"type": "bearer", "bearer": [
-                    {"key": "token", "value": "not-a-jwt", "type": "string"}]},
+                "List photos with a malformed token → 401",
+                "GET",
+                "/photos",
+                auth={
+                    "type": "bearer",
+                    "bearer": [{"key": "token", "value": "not-a-jwt", "type": "string"}],
+                },
                 tests=error(401, "Unauthorized", "unauthorized"),
             ),
             item(
-                "Sign in without a password → 400", "POST", "/auth/sign-in",
+                "Sign in without a password → 400",
+                "POST",
+                "/auth/sign-in",
                 body=json_body({"email": "{{email}}"}),
                 tests=error(400, "Bad Request", "invalid_request"),
             ),
             item(
-                "Sign up with malformed JSON → 400", "POST", "/auth/sign-up",
+                "Sign up with malformed JSON → 400",
+                "POST",
+                "/auth/sign-up",
                 body=json_body('{"email": "{{email}}", "password": '),
                 tests=error(400, "Bad Request", "invalid_request"),
             ),
             item(
-                "Sign in with a wrong password → 401", "POST", "/auth/sign-in",
+                "Sign in with a wrong password → 401",
+                "POST",
+                "/auth/sign-in",
                 body=json_body({"email": "{{email}}", "password": "Wrong-password-1"}),
-                tests=invalid_credentials + js(r"""
+                tests=invalid_credentials
+                + js(r"""
                 pm.collectionVariables.set('invalidCredentials', pm.response.text());
                 """),
             ),
             item(
-                "Sign in as an unknown user → 401, same answer", "POST", "/auth/sign-in",
+                "Sign in as an unknown user → 401, same answer",
+                "POST",
+                "/auth/sign-in",
                 description="Unknown user and wrong password look identical, so the API "
                 "does not reveal which emails have accounts.",
-                body=json_body({"email": "nobody-{{$timestamp}}@example.com",
-                                "password": "Wrong-password-1"}),
-                tests=invalid_credentials + js(r"""
+                body=json_body(
+                    {"email": "nobody-{{$timestamp}}@example.com", "password": "Wrong-password-1"}
+                ),
+                tests=invalid_credentials
+                + js(r"""
                 pm.test('the body equals the wrong-password body', () =>
                     pm.expect(pm.response.json()).to.eql(JSON.parse(pm.collectionVariables.get('invalidCredentials'))));
                 """),
             ),
             item(
-                "Sign up twice → the same 201", "POST", "/auth/sign-up",
+                "Sign up twice → the same 201",
+                "POST",
+                "/auth/sign-up",
                 description="An existing email gets the answer a new one gets, byte for "
                 "byte, so sign-up does not reveal which emails have accounts.",
                 body=CREDENTIALS,
-                tests=status(201, "Created") + js(r"""
+                tests=status(201, "Created")
+                + js(r"""
                 // signUpBody is unknown when sign-up ran in an earlier run (AWS, two runs).
                 const first = pm.collectionVariables.get('signUpBody');
                 pm.test('the body equals the first sign-up body', () => first
@@ -612,88 +730,130 @@ def negative_flow() -> dict[str, Any]:
                 """),
             ),
             item(
-                "Token with grant_type=password → 400", "POST", "/auth/token",
-                body={"mode": "urlencoded", "urlencoded": [
-                    {"key": "grant_type", "value": "password"},
-                    {"key": "username", "value": "{{email}}"},
-                    {"key": "password", "value": "{{password}}"},
-                ]},
+                "Token with grant_type=password → 400",
+                "POST",
+                "/auth/token",
+                body={
+                    "mode": "urlencoded",
+                    "urlencoded": [
+                        {"key": "grant_type", "value": "password"},
+                        {"key": "username", "value": "{{email}}"},
+                        {"key": "password", "value": "{{password}}"},
+                    ],
+                },
                 tests=error(400, "Bad Request", "unsupported_grant_type"),
             ),
             item(
-                "Refresh with a made-up token → 400", "POST", "/auth/token",
-                body=json_body({"grant_type": "refresh_token",
-                                "refresh_token": "made-up-refresh-token"}),
+                "Refresh with a made-up token → 400",
+                "POST",
+                "/auth/token",
+                body=json_body(
+                    {"grant_type": "refresh_token", "refresh_token": "made-up-refresh-token"}
+                ),
                 tests=error(400, "Bad Request", "invalid_grant"),
             ),
             item(
-                "List photos with a bad cursor → 400", "GET", "/photos",
-                auth=bearer("accessToken"), query={"cursor": "not-a-cursor"},
+                "List photos with a bad cursor → 400",
+                "GET",
+                "/photos",
+                auth=bearer("accessToken"),
+                query={"cursor": "not-a-cursor"},
                 tests=error(400, "Bad Request", "invalid_request"),
             ),
             upload(
-                "Upload text declared as image/png → 415", NOT_AN_IMAGE_FIXTURE, "image/png",
+                "Upload text declared as image/png → 415",
+                NOT_AN_IMAGE_FIXTURE,
+                "image/png",
                 tests=error(415, "Unsupported Media Type", "unsupported_media_type"),
             ),
             item(
-                "Get an unknown photo id → 404", "GET", f"/photos/{UNKNOWN_PHOTO_ID}",
-                auth=bearer("accessToken"), tests=error(404, "Not Found", "not_found"),
+                "Get an unknown photo id → 404",
+                "GET",
+                f"/photos/{UNKNOWN_PHOTO_ID}",
+                auth=bearer("accessToken"),
+                tests=error(404, "Not Found", "not_found"),
             ),
             upload(
-                "Upload a photo to keep", PHOTO_FIXTURE, "image/png",
-                tests=status(201, "Created") + js(r"""
+                "Upload a photo to keep",
+                PHOTO_FIXTURE,
+                "image/png",
+                tests=status(201, "Created")
+                + js(r"""
                 pm.collectionVariables.set('keptPhotoId', pm.response.json().photo_id);
                 """),
             ),
             item(
-                "Sign up another user", "POST", "/auth/sign-up",
-                pre_request=LOCAL_ONLY_GUARD + js(r"""
+                "Sign up another user",
+                "POST",
+                "/auth/sign-up",
+                pre_request=LOCAL_ONLY_GUARD
+                + js(r"""
                 const suffix = Date.now() + '-' + Math.floor(Math.random() * 1e6);
                 pm.collectionVariables.set('otherEmail', 'postman-other-' + suffix + '@example.com');
                 pm.collectionVariables.set('otherPassword', 'Moments-' + suffix + '-Pw');
                 """),
                 body=json_body({"email": "{{otherEmail}}", "password": "{{otherPassword}}"}),
-                tests=INBOX_FN + status(201, "Created") + js(r"""
+                tests=INBOX_FN
+                + status(201, "Created")
+                + js(r"""
                 fetchCode(pm.collectionVariables.get('otherEmail'), 'otherCode');
                 """),
             ),
             item(
-                "Confirm the other user", "POST", "/auth/confirm",
+                "Confirm the other user",
+                "POST",
+                "/auth/confirm",
                 pre_request=LOCAL_ONLY_GUARD,
                 body=json_body({"email": "{{otherEmail}}", "code": "{{otherCode}}"}),
                 tests=status(200, "OK"),
             ),
             item(
-                "Sign in as the other user", "POST", "/auth/sign-in",
-                pre_request=OTHER_USER_GUARD + js(r"""
+                "Sign in as the other user",
+                "POST",
+                "/auth/sign-in",
+                pre_request=OTHER_USER_GUARD
+                + js(r"""
                 if (!local) {
                     pm.collectionVariables.set('otherEmail', pm.environment.get('otherUserEmail'));
                     pm.collectionVariables.set('otherPassword', pm.environment.get('otherUserPassword'));
                 }
                 """),
                 body=json_body({"email": "{{otherEmail}}", "password": "{{otherPassword}}"}),
-                tests=status(200, "OK") + js(r"""
+                tests=status(200, "OK")
+                + js(r"""
                 pm.collectionVariables.set('otherAccessToken', pm.response.json().access_token);
                 """),
             ),
             item(
-                "Another user gets the photo → 404", "GET", "/photos/{{keptPhotoId}}",
+                "Another user gets the photo → 404",
+                "GET",
+                "/photos/{{keptPhotoId}}",
                 description="Another user's photo is indistinguishable from a missing one.",
-                pre_request=OTHER_USER_GUARD, auth=bearer("otherAccessToken"),
+                pre_request=OTHER_USER_GUARD,
+                auth=bearer("otherAccessToken"),
                 tests=error(404, "Not Found", "not_found"),
             ),
             item(
-                "Another user deletes the photo → 404", "DELETE", "/photos/{{keptPhotoId}}",
-                pre_request=OTHER_USER_GUARD, auth=bearer("otherAccessToken"),
+                "Another user deletes the photo → 404",
+                "DELETE",
+                "/photos/{{keptPhotoId}}",
+                pre_request=OTHER_USER_GUARD,
+                auth=bearer("otherAccessToken"),
                 tests=error(404, "Not Found", "not_found"),
             ),
             item(
-                "The owner still has the photo", "GET", "/photos/{{keptPhotoId}}",
-                auth=bearer("accessToken"), tests=status(200, "OK") + shape("a photo", PHOTO),
+                "The owner still has the photo",
+                "GET",
+                "/photos/{{keptPhotoId}}",
+                auth=bearer("accessToken"),
+                tests=status(200, "OK") + shape("a photo", PHOTO),
             ),
             item(
-                "The owner deletes it (clean-up)", "DELETE", "/photos/{{keptPhotoId}}",
-                auth=bearer("accessToken"), tests=status(204, "No Content"),
+                "The owner deletes it (clean-up)",
+                "DELETE",
+                "/photos/{{keptPhotoId}}",
+                auth=bearer("accessToken"),
+                tests=status(204, "No Content"),
             ),
         ],
     )
@@ -712,8 +872,10 @@ UPLOAD_URL = {
         "upload": {
             "type": "object",
             "required": ["url", "fields"],
-            "properties": {"url": {"type": "string", "pattern": "^https?://"},
-                           "fields": {"type": "object"}},
+            "properties": {
+                "url": {"type": "string", "pattern": "^https?://"},
+                "fields": {"type": "object"},
+            },
         },
         "expires_in": {"type": "integer", "minimum": 1},
     },
@@ -729,29 +891,38 @@ def codes_and_direct_upload_flow() -> dict[str, Any]:
         "known and unknown emails; `POST /photos/upload-url` returns a presigned POST.",
         [
             item(
-                "Resend a code to an email with no account → 200", "POST", "/auth/resend-code",
+                "Resend a code to an email with no account → 200",
+                "POST",
+                "/auth/resend-code",
                 description="Indistinguishable from a real account (PreventUserExistenceErrors).",
                 body=json_body({"email": "nobody-{{$timestamp}}@example.com"}),
                 tests=status(200, "OK") + shape("{code_delivery}", CODE_SENT),
             ),
             item(
-                "Forgot password", "POST", "/auth/forgot-password",
+                "Forgot password",
+                "POST",
+                "/auth/forgot-password",
                 body=json_body({"email": "{{email}}"}),
                 tests=status(200, "OK") + shape("{code_delivery}", CODE_SENT),
             ),
             item(
-                "Reset password with a wrong code → 400", "POST", "/auth/reset-password",
-                body=json_body({"email": "{{email}}", "code": "{{wrongCode}}",
-                                "password": "{{password}}"}),
+                "Reset password with a wrong code → 400",
+                "POST",
+                "/auth/reset-password",
+                body=json_body(
+                    {"email": "{{email}}", "code": "{{wrongCode}}", "password": "{{password}}"}
+                ),
                 tests=error(400, "Bad Request", "code_mismatch"),
             ),
             item(
-                "Presigned POST for a direct upload", "POST", "/photos/upload-url",
+                "Presigned POST for a direct upload",
+                "POST",
+                "/photos/upload-url",
                 auth=bearer("accessToken"),
-                body=json_body({"filename": "large.png", "content_type": "image/png",
-                                "size_bytes": 5242880}),
-                tests=status(201, "Created") + shape("{photo_id, upload, expires_in}",
-                                                     UPLOAD_URL),
+                body=json_body(
+                    {"filename": "large.png", "content_type": "image/png", "size_bytes": 5242880}
+                ),
+                tests=status(201, "Created") + shape("{photo_id, upload, expires_in}", UPLOAD_URL),
             ),
         ],
     )
@@ -767,44 +938,79 @@ def mfa_flow() -> dict[str, Any]:
         "does not turn MFA on; a made-up challenge session is refused.",
         [
             item(
-                "Start TOTP setup", "POST", "/auth/mfa/setup", auth=bearer("accessToken"),
-                tests=status(200, "OK") + shape("{secret_code, otpauth_uri}", {
-                    "type": "object", "required": ["secret_code", "otpauth_uri"],
-                    "properties": {"secret_code": {"type": "string", "pattern": "^[A-Z2-7]+=*$"},
-                                   "otpauth_uri": {"type": "string",
-                                                   "pattern": "^otpauth://totp/"}},
-                }),
+                "Start TOTP setup",
+                "POST",
+                "/auth/mfa/setup",
+                auth=bearer("accessToken"),
+                tests=status(200, "OK")
+                + shape(
+                    "{secret_code, otpauth_uri}",
+                    {
+                        "type": "object",
+                        "required": ["secret_code", "otpauth_uri"],
+                        "properties": {
+                            "secret_code": {"type": "string", "pattern": "^[A-Z2-7]+=*$"},
+                            "otpauth_uri": {"type": "string", "pattern": "^otpauth://totp/"},
+                        },
+                    },
+                ),
             ),
             item(
-                "Verify with a wrong code → 400", "POST", "/auth/mfa/verify",
+                "Verify with a wrong code → 400",
+                "POST",
+                "/auth/mfa/verify",
                 auth=bearer("accessToken"),
                 description="000000 is the current code about once in 333,000 runs.",
                 body=json_body({"code": "000000"}),
                 tests=error(400, "Bad Request", "code_mismatch"),
             ),
             item(
-                "Turn TOTP off", "DELETE", "/auth/mfa", auth=bearer("accessToken"),
-                tests=status(200, "OK") + shape("{totp_enabled: false}", {
-                    "type": "object", "required": ["totp_enabled"],
-                    "properties": {"totp_enabled": {"const": False}},
-                }),
+                "Turn TOTP off",
+                "DELETE",
+                "/auth/mfa",
+                auth=bearer("accessToken"),
+                tests=status(200, "OK")
+                + shape(
+                    "{totp_enabled: false}",
+                    {
+                        "type": "object",
+                        "required": ["totp_enabled"],
+                        "properties": {"totp_enabled": {"const": False}},
+                    },
+                ),
             ),
             item(
-                "Email me a sign-in code", "POST", "/auth/sign-in/email-code",
+                "Email me a sign-in code",
+                "POST",
+                "/auth/sign-in/email-code",
                 description="Passwordless sign-in (on locally; on AWS with "
                 "PasswordlessEmailSourceArn). The code goes to the inbox.",
                 body=json_body({"email": "{{email}}"}),
-                tests=status(200, "OK") + shape("{challenge: EMAIL_OTP, session}", {
-                    "type": "object", "required": ["challenge", "session"],
-                    "properties": {"challenge": {"const": "EMAIL_OTP"},
-                                   "session": {"type": "string", "minLength": 20}},
-                }),
+                tests=status(200, "OK")
+                + shape(
+                    "{challenge: EMAIL_OTP, session}",
+                    {
+                        "type": "object",
+                        "required": ["challenge", "session"],
+                        "properties": {
+                            "challenge": {"const": "EMAIL_OTP"},
+                            "session": {"type": "string", "minLength": 20},
+                        },
+                    },
+                ),
             ),
             item(
-                "Answer a challenge with a made-up session → 401", "POST", "/auth/challenge",
-                body=json_body({"email": "{{email}}", "challenge": "SOFTWARE_TOKEN_MFA",
-                                "session": "made-up-session-{{$timestamp}}-000000000000",
-                                "answer": "123456"}),
+                "Answer a challenge with a made-up session → 401",
+                "POST",
+                "/auth/challenge",
+                body=json_body(
+                    {
+                        "email": "{{email}}",
+                        "challenge": "SOFTWARE_TOKEN_MFA",
+                        "session": "made-up-session-{{$timestamp}}-000000000000",
+                        "answer": "123456",
+                    }
+                ),
                 tests=error(401, "Unauthorized", "invalid_session"),
             ),
         ],
@@ -814,48 +1020,106 @@ def mfa_flow() -> dict[str, Any]:
 def account_flow() -> dict[str, Any]:
     """The signed-in user's account (issue 13); last, because it deletes the account."""
     account = {
-        "type": "object", "required": ["email", "email_verified", "totp_enabled"],
-        "properties": {"email": {"type": "string"}, "email_verified": {"type": "boolean"},
-                       "name": {"type": ["string", "null"]}, "totp_enabled": {"type": "boolean"}},
+        "type": "object",
+        "required": ["email", "email_verified", "totp_enabled"],
+        "properties": {
+            "email": {"type": "string"},
+            "email_verified": {"type": "boolean"},
+            "name": {"type": ["string", "null"]},
+            "totp_enabled": {"type": "boolean"},
+        },
     }
     return folder(
         "Account",
         "Profile, password, email change and account deletion with the access token.",
         [
-            item("Get the profile", "GET", "/auth/account", auth=bearer("accessToken"),
-                 tests=status(200, "OK") + shape("a profile", account)),
-            item("Change the name", "PATCH", "/auth/account", auth=bearer("accessToken"),
-                 body=json_body({"name": "Postman"}),
-                 tests=status(200, "OK") + shape("a profile", account)),
-            item("Change the password with a wrong current one → 400", "POST",
-                 "/auth/account/password", auth=bearer("accessToken"),
-                 body=json_body({"previous_password": "Wrong-Horse-1",
-                                 "proposed_password": "Another-Horse-10"}),
-                 tests=error(400, "Bad Request", "invalid_credentials")),
-            item("Start an email change", "POST", "/auth/account/email",
-                 auth=bearer("accessToken"),
-                 body=json_body({"email": "new-{{$timestamp}}@example.com"}),
-                 tests=status(200, "OK") + shape("{code_delivery}", CODE_SENT)),
-            item("Verify the email with a wrong code → 400", "POST",
-                 "/auth/account/email/verify", auth=bearer("accessToken"),
-                 body=json_body({"code": "{{wrongCode}}"}),
-                 tests=error(400, "Bad Request", "code_mismatch")),
-            item("Delete the account", "DELETE", "/auth/account", auth=bearer("accessToken"),
-                 tests=status(200, "OK") + shape("{account_deleted, photos_deleted}", {
-                     "type": "object", "required": ["account_deleted", "photos_deleted"],
-                     "properties": {"account_deleted": {"const": True},
-                                    "photos_deleted": {"type": "integer", "minimum": 0}},
-                 })),
-            item("Delete it again → 401", "DELETE", "/auth/account", auth=bearer("accessToken"),
-                 tests=status(401, "Unauthorized")),
+            item(
+                "Get the profile",
+                "GET",
+                "/auth/account",
+                auth=bearer("accessToken"),
+                tests=status(200, "OK") + shape("a profile", account),
+            ),
+            item(
+                "Change the name",
+                "PATCH",
+                "/auth/account",
+                auth=bearer("accessToken"),
+                body=json_body({"name": "Postman"}),
+                tests=status(200, "OK") + shape("a profile", account),
+            ),
+            item(
+                "Change the password with a wrong current one → 400",
+                "POST",
+                "/auth/account/password",
+                auth=bearer("accessToken"),
+                body=json_body(
+                    {"previous_password": "Wrong-Horse-1", "proposed_password": "Another-Horse-10"}
+                ),
+                tests=error(400, "Bad Request", "invalid_credentials"),
+            ),
+            item(
+                "Start an email change",
+                "POST",
+                "/auth/account/email",
+                auth=bearer("accessToken"),
+                body=json_body({"email": "new-{{$timestamp}}@example.com"}),
+                tests=status(200, "OK") + shape("{code_delivery}", CODE_SENT),
+            ),
+            item(
+                "Verify the email with a wrong code → 400",
+                "POST",
+                "/auth/account/email/verify",
+                auth=bearer("accessToken"),
+                body=json_body({"code": "{{wrongCode}}"}),
+                tests=error(400, "Bad Request", "code_mismatch"),
+            ),
+            item(
+                "Delete the account",
+                "DELETE",
+                "/auth/account",
+                auth=bearer("accessToken"),
+                tests=status(200, "OK")
+                + shape(
+                    "{account_deleted, photos_deleted}",
+                    {
+                        "type": "object",
+                        "required": ["account_deleted", "photos_deleted"],
+                        "properties": {
+                            "account_deleted": {"const": True},
+                            "photos_deleted": {"type": "integer", "minimum": 0},
+                        },
+                    },
+                ),
+            ),
+            item(
+                "Delete it again → 401",
+                "DELETE",
+                "/auth/account",
+                auth=bearer("accessToken"),
+                tests=status(401, "Unauthorized"),
+            ),
         ],
     )
 
 
 STATE_VARIABLES = [
-    "email", "password", "signUpBody", "code", "wrongCode", "accessToken", "idToken",
-    "refreshToken", "photoId", "photoUrl", "invalidCredentials", "keptPhotoId",
-    "otherEmail", "otherPassword", "otherCode", "otherAccessToken",
+    "email",
+    "password",
+    "signUpBody",
+    "code",
+    "wrongCode",
+    "accessToken",
+    "idToken",
+    "refreshToken",
+    "photoId",
+    "photoUrl",
+    "invalidCredentials",
+    "keptPhotoId",
+    "otherEmail",
+    "otherPassword",
+    "otherCode",
+    "otherAccessToken",
 ]
 
 
@@ -874,11 +1138,17 @@ def build_collection() -> dict[str, Any]:
             ),
             "schema": SCHEMA_URL,
         },
-        "item": [sign_up_flow(), photos_flow(), refresh_flow(), sign_out_flow(),
-                 negative_flow(), mfa_flow(), codes_and_direct_upload_flow(),
-                 account_flow()],
-        "event": [script("prerequest", COLLECTION_PRE_REQUEST),
-                  script("test", COLLECTION_TEST)],
+        "item": [
+            sign_up_flow(),
+            photos_flow(),
+            refresh_flow(),
+            sign_out_flow(),
+            negative_flow(),
+            mfa_flow(),
+            codes_and_direct_upload_flow(),
+            account_flow(),
+        ],
+        "event": [script("prerequest", COLLECTION_PRE_REQUEST), script("test", COLLECTION_TEST)],
         "variable": [{"key": name, "value": "", "type": "string"} for name in STATE_VARIABLES],
     }
 
@@ -895,8 +1165,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     text = render()
     if args.check:
         if not OUTPUT.exists() or OUTPUT.read_text(encoding="utf-8") != text:
-            print(f"{OUTPUT.relative_to(REPO_ROOT)} is stale: run "
-                  "`python -m tools.postman_collection`", file=sys.stderr)
+            print(
+                f"{OUTPUT.relative_to(REPO_ROOT)} is stale: run "
+                "`python -m tools.postman_collection`",
+                file=sys.stderr,
+            )
             return 1
         return 0
     OUTPUT.write_text(text, encoding="utf-8")

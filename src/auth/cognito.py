@@ -230,7 +230,6 @@ class CognitoIdentityProvider:
             Password=password,
         )
 
-
     def initiate_email_otp(self, username: str) -> dict[str, Any]:
         """InitiateAuth USER_AUTH with ``PREFERRED_CHALLENGE: EMAIL_OTP`` (choice-based
         sign-in) -> the ``EMAIL_OTP`` challenge; Cognito emails the code."""
@@ -283,8 +282,9 @@ class CognitoIdentityProvider:
             SoftwareTokenMfaSettings={"Enabled": enabled, "PreferredMfa": enabled},
         )
 
-
-    def update_user_attributes(self, access_token: str, attributes: dict[str, str]) -> dict[str, Any]:
+    def update_user_attributes(
+        self, access_token: str, attributes: dict[str, str]
+    ) -> dict[str, Any]:
         """UpdateUserAttributes -> ``{CodeDeliveryDetailsList}`` (a code when email changes)."""
         return self._call(
             "UpdateUserAttributes",

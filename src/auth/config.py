@@ -95,8 +95,7 @@ def settings_from_env(env: Mapping[str, str]) -> AuthSettings:
             logout_urls=_split(env.get("LOGOUT_URLS", ""), ","),
             revocations_table_name=env.get("REVOCATIONS_TABLE_NAME") or None,
             photos_table_name=env.get("PHOTOS_TABLE_NAME") or None,
-            access_token_validity_seconds=int(env.get("ACCESS_TOKEN_VALIDITY_MINUTES") or 60)
-            * 60,
+            access_token_validity_seconds=int(env.get("ACCESS_TOKEN_VALIDITY_MINUTES") or 60) * 60,
             password_policy=PasswordPolicy.parse(
                 env.get("PASSWORD_MIN_LENGTH"), env.get("PASSWORD_REQUIRE")
             ),

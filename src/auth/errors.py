@@ -74,10 +74,11 @@ _CONFIRM_FAILED = ErrorMapping(
 _RESET_FAILED = ErrorMapping(
     400,
     "code_mismatch",
-    "If that email can reset its password, the code is wrong or has expired; "
-    "request a new one.",
+    "If that email can reset its password, the code is wrong or has expired; request a new one.",
 )
-_INVALID_TOKEN = ErrorMapping(401, "invalid_token", "The access token is invalid, expired or revoked.")
+_INVALID_TOKEN = ErrorMapping(
+    401, "invalid_token", "The access token is invalid, expired or revoked."
+)
 _INVALID_SESSION = ErrorMapping(
     401, "invalid_session", "The sign-in session is invalid or has expired; sign in again."
 )

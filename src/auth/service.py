@@ -672,7 +672,9 @@ def otpauth_uri(secret: str, account: str, issuer: str = TOTP_ISSUER) -> str:
     from urllib.parse import quote, urlencode
 
     label = quote(f"{issuer}:{account}", safe="@:")
-    return f"otpauth://totp/{label}?" + urlencode({"secret": secret, "issuer": issuer}, quote_via=quote)
+    return f"otpauth://totp/{label}?" + urlencode(
+        {"secret": secret, "issuer": issuer}, quote_via=quote
+    )
 
 
 def _masked_delivery(email: str) -> CodeDelivery:

@@ -105,7 +105,5 @@ def require_bearer_token(event: BaseProxyEvent) -> str:
     """
     token = bearer_token(event)
     if not token:
-        raise ApiError(
-            401, "invalid_token", "A Bearer access token is required in Authorization."
-        )
+        raise ApiError(401, "invalid_token", "A Bearer access token is required in Authorization.")
     return token

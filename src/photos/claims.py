@@ -159,7 +159,12 @@ class SigningKeys:
         cooldown_s: float = 30,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self._url, self._timeout_s, self._cooldown_s, self._clock = url, timeout_s, cooldown_s, clock
+        self._url, self._timeout_s, self._cooldown_s, self._clock = (
+            url,
+            timeout_s,
+            cooldown_s,
+            clock,
+        )
         self._keys: dict[str, rsa.PublicKey] = {}
         self._fetched_at: float | None = None
         self._lock = threading.Lock()

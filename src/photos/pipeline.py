@@ -35,9 +35,7 @@ from photos.store import (
 
 logger = Logger(child=True)
 
-Outcome = Literal[
-    "ready", "rejected", "already_done", "deleted_orphan", "deleted_foreign", "gone"
-]
+Outcome = Literal["ready", "rejected", "already_done", "deleted_orphan", "deleted_foreign", "gone"]
 
 
 def _lost_condition(exc: ClientError) -> bool:
@@ -95,7 +93,9 @@ class PhotoPipeline:
             self._objects.delete(key, version_id)
             return "already_done"
         if size_bytes != record.size_bytes:
-            return self._reject(record, key, version_id, "empty" if size_bytes == 0 else "size_mismatch")
+            return self._reject(
+                record, key, version_id, "empty" if size_bytes == 0 else "size_mismatch"
+            )
         data = self._objects.read(key, version_id, min(record.size_bytes, self._max_bytes))
         if data is None:
             return "gone"

@@ -407,9 +407,7 @@ class S3PhotoObjects:
         if download_as:
             quoted = download_as.replace("\\", "_").replace('"', "_")
             params["ResponseContentDisposition"] = f'attachment; filename="{quoted}"'
-        return self.client.generate_presigned_url(
-            "get_object", Params=params, ExpiresIn=expires_in
-        )
+        return self.client.generate_presigned_url("get_object", Params=params, ExpiresIn=expires_in)
 
     def presign_post(
         self, key: str, content_type: str, size_bytes: int, expires_in: int

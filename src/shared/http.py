@@ -202,14 +202,10 @@ def require_json_content_type(headers: Mapping[str, str], body: str | None) -> N
         ApiError: 415 ``unsupported_media_type`` (RFC 9110 section 15.5.16).
     """
     if body and not is_json_media_type(headers.get("Content-Type")):
-        raise ApiError(
-            415, "unsupported_media_type", "Send the request body as application/json."
-        )
+        raise ApiError(415, "unsupported_media_type", "Send the request body as application/json.")
 
 
-def parse_json_request(
-    event: Any, model: type[ModelT], *, empty_body: str | None = None
-) -> ModelT:
+def parse_json_request(event: Any, model: type[ModelT], *, empty_body: str | None = None) -> ModelT:
     """Validate the JSON body of a Powertools ``APIGatewayProxyEvent`` against ``model``.
 
     Args:

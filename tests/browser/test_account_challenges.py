@@ -21,24 +21,32 @@ PASSWORD = "Correct-Horse-9"
 def confirmed_user(api: str) -> tuple[str, dict]:
     email = f"chal-{uuid.uuid4().hex[:10]}@example.com"
     requests.post(f"{api}/auth/sign-up", json={"email": email, "password": PASSWORD}, timeout=30)
-    requests.post(f"{api}/auth/confirm", json={"email": email, "code": inbox_code(api, email)},
-                  timeout=30)
-    tokens = requests.post(f"{api}/auth/sign-in", json={"email": email, "password": PASSWORD},
-                           timeout=30).json()
+    requests.post(
+        f"{api}/auth/confirm", json={"email": email, "code": inbox_code(api, email)}, timeout=30
+    )
+    tokens = requests.post(
+        f"{api}/auth/sign-in", json={"email": email, "password": PASSWORD}, timeout=30
+    ).json()
     return email, tokens
 
 
-def test_a_totp_user_signs_in_with_the_authenticator_code(page, local_stack, web_origin,
-                                                           screenshots) -> None:
+def test_a_totp_user_signs_in_with_the_authenticator_code(
+    page, local_stack, web_origin, screenshots
+) -> None:
     api = local_stack.api_url
     # Given a user with an authenticator app set up (over the API)
     email, tokens = confirmed_user(api)
     auth = {"Authorization": f"Bearer {tokens['access_token']}"}
-    app = pyotp.TOTP(requests.post(f"{api}/auth/mfa/setup", headers=auth, timeout=30)
-                     .json()["secret_code"])
+    app = pyotp.TOTP(
+        requests.post(f"{api}/auth/mfa/setup", headers=auth, timeout=30).json()["secret_code"]
+    )
     used = app.now()
-    assert requests.post(f"{api}/auth/mfa/verify", headers=auth, json={"code": used},
-                         timeout=30).status_code == 200
+    assert (
+        requests.post(
+            f"{api}/auth/mfa/verify", headers=auth, json={"code": used}, timeout=30
+        ).status_code
+        == 200
+    )
     # When they sign in with their password in the app
     page.goto(f"{web_origin}/")
     sign_in = page.get_by_role("form", name="Sign in")
@@ -118,8 +126,9 @@ def test_the_account_page_sets_up_mfa_from_the_qr_code_and_deletes_the_account(
     page.get_by_role("dialog").get_by_role("button", name="Delete account").click()
     expect(page.get_by_role("heading", name="Welcome back")).to_be_visible()
     # Then the account is gone: its password no longer signs in
-    gone = requests.post(f"{api}/auth/sign-in", json={"email": email, "password": PASSWORD},
-                         timeout=30)
+    gone = requests.post(
+        f"{api}/auth/sign-in", json={"email": email, "password": PASSWORD}, timeout=30
+    )
     assert gone.status_code == 401
 
 
@@ -148,6 +157,7 @@ def test_the_account_page_changes_the_password_and_the_email(page, local_stack, 
     verify.get_by_label("Code").fill(inbox_code(api, new_email, kind="verify_email"))
     verify.get_by_role("button", name="Verify email").click()
     expect(page.get_by_text(f"Signed in as {new_email}")).to_be_visible()
-    signed_in = requests.post(f"{api}/auth/sign-in", timeout=30,
-                              json={"email": new_email, "password": "Another-Horse-10"})
+    signed_in = requests.post(
+        f"{api}/auth/sign-in", timeout=30, json={"email": new_email, "password": "Another-Horse-10"}
+    )
     assert signed_in.status_code == 200

@@ -34,7 +34,9 @@ def png_data(width: int, height: int, *, noise: bool = False, rgb=(91, 91, 214))
     """A real PNG (RFC 2083: signature, IHDR, IDAT, IEND); noise makes it incompressible."""
 
     def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
 
     row = (lambda: os.urandom(width * 3)) if noise else (lambda: bytes(rgb) * width)
     raw = b"".join(b"\x00" + row() for _ in range(height))
@@ -93,7 +95,9 @@ def photo(page, filename: str):
 def expect_loaded(image) -> None:
     """The <img> really displays: its presigned URL loaded and decoded under the CSP."""
     expect(image).to_be_visible()
-    image.page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=image.element_handle())
+    image.page.wait_for_function(
+        "img => img.complete && img.naturalWidth > 0", arg=image.element_handle()
+    )
 
 
 def test_browser_journey(page, local_stack, web_origin, screenshots, tmp_path) -> None:
@@ -110,9 +114,11 @@ def test_browser_journey(page, local_stack, web_origin, screenshots, tmp_path) -
     page.on("pageerror", lambda err: problems.append(f"page error: {err}"))
     page.on(
         "console",
-        lambda msg: problems.append(f"console: {msg.text}")
-        if msg.type == "error" and "Content Security Policy" in msg.text
-        else None,
+        lambda msg: (
+            problems.append(f"console: {msg.text}")
+            if msg.type == "error" and "Content Security Policy" in msg.text
+            else None
+        ),
     )
 
     # Given a new visitor, the app opens on the sign-in screen.
@@ -131,7 +137,9 @@ def test_browser_journey(page, local_stack, web_origin, screenshots, tmp_path) -
 
     confirm.get_by_label("Code").fill("000000")
     confirm.get_by_role("button", name="Confirm").click()
-    expect(confirm.get_by_role("alert")).to_be_visible()  # a wrong code is refused, next to the form
+    expect(
+        confirm.get_by_role("alert")
+    ).to_be_visible()  # a wrong code is refused, next to the form
 
     confirm.get_by_label("Code").fill(inbox_code(api, email))
     confirm.get_by_role("button", name="Confirm").click()
@@ -153,9 +161,16 @@ def test_browser_journey(page, local_stack, web_origin, screenshots, tmp_path) -
     cdp.send("Network.enable")
     cdp.send(
         "Network.emulateNetworkConditions",
-        {"offline": False, "latency": 0, "downloadThroughput": -1, "uploadThroughput": THROTTLED_UPLOAD_BPS},
+        {
+            "offline": False,
+            "latency": 0,
+            "downloadThroughput": -1,
+            "uploadThroughput": THROTTLED_UPLOAD_BPS,
+        },
     )
-    page.get_by_role("form", name="Upload photos").get_by_label("Photos").set_input_files([small, large])
+    page.get_by_role("form", name="Upload photos").get_by_label("Photos").set_input_files(
+        [small, large]
+    )
     page.get_by_role("button", name="Upload", exact=True).click()
     large_progress = page.get_by_role("progressbar", name="Uploading sunset.png")
     page.wait_for_function(
@@ -174,7 +189,9 @@ def test_browser_journey(page, local_stack, web_origin, screenshots, tmp_path) -
     page.screenshot(path=screenshots / "03-photo-grid.png", full_page=True)
     # The grid shows the ~400 px thumbnails ProcessPhotoFunction made, not the originals.
     for name in ("harbour.png", "sunset.png"):
-        expect(photo(page, name)).to_have_attribute("src", re.compile(r"/renditions/.+/thumbnail\.jpg\?"))
+        expect(photo(page, name)).to_have_attribute(
+            "src", re.compile(r"/renditions/.+/thumbnail\.jpg\?")
+        )
 
     # The 4.3 MB file went straight to S3 with a presigned POST, the small one through Lambda.
     assert api_calls.count(f"POST {web_origin}/photos/upload-url") == 1
@@ -194,11 +211,17 @@ def test_browser_journey(page, local_stack, web_origin, screenshots, tmp_path) -
     page.route(by_id, still_pending)
     page.get_by_role("form", name="Upload photos").get_by_label("Photos").set_input_files([broken])
     page.get_by_role("button", name="Upload", exact=True).click()
-    tile = page.get_by_role("list", name="Photos").get_by_role("listitem").filter(has_text="broken.png")
+    tile = (
+        page.get_by_role("list", name="Photos")
+        .get_by_role("listitem")
+        .filter(has_text="broken.png")
+    )
     expect(tile.get_by_role("status")).to_have_text("Processing…")
     page.screenshot(path=screenshots / "03b-processing-tile.png")
     page.unroute(by_id, still_pending)
-    expect(tile.get_by_role("status")).to_have_text("The image is damaged or incomplete.", timeout=30_000)
+    expect(tile.get_by_role("status")).to_have_text(
+        "The image is damaged or incomplete.", timeout=30_000
+    )
     page.screenshot(path=screenshots / "03c-rejected-upload.png")
 
     # When they reload, the refresh-token cookie restores the session: still the grid.
@@ -222,7 +245,9 @@ def test_browser_journey(page, local_stack, web_origin, screenshots, tmp_path) -
     page.reload()
     expect(page.get_by_role("heading", name="Welcome back")).to_be_visible()
     # And the session's access token no longer works on the API, although unexpired
-    stale = requests.get(f"{api}/photos", headers={"Authorization": f"Bearer {tokens['access_token']}"}, timeout=30)
+    stale = requests.get(
+        f"{api}/photos", headers={"Authorization": f"Bearer {tokens['access_token']}"}, timeout=30
+    )
     assert stale.status_code == 401
 
     # When they continue with the hosted UI, they land back in their grid.
@@ -241,25 +266,47 @@ def test_browser_journey(page, local_stack, web_origin, screenshots, tmp_path) -
     print(f"\nbrowser journey: {time.perf_counter() - started:.1f}s")
 
 
-def test_forgot_password_then_grid_loads_more_as_you_scroll(browser, local_stack, web_origin, screenshots) -> None:
+def test_forgot_password_then_grid_loads_more_as_you_scroll(
+    browser, local_stack, web_origin, screenshots
+) -> None:
     started = time.perf_counter()
     api = local_stack.api_url
     email = f"scroll-{uuid.uuid4().hex[:10]}@example.com"
     # Given a confirmed user with 30 photos (more than one page of 24), uploaded over the API.
-    assert requests.post(f"{api}/auth/sign-up", json={"email": email, "password": PASSWORD}, timeout=30).status_code == 201
+    assert (
+        requests.post(
+            f"{api}/auth/sign-up", json={"email": email, "password": PASSWORD}, timeout=30
+        ).status_code
+        == 201
+    )
     code = inbox_code(api, email)
-    assert requests.post(f"{api}/auth/confirm", json={"email": email, "code": code}, timeout=30).status_code == 200
-    tokens = requests.post(f"{api}/auth/sign-in", json={"email": email, "password": PASSWORD}, timeout=30).json()
+    assert (
+        requests.post(
+            f"{api}/auth/confirm", json={"email": email, "code": code}, timeout=30
+        ).status_code
+        == 200
+    )
+    tokens = requests.post(
+        f"{api}/auth/sign-in", json={"email": email, "password": PASSWORD}, timeout=30
+    ).json()
     for index in range(30):
         response = requests.post(
             f"{api}/photos",
             headers={"Authorization": f"Bearer {tokens['access_token']}"},
-            files={"file": (f"p{index:02d}.png", png_data(8, 8, rgb=(index * 8, 120, 200)), "image/png")},
+            files={
+                "file": (
+                    f"p{index:02d}.png",
+                    png_data(8, 8, rgb=(index * 8, 120, 200)),
+                    "image/png",
+                )
+            },
             timeout=30,
         )
         assert response.status_code == 201, response.text
 
-    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True
+    )
     context.set_default_timeout(15_000)
     page = context.new_page()
     try:
@@ -290,7 +337,9 @@ def test_forgot_password_then_grid_loads_more_as_you_scroll(browser, local_stack
         page.screenshot(path=screenshots / "04-photo-grid-mobile.png")
 
         # When they scroll to the end, the rest load, down to the oldest.
-        page.get_by_role("list", name="Photos").get_by_role("listitem").last.scroll_into_view_if_needed()
+        page.get_by_role("list", name="Photos").get_by_role(
+            "listitem"
+        ).last.scroll_into_view_if_needed()
         page.mouse.wheel(0, 10_000)
         expect(grid_images).to_have_count(30)
         expect(grid_images.last).to_have_accessible_name("p00.png")

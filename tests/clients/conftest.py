@@ -76,8 +76,7 @@ class Env:
     password_only_client_id: str  # a public client allowing only USER_PASSWORD_AUTH
 
     def idp(self) -> Any:
-        return boto3.client("cognito-idp", region_name=self.region,
-                            endpoint_url=self.emulator_url)
+        return boto3.client("cognito-idp", region_name=self.region, endpoint_url=self.emulator_url)
 
     @property
     def issuer(self) -> str:
@@ -93,30 +92,51 @@ def env(local_stack: Any) -> Env:
     region, pool_id, client_id = config["region"], config["user_pool_id"], config["client_id"]
     idp = boto3.client("cognito-idp", region_name=region, endpoint_url=local_stack.emulator_url)
     secret = idp.describe_user_pool_client(UserPoolId=pool_id, ClientId=client_id)[
-        "UserPoolClient"]["ClientSecret"]
+        "UserPoolClient"
+    ]["ClientSecret"]
     redirect_uri = f"{local_stack.api_url}/"
     assert redirect_uri in config["redirect_uris"]
 
     def public_client(name: str, flows: list[str]) -> str:
         created = idp.create_user_pool_client(
-            UserPoolId=pool_id, ClientName=name, GenerateSecret=False, ExplicitAuthFlows=flows,
-            PreventUserExistenceErrors="ENABLED", AllowedOAuthFlowsUserPoolClient=True,
-            AllowedOAuthFlows=["code"], AllowedOAuthScopes=list(config["scopes"]),
-            CallbackURLs=[redirect_uri], SupportedIdentityProviders=["COGNITO"],
+            UserPoolId=pool_id,
+            ClientName=name,
+            GenerateSecret=False,
+            ExplicitAuthFlows=flows,
+            PreventUserExistenceErrors="ENABLED",
+            AllowedOAuthFlowsUserPoolClient=True,
+            AllowedOAuthFlows=["code"],
+            AllowedOAuthScopes=list(config["scopes"]),
+            CallbackURLs=[redirect_uri],
+            SupportedIdentityProviders=["COGNITO"],
         )
         return created["UserPoolClient"]["ClientId"]
 
     return Env(
-        api_url=local_stack.api_url, hosted_ui_url=local_stack.hosted_ui_url,
-        emulator_url=local_stack.emulator_url, region=region, pool_id=pool_id,
-        client_id=client_id, client_secret=secret, redirect_uri=redirect_uri,
+        api_url=local_stack.api_url,
+        hosted_ui_url=local_stack.hosted_ui_url,
+        emulator_url=local_stack.emulator_url,
+        region=region,
+        pool_id=pool_id,
+        client_id=client_id,
+        client_secret=secret,
+        redirect_uri=redirect_uri,
         scopes=tuple(config["scopes"]),
-        public_client_id=public_client("clients-public", [
-            "ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH", "ALLOW_ADMIN_USER_PASSWORD_AUTH",
-        ]),
-        password_only_client_id=public_client("clients-password-only", [
-            "ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH",
-        ]),
+        public_client_id=public_client(
+            "clients-public",
+            [
+                "ALLOW_USER_SRP_AUTH",
+                "ALLOW_REFRESH_TOKEN_AUTH",
+                "ALLOW_ADMIN_USER_PASSWORD_AUTH",
+            ],
+        ),
+        password_only_client_id=public_client(
+            "clients-password-only",
+            [
+                "ALLOW_USER_PASSWORD_AUTH",
+                "ALLOW_REFRESH_TOKEN_AUTH",
+            ],
+        ),
     )
 
 
@@ -131,8 +151,9 @@ def new_user(env: Env) -> Callable[[], str]:
         assert signed_up.status_code == 201, signed_up.text
         inbox = requests.get(f"{env.api_url}/_local/inbox/{email}", timeout=TIMEOUT).json()
         code = next(m["code"] for m in inbox["messages"] if m["kind"] == "sign_up")
-        confirmed = requests.post(f"{env.api_url}/auth/confirm",
-                                  json={"email": email, "code": code}, timeout=TIMEOUT)
+        confirmed = requests.post(
+            f"{env.api_url}/auth/confirm", json={"email": email, "code": code}, timeout=TIMEOUT
+        )
         assert confirmed.status_code == 200, confirmed.text
         return email
 

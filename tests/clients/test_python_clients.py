@@ -39,9 +39,13 @@ def error_of(call: Any, **kwargs: Any) -> tuple[str, str]:
 
 def password_auth(env: Env, email: str, password: str) -> dict[str, Any]:
     return env.idp().initiate_auth(
-        ClientId=env.client_id, AuthFlow="USER_PASSWORD_AUTH",
-        AuthParameters={"USERNAME": email, "PASSWORD": password,
-                        "SECRET_HASH": secret_hash(email, env.client_id, env.client_secret)},
+        ClientId=env.client_id,
+        AuthFlow="USER_PASSWORD_AUTH",
+        AuthParameters={
+            "USERNAME": email,
+            "PASSWORD": password,
+            "SECRET_HASH": secret_hash(email, env.client_id, env.client_secret),
+        },
     )
 
 
@@ -54,35 +58,57 @@ def test_boto3_password_sign_in(env: Env, new_user: Any) -> None:
     assert header["kid"] in [key["kid"] for key in env.jwks()["keys"]]
 
 
-@pytest.mark.client("boto3", "InitiateAuth USER_SRP_AUTH on a USER_PASSWORD_AUTH-only client -> refused")
+@pytest.mark.client(
+    "boto3", "InitiateAuth USER_SRP_AUTH on a USER_PASSWORD_AUTH-only client -> refused"
+)
 def test_boto3_srp_refused_by_explicit_auth_flows(env: Env, new_user: Any) -> None:
     email = new_user()
-    code, _ = error_of(env.idp().initiate_auth, ClientId=env.client_id, AuthFlow="USER_SRP_AUTH",
-                       AuthParameters={"USERNAME": email, "SRP_A": "ab" * 384,
-                                       "SECRET_HASH": secret_hash(email, env.client_id,
-                                                                  env.client_secret)})
+    code, _ = error_of(
+        env.idp().initiate_auth,
+        ClientId=env.client_id,
+        AuthFlow="USER_SRP_AUTH",
+        AuthParameters={
+            "USERNAME": email,
+            "SRP_A": "ab" * 384,
+            "SECRET_HASH": secret_hash(email, env.client_id, env.client_secret),
+        },
+    )
     assert code == "InvalidParameterException"
 
 
-@pytest.mark.client("boto3", "AdminInitiateAuth on a client without ALLOW_ADMIN_USER_PASSWORD_AUTH -> refused")
+@pytest.mark.client(
+    "boto3", "AdminInitiateAuth on a client without ALLOW_ADMIN_USER_PASSWORD_AUTH -> refused"
+)
 def test_boto3_admin_auth_refused_by_explicit_auth_flows(env: Env, new_user: Any) -> None:
     email = new_user()
     code, _ = error_of(
-        env.idp().admin_initiate_auth, UserPoolId=env.pool_id, ClientId=env.client_id,
+        env.idp().admin_initiate_auth,
+        UserPoolId=env.pool_id,
+        ClientId=env.client_id,
         AuthFlow="ADMIN_USER_PASSWORD_AUTH",
-        AuthParameters={"USERNAME": email, "PASSWORD": PASSWORD,
-                        "SECRET_HASH": secret_hash(email, env.client_id, env.client_secret)})
+        AuthParameters={
+            "USERNAME": email,
+            "PASSWORD": PASSWORD,
+            "SECRET_HASH": secret_hash(email, env.client_id, env.client_secret),
+        },
+    )
     assert code == "InvalidParameterException"
 
 
-@pytest.mark.client("boto3", "AdminInitiateAuth wrong password / unknown user -> same error, no username")
+@pytest.mark.client(
+    "boto3", "AdminInitiateAuth wrong password / unknown user -> same error, no username"
+)
 def test_boto3_admin_auth_hides_the_user(env: Env, new_user: Any) -> None:
     email = new_user()
 
     def admin(username: str, password: str) -> tuple[str, str]:
-        return error_of(env.idp().admin_initiate_auth, UserPoolId=env.pool_id,
-                        ClientId=env.public_client_id, AuthFlow="ADMIN_USER_PASSWORD_AUTH",
-                        AuthParameters={"USERNAME": username, "PASSWORD": password})
+        return error_of(
+            env.idp().admin_initiate_auth,
+            UserPoolId=env.pool_id,
+            ClientId=env.public_client_id,
+            AuthFlow="ADMIN_USER_PASSWORD_AUTH",
+            AuthParameters={"USERNAME": username, "PASSWORD": password},
+        )
 
     wrong, unknown = admin(email, WRONG), admin(f"x{email}", PASSWORD)
     assert wrong == unknown == ("NotAuthorizedException", "Incorrect username or password.")
@@ -93,23 +119,33 @@ def test_boto3_password_lockout(env: Env, new_user: Any) -> None:
     email = new_user()
     for _ in range(5):
         assert error_of(password_auth, env=env, email=email, password=WRONG)[0] == (
-            "NotAuthorizedException")
+            "NotAuthorizedException"
+        )
     assert error_of(password_auth, env=env, email=email, password=PASSWORD) == (
-        "NotAuthorizedException", "Password attempts exceeded")
+        "NotAuthorizedException",
+        "Password attempts exceeded",
+    )
 
 
-@pytest.mark.client("boto3", "5 wrong ConfirmSignUp codes, then the right one -> LimitExceededException")
+@pytest.mark.client(
+    "boto3", "5 wrong ConfirmSignUp codes, then the right one -> LimitExceededException"
+)
 def test_boto3_code_attempt_limit(env: Env) -> None:
     email = f"codes-{secrets.token_hex(5)}@example.com"
-    requests.post(f"{env.api_url}/auth/sign-up", json={"email": email, "password": PASSWORD},
-                  timeout=TIMEOUT).raise_for_status()
+    requests.post(
+        f"{env.api_url}/auth/sign-up", json={"email": email, "password": PASSWORD}, timeout=TIMEOUT
+    ).raise_for_status()
     inbox = requests.get(f"{env.api_url}/_local/inbox/{email}", timeout=TIMEOUT).json()
     right = inbox["messages"][0]["code"]
     wrong = "000000" if right != "000000" else "111111"
 
     def confirm(code: str) -> None:
-        env.idp().confirm_sign_up(ClientId=env.client_id, Username=email, ConfirmationCode=code,
-                                  SecretHash=secret_hash(email, env.client_id, env.client_secret))
+        env.idp().confirm_sign_up(
+            ClientId=env.client_id,
+            Username=email,
+            ConfirmationCode=code,
+            SecretHash=secret_hash(email, env.client_id, env.client_secret),
+        )
 
     for _ in range(5):
         assert error_of(confirm, code=wrong)[0] == "CodeMismatchException"
@@ -147,7 +183,9 @@ def test_pycognito_srp_right_password(pycognito_env: Env, new_user: Any) -> None
     assert user.id_claims["iss"] == pycognito_env.issuer
 
 
-@pytest.mark.client("pycognito", "authenticate (SRP) with a wrong password -> NotAuthorizedException")
+@pytest.mark.client(
+    "pycognito", "authenticate (SRP) with a wrong password -> NotAuthorizedException"
+)
 def test_pycognito_srp_wrong_password(pycognito_env: Env, new_user: Any) -> None:
     user = pycognito_user(pycognito_env, new_user())
     with pytest.raises(ClientError) as raised:
@@ -155,31 +193,49 @@ def test_pycognito_srp_wrong_password(pycognito_env: Env, new_user: Any) -> None
     assert raised.value.response["Error"]["Code"] == "NotAuthorizedException"
 
 
-@pytest.mark.client("pycognito", "authenticate (SRP) an unknown user -> Incorrect username or password.")
+@pytest.mark.client(
+    "pycognito", "authenticate (SRP) an unknown user -> Incorrect username or password."
+)
 def test_pycognito_srp_unknown_user(pycognito_env: Env) -> None:
     user = pycognito_user(pycognito_env, "nobody-at-all@example.com")
     with pytest.raises(ClientError) as raised:
         user.authenticate(password=PASSWORD)
     error = raised.value.response["Error"]
     assert (error["Code"], error["Message"]) == (
-        "NotAuthorizedException", "Incorrect username or password.")
+        "NotAuthorizedException",
+        "Incorrect username or password.",
+    )
 
 
-@pytest.mark.client("pycognito", "RespondToAuthChallenge with a garbage proof -> NotAuthorizedException")
+@pytest.mark.client(
+    "pycognito", "RespondToAuthChallenge with a garbage proof -> NotAuthorizedException"
+)
 def test_pycognito_srp_garbage_proof(pycognito_env: Env, new_user: Any) -> None:
     from pycognito.aws_srp import AWSSRP
 
     email = new_user()
     idp = pycognito_env.idp()
-    srp = AWSSRP(username=email, password=PASSWORD, pool_id=pycognito_env.pool_id,
-                 client_id=pycognito_env.public_client_id, client=idp)
-    challenge = idp.initiate_auth(ClientId=pycognito_env.public_client_id,
-                                  AuthFlow="USER_SRP_AUTH", AuthParameters=srp.get_auth_params())
+    srp = AWSSRP(
+        username=email,
+        password=PASSWORD,
+        pool_id=pycognito_env.pool_id,
+        client_id=pycognito_env.public_client_id,
+        client=idp,
+    )
+    challenge = idp.initiate_auth(
+        ClientId=pycognito_env.public_client_id,
+        AuthFlow="USER_SRP_AUTH",
+        AuthParameters=srp.get_auth_params(),
+    )
     answer = srp.process_challenge(challenge["ChallengeParameters"], srp.get_auth_params())
     answer["PASSWORD_CLAIM_SIGNATURE"] = base64.b64encode(secrets.token_bytes(32)).decode()
-    code, _ = error_of(idp.respond_to_auth_challenge, ClientId=pycognito_env.public_client_id,
-                       ChallengeName="PASSWORD_VERIFIER", Session=challenge["Session"],
-                       ChallengeResponses=answer)
+    code, _ = error_of(
+        idp.respond_to_auth_challenge,
+        ClientId=pycognito_env.public_client_id,
+        ChallengeName="PASSWORD_VERIFIER",
+        Session=challenge["Session"],
+        ChallengeResponses=answer,
+    )
     assert code == "NotAuthorizedException"
 
 
@@ -199,35 +255,46 @@ def discovery(env: Env) -> dict[str, Any]:
     return requests.get(url, timeout=TIMEOUT).json()
 
 
-def browser_sign_in(authorize_url: str, email: str, browser: requests.Session | None = None
-                    ) -> tuple[str, requests.Session]:
+def browser_sign_in(
+    authorize_url: str, email: str, browser: requests.Session | None = None
+) -> tuple[str, requests.Session]:
     """Play the browser: the login form (unless signed in already) -> the redirect back."""
     browser = browser or requests.Session()
     page = browser.get(authorize_url, allow_redirects=False, timeout=TIMEOUT)
     if page.status_code == 302:
         return page.headers["Location"], browser
     action = re.search(r'<form method="post" action="([^"]+)"', page.text).group(1)
-    answer = browser.post(urljoin(page.url, action.replace("&amp;", "&")),
-                          data={"email": email, "password": PASSWORD},
-                          allow_redirects=False, timeout=TIMEOUT)
+    answer = browser.post(
+        urljoin(page.url, action.replace("&amp;", "&")),
+        data={"email": email, "password": PASSWORD},
+        allow_redirects=False,
+        timeout=TIMEOUT,
+    )
     assert answer.status_code == 302, answer.text[:300]
     return answer.headers["Location"], browser
 
 
 def oauth_session(env: Env, **kwargs: Any) -> OAuth2Session:
-    return OAuth2Session(env.client_id, env.client_secret, scope=" ".join(env.scopes),
-                         redirect_uri=env.redirect_uri, **kwargs)
+    return OAuth2Session(
+        env.client_id,
+        env.client_secret,
+        scope=" ".join(env.scopes),
+        redirect_uri=env.redirect_uri,
+        **kwargs,
+    )
 
 
 def code_flow(env: Env, email: str, *, pkce: bool = True) -> tuple[OAuth2Session, dict[str, Any]]:
     config = discovery(env)
     session = oauth_session(env, code_challenge_method="S256" if pkce else None)
     verifier = secrets.token_urlsafe(48) if pkce else None
-    uri, _state = session.create_authorization_url(config["authorization_endpoint"],
-                                                   code_verifier=verifier, nonce="n-42")
+    uri, _state = session.create_authorization_url(
+        config["authorization_endpoint"], code_verifier=verifier, nonce="n-42"
+    )
     location, _ = browser_sign_in(uri, email)
-    token = session.fetch_token(config["token_endpoint"], authorization_response=location,
-                                code_verifier=verifier)
+    token = session.fetch_token(
+        config["token_endpoint"], authorization_response=location, code_verifier=verifier
+    )
     return session, token
 
 
@@ -236,11 +303,19 @@ def verify(env: Env, token: str, audience: str | None = None) -> dict[str, Any]:
     deprecated): the JWKS key named by ``kid``, RS256, Cognito's issuer, expiry."""
     keys = jwt.PyJWKSet.from_dict(env.jwks())
     key = next(k for k in keys.keys if k.key_id == jwt.get_unverified_header(token)["kid"])
-    return jwt.decode(token, key=key, algorithms=["RS256"], issuer=env.issuer,
-                      audience=audience, options={"verify_aud": audience is not None})
+    return jwt.decode(
+        token,
+        key=key,
+        algorithms=["RS256"],
+        issuer=env.issuer,
+        audience=audience,
+        options={"verify_aud": audience is not None},
+    )
 
 
-@pytest.mark.client("Authlib", "authorization code + PKCE (client_secret_basic) -> ID token with at_hash")
+@pytest.mark.client(
+    "Authlib", "authorization code + PKCE (client_secret_basic) -> ID token with at_hash"
+)
 def test_authlib_code_flow(env: Env, new_user: Any) -> None:
     _, token = code_flow(env, new_user())
     claims = verify(env, token["id_token"], audience=env.client_id)
@@ -258,8 +333,9 @@ def test_authlib_code_flow_without_pkce(env: Env, new_user: Any) -> None:
 @pytest.mark.client("Authlib", "refresh_token grant (Authlib sends the granted scope) -> tokens")
 def test_authlib_refresh_with_scope(env: Env, new_user: Any) -> None:
     session, token = code_flow(env, new_user())
-    refreshed = session.refresh_token(discovery(env)["token_endpoint"],
-                                      refresh_token=token["refresh_token"])
+    refreshed = session.refresh_token(
+        discovery(env)["token_endpoint"], refresh_token=token["refresh_token"]
+    )
     access = verify(env, refreshed["access_token"])
     assert access["token_use"] == "access" and access["version"] == 2
     assert set(access["scope"].split()) == set(env.scopes)
@@ -269,8 +345,9 @@ def test_authlib_refresh_with_scope(env: Env, new_user: Any) -> None:
 def test_authlib_revoke(env: Env, new_user: Any) -> None:
     session, token = code_flow(env, new_user())
     config = discovery(env)
-    revoked = session.revoke_token(config["revocation_endpoint"], token=token["refresh_token"],
-                                   token_type_hint="refresh_token")
+    revoked = session.revoke_token(
+        config["revocation_endpoint"], token=token["refresh_token"], token_type_hint="refresh_token"
+    )
     assert revoked.status_code == 200
     from authlib.integrations.base_client import OAuthError
 
@@ -292,18 +369,22 @@ def test_authlib_sso_keeps_auth_time(env: Env, new_user: Any) -> None:
     config = discovery(env)
     first_session = oauth_session(env, code_challenge_method="S256")
     verifier = secrets.token_urlsafe(48)
-    uri, _ = first_session.create_authorization_url(config["authorization_endpoint"],
-                                                    code_verifier=verifier)
+    uri, _ = first_session.create_authorization_url(
+        config["authorization_endpoint"], code_verifier=verifier
+    )
     location, browser = browser_sign_in(uri, email)
-    first = first_session.fetch_token(config["token_endpoint"], authorization_response=location,
-                                      code_verifier=verifier)
+    first = first_session.fetch_token(
+        config["token_endpoint"], authorization_response=location, code_verifier=verifier
+    )
     time.sleep(1.1)
     second_session = oauth_session(env, code_challenge_method="S256")
-    uri, _ = second_session.create_authorization_url(config["authorization_endpoint"],
-                                                     code_verifier=verifier)
+    uri, _ = second_session.create_authorization_url(
+        config["authorization_endpoint"], code_verifier=verifier
+    )
     location, _ = browser_sign_in(uri, email, browser)
-    second = second_session.fetch_token(config["token_endpoint"],
-                                        authorization_response=location, code_verifier=verifier)
+    second = second_session.fetch_token(
+        config["token_endpoint"], authorization_response=location, code_verifier=verifier
+    )
 
     def claims(token: str) -> dict[str, Any]:
         return jwt.decode(token, options={"verify_signature": False})
@@ -313,7 +394,9 @@ def test_authlib_sso_keeps_auth_time(env: Env, new_user: Any) -> None:
     assert parse_qs(urlsplit(location).query)["code"]
 
 
-@pytest.mark.client("pycognito", "get_user (GetUser with the SRP access token) -> the user's attributes")
+@pytest.mark.client(
+    "pycognito", "get_user (GetUser with the SRP access token) -> the user's attributes"
+)
 def test_pycognito_get_user(pycognito_env: Env, new_user: Any) -> None:
     email = new_user()
     user = pycognito_user(pycognito_env, email)
@@ -327,17 +410,26 @@ def test_boto3_srp_challenge_is_single_use(pycognito_env: Env, new_user: Any) ->
 
     email = new_user()
     idp = pycognito_env.idp()
-    srp = AWSSRP(username=email, password=PASSWORD, pool_id=pycognito_env.pool_id,
-                 client_id=pycognito_env.public_client_id, client=idp)
+    srp = AWSSRP(
+        username=email,
+        password=PASSWORD,
+        pool_id=pycognito_env.pool_id,
+        client_id=pycognito_env.public_client_id,
+        client=idp,
+    )
     params = srp.get_auth_params()
-    challenge = idp.initiate_auth(ClientId=pycognito_env.public_client_id,
-                                  AuthFlow="USER_SRP_AUTH", AuthParameters=params)
+    challenge = idp.initiate_auth(
+        ClientId=pycognito_env.public_client_id, AuthFlow="USER_SRP_AUTH", AuthParameters=params
+    )
     answer = srp.process_challenge(challenge["ChallengeParameters"], params)
 
     def respond() -> dict[str, Any]:
         return idp.respond_to_auth_challenge(
-            ClientId=pycognito_env.public_client_id, ChallengeName="PASSWORD_VERIFIER",
-            Session=challenge["Session"], ChallengeResponses=answer)
+            ClientId=pycognito_env.public_client_id,
+            ChallengeName="PASSWORD_VERIFIER",
+            Session=challenge["Session"],
+            ChallengeResponses=answer,
+        )
 
     assert "AccessToken" in respond()["AuthenticationResult"]
     assert error_of(respond)[0] == "NotAuthorizedException"
@@ -346,18 +438,23 @@ def test_boto3_srp_challenge_is_single_use(pycognito_env: Env, new_user: Any) ->
 @pytest.mark.client("Authlib", "authorization code with client_secret_post -> tokens")
 def test_authlib_client_secret_post(env: Env, new_user: Any) -> None:
     config = discovery(env)
-    session = oauth_session(env, code_challenge_method="S256",
-                            token_endpoint_auth_method="client_secret_post")
+    session = oauth_session(
+        env, code_challenge_method="S256", token_endpoint_auth_method="client_secret_post"
+    )
     verifier = secrets.token_urlsafe(48)
-    uri, _ = session.create_authorization_url(config["authorization_endpoint"],
-                                              code_verifier=verifier)
+    uri, _ = session.create_authorization_url(
+        config["authorization_endpoint"], code_verifier=verifier
+    )
     location, _ = browser_sign_in(uri, new_user())
-    token = session.fetch_token(config["token_endpoint"], authorization_response=location,
-                                code_verifier=verifier)
+    token = session.fetch_token(
+        config["token_endpoint"], authorization_response=location, code_verifier=verifier
+    )
     assert verify(env, token["access_token"])["client_id"] == env.client_id
 
 
-@pytest.mark.client("Authlib", "authorization request without PKCE from a public client -> invalid_request")
+@pytest.mark.client(
+    "Authlib", "authorization request without PKCE from a public client -> invalid_request"
+)
 def test_authlib_public_client_needs_pkce(env: Env) -> None:
     session = OAuth2Session(env.public_client_id, scope="openid", redirect_uri=env.redirect_uri)
     uri, _ = session.create_authorization_url(discovery(env)["authorization_endpoint"])

@@ -92,13 +92,19 @@ class FaultProxy:
                     return
                 if action == "fail" and operation.startswith("dynamodb:"):
                     # DynamoDB's JSON protocol error (API reference, "Error handling")
-                    self._answer(500, b'{"__type": "com.amazonaws.dynamodb.v20120810#'
-                                      b'InternalServerError", "message": "injected"}',
-                                 "application/x-amz-json-1.0")
+                    self._answer(
+                        500,
+                        b'{"__type": "com.amazonaws.dynamodb.v20120810#'
+                        b'InternalServerError", "message": "injected"}',
+                        "application/x-amz-json-1.0",
+                    )
                     return
                 if action == "fail":
-                    self._answer(500, b"<Error><Code>InternalError</Code><Message>injected"
-                                      b"</Message></Error>", "application/xml")
+                    self._answer(
+                        500,
+                        b"<Error><Code>InternalError</Code><Message>injected</Message></Error>",
+                        "application/xml",
+                    )
                     return
                 target = urlsplit(proxy.emulator)
                 conn = http.client.HTTPConnection(target.hostname, target.port, timeout=60)
@@ -191,8 +197,9 @@ def main() -> int:
         "w", prefix="photo-faults-", suffix=".log", delete=False
     ) as log_file:
         configure_logging(log_file)  # the stack's console, kept for the report
-        stack = LocalStack(ROOT / "template.yaml", ports=Ports(0, 0, 0), log_stream=log_file,
-                           console=log_file)
+        stack = LocalStack(
+            ROOT / "template.yaml", ports=Ports(0, 0, 0), log_stream=log_file, console=log_file
+        )
         stack.start()
         try:
             return run(stack, log_file.name)
@@ -203,8 +210,15 @@ def main() -> int:
 def run(stack: LocalStack, log_path: str) -> int:
     assert stack.runtime is not None and stack.events is not None and stack.info is not None
     emulator = stack.info.emulator_url
-    proxies = {fid: FaultProxy(fid, emulator) for fid in (
-        "UploadPhotoFunction", "ProcessPhotoFunction", "PurgePhotoFunction", "DeletePhotoFunction")}
+    proxies = {
+        fid: FaultProxy(fid, emulator)
+        for fid in (
+            "UploadPhotoFunction",
+            "ProcessPhotoFunction",
+            "PurgePhotoFunction",
+            "DeletePhotoFunction",
+        )
+    }
     urls = {fid: proxy.start() for fid, proxy in proxies.items()}
     environment = stack.runtime.environment
 
@@ -217,14 +231,25 @@ def run(stack: LocalStack, log_path: str) -> int:
     stack.runtime.environment = with_proxy  # type: ignore[method-assign]
     api, events = stack.info.api_url, stack.events
     _, tokens = signed_up_user(api)
-    upload_p, process_p, purge_p, delete_p = (proxies[f] for f in (
-        "UploadPhotoFunction", "ProcessPhotoFunction", "PurgePhotoFunction", "DeletePhotoFunction"))
+    upload_p, process_p, purge_p, delete_p = (
+        proxies[f]
+        for f in (
+            "UploadPhotoFunction",
+            "ProcessPhotoFunction",
+            "PurgePhotoFunction",
+            "DeletePhotoFunction",
+        )
+    )
     statuses: dict[str, list[int]] = {}
     seed = iter(range(1000))
 
     def upload(label: str) -> str | None:
-        response = requests.post(f"{api}/photos", headers=bearer(tokens), timeout=60,
-                                 files={"file": (f"{label}.jpg", jpeg(next(seed)), "image/jpeg")})
+        response = requests.post(
+            f"{api}/photos",
+            headers=bearer(tokens),
+            timeout=60,
+            files={"file": (f"{label}.jpg", jpeg(next(seed)), "image/jpeg")},
+        )
         statuses.setdefault(label, []).append(response.status_code)
         events.settle(60)
         return response.json().get("photo_id") if response.status_code == 201 else None
@@ -256,7 +281,9 @@ def run(stack: LocalStack, log_path: str) -> int:
     delete_statuses = []
     for photo_id in doomed:
         for _ in range(2):  # a 502 is retried by the client once
-            response = requests.delete(f"{api}/photos/{photo_id}", headers=bearer(tokens), timeout=60)
+            response = requests.delete(
+                f"{api}/photos/{photo_id}", headers=bearer(tokens), timeout=60
+            )
             delete_statuses.append(response.status_code)
             if response.status_code == 204:
                 break
@@ -274,14 +301,17 @@ def run(stack: LocalStack, log_path: str) -> int:
         "settled": settled_before and settled_after,
         "upload_statuses": statuses,
         "delete_statuses": delete_statuses,
-        "rules": {fid: [(r.operation, r.action, r.hits, r.times) for r in p.rules]
-                  for fid, p in proxies.items()},
+        "rules": {
+            fid: [(r.operation, r.action, r.hits, r.times) for r in p.rules]
+            for fid, p in proxies.items()
+        },
         "ttl_expired_rows": expired,
         "dead_letters": sum(len(v) for v in events.dead_letters.snapshot().values()),
         "events": events.status()["counters"],
         "listed": sorted((p["filename"], p["status"]) for p in pages),
         "survivors_ready": all(
-            any(p["photo_id"] == s and p["status"] == "ready" for p in pages) for s in survivors),
+            any(p["photo_id"] == s and p["status"] == "ready" for p in pages) for s in survivors
+        ),
         "log": log_path,
     }
     print(json.dumps(report))
@@ -291,8 +321,11 @@ def run(stack: LocalStack, log_path: str) -> int:
 def count_orphans(stack: LocalStack) -> dict[str, int]:
     """Objects whose photo has no row; ready rows missing an original or a rendition."""
     assert stack.info is not None and stack.template is not None
-    session = boto3.session.Session(region_name=stack.template.region,
-                                    aws_access_key_id="testing", aws_secret_access_key="testing")
+    session = boto3.session.Session(
+        region_name=stack.template.region,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
     s3 = session.client("s3", endpoint_url=stack.info.emulator_url)
     dynamodb = session.client("dynamodb", endpoint_url=stack.info.emulator_url)
     bucket = stack.template.physical_ids["PhotosBucket"]
@@ -316,15 +349,21 @@ def count_orphans(stack: LocalStack) -> dict[str, int]:
     missing = [
         (sub, photo_id)
         for (sub, photo_id), status in rows.items()
-        if status == "ready" and not {
+        if status == "ready"
+        and not {
             f"{sub}/{photo_id}",
             f"renditions/{sub}/{photo_id}/thumbnail.jpg",
             f"renditions/{sub}/{photo_id}/display.jpg",
-        } <= keys
+        }
+        <= keys
     ]
-    return {"orphan_objects": len(orphans), "ready_rows_missing_objects": len(missing),
-            "objects": len(keys), "rows": len(rows),
-            "rows_by_status": {s: list(rows.values()).count(s) for s in set(rows.values())}}
+    return {
+        "orphan_objects": len(orphans),
+        "ready_rows_missing_objects": len(missing),
+        "objects": len(keys),
+        "rows": len(rows),
+        "rows_by_status": {s: list(rows.values()).count(s) for s in set(rows.values())},
+    }
 
 
 if __name__ == "__main__":

@@ -25,7 +25,9 @@ def png_bytes(width: int = 2, height: int = 2, rgb: tuple[int, int, int] = (200,
     """A real, tiny PNG image (RFC 2083 layout: signature, IHDR, IDAT, IEND)."""
 
     def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
 
     raw = b"".join(b"\x00" + bytes(rgb) * width for _ in range(height))
     return (
@@ -44,10 +46,22 @@ def inbox_code(api: str, email: str, kind: str = "sign_up") -> str:
 def signed_up_user(api: str) -> tuple[str, dict]:
     """Sign up, confirm with the inbox code, sign in; return (email, tokens)."""
     email = f"user-{uuid.uuid4().hex[:10]}@example.com"
-    assert requests.post(f"{api}/auth/sign-up", json={"email": email, "password": PASSWORD}, timeout=30).status_code == 201
+    assert (
+        requests.post(
+            f"{api}/auth/sign-up", json={"email": email, "password": PASSWORD}, timeout=30
+        ).status_code
+        == 201
+    )
     code = inbox_code(api, email)
-    assert requests.post(f"{api}/auth/confirm", json={"email": email, "code": code}, timeout=30).status_code == 200
-    tokens = requests.post(f"{api}/auth/sign-in", json={"email": email, "password": PASSWORD}, timeout=30).json()
+    assert (
+        requests.post(
+            f"{api}/auth/confirm", json={"email": email, "code": code}, timeout=30
+        ).status_code
+        == 200
+    )
+    tokens = requests.post(
+        f"{api}/auth/sign-in", json={"email": email, "password": PASSWORD}, timeout=30
+    ).json()
     return email, tokens
 
 
@@ -72,20 +86,28 @@ def test_sign_up_confirm_sign_in_and_photo_crud(local_stack) -> None:
     email = f"alice-{uuid.uuid4().hex[:10]}@example.com"
 
     # Given a new user who signs up
-    response = requests.post(f"{api}/auth/sign-up", json={"email": email, "password": PASSWORD, "name": "Alice"}, timeout=30)
+    response = requests.post(
+        f"{api}/auth/sign-up",
+        json={"email": email, "password": PASSWORD, "name": "Alice"},
+        timeout=30,
+    )
     assert response.status_code == 201, response.text
     body = response.json()
     assert body == {"code_delivery": {"destination": "a***@e***", "medium": "EMAIL"}}
 
     # When she signs in before confirming, she is told to confirm
-    response = requests.post(f"{api}/auth/sign-in", json={"email": email, "password": PASSWORD}, timeout=30)
+    response = requests.post(
+        f"{api}/auth/sign-in", json={"email": email, "password": PASSWORD}, timeout=30
+    )
     assert response.status_code == 403 and response.json()["error"] == "user_not_confirmed"
 
     # And a code that is not the one she was sent is rejected
     code = inbox_code(api, email)
     assert len(code) == 6 and code.isdigit()
     wrong = f"{(int(code) + 1) % 1_000_000:06d}"
-    response = requests.post(f"{api}/auth/confirm", json={"email": email, "code": wrong}, timeout=30)
+    response = requests.post(
+        f"{api}/auth/confirm", json={"email": email, "code": wrong}, timeout=30
+    )
     assert response.status_code == 400 and response.json()["error"] == "code_mismatch"
 
     # Then the emailed code confirms her
@@ -93,21 +115,33 @@ def test_sign_up_confirm_sign_in_and_photo_crud(local_stack) -> None:
     assert response.status_code == 200 and response.json() == {"confirmed": True}
 
     # A wrong password and an unknown email get the very same answer
-    wrong_password = requests.post(f"{api}/auth/sign-in", json={"email": email, "password": "Wrong-Pass-1"}, timeout=30)
-    unknown_user = requests.post(f"{api}/auth/sign-in", json={"email": f"nobody-{uuid.uuid4().hex[:8]}@example.com", "password": "Wrong-Pass-1"}, timeout=30)
+    wrong_password = requests.post(
+        f"{api}/auth/sign-in", json={"email": email, "password": "Wrong-Pass-1"}, timeout=30
+    )
+    unknown_user = requests.post(
+        f"{api}/auth/sign-in",
+        json={"email": f"nobody-{uuid.uuid4().hex[:8]}@example.com", "password": "Wrong-Pass-1"},
+        timeout=30,
+    )
     assert wrong_password.status_code == unknown_user.status_code == 401
     assert wrong_password.json() == unknown_user.json()
     assert wrong_password.json()["error"] == "invalid_credentials"
 
     # Sign-in returns the OAuth token response
-    response = requests.post(f"{api}/auth/sign-in", json={"email": email, "password": PASSWORD}, timeout=30)
+    response = requests.post(
+        f"{api}/auth/sign-in", json={"email": email, "password": PASSWORD}, timeout=30
+    )
     assert response.status_code == 200, response.text
     tokens = response.json()
     assert tokens["token_type"] == "Bearer" and tokens["expires_in"] > 0
     assert {"access_token", "id_token", "refresh_token"} <= tokens.keys()
 
     # The photo routes refuse a missing token, garbage, and the ID token
-    for headers in ({}, {"Authorization": "Bearer not-a-jwt"}, {"Authorization": f"Bearer {tokens['id_token']}"}):
+    for headers in (
+        {},
+        {"Authorization": "Bearer not-a-jwt"},
+        {"Authorization": f"Bearer {tokens['id_token']}"},
+    ):
         response = requests.get(f"{api}/photos", headers=headers, timeout=30)
         assert response.status_code == 401, headers
         assert response.json()["error"] == "unauthorized"
@@ -121,7 +155,10 @@ def test_sign_up_confirm_sign_in_and_photo_crud(local_stack) -> None:
     # presigned links (thumbnail, display size, original) that work from here
     image = png_bytes()
     response = requests.post(
-        f"{api}/photos", headers=bearer(tokens), files={"file": ("beach.png", image, "image/png")}, timeout=30
+        f"{api}/photos",
+        headers=bearer(tokens),
+        files={"file": ("beach.png", image, "image/png")},
+        timeout=30,
     )
     assert response.status_code == 201, response.text
     photo = response.json()
@@ -137,19 +174,34 @@ def test_sign_up_confirm_sign_in_and_photo_crud(local_stack) -> None:
 
     # A text file declared as an image is refused by its bytes
     response = requests.post(
-        f"{api}/photos", headers=bearer(tokens), files={"file": ("evil.png", b"#!/bin/sh\necho hi\n", "image/png")}, timeout=30
+        f"{api}/photos",
+        headers=bearer(tokens),
+        files={"file": ("evil.png", b"#!/bin/sh\necho hi\n", "image/png")},
+        timeout=30,
     )
     assert response.status_code == 415 and response.json()["error"] == "unsupported_media_type"
 
     # A second photo lists first (newest first), and pages follow the cursor
     second = requests.post(
-        f"{api}/photos", headers=bearer(tokens), files={"file": ("dune.png", png_bytes(rgb=(10, 90, 200)), "image/png")}, timeout=30
+        f"{api}/photos",
+        headers=bearer(tokens),
+        files={"file": ("dune.png", png_bytes(rgb=(10, 90, 200)), "image/png")},
+        timeout=30,
     ).json()
-    page = requests.get(f"{api}/photos", params={"limit": 1}, headers=bearer(tokens), timeout=30).json()
+    page = requests.get(
+        f"{api}/photos", params={"limit": 1}, headers=bearer(tokens), timeout=30
+    ).json()
     assert [p["photo_id"] for p in page["items"]] == [second["photo_id"]]
-    page2 = requests.get(f"{api}/photos", params={"limit": 1, "cursor": page["next_cursor"]}, headers=bearer(tokens), timeout=30).json()
+    page2 = requests.get(
+        f"{api}/photos",
+        params={"limit": 1, "cursor": page["next_cursor"]},
+        headers=bearer(tokens),
+        timeout=30,
+    ).json()
     assert [p["photo_id"] for p in page2["items"]] == [photo["photo_id"]]
-    response = requests.get(f"{api}/photos", params={"cursor": "not-a-cursor"}, headers=bearer(tokens), timeout=30)
+    response = requests.get(
+        f"{api}/photos", params={"cursor": "not-a-cursor"}, headers=bearer(tokens), timeout=30
+    )
     assert response.status_code == 400 and response.json()["error"] == "invalid_request"
 
     # Getting one photo by id
@@ -158,14 +210,31 @@ def test_sign_up_confirm_sign_in_and_photo_crud(local_stack) -> None:
 
     # Another user can neither see nor delete it: 404, as if it did not exist
     _, mallory = signed_up_user(api)
-    assert requests.get(f"{api}/photos/{photo['photo_id']}", headers=bearer(mallory), timeout=30).status_code == 404
-    assert requests.delete(f"{api}/photos/{photo['photo_id']}", headers=bearer(mallory), timeout=30).status_code == 404
+    assert (
+        requests.get(
+            f"{api}/photos/{photo['photo_id']}", headers=bearer(mallory), timeout=30
+        ).status_code
+        == 404
+    )
+    assert (
+        requests.delete(
+            f"{api}/photos/{photo['photo_id']}", headers=bearer(mallory), timeout=30
+        ).status_code
+        == 404
+    )
     assert requests.get(f"{api}/photos", headers=bearer(mallory), timeout=30).json()["items"] == []
 
     # Deleting it answers 204, and it is gone
-    response = requests.delete(f"{api}/photos/{photo['photo_id']}", headers=bearer(tokens), timeout=30)
+    response = requests.delete(
+        f"{api}/photos/{photo['photo_id']}", headers=bearer(tokens), timeout=30
+    )
     assert response.status_code == 204 and response.content == b""
-    assert requests.get(f"{api}/photos/{photo['photo_id']}", headers=bearer(tokens), timeout=30).status_code == 404
+    assert (
+        requests.get(
+            f"{api}/photos/{photo['photo_id']}", headers=bearer(tokens), timeout=30
+        ).status_code
+        == 404
+    )
     listed = requests.get(f"{api}/photos", headers=bearer(tokens), timeout=30).json()["items"]
     assert [p["photo_id"] for p in listed] == [second["photo_id"]]
     # And the table's stream purges its bytes: S3 no longer serves the original or the
@@ -186,19 +255,27 @@ def test_bad_requests_get_the_contract_error_body(local_stack) -> None:
     ]
     for path, body, status, error in cases:
         # When they are posted
-        response = requests.post(f"{api}{path}", data=body, headers={"Content-Type": "application/json"}, timeout=30)
+        response = requests.post(
+            f"{api}{path}", data=body, headers={"Content-Type": "application/json"}, timeout=30
+        )
         # Then the status and error code follow the contract, with a human description
         assert response.status_code == status, (path, body, response.text)
         assert response.json()["error"] == error
         assert response.json()["error_description"]
 
     # A weak password is refused by the pool's policy
-    response = requests.post(f"{api}/auth/sign-up", json={"email": f"weak-{uuid.uuid4().hex[:8]}@example.com", "password": "short"}, timeout=30)
+    response = requests.post(
+        f"{api}/auth/sign-up",
+        json={"email": f"weak-{uuid.uuid4().hex[:8]}@example.com", "password": "short"},
+        timeout=30,
+    )
     assert response.status_code == 400 and response.json()["error"] == "invalid_password"
 
     # Signing up twice with one email looks like a first sign-up (no account oracle)
     email, _ = signed_up_user(api)
-    response = requests.post(f"{api}/auth/sign-up", json={"email": email, "password": PASSWORD}, timeout=30)
+    response = requests.post(
+        f"{api}/auth/sign-up", json={"email": email, "password": PASSWORD}, timeout=30
+    )
     assert response.status_code == 201 and response.json()["code_delivery"]["medium"] == "EMAIL"
 
     # Unknown routes answer 404 with the contract body, not API Gateway's 403

@@ -266,8 +266,14 @@ def test_an_unregistered_redirect_uri_is_never_redirected_to(
     # And posting the login form straight to it does not issue a code either
     login = browser.http.post(
         urljoin(config["authorize_url"], "/login"),
-        params={"response_type": "code", "client_id": config["client_id"], "redirect_uri": evil,
-                "state": "st-1", "code_challenge": challenge, "code_challenge_method": "S256"},
+        params={
+            "response_type": "code",
+            "client_id": config["client_id"],
+            "redirect_uri": evil,
+            "state": "st-1",
+            "code_challenge": challenge,
+            "code_challenge_method": "S256",
+        },
         data={"email": user.email, "password": PASSWORD},
         allow_redirects=False,
         timeout=TIMEOUT,
@@ -303,7 +309,9 @@ def test_refresh_rotates_and_sign_out_revokes(api, config, redirect_uri, user) -
     # Then both are honoured: revoked, and signed out everywhere (GlobalSignOut accepted it)
     assert signed_out.status_code == 200, signed_out.text
     assert signed_out.json() == {
-        "signed_out": True, "refresh_token_revoked": True, "signed_out_everywhere": True
+        "signed_out": True,
+        "refresh_token_revoked": True,
+        "signed_out_everywhere": True,
     }
     # And neither the revoked refresh token nor its predecessor refreshes any more
     assert_invalid_grant(refresh(api, rotated["refresh_token"]))

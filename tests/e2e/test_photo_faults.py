@@ -20,7 +20,11 @@ def test_kills_and_failed_aws_calls_leave_no_orphans_once_events_settle() -> Non
     # between their writes or see S3 and DynamoDB fail (the harness's own process)
     done = subprocess.run(
         [sys.executable, "-m", "tests.e2e.photo_faults"],
-        cwd=ROOT, capture_output=True, text=True, timeout=280, check=False,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=280,
+        check=False,
     )
     assert done.returncode == 0, done.stderr[-3000:]
     report = json.loads(done.stdout.strip().splitlines()[-1])

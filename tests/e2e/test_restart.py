@@ -32,18 +32,24 @@ def test_a_restart_keeps_users_photos_and_the_signed_in_session(tmp_path):
         api = first.api_url
         email, tokens = signed_up_user(api)
         image = png_bytes()
-        photo = requests.post(f"{api}/photos", headers=bearer(tokens), timeout=30,
-                              files={"file": ("kept.png", image, "image/png")}).json()
+        photo = requests.post(
+            f"{api}/photos",
+            headers=bearer(tokens),
+            timeout=30,
+            files={"file": ("kept.png", image, "image/png")},
+        ).json()
         # And a browser signed in as the web app does (refresh token in an HttpOnly cookie)
         browser = requests.Session()
         browser.headers["X-Token-Delivery"] = "cookie"
-        signed_in = browser.post(f"{api}/auth/sign-in", timeout=30,
-                                 json={"email": email, "password": "Correct-Horse-9"})
+        signed_in = browser.post(
+            f"{api}/auth/sign-in", timeout=30, json={"email": email, "password": "Correct-Horse-9"}
+        )
         assert signed_in.status_code == 200 and "refresh_token" not in signed_in.json()
         # (a browser sends a Secure cookie to http://127.0.0.1, a trustworthy origin; requests
         # would not, so the test sends it as the browser does)
         browser.headers["Cookie"] = (
-            f"moments_refresh_token={signed_in.cookies['moments_refresh_token']}")
+            f"moments_refresh_token={signed_in.cookies['moments_refresh_token']}"
+        )
         # And a browser signed in on the hosted UI (its single sign-on session cookie)
         config = requests.get(f"{api}/auth/config", timeout=30).json()
         hosted = Browser(config)
@@ -66,11 +72,14 @@ def test_a_restart_keeps_users_photos_and_the_signed_in_session(tmp_path):
         got = wait_until_processed(api, tokens, photo["photo_id"])
         assert requests.get(got["original_url"], timeout=30).content == image
         # And the browser's session refreshes from its cookie, as the web app does on reload
-        refreshed = browser.post(f"{api}/auth/token", timeout=30,
-                                 json={"grant_type": "refresh_token"})
+        refreshed = browser.post(
+            f"{api}/auth/token", timeout=30, json={"grant_type": "refresh_token"}
+        )
         assert refreshed.status_code == 200, refreshed.text
-        assert requests.get(f"{api}/photos", headers=bearer(refreshed.json()),
-                            timeout=30).status_code == 200
+        assert (
+            requests.get(f"{api}/photos", headers=bearer(refreshed.json()), timeout=30).status_code
+            == 200
+        )
         # And the hosted UI still knows the browser: authorize answers at once with a code
         verifier, challenge = pkce_pair()
         state = secrets.token_urlsafe(16)
@@ -81,14 +90,23 @@ def test_a_restart_keeps_users_photos_and_the_signed_in_session(tmp_path):
         traded = exchange(api, f"{api}/", Authorization(code, verifier, state, state, location))
         assert traded.status_code == 200, traded.text
         # And so does a client holding the refresh token itself
-        assert requests.post(f"{api}/auth/token", timeout=30, json={
-            "grant_type": "refresh_token", "refresh_token": tokens["refresh_token"],
-        }).status_code == 200
+        assert (
+            requests.post(
+                f"{api}/auth/token",
+                timeout=30,
+                json={
+                    "grant_type": "refresh_token",
+                    "refresh_token": tokens["refresh_token"],
+                },
+            ).status_code
+            == 200
+        )
         # And the dev inbox still shows the code the user was sent
         assert requests.get(f"{api}/_local/inbox/{email}", timeout=30).json()["messages"]
         # And the user can sign in with the same password
-        again = requests.post(f"{api}/auth/sign-in", timeout=30,
-                              json={"email": email, "password": "Correct-Horse-9"})
+        again = requests.post(
+            f"{api}/auth/sign-in", timeout=30, json={"email": email, "password": "Correct-Horse-9"}
+        )
         assert again.status_code == 200
     finally:
         stop_stack(second.process)
@@ -98,8 +116,9 @@ def test_a_restart_keeps_users_photos_and_the_signed_in_session(tmp_path):
     try:
         # Then nothing is left: the old token belongs to no pool of this stack
         assert clean.health["user_pool_id"] != first.health["user_pool_id"]
-        assert requests.get(f"{clean.api_url}/photos", headers=bearer(tokens),
-                            timeout=30).status_code == 401
+        assert (
+            requests.get(f"{clean.api_url}/photos", headers=bearer(tokens), timeout=30).status_code
+            == 401
+        )
     finally:
         stop_stack(clean.process)
-

@@ -43,7 +43,9 @@ def provisioned() -> Iterator[Template]:
 @pytest.fixture(scope="package")
 def aws_clients(provisioned: Template) -> dict[str, Any]:
     """One client per service for resetting state (clients cost ~0.3 s each to build)."""
-    return {name: boto3.client(name, region_name=REGION) for name in ("cognito-idp", "dynamodb", "s3")}
+    return {
+        name: boto3.client(name, region_name=REGION) for name in ("cognito-idp", "dynamodb", "s3")
+    }
 
 
 def reset_aws(template: Template, clients: dict[str, Any]) -> None:
@@ -78,7 +80,10 @@ def _reset_dynamodb(dynamodb: Any, tables: set[str]) -> None:
         if name not in tables:
             dynamodb.delete_table(TableName=name)
             continue
-        keys = [k["AttributeName"] for k in dynamodb.describe_table(TableName=name)["Table"]["KeySchema"]]
+        keys = [
+            k["AttributeName"]
+            for k in dynamodb.describe_table(TableName=name)["Table"]["KeySchema"]
+        ]
         for item in dynamodb.scan(TableName=name, ProjectionExpression=", ".join(keys))["Items"]:
             dynamodb.delete_item(TableName=name, Key=item)
 

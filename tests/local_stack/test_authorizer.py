@@ -112,16 +112,34 @@ def test_claims_render_exp_and_iat_as_api_gateway_dates():
         ("empty header", {"Authorization": "Bearer "}),
         ("not a JWT", {"Authorization": "Bearer not-a-jwt"}),
         ("expired", {"Authorization": sign(access_claims(exp=int(time.time()) - 5))}),
-        ("wrong issuer", {"Authorization": sign(access_claims(
-            iss="https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Other"))}),
-        ("issuer of another region", {"Authorization": sign(access_claims(
-            iss=f"https://cognito-idp.eu-west-1.amazonaws.com/{POOL_ID}"))}),
+        (
+            "wrong issuer",
+            {
+                "Authorization": sign(
+                    access_claims(iss="https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Other")
+                )
+            },
+        ),
+        (
+            "issuer of another region",
+            {
+                "Authorization": sign(
+                    access_claims(iss=f"https://cognito-idp.eu-west-1.amazonaws.com/{POOL_ID}")
+                )
+            },
+        ),
         ("ID token", {"Authorization": sign(access_claims(token_use="id", scope=None))}),
         ("missing scope", {"Authorization": sign(access_claims(scope="openid email"))}),
         ("bad signature", {"Authorization": sign(access_claims(), key=OTHER_KEY)}),
         ("unknown key id", {"Authorization": sign(access_claims(), kid="key-9")}),
-        ("HS256 with the public key", {"Authorization": jwt.encode(
-            access_claims(), "s" * 32, algorithm="HS256", headers={"kid": "key-0"})}),
+        (
+            "HS256 with the public key",
+            {
+                "Authorization": jwt.encode(
+                    access_claims(), "s" * 32, algorithm="HS256", headers={"kid": "key-0"}
+                )
+            },
+        ),
     ],
 )
 def test_a_bad_token_is_refused(authorizer, case, headers):
@@ -153,7 +171,8 @@ def test_without_scopes_only_id_tokens_pass():
 
 def test_the_identity_header_is_the_one_the_template_names():
     authorizer = CognitoUserPoolsAuthorizer(
-        [UserPoolKeys(ISSUER, JwksKeys(KEY))], header="X-Token", scopes=[SCOPE])
+        [UserPoolKeys(ISSUER, JwksKeys(KEY))], header="X-Token", scopes=[SCOPE]
+    )
     token = sign(access_claims())
 
     assert authorizer.authorize({"x-token": token})["sub"]

@@ -29,7 +29,9 @@ def pool(clock: FakeClock) -> Iterator[Pool]:
     cognito.install(Inbox(stream=io.StringIO()), clock=clock)
     try:
         with mock_aws():
-            yield Pool(boto3.client("cognito-idp", region_name="us-east-1"), cognito._SETTINGS.inbox)
+            yield Pool(
+                boto3.client("cognito-idp", region_name="us-east-1"), cognito._SETTINGS.inbox
+            )
     finally:
         cognito.uninstall()
 
@@ -53,8 +55,12 @@ def test_the_old_email_signs_in_until_the_new_one_is_verified(pool: Pool) -> Non
     assert pool.sign_in(EMAIL)["AccessToken"]
     # When a wrong code is sent, nothing changes
     wrong = "000000" if code != "000000" else "111111"
-    assert error_of(pool.idp.verify_user_attribute, AccessToken=access, AttributeName="email",
-                    Code=wrong)[0] == "CodeMismatchException"
+    assert (
+        error_of(
+            pool.idp.verify_user_attribute, AccessToken=access, AttributeName="email", Code=wrong
+        )[0]
+        == "CodeMismatchException"
+    )
     assert email_of(pool, access)["email"] == EMAIL
     # When the right code is sent, the new email is the verified sign-in name
     pool.idp.verify_user_attribute(AccessToken=access, AttributeName="email", Code=code)
@@ -67,21 +73,28 @@ def test_another_users_email_cannot_be_taken(pool: Pool) -> None:
     pool.signed_up_user()
     pool.signed_up_user("bob@example.com")
     access = pool.sign_in()["AccessToken"]
-    assert error_of(
-        pool.idp.update_user_attributes, AccessToken=access,
-        UserAttributes=[{"Name": "email", "Value": "bob@example.com"}],
-    )[0] == "AliasExistsException"
+    assert (
+        error_of(
+            pool.idp.update_user_attributes,
+            AccessToken=access,
+            UserAttributes=[{"Name": "email", "Value": "bob@example.com"}],
+        )[0]
+        == "AliasExistsException"
+    )
 
 
 def test_change_password_needs_the_current_one(pool: Pool) -> None:
     pool.signed_up_user()
     access = pool.sign_in()["AccessToken"]
-    assert error_of(pool.idp.change_password, AccessToken=access, PreviousPassword="Wrong-Horse-1",
-                    ProposedPassword="Another-Horse-10") == (
-        "NotAuthorizedException", "Incorrect username or password."
+    assert error_of(
+        pool.idp.change_password,
+        AccessToken=access,
+        PreviousPassword="Wrong-Horse-1",
+        ProposedPassword="Another-Horse-10",
+    ) == ("NotAuthorizedException", "Incorrect username or password.")
+    pool.idp.change_password(
+        AccessToken=access, PreviousPassword=PASSWORD, ProposedPassword="Another-Horse-10"
     )
-    pool.idp.change_password(AccessToken=access, PreviousPassword=PASSWORD,
-                             ProposedPassword="Another-Horse-10")
     assert pool.sign_in(password="Another-Horse-10")["AccessToken"]
 
 

@@ -81,8 +81,13 @@ class Pool:
         self.sign_up(email)
         self.confirm(self.latest_code(email), email)
 
-    def sign_in(self, email: str = EMAIL, password: str = PASSWORD, client_id: str | None = None,
-                secret: str | None = None) -> dict[str, Any]:
+    def sign_in(
+        self,
+        email: str = EMAIL,
+        password: str = PASSWORD,
+        client_id: str | None = None,
+        secret: str | None = None,
+    ) -> dict[str, Any]:
         client_id = client_id or self.client_id
         params = {"USERNAME": email, "PASSWORD": password}
         if secret or (client_id == self.client_id and self.secret):
@@ -133,7 +138,9 @@ def test_sign_up_sends_a_random_six_digit_code_that_confirms_the_user(pool: Pool
     assert message["kind"] == "sign_up" and message["code"].isdigit() and len(message["code"]) == 6
     assert response["UserConfirmed"] is False
     assert response["CodeDeliveryDetails"] == {
-        "Destination": "a***@e***", "DeliveryMedium": "EMAIL", "AttributeName": "email"
+        "Destination": "a***@e***",
+        "DeliveryMedium": "EMAIL",
+        "AttributeName": "email",
     }
     # When the user confirms with that code
     pool.confirm(message["code"])
@@ -178,7 +185,8 @@ def test_a_sign_up_code_expires_after_24_hours(pool: Pool, clock: FakeClock) -> 
     clock.advance(24 * 3600)
 
     assert error_of(pool.confirm, code=code) == (
-        "ExpiredCodeException", "Invalid code provided, please request a code again."
+        "ExpiredCodeException",
+        "Invalid code provided, please request a code again.",
     )
 
 
@@ -208,8 +216,11 @@ def test_forgot_password_code_resets_the_password_only_when_the_policy_is_met(po
 
     def reset(password: str) -> None:
         pool.idp.confirm_forgot_password(
-            ClientId=pool.client_id, Username=EMAIL, ConfirmationCode=code,
-            Password=password, SecretHash=pool.hash(EMAIL),
+            ClientId=pool.client_id,
+            Username=EMAIL,
+            ConfirmationCode=code,
+            Password=password,
+            SecretHash=pool.hash(EMAIL),
         )
 
     # A password the template's policy refuses (no upper case) is an InvalidPassword...
@@ -231,8 +242,11 @@ def test_forgot_password_rejects_a_wrong_code_and_a_stale_one(pool: Pool, clock:
 
     def reset(confirmation_code: str) -> None:
         pool.idp.confirm_forgot_password(
-            ClientId=pool.client_id, Username=EMAIL, ConfirmationCode=confirmation_code,
-            Password="Brand-New-Pass-7", SecretHash=pool.hash(EMAIL),
+            ClientId=pool.client_id,
+            Username=EMAIL,
+            ConfirmationCode=confirmation_code,
+            Password="Brand-New-Pass-7",
+            SecretHash=pool.hash(EMAIL),
         )
 
     assert error_of(reset, confirmation_code=wrong)[0] == "CodeMismatchException"
@@ -304,7 +318,8 @@ def test_revoked_refresh_token_no_longer_refreshes(pool: Pool) -> None:
     )
 
     assert error_of(pool.refresh, refresh_token=tokens["RefreshToken"]) == (
-        "NotAuthorizedException", "Refresh Token has been revoked"
+        "NotAuthorizedException",
+        "Refresh Token has been revoked",
     )
     # and the access tokens it issued no longer work on the user-pool API
     code, _ = error_of(pool.idp.get_user, AccessToken=tokens["AccessToken"])
@@ -318,9 +333,15 @@ def test_revoke_token_needs_the_client_secret(pool: Pool) -> None:
     assert error_of(pool.idp.revoke_token, Token=refresh_token, ClientId=pool.client_id)[0] == (
         "UnauthorizedException"
     )
-    assert error_of(
-        pool.idp.revoke_token, Token=refresh_token, ClientId=pool.client_id, ClientSecret="x" * 40
-    )[0] == "UnauthorizedException"
+    assert (
+        error_of(
+            pool.idp.revoke_token,
+            Token=refresh_token,
+            ClientId=pool.client_id,
+            ClientSecret="x" * 40,
+        )[0]
+        == "UnauthorizedException"
+    )
     assert pool.refresh(refresh_token)["AccessToken"]  # still valid
 
 
@@ -335,7 +356,8 @@ def test_refresh_token_auth_on_a_client_without_rotation(pool: Pool) -> None:
 
     def refresh(**params: str) -> dict[str, Any]:
         return pool.idp.initiate_auth(
-            ClientId=client_id, AuthFlow="REFRESH_TOKEN_AUTH",
+            ClientId=client_id,
+            AuthFlow="REFRESH_TOKEN_AUTH",
             AuthParameters={"REFRESH_TOKEN": tokens["RefreshToken"], **params},
         )["AuthenticationResult"]
 
@@ -349,7 +371,8 @@ def test_refresh_token_auth_on_a_client_without_rotation(pool: Pool) -> None:
 
     pool.idp.revoke_token(Token=tokens["RefreshToken"], ClientId=client_id, ClientSecret=secret)
     assert error_of(refresh, SECRET_HASH=secret_hash(sub, client_id, secret)) == (
-        "NotAuthorizedException", "Refresh Token has been revoked"
+        "NotAuthorizedException",
+        "Refresh Token has been revoked",
     )
 
 
@@ -382,15 +405,20 @@ def test_refresh_token_auth_is_refused_when_the_client_rotates(pool: Pool) -> No
         tokens = pool.sign_in(client_id=client_id, secret=secret)
         sub = claims(tokens["AccessToken"])["username"]  # Cognito hashes the username (sub)
         return error_of(
-            pool.idp.initiate_auth, ClientId=client_id, AuthFlow="REFRESH_TOKEN_AUTH",
-            AuthParameters={"REFRESH_TOKEN": tokens["RefreshToken"],
-                            "SECRET_HASH": secret_hash(sub, client_id, secret)},
+            pool.idp.initiate_auth,
+            ClientId=client_id,
+            AuthFlow="REFRESH_TOKEN_AUTH",
+            AuthParameters={
+                "REFRESH_TOKEN": tokens["RefreshToken"],
+                "SECRET_HASH": secret_hash(sub, client_id, secret),
+            },
         )
 
     # Then the flow is refused by each: not enabled, and with rotation on only
     # GetTokensFromRefreshToken refreshes
     assert refresh_token_auth(pool.client_id, pool.secret) == (
-        "InvalidParameterException", "REFRESH_TOKEN_AUTH flow not enabled for this client"
+        "InvalidParameterException",
+        "REFRESH_TOKEN_AUTH flow not enabled for this client",
     )
     code, message = refresh_token_auth(listing_id, listing_secret)
     assert code == "NotAuthorizedException" and "GetTokensFromRefreshToken" in message
@@ -418,12 +446,15 @@ def test_secret_hash_is_required_and_checked(pool: Pool) -> None:
         f"Client {pool.client_id} is configured with secret but SECRET_HASH was not received",
     )
     assert error_of(sign_up, SecretHash=pool.hash("someone-else@example.com")) == (
-        "NotAuthorizedException", f"Unable to verify secret hash for client {pool.client_id}"
+        "NotAuthorizedException",
+        f"Unable to verify secret hash for client {pool.client_id}",
     )
     assert pool.inbox.messages(EMAIL) == []
     pool.signed_up_user()
     code, message = error_of(
-        pool.idp.initiate_auth, ClientId=pool.client_id, AuthFlow="USER_PASSWORD_AUTH",
+        pool.idp.initiate_auth,
+        ClientId=pool.client_id,
+        AuthFlow="USER_PASSWORD_AUTH",
         AuthParameters={"USERNAME": EMAIL, "PASSWORD": PASSWORD},
     )
     assert (code, "SECRET_HASH was not received" in message) == ("NotAuthorizedException", True)
@@ -465,18 +496,29 @@ SRP_FLOWS = ["ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH", "ALLOW_ADMIN_USE
 
 def srp_client(pool: Pool, **overrides: Any) -> tuple[str, str | None]:
     """An app client that allows SRP (the template's allows USER_PASSWORD_AUTH only)."""
-    props = {"ExplicitAuthFlows": SRP_FLOWS, "RefreshTokenRotation": {"Feature": "DISABLED"},
-             "GenerateSecret": False, **overrides}
+    props = {
+        "ExplicitAuthFlows": SRP_FLOWS,
+        "RefreshTokenRotation": {"Feature": "DISABLED"},
+        "GenerateSecret": False,
+        **overrides,
+    }
     return pool.add_client(**props)
 
 
-def srp_sign_in(pool: Pool, client_id: str, password: str, email: str = EMAIL,
-                secret: str | None = None) -> dict[str, Any]:
+def srp_sign_in(
+    pool: Pool, client_id: str, password: str, email: str = EMAIL, secret: str | None = None
+) -> dict[str, Any]:
     """pycognito's SRP client (the one its Cognito class uses), against the emulator."""
     from pycognito.aws_srp import AWSSRP
 
-    srp = AWSSRP(username=email, password=password, pool_id=pool.pool_id, client_id=client_id,
-                 client=pool.idp, client_secret=secret)
+    srp = AWSSRP(
+        username=email,
+        password=password,
+        pool_id=pool.pool_id,
+        client_id=client_id,
+        client=pool.idp,
+        client_secret=secret,
+    )
     return srp.authenticate_user()
 
 
@@ -486,11 +528,15 @@ def test_srp_is_refused_when_the_client_allows_only_user_password_auth(pool: Poo
 
     # When an SRP sign-in starts, Then Cognito refuses the flow before any challenge
     code, message = error_of(
-        pool.idp.initiate_auth, ClientId=pool.client_id, AuthFlow="USER_SRP_AUTH",
+        pool.idp.initiate_auth,
+        ClientId=pool.client_id,
+        AuthFlow="USER_SRP_AUTH",
         AuthParameters={"USERNAME": EMAIL, "SRP_A": "ab" * 384, "SECRET_HASH": pool.hash(EMAIL)},
     )
-    assert (code, message) == ("InvalidParameterException",
-                               "USER_SRP_AUTH flow not enabled for this client")
+    assert (code, message) == (
+        "InvalidParameterException",
+        "USER_SRP_AUTH flow not enabled for this client",
+    )
 
 
 def test_srp_signs_in_with_the_right_password_only(pool: Pool) -> None:
@@ -525,14 +571,17 @@ def test_a_garbage_srp_proof_is_refused(pool: Pool) -> None:
     pool.signed_up_user()
     client_id, _ = srp_client(pool)
     challenge = pool.idp.initiate_auth(
-        ClientId=client_id, AuthFlow="USER_SRP_AUTH",
+        ClientId=client_id,
+        AuthFlow="USER_SRP_AUTH",
         AuthParameters={"USERNAME": EMAIL, "SRP_A": "5" * 768},
     )
     params = challenge["ChallengeParameters"]
 
     # When the answer is garbage, Then no tokens
     code, message = error_of(
-        pool.idp.respond_to_auth_challenge, ClientId=client_id, ChallengeName="PASSWORD_VERIFIER",
+        pool.idp.respond_to_auth_challenge,
+        ClientId=client_id,
+        ChallengeName="PASSWORD_VERIFIER",
         Session=challenge["Session"],
         ChallengeResponses={
             "USERNAME": params["USER_ID_FOR_SRP"],
@@ -552,7 +601,9 @@ def test_srp_for_an_unknown_user_looks_like_a_wrong_password(pool: Pool) -> None
 
     error = raised.value.response["Error"]
     assert (error["Code"], error["Message"]) == (
-        "NotAuthorizedException", "Incorrect username or password.")
+        "NotAuthorizedException",
+        "Incorrect username or password.",
+    )
 
 
 def test_admin_initiate_auth_follows_explicit_auth_flows_and_never_echoes_the_username(
@@ -562,30 +613,46 @@ def test_admin_initiate_auth_follows_explicit_auth_flows_and_never_echoes_the_us
     params = {"USERNAME": EMAIL, "PASSWORD": PASSWORD, "SECRET_HASH": pool.hash(EMAIL)}
 
     # The template's client does not allow ADMIN_USER_PASSWORD_AUTH
-    refused = error_of(pool.idp.admin_initiate_auth, UserPoolId=pool.pool_id,
-                       ClientId=pool.client_id, AuthFlow="ADMIN_USER_PASSWORD_AUTH",
-                       AuthParameters=params)
+    refused = error_of(
+        pool.idp.admin_initiate_auth,
+        UserPoolId=pool.pool_id,
+        ClientId=pool.client_id,
+        AuthFlow="ADMIN_USER_PASSWORD_AUTH",
+        AuthParameters=params,
+    )
     assert refused[0] == "InvalidParameterException"
 
     # A client that allows it: a wrong password says nothing about who
     client_id, _ = srp_client(pool, PreventUserExistenceErrors="ENABLED")
-    wrong = error_of(pool.idp.admin_initiate_auth, UserPoolId=pool.pool_id, ClientId=client_id,
-                     AuthFlow="ADMIN_USER_PASSWORD_AUTH",
-                     AuthParameters={"USERNAME": EMAIL, "PASSWORD": "Wrong-Horse-9"})
-    unknown = error_of(pool.idp.admin_initiate_auth, UserPoolId=pool.pool_id, ClientId=client_id,
-                       AuthFlow="ADMIN_USER_PASSWORD_AUTH",
-                       AuthParameters={"USERNAME": "nobody@example.com", "PASSWORD": PASSWORD})
+    wrong = error_of(
+        pool.idp.admin_initiate_auth,
+        UserPoolId=pool.pool_id,
+        ClientId=client_id,
+        AuthFlow="ADMIN_USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": EMAIL, "PASSWORD": "Wrong-Horse-9"},
+    )
+    unknown = error_of(
+        pool.idp.admin_initiate_auth,
+        UserPoolId=pool.pool_id,
+        ClientId=client_id,
+        AuthFlow="ADMIN_USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": "nobody@example.com", "PASSWORD": PASSWORD},
+    )
     assert wrong == unknown == ("NotAuthorizedException", "Incorrect username or password.")
-    ok = pool.idp.admin_initiate_auth(UserPoolId=pool.pool_id, ClientId=client_id,
-                                      AuthFlow="ADMIN_USER_PASSWORD_AUTH",
-                                      AuthParameters={"USERNAME": EMAIL, "PASSWORD": PASSWORD})
+    ok = pool.idp.admin_initiate_auth(
+        UserPoolId=pool.pool_id,
+        ClientId=client_id,
+        AuthFlow="ADMIN_USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": EMAIL, "PASSWORD": PASSWORD},
+    )
     assert "AccessToken" in ok["AuthenticationResult"]
 
 
 def test_a_client_without_explicit_auth_flows_gets_cognitos_defaults(pool: Pool) -> None:
     pool.signed_up_user()
-    client_id, _ = pool.add_client(ExplicitAuthFlows=[], GenerateSecret=False,
-                                   RefreshTokenRotation={"Feature": "DISABLED"})
+    client_id, _ = pool.add_client(
+        ExplicitAuthFlows=[], GenerateSecret=False, RefreshTokenRotation={"Feature": "DISABLED"}
+    )
 
     password_auth = error_of(pool.sign_in, client_id=client_id)
 
@@ -599,7 +666,9 @@ def test_five_wrong_passwords_lock_the_user_out_even_with_the_right_one(
 ) -> None:
     pool.signed_up_user()
     for _ in range(cognito.PASSWORD_FAILURES_BEFORE_LOCKOUT):
-        assert error_of(pool.sign_in, password="Wrong-Horse-9")[1] == "Incorrect username or password."
+        assert (
+            error_of(pool.sign_in, password="Wrong-Horse-9")[1] == "Incorrect username or password."
+        )
 
     # Then the right password is refused during the lockout (2^0 s after the fifth)
     assert error_of(pool.sign_in) == ("NotAuthorizedException", "Password attempts exceeded")
@@ -643,11 +712,14 @@ def test_repeated_wrong_sign_up_codes_hit_the_attempt_limit(pool: Pool) -> None:
         assert error_of(pool.confirm, code=wrong)[0] == "CodeMismatchException"
 
     assert error_of(pool.confirm, code=right) == (
-        "LimitExceededException", "Attempt limit exceeded, please try after some time.")
+        "LimitExceededException",
+        "Attempt limit exceeded, please try after some time.",
+    )
 
     # A new code starts the count again
-    pool.idp.resend_confirmation_code(ClientId=pool.client_id, Username=EMAIL,
-                                      SecretHash=pool.hash(EMAIL))
+    pool.idp.resend_confirmation_code(
+        ClientId=pool.client_id, Username=EMAIL, SecretHash=pool.hash(EMAIL)
+    )
     pool.confirm(pool.latest_code())
 
 
@@ -659,8 +731,12 @@ def test_repeated_wrong_reset_codes_hit_the_attempt_limit(pool: Pool) -> None:
 
     def reset(code: str) -> None:
         pool.idp.confirm_forgot_password(
-            ClientId=pool.client_id, Username=EMAIL, SecretHash=pool.hash(EMAIL),
-            ConfirmationCode=code, Password="New-Horse-10")
+            ClientId=pool.client_id,
+            Username=EMAIL,
+            SecretHash=pool.hash(EMAIL),
+            ConfirmationCode=code,
+            Password="New-Horse-10",
+        )
 
     for _ in range(cognito.CODE_FAILURES_BEFORE_LIMIT):
         assert error_of(reset, code=wrong)[0] == "CodeMismatchException"
@@ -681,10 +757,34 @@ def test_tokens_have_cognitos_header_and_claims(pool: Pool) -> None:
     assert a["version"] == 2 and "version" not in i
     assert a["origin_jti"] == i["origin_jti"] and a["event_id"] == i["event_id"]
     assert a["jti"] != i["jti"]
-    assert {"sub", "iss", "client_id", "origin_jti", "event_id", "token_use", "scope",
-            "auth_time", "exp", "iat", "jti", "username"} <= set(a)
-    assert {"sub", "iss", "aud", "cognito:username", "origin_jti", "event_id", "token_use",
-            "auth_time", "exp", "iat", "jti", "email"} <= set(i)
+    assert {
+        "sub",
+        "iss",
+        "client_id",
+        "origin_jti",
+        "event_id",
+        "token_use",
+        "scope",
+        "auth_time",
+        "exp",
+        "iat",
+        "jti",
+        "username",
+    } <= set(a)
+    assert {
+        "sub",
+        "iss",
+        "aud",
+        "cognito:username",
+        "origin_jti",
+        "event_id",
+        "token_use",
+        "auth_time",
+        "exp",
+        "iat",
+        "jti",
+        "email",
+    } <= set(i)
 
 
 def test_refreshed_tokens_keep_auth_time_and_event_id(pool: Pool, clock: FakeClock) -> None:
@@ -739,8 +839,12 @@ def test_the_added_state_survives_export_and_import_through_json(pool: Pool) -> 
         error_of(pool.sign_in, password="Wrong-Horse-9")
     assert error_of(pool.sign_in)[1] == "Password attempts exceeded"
     pool.idp.confirm_forgot_password(
-        ClientId=pool.client_id, Username=EMAIL, SecretHash=pool.hash(EMAIL),
-        ConfirmationCode=pool.latest_code(kind="forgot_password"), Password="New-Horse-10")
+        ClientId=pool.client_id,
+        Username=EMAIL,
+        SecretHash=pool.hash(EMAIL),
+        ConfirmationCode=pool.latest_code(kind="forgot_password"),
+        Password="New-Horse-10",
+    )
 
 
 def test_signing_up_twice_says_so_without_echoing_the_email(pool: Pool) -> None:
@@ -748,8 +852,10 @@ def test_signing_up_twice_says_so_without_echoing_the_email(pool: Pool) -> None:
 
     code, message = error_of(pool.sign_up)
 
-    assert (code, message) == ("UsernameExistsException",
-                               "An account with the given email already exists.")
+    assert (code, message) == (
+        "UsernameExistsException",
+        "An account with the given email already exists.",
+    )
 
 
 @pytest.mark.parametrize(
@@ -768,7 +874,9 @@ def test_the_srp_timestamp_is_read_as_cognito_reads_it(
 
     pool.signed_up_user()
     client_id, _ = srp_client(pool)
-    monkeypatch.setattr(AWSSRP, "get_cognito_formatted_timestamp", staticmethod(lambda _: timestamp))
+    monkeypatch.setattr(
+        AWSSRP, "get_cognito_formatted_timestamp", staticmethod(lambda _: timestamp)
+    )
 
     try:
         srp_sign_in(pool, client_id, PASSWORD)

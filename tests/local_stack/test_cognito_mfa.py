@@ -31,7 +31,9 @@ def pool(clock: FakeClock) -> Iterator[Pool]:
     cognito.install(Inbox(stream=io.StringIO()), clock=clock)
     try:
         with mock_aws():
-            yield Pool(boto3.client("cognito-idp", region_name="us-east-1"), cognito._SETTINGS.inbox)
+            yield Pool(
+                boto3.client("cognito-idp", region_name="us-east-1"), cognito._SETTINGS.inbox
+            )
     finally:
         cognito.uninstall()
 
@@ -50,7 +52,9 @@ def answer(pool: Pool, session: str, code: str, email: str = EMAIL) -> dict[str,
         ChallengeName="SOFTWARE_TOKEN_MFA",
         Session=session,
         ChallengeResponses={
-            "USERNAME": email, "SOFTWARE_TOKEN_MFA_CODE": code, "SECRET_HASH": pool.hash(email)
+            "USERNAME": email,
+            "SOFTWARE_TOKEN_MFA_CODE": code,
+            "SECRET_HASH": pool.hash(email),
         },
     )
 
@@ -67,9 +71,12 @@ def enrol(pool: Pool, clock: FakeClock, email: str = EMAIL) -> pyotp.TOTP:
     access = pool.sign_in(email)["AccessToken"]
     secret = pool.idp.associate_software_token(AccessToken=access)["SecretCode"]
     app = pyotp.TOTP(secret)
-    assert pool.idp.verify_software_token(
-        AccessToken=access, UserCode=app.at(clock.now), FriendlyDeviceName="phone"
-    )["Status"] == "SUCCESS"
+    assert (
+        pool.idp.verify_software_token(
+            AccessToken=access, UserCode=app.at(clock.now), FriendlyDeviceName="phone"
+        )["Status"]
+        == "SUCCESS"
+    )
     pool.idp.set_user_mfa_preference(
         AccessToken=access, SoftwareTokenMfaSettings={"Enabled": True, "PreferredMfa": True}
     )
@@ -103,7 +110,8 @@ def test_verify_software_token_refuses_a_wrong_code_and_mfa_cannot_be_enabled(
     assert (code, message) == ("EnableSoftwareTokenMFAException", "Code mismatch")
     assert error_of(
         pool.idp.set_user_mfa_preference,
-        AccessToken=access, SoftwareTokenMfaSettings={"Enabled": True, "PreferredMfa": True},
+        AccessToken=access,
+        SoftwareTokenMfaSettings={"Enabled": True, "PreferredMfa": True},
     ) == ("InvalidParameterException", "User has not verified software token mfa")
 
 
@@ -131,11 +139,13 @@ def test_a_wrong_totp_code_is_refused_and_the_session_dies_after_three(
     bad = wrong_code(app, clock.now)
     for _ in range(cognito.MFA_ANSWERS_PER_SESSION):
         assert error_of(answer, pool=pool, session=session, code=bad) == (
-            "CodeMismatchException", "Invalid code received for user"
+            "CodeMismatchException",
+            "Invalid code received for user",
         )
     # Then even the right code no longer works on that session
     assert error_of(answer, pool=pool, session=session, code=app.at(clock.now)) == (
-        "NotAuthorizedException", "Invalid session for the user, session is expired."
+        "NotAuthorizedException",
+        "Invalid session for the user, session is expired.",
     )
 
 
@@ -169,7 +179,8 @@ def test_the_challenge_session_expires_after_auth_session_validity(
     session = password_auth(pool)["Session"]
     clock.advance(3 * 60)  # AuthSessionValidity defaults to 3 minutes
     assert error_of(answer, pool=pool, session=session, code=app.at(clock.now)) == (
-        "NotAuthorizedException", "Invalid session for the user, session is expired."
+        "NotAuthorizedException",
+        "Invalid session for the user, session is expired.",
     )
 
 
@@ -178,16 +189,24 @@ def test_a_session_cannot_be_answered_for_another_user(pool: Pool, clock: FakeCl
     bob = enrol(pool, clock, "bob@example.com")
     alice_session = password_auth(pool)["Session"]
     # Bob's code, Bob's name, Alice's session
-    assert error_of(
-        answer, pool=pool, session=alice_session, code=bob.at(clock.now), email="bob@example.com"
-    )[0] == "NotAuthorizedException"
+    assert (
+        error_of(
+            answer,
+            pool=pool,
+            session=alice_session,
+            code=bob.at(clock.now),
+            email="bob@example.com",
+        )[0]
+        == "NotAuthorizedException"
+    )
     assert answer(pool, alice_session, app.at(clock.now))["AuthenticationResult"]
 
 
 def test_turning_totp_off_signs_in_with_the_password_alone(pool: Pool, clock: FakeClock) -> None:
     app = enrol(pool, clock)
     access = answer(pool, password_auth(pool)["Session"], app.at(clock.now))[
-        "AuthenticationResult"]["AccessToken"]
+        "AuthenticationResult"
+    ]["AccessToken"]
     pool.idp.set_user_mfa_preference(
         AccessToken=access, SoftwareTokenMfaSettings={"Enabled": False, "PreferredMfa": False}
     )
@@ -197,7 +216,8 @@ def test_turning_totp_off_signs_in_with_the_password_alone(pool: Pool, clock: Fa
 def test_a_wrong_password_never_reaches_the_challenge(pool: Pool, clock: FakeClock) -> None:
     enrol(pool, clock)
     assert error_of(password_auth, pool=pool, password="Wrong-Horse-9") == (
-        "NotAuthorizedException", "Incorrect username or password."
+        "NotAuthorizedException",
+        "Incorrect username or password.",
     )
 
 

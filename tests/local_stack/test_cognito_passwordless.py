@@ -28,16 +28,25 @@ class PasswordlessPool(Pool):
 
     def start(self, email: str = EMAIL) -> dict[str, Any]:
         return self.idp.initiate_auth(
-            ClientId=self.client_id, AuthFlow="USER_AUTH",
-            AuthParameters={"USERNAME": email, "PREFERRED_CHALLENGE": "EMAIL_OTP",
-                            "SECRET_HASH": self.hash(email)},
+            ClientId=self.client_id,
+            AuthFlow="USER_AUTH",
+            AuthParameters={
+                "USERNAME": email,
+                "PREFERRED_CHALLENGE": "EMAIL_OTP",
+                "SECRET_HASH": self.hash(email),
+            },
         )
 
     def answer(self, session: str, code: str, email: str = EMAIL) -> dict[str, Any]:
         return self.idp.respond_to_auth_challenge(
-            ClientId=self.client_id, ChallengeName="EMAIL_OTP", Session=session,
-            ChallengeResponses={"USERNAME": email, "EMAIL_OTP_CODE": code,
-                                "SECRET_HASH": self.hash(email)},
+            ClientId=self.client_id,
+            ChallengeName="EMAIL_OTP",
+            Session=session,
+            ChallengeResponses={
+                "USERNAME": email,
+                "EMAIL_OTP_CODE": code,
+                "SECRET_HASH": self.hash(email),
+            },
         )
 
 
@@ -50,8 +59,11 @@ def make_pool(clock: FakeClock, parameters: dict[str, str]) -> Iterator[Password
     cognito.install(Inbox(stream=io.StringIO()), clock=clock)
     try:
         with mock_aws():
-            yield PasswordlessPool(boto3.client("cognito-idp", region_name="us-east-1"),
-                                   cognito._SETTINGS.inbox, parameters)
+            yield PasswordlessPool(
+                boto3.client("cognito-idp", region_name="us-east-1"),
+                cognito._SETTINGS.inbox,
+                parameters,
+            )
     finally:
         cognito.uninstall()
 
@@ -87,8 +99,12 @@ def test_an_unknown_email_gets_the_same_challenge_and_no_code(pool: Passwordless
     started = pool.start("nobody@example.com")
     assert started["ChallengeName"] == "EMAIL_OTP"
     assert pool.inbox.messages("nobody@example.com") == []
-    assert error_of(pool.answer, session=started["Session"], code="12345678",
-                    email="nobody@example.com")[0] == "CodeMismatchException"
+    assert (
+        error_of(
+            pool.answer, session=started["Session"], code="12345678", email="nobody@example.com"
+        )[0]
+        == "CodeMismatchException"
+    )
 
 
 def test_the_code_dies_with_the_session(pool: PasswordlessPool, clock: FakeClock) -> None:

@@ -123,7 +123,9 @@ def test_a_new_object_invokes_the_rule_target_with_the_eventbridge_shape(
     assert event["detail"]["bucket"] == {"name": bucket}
     obj = event["detail"]["object"]
     assert (obj["key"], obj["size"], obj["version-id"]) == (
-        f"{SUB}/{PHOTO_ID}", 70, put["VersionId"],
+        f"{SUB}/{PHOTO_ID}",
+        70,
+        put["VersionId"],
     )
 
 
@@ -136,7 +138,8 @@ def test_a_failing_async_invocation_is_retried_twice_then_dead_lettered(
     bucket, _ = names(template)
 
     boto3.client("s3", region_name="us-east-1").put_object(
-        Bucket=bucket, Key=f"{SUB}/{PHOTO_ID}", Body=b"x")
+        Bucket=bucket, Key=f"{SUB}/{PHOTO_ID}", Body=b"x"
+    )
     assert delivery.settle(10)
 
     # Then it ran three times (1 + MaximumRetryAttempts 2) and the DLQ has Lambda's record
@@ -154,7 +157,8 @@ def test_a_retry_that_succeeds_leaves_nothing_dead_lettered(template, delivery, 
     bucket, _ = names(template)
 
     boto3.client("s3", region_name="us-east-1").put_object(
-        Bucket=bucket, Key=f"{SUB}/{PHOTO_ID}", Body=b"x")
+        Bucket=bucket, Key=f"{SUB}/{PHOTO_ID}", Body=b"x"
+    )
     assert delivery.settle(10)
 
     assert len(functions.of("ProcessPhotoFunction")) == 2
@@ -168,9 +172,13 @@ def test_only_remove_records_reach_the_purge_in_lambdas_shape(template, delivery
 
     # When a row is written, updated and deleted
     dynamodb.put_item(TableName=table, Item=item())
-    dynamodb.update_item(TableName=table, Key={"user_sub": {"S": SUB}, "photo_id": {"S": PHOTO_ID}},
-                         UpdateExpression="SET #s = :r", ExpressionAttributeNames={"#s": "status"},
-                         ExpressionAttributeValues={":r": {"S": "ready"}})
+    dynamodb.update_item(
+        TableName=table,
+        Key={"user_sub": {"S": SUB}, "photo_id": {"S": PHOTO_ID}},
+        UpdateExpression="SET #s = :r",
+        ExpressionAttributeNames={"#s": "status"},
+        ExpressionAttributeValues={":r": {"S": "ready"}},
+    )
     dynamodb.delete_item(TableName=table, Key={"user_sub": {"S": SUB}, "photo_id": {"S": PHOTO_ID}})
     assert delivery.settle(10)
 
@@ -196,18 +204,27 @@ def test_a_reported_item_failure_is_redelivered_from_that_item(template, deliver
     def fail_second(function_id: str, event: Any) -> Result:
         records = event["Records"]
         if len(records) == 3:
-            return Result(payload={"batchItemFailures": [
-                {"itemIdentifier": records[1]["dynamodb"]["SequenceNumber"]}]})
+            return Result(
+                payload={
+                    "batchItemFailures": [
+                        {"itemIdentifier": records[1]["dynamodb"]["SequenceNumber"]}
+                    ]
+                }
+            )
         return Result(payload={"batchItemFailures": []})
 
     functions.decide = fail_second
     for photo_id in ids:
-        dynamodb.delete_item(TableName=table, Key={"user_sub": {"S": SUB}, "photo_id": {"S": photo_id}})
+        dynamodb.delete_item(
+            TableName=table, Key={"user_sub": {"S": SUB}, "photo_id": {"S": photo_id}}
+        )
     assert delivery.settle(10)
 
     # Then the retry starts at the failed record and includes the ones after it
-    batches = [[r["dynamodb"]["Keys"]["photo_id"]["S"] for r in b["Records"]]
-               for b in functions.of("PurgePhotoFunction")[calls_before:]]
+    batches = [
+        [r["dynamodb"]["Keys"]["photo_id"]["S"] for r in b["Records"]]
+        for b in functions.of("PurgePhotoFunction")[calls_before:]
+    ]
     assert batches == [ids, ids[1:]]
 
 
@@ -217,8 +234,10 @@ def test_the_ttl_sweep_deletes_expired_rows_as_the_dynamodb_service(template, de
     dynamodb = boto3.client("dynamodb", region_name="us-east-1")
     now = int(time.time())
     dynamodb.put_item(TableName=table, Item=item(expires_at=now - 1))
-    dynamodb.put_item(TableName=table, Item={**item(expires_at=now + 3600),
-                                             "photo_id": {"S": "01KAJ6B3M0Z8Q4W5R7T9V2X3Y9"}})
+    dynamodb.put_item(
+        TableName=table,
+        Item={**item(expires_at=now + 3600), "photo_id": {"S": "01KAJ6B3M0Z8Q4W5R7T9V2X3Y9"}},
+    )
 
     # When the sweep runs now, then 2 hours later
     assert delivery.sweep_ttl(now) == 1
@@ -228,6 +247,8 @@ def test_the_ttl_sweep_deletes_expired_rows_as_the_dynamodb_service(template, de
     # Then both expired rows were removed, and their records say DynamoDB deleted them
     records = [r for b in functions.of("PurgePhotoFunction") for r in b["Records"]]
     assert len(records) == 2
-    assert all(r["userIdentity"] == {"type": "Service", "principalId": "dynamodb.amazonaws.com"}
-               for r in records)
+    assert all(
+        r["userIdentity"] == {"type": "Service", "principalId": "dynamodb.amazonaws.com"}
+        for r in records
+    )
     assert dynamodb.scan(TableName=table)["Count"] == 0

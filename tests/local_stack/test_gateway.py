@@ -93,8 +93,9 @@ TEMPLATE = dedent(
     """
 )
 
-HANDLERS = dedent(
-    """\
+HANDLERS = (
+    dedent(
+        """\
     import base64, json
 
     PNG = base64.b64decode(%r)
@@ -118,7 +119,9 @@ HANDLERS = dedent(
             raise RuntimeError("boom")
         return None
     """
-) % base64.b64encode(PNG).decode()
+    )
+    % base64.b64encode(PNG).decode()
+)
 
 
 class _Keys:
@@ -130,7 +133,9 @@ class _Keys:
 
 class FakeInbox:
     def messages(self, email: str) -> list[dict[str, str]]:
-        return [{"to": email, "kind": "sign_up", "code": "123456", "sent_at": "2026-01-01T00:00:00Z"}]
+        return [
+            {"to": email, "kind": "sign_up", "code": "123456", "sent_at": "2026-01-01T00:00:00Z"}
+        ]
 
 
 @pytest.fixture(scope="module")
@@ -156,12 +161,22 @@ def stack(tmp_path_factory):
         apis=apis,
         routes=template.routes(),
         invoke=invoke,
-        authorizers={("Api", "Pool"): CognitoUserPoolsAuthorizer(
-            [UserPoolKeys(ISSUER, _Keys())], scopes=["aws.cognito.signin.user.admin"])},
+        authorizers={
+            ("Api", "Pool"): CognitoUserPoolsAuthorizer(
+                [UserPoolKeys(ISSUER, _Keys())], scopes=["aws.cognito.signin.user.admin"]
+            )
+        },
         web_root=web,
         inbox=FakeInbox(),
-        info=LocalInfo("http://api", "http://ui", "http://emu", "http://api/",
-                       "http://api/_local/inbox/{email}", "us-east-1_TestPool", "client"),
+        info=LocalInfo(
+            "http://api",
+            "http://ui",
+            "http://emu",
+            "http://api/",
+            "http://api/_local/inbox/{email}",
+            "us-east-1_TestPool",
+            "client",
+        ),
     )
     yield SimpleNamespace(client=Client(gateway), calls=calls, gateway=gateway)
     runtime.stop()
@@ -177,8 +192,9 @@ def served(stack):
     server.stop()
 
 
-def raw_request(port: int, method: str, target: str,
-                headers: list[tuple[str, str]]) -> tuple[int, bytes]:
+def raw_request(
+    port: int, method: str, target: str, headers: list[tuple[str, str]]
+) -> tuple[int, bytes]:
     """Send exactly these header lines (case, order, repeats), as a client on the wire."""
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
     try:
@@ -194,16 +210,25 @@ def raw_request(port: int, method: str, target: str,
 
 def access_token(**overrides: Any) -> str:
     now = int(time.time())
-    claims = {"sub": "user-1", "iss": ISSUER, "token_use": "access", "client_id": "client",
-              "scope": "aws.cognito.signin.user.admin", "iat": now, "exp": now + 600,
-              "auth_time": now, **overrides}
+    claims = {
+        "sub": "user-1",
+        "iss": ISSUER,
+        "token_use": "access",
+        "client_id": "client",
+        "scope": "aws.cognito.signin.user.admin",
+        "iat": now,
+        "exp": now + 600,
+        "auth_time": now,
+        **overrides,
+    }
     return jwt.encode(claims, KEY, algorithm="RS256", headers={"kid": "k"})
 
 
 def test_a_request_becomes_a_rest_proxy_event(stack):
     # When a client POSTs JSON to a path with a variable and a repeated query parameter
-    response = stack.client.post("/things/42?tag=a&tag=b&q=x", json={"name": "n"},
-                                 headers={"X-Custom": "yes"})
+    response = stack.client.post(
+        "/things/42?tag=a&tag=b&q=x", json={"name": "n"}, headers={"X-Custom": "yes"}
+    )
 
     # Then the handler receives API Gateway's REST v1 proxy event
     assert response.status_code == 200
@@ -237,8 +262,9 @@ def test_a_binary_media_type_body_arrives_base64_encoded(stack):
     # Given a multipart upload (multipart/form-data is a BinaryMediaType)
     body = b"--x\r\nContent-Disposition: form-data; name=file\r\n\r\n" + PNG + b"\r\n--x--\r\n"
 
-    event = stack.client.post("/things/1", data=body,
-                              content_type="multipart/form-data; boundary=x").get_json()
+    event = stack.client.post(
+        "/things/1", data=body, content_type="multipart/form-data; boundary=x"
+    ).get_json()
 
     assert event["isBase64Encoded"] is True
     assert base64.b64decode(event["body"]) == body
@@ -247,9 +273,12 @@ def test_a_binary_media_type_body_arrives_base64_encoded(stack):
 def test_no_token_is_401_from_the_template_and_the_handler_never_runs(stack):
     before = len(stack.calls)
 
-    for headers in ({}, {"Authorization": "Bearer junk"},
-                    {"Authorization": access_token(exp=int(time.time()) - 1)},
-                    {"Authorization": access_token(token_use="id")}):
+    for headers in (
+        {},
+        {"Authorization": "Bearer junk"},
+        {"Authorization": access_token(exp=int(time.time()) - 1)},
+        {"Authorization": access_token(token_use="id")},
+    ):
         response = stack.client.get("/private", headers=headers)
         assert response.status_code == 401
         assert response.get_json() == {"error": "unauthorized"}
@@ -295,8 +324,9 @@ def test_a_base64_result_is_binary_only_when_the_client_accepts_a_binary_type(st
     assert base64.b64decode(text.data) == PNG
 
 
-@pytest.mark.parametrize(("method", "path"), [("GET", "/nowhere"), ("DELETE", "/things/1"),
-                                              ("POST", "/private/extra")])
+@pytest.mark.parametrize(
+    ("method", "path"), [("GET", "/nowhere"), ("DELETE", "/things/1"), ("POST", "/private/extra")]
+)
 def test_an_unknown_route_or_method_gets_the_missing_token_response(stack, method, path):
     response = stack.client.open(path, method=method)
 
@@ -307,8 +337,9 @@ def test_an_unknown_route_or_method_gets_the_missing_token_response(stack, metho
 def test_preflight_is_answered_from_cors_without_authorizer_or_handler(stack):
     before = len(stack.calls)
 
-    response = stack.client.options("/private", headers={
-        "Origin": "http://app.test", "Access-Control-Request-Method": "GET"})
+    response = stack.client.options(
+        "/private", headers={"Origin": "http://app.test", "Access-Control-Request-Method": "GET"}
+    )
 
     assert response.status_code == 200
     assert response.headers["Access-Control-Allow-Origin"] == "http://app.test"
@@ -321,8 +352,9 @@ def test_preflight_is_answered_from_cors_without_authorizer_or_handler(stack):
 def test_a_body_over_10_mb_is_refused_before_the_handler(stack):
     before = len(stack.calls)
 
-    response = stack.client.post("/things/1", data=b"x" * (MAX_BODY_BYTES + 1),
-                                 content_type="application/octet-stream")
+    response = stack.client.post(
+        "/things/1", data=b"x" * (MAX_BODY_BYTES + 1), content_type="application/octet-stream"
+    )
 
     assert response.status_code == 413
     assert response.get_json() == {"error": "payload_too_large"}
@@ -349,8 +381,15 @@ def test_local_inbox_and_health(stack):
 
     assert inbox["messages"][0]["code"] == "123456"
     assert health["user_pool_id"] == "us-east-1_TestPool"
-    assert set(health) == {"api_url", "hosted_ui_url", "emulator_url", "web_url", "inbox_url",
-                           "user_pool_id", "client_id"}
+    assert set(health) == {
+        "api_url",
+        "hosted_ui_url",
+        "emulator_url",
+        "web_url",
+        "inbox_url",
+        "user_pool_id",
+        "client_id",
+    }
 
 
 # ---------------------------------------------------------------- issue 10: AWS's event shapes
@@ -358,10 +397,18 @@ def test_local_inbox_and_health(stack):
 
 def test_header_names_keep_the_clients_case_and_repeats_are_lists(served):
     # Given a client that sends lower-case and mixed-case names and one header twice
-    status, body = raw_request(served.port, "POST", "/things/7", [
-        ("x-lower", "a"), ("X-MiXeD", "b"), ("X-Repeat", "1"), ("X-Repeat", "2"),
-        ("Content-Length", "0"),
-    ])
+    status, body = raw_request(
+        served.port,
+        "POST",
+        "/things/7",
+        [
+            ("x-lower", "a"),
+            ("X-MiXeD", "b"),
+            ("X-Repeat", "1"),
+            ("X-Repeat", "2"),
+            ("Content-Length", "0"),
+        ],
+    )
 
     # Then the event carries the names as sent, like API Gateway's REST proxy event
     assert status == 200
@@ -388,14 +435,17 @@ def test_preflight_on_an_any_route_skips_its_authorizer_and_function(stack):
     before = len(stack.calls)
 
     # When a browser preflights a path whose only route is ANY behind the authorizer
-    response = stack.client.options("/any/thing", headers={
-        "Origin": "http://app.test", "Access-Control-Request-Method": "DELETE"})
+    response = stack.client.options(
+        "/any/thing",
+        headers={"Origin": "http://app.test", "Access-Control-Request-Method": "DELETE"},
+    )
 
     # Then the CORS mock integration answers; no 401, no function call
     assert response.status_code == 200
     assert response.headers["Access-Control-Allow-Origin"] == "http://app.test"
     assert response.headers["Access-Control-Allow-Methods"] == (
-        "DELETE,GET,HEAD,OPTIONS,PATCH,POST,PUT")  # SAM's list for ANY, not "ANY"
+        "DELETE,GET,HEAD,OPTIONS,PATCH,POST,PUT"
+    )  # SAM's list for ANY, not "ANY"
     assert len(stack.calls) == before
     # And every other method of the ANY route still needs a token
     assert stack.client.delete("/any/thing").status_code == 401
@@ -408,8 +458,9 @@ def test_a_body_whose_event_exceeds_lambdas_6_mb_is_413_before_the_handler(stack
     assert len(body) < MAX_BODY_BYTES and len(base64.b64encode(body)) > MAX_SYNC_PAYLOAD_BYTES
     handled = len(stack.calls)
 
-    response = stack.client.post("/things/1", data=body,
-                                 content_type="multipart/form-data; boundary=x")
+    response = stack.client.post(
+        "/things/1", data=body, content_type="multipart/form-data; boundary=x"
+    )
 
     # Then API Gateway's own 413 comes back (not the template's REQUEST_TOO_LARGE, which
     # AWS does not apply to Lambda's limit) and no environment ran the function

@@ -59,11 +59,17 @@ def stack() -> Iterator[Stack]:
             client = idp.create_user_pool_client(UserPoolId=pool_id, **client_props)
             client = client["UserPoolClient"]
             app = create_app(
-                region=REGION, user_pool_id=pool_id, client_id=client["ClientId"],
-                base_url=BASE_URL, inbox=inbox, clock=clock,
+                region=REGION,
+                user_pool_id=pool_id,
+                client_id=client["ClientId"],
+                base_url=BASE_URL,
+                inbox=inbox,
+                clock=clock,
             )
             idp.admin_create_user(
-                UserPoolId=pool_id, Username=EMAIL, MessageAction="SUPPRESS",
+                UserPoolId=pool_id,
+                Username=EMAIL,
+                MessageAction="SUPPRESS",
                 UserAttributes=[
                     {"Name": "email", "Value": EMAIL},
                     {"Name": "email_verified", "Value": "true"},
@@ -73,8 +79,13 @@ def stack() -> Iterator[Stack]:
                 UserPoolId=pool_id, Username=EMAIL, Password=PASSWORD, Permanent=True
             )
             yield Stack(
-                http=app.test_client(), idp=idp, inbox=inbox, clock=clock, pool_id=pool_id,
-                client_id=client["ClientId"], secret=client["ClientSecret"],
+                http=app.test_client(),
+                idp=idp,
+                inbox=inbox,
+                clock=clock,
+                pool_id=pool_id,
+                client_id=client["ClientId"],
+                secret=client["ClientSecret"],
                 redirect_uri=client_props["CallbackURLs"][0],
                 logout_uri=client_props["LogoutURLs"][0],
             )
@@ -123,8 +134,13 @@ def code_for(stack: Stack, challenge: str, **overrides: str) -> dict[str, str]:
 
 
 def exchange(stack: Stack, code: str, verifier: str, **extra: str) -> Any:
-    form = {"grant_type": "authorization_code", "code": code, "redirect_uri": stack.redirect_uri,
-            "code_verifier": verifier, **extra}
+    form = {
+        "grant_type": "authorization_code",
+        "code": code,
+        "redirect_uri": stack.redirect_uri,
+        "code_verifier": verifier,
+        **extra,
+    }
     return stack.http.post("/oauth2/token", data=form, headers=stack.basic_auth())
 
 
@@ -149,7 +165,7 @@ def test_code_and_pkce_flow_through_the_login_form(stack: Stack) -> None:
     assert '<button type="submit">Sign in</button>' in page.text
     assert 'href="/signup?' in page.text
     assert "<script" not in page.text
-    assert "script-src" not in page.headers["Content-Security-Policy"]  # default-src 'none' 
+    assert "script-src" not in page.headers["Content-Security-Policy"]  # default-src 'none'
 
     # When they sign in, the browser goes back to the exact redirect URI with code and state
     response = sign_in(stack, query)
@@ -182,8 +198,13 @@ def test_code_and_pkce_flow_through_the_login_form(stack: Stack) -> None:
 def test_client_secret_post_authenticates_too_and_a_wrong_secret_does_not(stack: Stack) -> None:
     verifier, challenge = pkce()
     code = code_for(stack, challenge)["code"]
-    form = {"grant_type": "authorization_code", "code": code, "redirect_uri": stack.redirect_uri,
-            "code_verifier": verifier, "client_id": stack.client_id}
+    form = {
+        "grant_type": "authorization_code",
+        "code": code,
+        "redirect_uri": stack.redirect_uri,
+        "code_verifier": verifier,
+        "client_id": stack.client_id,
+    }
 
     wrong = stack.http.post("/oauth2/token", data={**form, "client_secret": "nope"})
     right = stack.http.post("/oauth2/token", data={**form, "client_secret": stack.secret})
@@ -381,9 +402,11 @@ def test_user_info_answers_a_bearer_access_token_only(stack: Stack) -> None:
 
     assert ok.status_code == 200
     info = ok.get_json()
-    assert info["email"] == EMAIL and info["sub"] == jwt.decode(
-        tokens["access_token"], options={"verify_signature": False}
-    )["sub"]
+    assert (
+        info["email"] == EMAIL
+        and info["sub"]
+        == jwt.decode(tokens["access_token"], options={"verify_signature": False})["sub"]
+    )
     assert with_id_token.status_code == 401 and anonymous.status_code == 401
 
 
@@ -443,16 +466,20 @@ def test_pkce_is_optional_for_a_confidential_client_as_in_cognito(stack: Stack) 
     params = code_for(stack, "", code_challenge=None, code_challenge_method=None)
 
     # When the code is exchanged with the client secret and no verifier, Then tokens
-    form = {"grant_type": "authorization_code", "code": params["code"],
-            "redirect_uri": stack.redirect_uri}
+    form = {
+        "grant_type": "authorization_code",
+        "code": params["code"],
+        "redirect_uri": stack.redirect_uri,
+    }
     response = stack.http.post("/oauth2/token", data=form, headers=stack.basic_auth())
     assert response.status_code == 200, response.get_json()
 
 
 def test_pkce_stays_required_for_a_public_client(stack: Stack) -> None:
     client_id = public_client(stack)
-    query = authorize_query(stack, "", client_id=client_id, state="s1", code_challenge=None,
-                            code_challenge_method=None)
+    query = authorize_query(
+        stack, "", client_id=client_id, state="s1", code_challenge=None, code_challenge_method=None
+    )
 
     response = stack.http.get(f"/oauth2/authorize?{query}")
 
@@ -484,23 +511,27 @@ def test_the_revocation_endpoint_revokes_a_refresh_token(stack: Stack) -> None:
     tokens = exchange(stack, code_for(stack, challenge)["code"], verifier).get_json()
 
     # An access token is not revocable there (Cognito revokes refresh tokens)
-    access = stack.http.post("/oauth2/revoke", data={"token": tokens["access_token"]},
-                             headers=stack.basic_auth())
+    access = stack.http.post(
+        "/oauth2/revoke", data={"token": tokens["access_token"]}, headers=stack.basic_auth()
+    )
     assert access.status_code == 400, access.data
     assert access.get_json()["error"] == "unsupported_token_type"
     # A wrong client secret is invalid_client
-    wrong = stack.http.post("/oauth2/revoke", data={"token": tokens["refresh_token"]},
-                            headers=stack.basic_auth("nope"))
+    wrong = stack.http.post(
+        "/oauth2/revoke", data={"token": tokens["refresh_token"]}, headers=stack.basic_auth("nope")
+    )
     assert wrong.status_code == 401
 
     # When the refresh token is revoked, Then it no longer refreshes
-    revoked = stack.http.post("/oauth2/revoke", data={"token": tokens["refresh_token"]},
-                              headers=stack.basic_auth())
+    revoked = stack.http.post(
+        "/oauth2/revoke", data={"token": tokens["refresh_token"]}, headers=stack.basic_auth()
+    )
     assert revoked.status_code == 200
     assert refresh_with(stack, tokens["refresh_token"]).get_json()["error"] == "invalid_grant"
     # and revoking it again (or an unknown token) is still 200 (RFC 7009 section 2.2)
-    again = stack.http.post("/oauth2/revoke", data={"token": tokens["refresh_token"]},
-                            headers=stack.basic_auth())
+    again = stack.http.post(
+        "/oauth2/revoke", data={"token": tokens["refresh_token"]}, headers=stack.basic_auth()
+    )
     assert again.status_code == 200
 
 
@@ -536,7 +567,8 @@ def test_single_sign_on_keeps_the_original_auth_time(stack: Stack) -> None:
 
     assert auth_time(second["id_token"]) == auth_time(first["id_token"])
     assert jwt.decode(second["id_token"], options={"verify_signature": False})["iat"] == (
-        auth_time(first["id_token"]) + 600)
+        auth_time(first["id_token"]) + 600
+    )
 
 
 def test_the_login_form_shares_cognitos_lockout(stack: Stack) -> None:
@@ -560,16 +592,26 @@ def test_the_hosted_ui_state_survives_a_snapshot_and_restore(stack: Stack) -> No
     import json
 
     saved = json.loads(json.dumps(store.snapshot()))
-    fresh = create_app(region=REGION, user_pool_id=stack.pool_id, client_id=stack.client_id,
-                       base_url=BASE_URL, inbox=stack.inbox, clock=stack.clock)
+    fresh = create_app(
+        region=REGION,
+        user_pool_id=stack.pool_id,
+        client_id=stack.client_id,
+        base_url=BASE_URL,
+        inbox=stack.inbox,
+        clock=stack.clock,
+    )
     fresh.extensions["hosted_ui_store"].restore(saved)
     browser = fresh.test_client()
     cookie = stack.http.get_cookie("hosted_ui_session")
     browser.set_cookie("hosted_ui_session", cookie.value)
 
     # Then the code still buys tokens once, and the browser is still signed in
-    form = {"grant_type": "authorization_code", "code": params["code"],
-            "redirect_uri": stack.redirect_uri, "code_verifier": verifier}
+    form = {
+        "grant_type": "authorization_code",
+        "code": params["code"],
+        "redirect_uri": stack.redirect_uri,
+        "code_verifier": verifier,
+    }
     assert browser.post("/oauth2/token", data=form, headers=stack.basic_auth()).status_code == 200
     again = browser.get(f"/oauth2/authorize?{authorize_query(stack, challenge)}")
     assert again.status_code == 302 and "code" in redirect_params(again)

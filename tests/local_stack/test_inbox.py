@@ -41,10 +41,18 @@ def test_messages_are_newest_first_with_rfc3339_utc_timestamps() -> None:
     messages = inbox.messages("alice@example.com")
 
     assert messages == [
-        {"to": "alice@example.com", "kind": "forgot_password", "code": "222222",
-         "sent_at": "2025-03-01T12:00:02Z"},
-        {"to": "alice@example.com", "kind": "sign_up", "code": "111111",
-         "sent_at": "2025-03-01T12:00:01Z"},
+        {
+            "to": "alice@example.com",
+            "kind": "forgot_password",
+            "code": "222222",
+            "sent_at": "2025-03-01T12:00:02Z",
+        },
+        {
+            "to": "alice@example.com",
+            "kind": "sign_up",
+            "code": "111111",
+            "sent_at": "2025-03-01T12:00:01Z",
+        },
     ]
 
 

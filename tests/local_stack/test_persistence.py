@@ -23,9 +23,12 @@ def test_saved_pools_users_items_and_objects_come_back_after_moto_was_reset(tmp_
         s3.create_bucket(Bucket="kept-bucket")
         s3.put_object(Bucket="kept-bucket", Key="a/b.png", Body=b"bytes")
         ddb = boto3.client("dynamodb", region_name="us-east-1")
-        ddb.create_table(TableName="t", BillingMode="PAY_PER_REQUEST",
-                         AttributeDefinitions=[{"AttributeName": "h", "AttributeType": "S"}],
-                         KeySchema=[{"AttributeName": "h", "KeyType": "HASH"}])
+        ddb.create_table(
+            TableName="t",
+            BillingMode="PAY_PER_REQUEST",
+            AttributeDefinitions=[{"AttributeName": "h", "AttributeType": "S"}],
+            KeySchema=[{"AttributeName": "h", "KeyType": "HASH"}],
+        )
         ddb.put_item(TableName="t", Item={"h": {"S": "1"}})
         store.remember({"UserPool": pool}, {("UserPool", "Arn"): "arn"})
         store.save()

@@ -41,9 +41,22 @@ def run_stack(tmp_path: Path, exit_status: int, *run_flags: str) -> subprocess.C
     script = tmp_path / "cmd.py"
     script.write_text(CMD)
     return subprocess.run(
-        [sys.executable, "-m", "local_stack", "run", *run_flags, "--",
-         sys.executable, str(script), str(exit_status)],
-        cwd=ROOT, capture_output=True, text=True, timeout=120, check=False,
+        [
+            sys.executable,
+            "-m",
+            "local_stack",
+            "run",
+            *run_flags,
+            "--",
+            sys.executable,
+            str(script),
+            str(exit_status),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
 
 

@@ -50,11 +50,17 @@ HANDLER = dedent(
 )
 
 
-def spec(code_uri: Path, logical_id: str, environment: dict[str, str],
-         timeout_s: int = 3) -> FunctionSpec:
+def spec(
+    code_uri: Path, logical_id: str, environment: dict[str, str], timeout_s: int = 3
+) -> FunctionSpec:
     return FunctionSpec(
-        logical_id=logical_id, function_name=logical_id, handler="app.main.handler",
-        code_uri=code_uri, runtime="python3.11", timeout_s=timeout_s, memory_mb=256,
+        logical_id=logical_id,
+        function_name=logical_id,
+        handler="app.main.handler",
+        code_uri=code_uri,
+        runtime="python3.11",
+        timeout_s=timeout_s,
+        memory_mb=256,
         environment=environment,
     )
 
@@ -70,8 +76,10 @@ def runtime(tmp_path, monkeypatch):
         "First": spec(tmp_path, "First", {"ONLY_FIRST": "1", "COGNITO_DOMAIN_URL": "https://x"}),
         "Second": spec(tmp_path, "Second", {"ONLY_SECOND": "2"}, timeout_s=1),
     }
-    rt = Runtime(functions, LocalOverrides(emulator_url="http://127.0.0.1:9",
-                                           hosted_ui_url="http://127.0.0.1:8"))
+    rt = Runtime(
+        functions,
+        LocalOverrides(emulator_url="http://127.0.0.1:9", hosted_ui_url="http://127.0.0.1:8"),
+    )
     yield rt
     rt.stop()
 
@@ -106,7 +114,8 @@ def test_the_context_looks_like_lambdas(runtime):
     assert payload["function_name"] == "First"
     assert payload["memory_limit_in_mb"] == "256"
     assert payload["invoked_function_arn"] == (
-        "arn:aws:lambda:us-east-1:123456789012:function:First")
+        "arn:aws:lambda:us-east-1:123456789012:function:First"
+    )
     assert payload["aws_request_id"] == result.request_id
     assert 0 < payload["remaining_ms"] <= 3000
 
@@ -150,9 +159,14 @@ def test_a_sandbox_that_exits_is_reported_and_replaced(runtime):
 
 
 def test_an_import_error_fails_the_invoke_with_an_init_error(tmp_path):
-    rt = Runtime({"Broken": FunctionSpec("Broken", "Broken", "nowhere.handler", tmp_path,
-                                         "python3.11", 3, 128, {})},
-                 LocalOverrides(emulator_url="http://127.0.0.1:9"))
+    rt = Runtime(
+        {
+            "Broken": FunctionSpec(
+                "Broken", "Broken", "nowhere.handler", tmp_path, "python3.11", 3, 128, {}
+            )
+        },
+        LocalOverrides(emulator_url="http://127.0.0.1:9"),
+    )
     try:
         result = rt.invoke("Broken", {})
     finally:
@@ -194,8 +208,11 @@ def test_concurrency_is_capped_and_the_excess_waits(tmp_path):
     (tmp_path / "app").mkdir()
     (tmp_path / "app" / "__init__.py").write_text("")
     (tmp_path / "app" / "main.py").write_text(HANDLER)
-    rt = Runtime({"Only": spec(tmp_path, "Only", {})},
-                 LocalOverrides(emulator_url="http://127.0.0.1:9"), concurrency=2)
+    rt = Runtime(
+        {"Only": spec(tmp_path, "Only", {})},
+        LocalOverrides(emulator_url="http://127.0.0.1:9"),
+        concurrency=2,
+    )
     try:
         with ThreadPoolExecutor(4) as pool:
             results = list(pool.map(lambda _: rt.invoke("Only", {"sleep": 0.5}), range(4)))

@@ -35,7 +35,8 @@ def template() -> Template:
     t = Template.load(TEMPLATE)
     t.physical_ids.update({"UserPool": POOL_ID, "UserPoolClient": "client123"})
     t.attributes[("UserPool", "Arn")] = (
-        f"arn:aws:cognito-idp:us-east-1:123456789012:userpool/{POOL_ID}")
+        f"arn:aws:cognito-idp:us-east-1:123456789012:userpool/{POOL_ID}"
+    )
     return t
 
 
@@ -75,7 +76,8 @@ def test_the_authorizer_reads_pool_header_and_scopes_from_the_api(template):
     authorizer = api.authorizers["CognitoAuthorizer"]
 
     assert authorizer.user_pool_arns == (
-        f"arn:aws:cognito-idp:us-east-1:123456789012:userpool/{POOL_ID}",)
+        f"arn:aws:cognito-idp:us-east-1:123456789012:userpool/{POOL_ID}",
+    )
     assert authorizer.header == "Authorization"
     assert "aws.cognito.signin.user.admin" in authorizer.scopes
     assert api.add_default_authorizer_to_cors_preflight is False
@@ -117,8 +119,10 @@ def test_function_environment_merges_globals_and_resolves_physical_ids(template)
 
 
 def test_parameter_overrides_reach_the_environment():
-    t = Template.load(TEMPLATE, {"CallbackUrls": "http://127.0.0.1:3300/,http://localhost:3300/",
-                                 "Stage": "local"})
+    t = Template.load(
+        TEMPLATE,
+        {"CallbackUrls": "http://127.0.0.1:3300/,http://localhost:3300/", "Stage": "local"},
+    )
     env = t.functions()["SignUpFunction"].environment
 
     assert env["CALLBACK_URLS"] == "http://127.0.0.1:3300/,http://localhost:3300/"
@@ -184,12 +188,17 @@ def test_short_tags_globals_conditions_and_the_implicit_api(tmp_path):
     assert fn.memory_mb == 256 and fn.timeout_s == 5
     assert fn.code_uri == tmp_path / "code"
     assert fn.environment == {
-        "SHARED": "dev-us-east-1", "OVERRIDDEN": "own", "SECOND": "b", "JOINED": "x-y",
-        "MODE": "development", "LITERAL": "${NotAVariable}",
+        "SHARED": "dev-us-east-1",
+        "OVERRIDDEN": "own",
+        "SECOND": "b",
+        "JOINED": "x-y",
+        "MODE": "development",
+        "LITERAL": "${NotAVariable}",
         "ARN": "arn:aws:local:us-east-1:123456789012:OnlyInProd",
     }
     assert t.resolve(t._with_globals("Function", {"Layers": ["own"]})["Layers"]) == ["g", "own"]
     # And an Api event without RestApiId belongs to SAM's implicit API (stage Prod, open)
     assert [(r.method, r.path, r.api_id, r.authorizer) for r in routes] == [
-        ("ANY", "/", IMPLICIT_API_ID, None)]
+        ("ANY", "/", IMPLICIT_API_ID, None)
+    ]
     assert t.apis()[IMPLICIT_API_ID].stage == "Prod"

@@ -41,9 +41,25 @@ def test_the_collection_runs_top_to_bottom_with_no_failures(tmp_path):
 
     # When: the collection runs against a fresh local stack with the local environment
     result = subprocess.run(
-        [sys.executable, "-m", "local_stack", "run", "--log-file", str(tmp_path / "stack.log"), "--",
-         sys.executable, "-m", "tools.newman", "--json-report", str(report)],
-        cwd=REPO_ROOT, capture_output=True, text=True, timeout=280, check=False,
+        [
+            sys.executable,
+            "-m",
+            "local_stack",
+            "run",
+            "--log-file",
+            str(tmp_path / "stack.log"),
+            "--",
+            sys.executable,
+            "-m",
+            "tools.newman",
+            "--json-report",
+            str(report),
+        ],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=280,
+        check=False,
     )
 
     # Then: every request ran and every assertion passed

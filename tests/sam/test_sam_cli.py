@@ -34,7 +34,12 @@ def run_sam(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
     # BUILD_PYTHON: src/Makefile runs the build script with this virtualenv's Python.
     env = {**os.environ, "SAM_CLI_TELEMETRY": "0", "BUILD_PYTHON": sys.executable}
     return subprocess.run(
-        [SAM, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=900,
+        [SAM, *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
         check=False,  # the tests assert on returncode and show stderr
     )
 

@@ -43,8 +43,12 @@ class RunningStack:
         return self.log_path.read_text(errors="replace")
 
 
-def start_stack(log_path: Path, timeout_s: float = 60.0, extra_args: tuple[str, ...] = (),
-                ports: tuple[int, int, int] | None = None) -> RunningStack:
+def start_stack(
+    log_path: Path,
+    timeout_s: float = 60.0,
+    extra_args: tuple[str, ...] = (),
+    ports: tuple[int, int, int] | None = None,
+) -> RunningStack:
     """Start ``python -m local_stack`` on free ports and wait for ``/_local/health``.
 
     ``extra_args`` are added to the command line (``--state-dir DIR`` ...); ``ports``
@@ -58,10 +62,15 @@ def start_stack(log_path: Path, timeout_s: float = 60.0, extra_args: tuple[str, 
     log_file = log_path.open("w")
     process = subprocess.Popen(
         [
-            sys.executable, "-m", "local_stack",
-            "--api-port", str(api),
-            "--hosted-ui-port", str(hosted_ui),
-            "--emulator-port", str(emulator),
+            sys.executable,
+            "-m",
+            "local_stack",
+            "--api-port",
+            str(api),
+            "--hosted-ui-port",
+            str(hosted_ui),
+            "--emulator-port",
+            str(emulator),
             *extra_args,
         ],
         cwd=ROOT,
@@ -73,7 +82,9 @@ def start_stack(log_path: Path, timeout_s: float = 60.0, extra_args: tuple[str, 
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"local stack exited with {process.returncode}:\n{log_path.read_text()[-3000:]}")
+            raise RuntimeError(
+                f"local stack exited with {process.returncode}:\n{log_path.read_text()[-3000:]}"
+            )
         try:
             response = requests.get(f"{api_url}/_local/health", timeout=2)
             if response.status_code == 200:
@@ -90,7 +101,9 @@ def start_stack(log_path: Path, timeout_s: float = 60.0, extra_args: tuple[str, 
             pass
         time.sleep(0.2)
     stop_stack(process)
-    raise RuntimeError(f"local stack not healthy after {timeout_s}s:\n{log_path.read_text()[-3000:]}")
+    raise RuntimeError(
+        f"local stack not healthy after {timeout_s}s:\n{log_path.read_text()[-3000:]}"
+    )
 
 
 def stop_stack(process: subprocess.Popen) -> None:

@@ -13,7 +13,11 @@ def stack(callback_urls: str) -> StackFacts:
         region="eu-west-1",
         account_id="123456789012",
         partition="aws",
-        parameters={"Stage": "dev", "CallbackUrls": callback_urls, "AccessTokenValidityMinutes": "15"},
+        parameters={
+            "Stage": "dev",
+            "CallbackUrls": callback_urls,
+            "AccessTokenValidityMinutes": "15",
+        },
         outputs={"WebUrl": WEB_URL},
     )
 

@@ -111,7 +111,8 @@ def test_photo_functions_verify_the_bearer_token_themselves(deployed_stack, tmp_
     # Then: sam local runs no authorizer, so each photo handler checks the access token
     # against the deployed pool and app client
     photo_functions = [
-        name for name, variables in function_environments(TEMPLATE).items()
+        name
+        for name, variables in function_environments(TEMPLATE).items()
         if variables.get("POWERTOOLS_SERVICE_NAME") == "photos"
     ]
     assert photo_functions
@@ -136,8 +137,9 @@ def test_every_declared_variable_of_every_function_gets_a_value(deployed_stack, 
 
 def test_a_missing_stack_is_a_clear_error_and_writes_nothing(deployed_stack, tmp_path, capsys):
     # When
-    code = main(["--stack", "no-such-stack", "--region", REGION,
-                 "--output", str(tmp_path / "env.json")])
+    code = main(
+        ["--stack", "no-such-stack", "--region", REGION, "--output", str(tmp_path / "env.json")]
+    )
 
     # Then
     assert code == 1
@@ -148,9 +150,15 @@ def test_a_missing_stack_is_a_clear_error_and_writes_nothing(deployed_stack, tmp
 
 def test_no_credentials_is_a_clear_error(tmp_path, monkeypatch, capsys):
     # Given: no credentials anywhere the SDK looks (and no instance metadata)
-    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
-                 "AWS_PROFILE", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
-                 "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_WEB_IDENTITY_TOKEN_FILE"):
+    for name in (
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+        "AWS_PROFILE",
+        "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+        "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+        "AWS_WEB_IDENTITY_TOKEN_FILE",
+    ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
     monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
@@ -175,8 +183,14 @@ def test_a_variable_no_output_exposes_is_named_in_the_error():
         },
         "Outputs": {"Other": {"Value": {"Ref": "Other"}}},
     }
-    stack = StackFacts(name="s", status="CREATE_COMPLETE", region=REGION,
-                       account_id="123456789012", partition="aws", outputs={"Other": "x"})
+    stack = StackFacts(
+        name="s",
+        status="CREATE_COMPLETE",
+        region=REGION,
+        account_id="123456789012",
+        partition="aws",
+        outputs={"Other": "x"},
+    )
 
     # When / Then
     with pytest.raises(EnvJsonError, match=r"Fn\.QUEUE_URL: no output exposes resource 'Queue'"):
@@ -185,8 +199,13 @@ def test_a_variable_no_output_exposes_is_named_in_the_error():
 
 def test_a_stack_still_deploying_has_no_outputs_and_says_so():
     # Given
-    stack = StackFacts(name="s", status="CREATE_IN_PROGRESS", region=REGION,
-                       account_id="123456789012", partition="aws")
+    stack = StackFacts(
+        name="s",
+        status="CREATE_IN_PROGRESS",
+        region=REGION,
+        account_id="123456789012",
+        partition="aws",
+    )
 
     # When / Then
     with pytest.raises(EnvJsonError, match="no outputs \\(status CREATE_IN_PROGRESS\\)"):

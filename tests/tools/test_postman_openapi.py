@@ -118,7 +118,9 @@ def _types(document: dict[str, Any], schema: dict[str, Any]) -> set[str]:
         return set().union(*(_types(document, o) for o in options))
     if "const" in schema:
         value = schema["const"]
-        return {"boolean" if isinstance(value, bool) else type(value).__name__.replace("str", "string")}
+        return {
+            "boolean" if isinstance(value, bool) else type(value).__name__.replace("str", "string")
+        }
     kind = schema.get("type", [])
     return {kind} if isinstance(kind, str) else set(kind)
 
@@ -152,9 +154,7 @@ def test_every_status_the_collection_expects_is_documented(document, requests_):
             assert str(status) in operation["responses"], (request.name, status)
 
 
-def test_every_body_sent_for_a_2xx_is_valid_for_the_documented_request_schema(
-    document, requests_
-):
+def test_every_body_sent_for_a_2xx_is_valid_for_the_documented_request_schema(document, requests_):
     checked = 0
     for request in requests_:
         if not any(200 <= s < 300 for s in request.statuses) or not request.body:

@@ -35,8 +35,11 @@ def test_overrides_name_template_parameters_with_values_it_accepts(env):
         if "AllowedPattern" in spec:
             assert re.fullmatch(spec["AllowedPattern"], value), f"[{env}] {name}={value}"
         if spec["Type"] == "Number":
-            assert spec.get("MinValue", float("-inf")) <= float(value) <= spec.get(
-                "MaxValue", float("inf")), f"[{env}] {name}={value}"
+            assert (
+                spec.get("MinValue", float("-inf"))
+                <= float(value)
+                <= spec.get("MaxValue", float("inf"))
+            ), f"[{env}] {name}={value}"
 
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)

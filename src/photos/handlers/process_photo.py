@@ -46,5 +46,7 @@ def lambda_handler(event: S3EventBridgeNotificationEvent, context: LambdaContext
     outcome = pipeline.process_object(
         detail.object.key, detail.object.version_id, int(detail.object.size or 0)
     )
-    metrics.add_metric(name=_METRICS.get(outcome, "PhotoEventsSkipped"), unit=MetricUnit.Count, value=1)
+    metrics.add_metric(
+        name=_METRICS.get(outcome, "PhotoEventsSkipped"), unit=MetricUnit.Count, value=1
+    )
     return {"outcome": outcome}

@@ -380,7 +380,11 @@ def test_sign_up_of_an_existing_email_is_the_same_201_as_a_new_one(broker):
         },
     )
     fresh = broker.invoke("sign_up", load_event("sign_up"))
-    assert (existing["statusCode"], existing["body"]) == (fresh["statusCode"], fresh["body"]) == (
-        201,
-        '{"code_delivery":{"destination":"j***@e***","medium":"EMAIL"}}',
+    assert (
+        (existing["statusCode"], existing["body"])
+        == (fresh["statusCode"], fresh["body"])
+        == (
+            201,
+            '{"code_delivery":{"destination":"j***@e***","medium":"EMAIL"}}',
+        )
     )

@@ -88,9 +88,7 @@ def cold_start(
     def start(name: str, physical_ids: dict[str, str] | None = None, **overrides: str) -> Handler:
         # The app client the events/*.json claims name (the photo routes check client_id);
         # the photo functions never call Cognito, so moto's own client id is not needed.
-        template.physical_ids.update(
-            {"UserPoolClient": EVENT_CLIENT_ID, **(physical_ids or {})}
-        )
+        template.physical_ids.update({"UserPoolClient": EVENT_CLIENT_ID, **(physical_ids or {})})
         env = function_environment(template, f"photos.handlers.{name}.lambda_handler")
         for key, value in {**env, **overrides}.items():
             monkeypatch.setenv(key, value)

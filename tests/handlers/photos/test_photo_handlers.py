@@ -40,8 +40,13 @@ def owner_sub() -> str:
 def handlers(cold_start):
     """Every photo function, cold-started with its template environment."""
     names = [
-        "list_photos", "upload_photo", "create_upload_url", "get_photo", "delete_photo",
-        "process_photo", "purge_photo",
+        "list_photos",
+        "upload_photo",
+        "create_upload_url",
+        "get_photo",
+        "delete_photo",
+        "process_photo",
+        "purge_photo",
     ]
     return {name: cold_start(name) for name in names}
 
@@ -370,8 +375,12 @@ def test_upload_url_presigns_an_exact_size_post_and_the_photo_turns_ready_once_p
     body = body_of(handlers["create_upload_url"](event))
     key = f"{owner_sub()}/{body['photo_id']}"
     get = for_photo(load_event("get_photo"), body["photo_id"])
-    requests.post(body["upload"]["url"], data=body["upload"]["fields"],
-                  files={"file": ("mountains.jpg", jpeg, "image/jpeg")}, timeout=10)
+    requests.post(
+        body["upload"]["url"],
+        data=body["upload"]["fields"],
+        files={"file": ("mountains.jpg", jpeg, "image/jpeg")},
+        timeout=10,
+    )
     assert handlers["process_photo"](object_created(key)) == {"outcome": "ready"}
 
     # Then it is ready with its pixel size and links
@@ -394,7 +403,9 @@ def test_direct_upload_of_other_bytes_is_rejected_and_removed(handlers):
 
     photo = body_of(handlers["get_photo"](for_photo(load_event("get_photo"), body["photo_id"])))
     assert (photo["status"], photo["rejected_reason"], photo["url"]) == (
-        "rejected", "not_an_image", None,
+        "rejected",
+        "not_an_image",
+        None,
     )
     assert keys_in_bucket() == []
 

@@ -248,8 +248,11 @@ def test_a_totp_challenge_is_handed_to_the_client_with_its_session(service, idp,
     monkeypatch.setattr(
         idp,
         "initiate_password_auth",
-        lambda u, p: {"ChallengeName": "SOFTWARE_TOKEN_MFA", "Session": "s" * 40,
-                      "ChallengeParameters": {}},
+        lambda u, p: {
+            "ChallengeName": "SOFTWARE_TOKEN_MFA",
+            "Session": "s" * 40,
+            "ChallengeParameters": {},
+        },
     )
     # Then sign-in answers the challenge and its session, and no tokens
     result = service.sign_in(SignInRequest(email="jane@example.com", password="Correct-Horse-9"))
@@ -260,14 +263,19 @@ def test_the_otpauth_uri_is_the_key_uri_format_an_authenticator_reads():
     from auth.service import otpauth_uri
 
     uri = otpauth_uri("JBSWY3DPEHPK3PXP", "jane+x@example.com")
-    assert uri == "otpauth://totp/Moments:jane%2Bx@example.com?secret=JBSWY3DPEHPK3PXP&issuer=Moments"
+    assert (
+        uri == "otpauth://totp/Moments:jane%2Bx@example.com?secret=JBSWY3DPEHPK3PXP&issuer=Moments"
+    )
 
 
 def test_email_code_sign_in_says_clearly_when_the_deployment_has_it_off(service, idp, monkeypatch):
     # Given a pool without SES: Cognito refuses USER_AUTH for the client
     def refuse(username):
-        raise UpstreamError("InitiateAuth", "InvalidParameterException",
-                            "USER_AUTH flow not enabled for this client")
+        raise UpstreamError(
+            "InitiateAuth",
+            "InvalidParameterException",
+            "USER_AUTH flow not enabled for this client",
+        )
 
     monkeypatch.setattr(idp, "initiate_email_otp", refuse, raising=False)
     with pytest.raises(ApiError) as caught:
@@ -300,22 +308,30 @@ def test_account_deletion_revokes_first_then_erases_photos_then_deletes_the_user
             events.append(("photos", user_sub))
             return 2
 
-    monkeypatch.setattr(idp, "get_user", lambda token: {
-        "Username": "u", "UserAttributes": [{"Name": "sub", "Value": "sub-1"}]})
-    monkeypatch.setattr(idp, "delete_user", lambda token: events.append(("delete_user",)),
-                        raising=False)
-    monkeypatch.setattr("auth.service._claims_of_accepted_token",
-                        lambda token: {"sub": "sub-1", "origin_jti": "f-1"})
-    service = AuthService(settings, idp=idp, token_endpoint=token_endpoint,
-                          revocations=Records(), photos=Photos())
+    monkeypatch.setattr(
+        idp,
+        "get_user",
+        lambda token: {"Username": "u", "UserAttributes": [{"Name": "sub", "Value": "sub-1"}]},
+    )
+    monkeypatch.setattr(
+        idp, "delete_user", lambda token: events.append(("delete_user",)), raising=False
+    )
+    monkeypatch.setattr(
+        "auth.service._claims_of_accepted_token",
+        lambda token: {"sub": "sub-1", "origin_jti": "f-1"},
+    )
+    service = AuthService(
+        settings, idp=idp, token_endpoint=token_endpoint, revocations=Records(), photos=Photos()
+    )
     result = service.delete_account("access-1")
     # The tokens die (including this second's) before the photos go, the user last
     assert events == [("revoke", "sub-1", True, 1), ("photos", "sub-1"), ("delete_user",)]
     assert result.model_dump() == {"account_deleted": True, "photos_deleted": 2}
 
 
-def test_a_failed_photo_erase_leaves_the_account_for_a_retry(settings, idp, token_endpoint,
-                                                              monkeypatch):
+def test_a_failed_photo_erase_leaves_the_account_for_a_retry(
+    settings, idp, token_endpoint, monkeypatch
+):
     from auth.service import AuthService
 
     deleted = []

@@ -53,7 +53,11 @@ def test_a_function_gets_its_service_requirements_runtime_and_architecture(proje
     # Then it ships the photos service with that service's requirements, for arm64 3.13
     assert build.service == "photos"
     assert build.requirements == (project / "src" / "photos" / "requirements.txt",)
-    assert (build.runtime, build.python_version, build.architecture) == ("python3.13", "3.13", "arm64")
+    assert (build.runtime, build.python_version, build.architecture) == (
+        "python3.13",
+        "3.13",
+        "arm64",
+    )
 
 
 def test_extra_requirements_belong_to_that_function_only(project: Path) -> None:
@@ -89,14 +93,19 @@ def _install_fake(target: Path, dist: str, version: str, files: dict[str, str]) 
 
 def test_the_runtime_sdk_is_removed_and_everything_else_kept(tmp_path: Path) -> None:
     # Given a target where pip installed botocore (pulled in by aws-xray-sdk) and python-dateutil
-    _install_fake(tmp_path, "botocore", "1.43.127", {"botocore/__init__.py": "", "botocore/data/x.json": "{}"})
+    _install_fake(
+        tmp_path, "botocore", "1.43.127", {"botocore/__init__.py": "", "botocore/data/x.json": "{}"}
+    )
     _install_fake(tmp_path, "python_dateutil", "2.9.0", {"dateutil/__init__.py": ""})
     _install_fake(tmp_path, "aws_xray_sdk", "2.15.0", {"aws_xray_sdk/__init__.py": ""})
     # When the runtime-provided distributions are removed
     removed = remove_distributions(tmp_path, RUNTIME_PROVIDED)
     # Then they are gone, files and folders, and the rest stays
     assert sorted(removed) == ["botocore", "python-dateutil"]
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["aws_xray_sdk", "aws_xray_sdk-2.15.0.dist-info"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "aws_xray_sdk",
+        "aws_xray_sdk-2.15.0.dist-info",
+    ]
 
 
 def test_the_repository_template_builds_every_function_from_its_own_service() -> None:

@@ -56,8 +56,12 @@ class FakeTable:
     ) -> None:
         row = self._pending(user_sub, photo_id, "UpdateItem")
         self.rows[(user_sub, photo_id)] = replace(
-            row, status="ready", width=width, height=height,
-            source_version=source_version, expires_at=None,
+            row,
+            status="ready",
+            width=width,
+            height=height,
+            source_version=source_version,
+            expires_at=None,
         )
 
     def mark_rejected(self, user_sub: str, photo_id: str, reason: str) -> None:
@@ -111,7 +115,9 @@ class FakeObjects:
 
     def presign_get(self, key: str, expires_in: int, download_as: str | None = None) -> str:
         suffix = f"&response-content-disposition={download_as}" if download_as else ""
-        return f"https://bucket.example/{key}?X-Amz-Expires={expires_in}&X-Amz-Signature=sig{suffix}"
+        return (
+            f"https://bucket.example/{key}?X-Amz-Expires={expires_in}&X-Amz-Signature=sig{suffix}"
+        )
 
     def presign_post(
         self, key: str, content_type: str, size_bytes: int, expires_in: int

@@ -61,9 +61,14 @@ def arrive(table, objects, data: bytes, content_type="image/jpeg", declared=None
     """Given a pending row declaring ``declared`` bytes and an upload of ``data``."""
     table.put(
         PhotoRecord(
-            user_sub=ADA, photo_id=PHOTO_ID, filename="x.jpg", content_type=content_type,
+            user_sub=ADA,
+            photo_id=PHOTO_ID,
+            filename="x.jpg",
+            content_type=content_type,
             size_bytes=len(data) if declared is None else declared,
-            created_at="2026-11-21T09:00:00Z", status="pending", expires_at=1,
+            created_at="2026-11-21T09:00:00Z",
+            status="pending",
+            expires_at=1,
         )
     )
     return objects.put(KEY, data, content_type)
@@ -98,9 +103,7 @@ def test_a_photo_becomes_ready_with_renditions_without_exif_or_gps(pipeline, tab
         assert not image.getexif() and "exif" not in image.info
 
 
-def test_a_transparent_png_is_flattened_and_small_images_are_not_upscaled(
-    pipeline, table, objects
-):
+def test_a_transparent_png_is_flattened_and_small_images_are_not_upscaled(pipeline, table, objects):
     version = arrive(table, objects, png((300, 200)), content_type="image/png")
 
     assert pipeline.process_object(KEY, version, len(objects.objects[KEY][0])) == "ready"
@@ -167,9 +170,7 @@ def test_a_key_outside_user_sub_photo_id_is_deleted(pipeline, objects, key):
 
 
 # ------------------------------------------------------------------ at least once
-def test_a_duplicate_event_changes_nothing_and_a_second_upload_is_dropped(
-    pipeline, table, objects
-):
+def test_a_duplicate_event_changes_nothing_and_a_second_upload_is_dropped(pipeline, table, objects):
     version = arrive(table, objects, jpeg())
     pipeline.process_object(KEY, version, len(objects.objects[KEY][0]))
     before = dict(objects.objects)
@@ -220,9 +221,7 @@ def test_a_row_deleted_during_processing_leaves_no_rendition(pipeline, table, ob
 
 
 # ------------------------------------------------------------------ purge
-def test_purge_deletes_the_original_and_every_rendition_and_can_run_twice(
-    pipeline, table, objects
-):
+def test_purge_deletes_the_original_and_every_rendition_and_can_run_twice(pipeline, table, objects):
     version = arrive(table, objects, jpeg())
     pipeline.process_object(KEY, version, len(objects.objects[KEY][0]))
     assert len(objects.objects) == 3

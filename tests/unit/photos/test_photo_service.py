@@ -215,7 +215,9 @@ def test_delete_removes_only_the_row_the_stream_purges_the_bytes(service, table,
     service.delete_photo(ADA, photo_id)
 
     assert table.rows == {}
-    assert objects.deleted == []  # PurgePhotoFunction's job (tests/unit/photos/test_photo_pipeline.py)
+    assert (
+        objects.deleted == []
+    )  # PurgePhotoFunction's job (tests/unit/photos/test_photo_pipeline.py)
 
 
 # ------------------------------------------------------------------ direct upload

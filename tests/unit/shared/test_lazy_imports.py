@@ -76,7 +76,8 @@ def test_an_imported_or_unknown_package_is_left_alone(package: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "logical_id", ["ListPhotosFunction", "UploadPhotoFunction", "SignInFunction", "AuthConfigFunction"]
+    "logical_id",
+    ["ListPhotosFunction", "UploadPhotoFunction", "SignInFunction", "AuthConfigFunction"],
 )
 def test_handlers_load_the_rest_resolver_only(logical_id: str) -> None:
     # Given a function's handler module imported as Lambda does, in a fresh interpreter
@@ -100,5 +101,11 @@ def test_handlers_load_the_rest_resolver_only(logical_id: str) -> None:
     assert out.returncode == 0, out.stderr
     loaded = out.stdout
     assert "aws_lambda_powertools.event_handler.api_gateway" in loaded
-    for other in ("appsync", "bedrock_agent", "vpc_lattice", "lambda_function_url", "events_appsync"):
+    for other in (
+        "appsync",
+        "bedrock_agent",
+        "vpc_lattice",
+        "lambda_function_url",
+        "events_appsync",
+    ):
         assert f"aws_lambda_powertools.event_handler.{other}'" not in loaded, other
