@@ -84,3 +84,8 @@ lint: $(STAMP) ## ruff check and ruff format --check over the repo, mypy over sr
 	@$(BIN)/ruff check .
 	@$(BIN)/mypy
 	@$(BIN)/ruff format --check .
+
+.PHONY: format
+format: $(STAMP) ## Apply ruff's formatter and its safe fixes (what `make lint` checks)
+	@$(BIN)/ruff format .
+	@$(BIN)/ruff check --fix .

@@ -1,8 +1,6 @@
 """The lint and type gates of `make test` (issue 12): ruff over the repo, mypy over src/.
 
-`make lint` runs the same two tools plus `ruff format --check`. The format check is not
-gated here: the formatter is applied to the whole repository in one commit, outside
-feature branches, so that no merge has to reconcile reformatted files.
+The same three checks as `make lint`: `ruff check`, `ruff format --check` and mypy.
 Versions are pinned in requirements-dev.txt; settings live in pyproject.toml.
 """
 
@@ -29,6 +27,11 @@ def _run(*args: str) -> subprocess.CompletedProcess[str]:
 def test_ruff_finds_nothing_in_the_repository():
     result = _run("ruff", "check", "--no-cache", "--output-format", "concise", ".")
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_repository_is_formatted_as_ruff_formats_it():
+    result = _run("ruff", "format", "--check", "--no-cache", ".")
+    assert result.returncode == 0, result.stdout + result.stderr + "\nrun: make format"
 
 
 def test_mypy_finds_nothing_in_the_lambda_code():
