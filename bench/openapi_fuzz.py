@@ -63,10 +63,9 @@ def main(argv: list[str] | None = None) -> int:
         print("run me under `python -m local_stack run -- ...` (make bench-fuzz)", file=sys.stderr)
         return 2
     fuzz_module = _load_fuzz_module()
-    token = fuzz_module._access_token(api)
     seconds, cases, waiting, baselines = [], [], [], []
     for run in range(1, args.runs + 1):
-        report = fuzz_module.fuzz(api, token)
+        report = fuzz_module.fuzz(api)
         total = sum(report.cases.values())
         baseline = _baseline(api, total)
         seconds.append(report.seconds)

@@ -28,6 +28,10 @@ RUNTIME_CACHE_TAG = "cpython-313"
 #: Issue 11's budget per function, zipped as `sam package` uploads it (the deployment
 #: package quota is 50 MB zipped; every MiB also costs cold-start download time).
 MAX_ZIPPED_BYTES = 6 * 1024 * 1024
+#: Functions that carry more than the service's own code, with their own budget:
+#: ProcessPhotoFunction ships Pillow (decoding and renditions), about 2.6 MiB zipped after
+#: tools/build_function.py drops the parts Moments never loads (PILLOW_UNUSED).
+MAX_ZIPPED_BYTES_FOR = {"ProcessPhotoFunction": 8 * 1024 * 1024}
 
 
 def run_sam(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
@@ -92,7 +96,14 @@ def test_sam_build_packages_every_function_without_dev_code(tmp_path: Path) -> N
         # ... and, zipped as `sam package` zips it, it stays within the budget.
         archive = make_zip(str(tmp_path / package.name), str(package))
         size = Path(archive).stat().st_size
-        assert size <= MAX_ZIPPED_BYTES, f"{package.name}: {size / 2**20:.2f} MiB zipped"
+        if package.name == "ProcessPhotoFunction":
+            # Pillow's core ships; the optional parts Moments never loads do not.
+            assert list(package.glob("PIL/_imaging.*.so")), "no PIL/_imaging"
+            assert list(package.glob("pillow.libs/libjpeg-*")), "no libjpeg"
+            assert not list(package.glob("PIL/_avif.*.so")), "PIL/_avif shipped"
+            assert not list(package.glob("pillow.libs/libfreetype-*")), "libfreetype shipped"
+        budget = MAX_ZIPPED_BYTES_FOR.get(package.name, MAX_ZIPPED_BYTES)
+        assert size <= budget, f"{package.name}: {size / 2**20:.2f} MiB zipped"
         with zipfile.ZipFile(archive) as zipped:
             tops = {name.split("/")[0] for name in zipped.namelist()}
         assert not tops & {"boto3", "botocore", "tests", "local_stack", "tools"}, package.name
