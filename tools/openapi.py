@@ -178,7 +178,8 @@ OPERATIONS: dict[str, Operation] = {
         "Create an account; a confirmation code is emailed",
         "auth",
         (201, auth_models.SignUpResult, "Account created; the code went to the email."),
-        {400: ("invalid_request", "invalid_password"), 409: ("user_exists",), **_UPSTREAM},
+        # No 409: an existing email gets the same 201 (no account oracle, docs/auth.md).
+        {400: ("invalid_request", "invalid_password"), **_UPSTREAM},
         body=auth_models.SignUpRequest,
         request_example={"email": _EMAIL, "password": _PASSWORD, "name": "Alice"},
         response_example={"code_delivery": _CODE_DELIVERY},
@@ -189,9 +190,9 @@ OPERATIONS: dict[str, Operation] = {
         "auth",
         (200, auth_models.Confirmed, "The account is confirmed."),
         {
-            400: ("invalid_request", "code_mismatch", "expired_code"),
+            # One code_mismatch for a wrong or expired code, an unknown or confirmed email.
+            400: ("invalid_request", "code_mismatch"),
             403: ("not_authorized",),
-            409: ("already_confirmed",),
             **_UPSTREAM,
         },
         body=auth_models.ConfirmRequest,
@@ -376,7 +377,7 @@ OPERATIONS: dict[str, Operation] = {
         "auth",
         (200, auth_models.PasswordReset, "The password is changed."),
         {
-            400: ("invalid_request", "code_mismatch", "expired_code", "invalid_password"),
+            400: ("invalid_request", "code_mismatch", "invalid_password"),
             403: ("not_authorized",),
             **_UPSTREAM,
         },
