@@ -97,7 +97,9 @@ def hosted_ui():
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)  # port 0: a free port
     server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # A short poll interval: shutdown() waits up to one interval (0.5 s by default, which
+    # cost every test that uses this fixture half a second).
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     state.url = f"http://127.0.0.1:{server.server_address[1]}"
     yield state
