@@ -14,10 +14,9 @@ from __future__ import annotations
 import time
 from typing import Any
 
-import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
-from auth.cognito import BOTO_CONFIG
+from auth.cognito import dynamodb_client
 from auth.errors import UPSTREAM_UNREACHABLE, UpstreamError
 
 #: BatchWriteItem takes at most 25 requests (DynamoDB API reference, BatchWriteItem).
@@ -41,10 +40,8 @@ class PhotoRows:
 
     @property
     def client(self) -> Any:
-        """The boto3 dynamodb client, created on first use."""
-        if self._client is None:
-            self._client = boto3.client("dynamodb", config=BOTO_CONFIG)
-        return self._client
+        """The boto3 dynamodb client: the one given, or the broker's shared one."""
+        return self._client or dynamodb_client()
 
     def delete_all(self, user_sub: str) -> int:
         """Delete every row whose ``user_sub`` is ``user_sub``; returns how many were found.

@@ -16,7 +16,7 @@ import hashlib
 import hmac
 import json
 from collections.abc import Callable
-from functools import cached_property
+from functools import cache, cached_property
 from typing import Any
 from urllib.parse import quote_plus, urlencode
 
@@ -51,6 +51,15 @@ BOTO_CONFIG = Config(
     retries={"mode": "standard", "max_attempts": 2},
 )
 TOKEN_ENDPOINT_TIMEOUT = urllib3.Timeout(connect=2.0, read=5.0)
+
+
+@cache
+def dynamodb_client() -> Any:
+    """The broker's one DynamoDB client per container, made on first use: the sign-out
+    records (auth.revocations) and the photo rows an account deletion erases
+    (auth.account_data) share it, so DeleteAccountFunction makes one client, not two."""
+    return boto3.client("dynamodb", config=BOTO_CONFIG)
+
 
 _SECONDS = {"seconds": 1, "minutes": 60, "hours": 3600, "days": 86400}
 

@@ -10,10 +10,9 @@ from __future__ import annotations
 import time
 from typing import Any
 
-import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
-from auth.cognito import BOTO_CONFIG
+from auth.cognito import dynamodb_client
 from auth.errors import UPSTREAM_UNREACHABLE, UpstreamError
 from shared import revocation
 
@@ -42,10 +41,8 @@ class RevocationTable:
 
     @property
     def client(self) -> Any:
-        """The boto3 dynamodb client, created on first use."""
-        if self._client is None:
-            self._client = boto3.client("dynamodb", config=BOTO_CONFIG)
-        return self._client
+        """The boto3 dynamodb client: the one given, or the broker's shared one."""
+        return self._client or dynamodb_client()
 
     def record(
         self, user_sub: str, *, origin_jti: str | None, everywhere: bool, ahead_seconds: int = 0

@@ -13,7 +13,7 @@ from typing import Any, Protocol
 
 from aws_lambda_powertools import Logger
 
-from auth.cognito import CognitoIdentityProvider, HostedUiTokenClient
+from auth.cognito import CognitoIdentityProvider, HostedUiTokenClient, dynamodb_client
 from auth.config import AuthSettings, load_settings
 from auth.errors import OAUTH_TOKEN, UPSTREAM_BAD_RESPONSE, UpstreamError
 from auth.models import (
@@ -709,4 +709,9 @@ def _prime_cognito() -> None:
 
 # SnapStart (shared.snapstart): the service holds a client, the client secret and HTTP
 # connections; after a restore it is rebuilt on first use.
-snapstart.register(prime=_prime_cognito, refresh=get_service.cache_clear)
+def _refresh_clients() -> None:
+    get_service.cache_clear()
+    dynamodb_client.cache_clear()
+
+
+snapstart.register(prime=_prime_cognito, refresh=_refresh_clients)

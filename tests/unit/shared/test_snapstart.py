@@ -84,5 +84,13 @@ def test_the_auth_service_is_rebuilt_after_restore(runtime: FakeRuntime, monkeyp
     monkeypatch.setattr(service, "load_settings", lambda: object())
     monkeypatch.setattr(service, "AuthService", lambda settings: object())
     built = service.get_service()
-    runtime.restore()
-    assert service.get_service() is not built
+    # And the DynamoDB client shared by the sign-out records and the account deletion
+    monkeypatch.setattr("auth.cognito.boto3.client", lambda *args, **kwargs: object())
+    service.dynamodb_client.cache_clear()
+    client = service.dynamodb_client()
+    try:
+        runtime.restore()
+        assert service.get_service() is not built
+        assert service.dynamodb_client() is not client
+    finally:
+        service.dynamodb_client.cache_clear()  # no fake client left for later tests
