@@ -72,6 +72,28 @@ def _now_iso(moment: float | None = None) -> str:
     return datetime.fromtimestamp(moment or time.time(), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def _failure_record(function_arn: str, condition: str, invokes: int, result: Any) -> dict[str, Any]:
+    """The envelope Lambda sends to an on-failure destination, for an async invocation or a
+    stream batch alike (Lambda developer guide, "Capturing records of Lambda asynchronous
+    invocations" and "Retaining discarded batches for a DynamoDB event source"); callers
+    add the source's own fields."""
+    return {
+        "version": "1.0",
+        "timestamp": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        "requestContext": {
+            "requestId": result.request_id,
+            "functionArn": function_arn,
+            "condition": condition,
+            "approximateInvokeCount": invokes,
+        },
+        "responseContext": {
+            "statusCode": 200,
+            "executedVersion": "$LATEST",
+            "functionError": "Unhandled" if result.error else None,
+        },
+    }
+
+
 # ------------------------------------------------------------------ wiring from the template
 
 
@@ -474,28 +496,12 @@ class EventDelivery:
             self._enqueue(target, item.event, delay, item.attempt + 1)
             return
         self.counters["dead_lettered"] += 1
-        self.dead_letters.send(
-            target.on_failure,
-            {
-                "version": "1.0",
-                "timestamp": datetime.now(UTC)
-                .isoformat(timespec="milliseconds")
-                .replace("+00:00", "Z"),
-                "requestContext": {
-                    "requestId": result.request_id,
-                    "functionArn": f"{target.function_arn}:$LATEST",
-                    "condition": "RetriesExhausted",
-                    "approximateInvokeCount": item.attempt + 1,
-                },
-                "requestPayload": item.event,
-                "responseContext": {
-                    "statusCode": 200,
-                    "executedVersion": "$LATEST",
-                    "functionError": "Unhandled",
-                },
-                "responsePayload": result.error,
-            },
+        record = _failure_record(
+            f"{target.function_arn}:$LATEST", "RetriesExhausted", item.attempt + 1, result
         )
+        record["requestPayload"] = item.event
+        record["responsePayload"] = result.error
+        self.dead_letters.send(target.on_failure, record)
 
     # ---------------------------------------------------------------- DynamoDB Streams
 
@@ -591,39 +597,21 @@ class EventDelivery:
         self, mapping: StreamMapping, batch: list[dict[str, Any]], invokes: int, result: Any
     ) -> None:
         self.counters["dead_lettered"] += 1
-        self.dead_letters.send(
-            mapping.on_failure,
-            {
-                "version": "1.0",
-                "timestamp": datetime.now(UTC)
-                .isoformat(timespec="milliseconds")
-                .replace("+00:00", "Z"),
-                "requestContext": {
-                    "requestId": result.request_id,
-                    "functionArn": mapping.function_arn,
-                    "condition": "RetryAttemptsExhausted",
-                    "approximateInvokeCount": invokes,
-                },
-                "responseContext": {
-                    "statusCode": 200,
-                    "executedVersion": "$LATEST",
-                    "functionError": "Unhandled" if result.error else None,
-                },
-                "DDBStreamBatchInfo": {
-                    "shardId": "shardId-local",
-                    "startSequenceNumber": batch[0]["dynamodb"]["SequenceNumber"],
-                    "endSequenceNumber": batch[-1]["dynamodb"]["SequenceNumber"],
-                    "approximateArrivalOfFirstRecord": _now_iso(
-                        batch[0]["dynamodb"].get("ApproximateCreationDateTime")
-                    ),
-                    "approximateArrivalOfLastRecord": _now_iso(
-                        batch[-1]["dynamodb"].get("ApproximateCreationDateTime")
-                    ),
-                    "batchSize": len(batch),
-                    "streamArn": mapping.stream_arn,
-                },
-            },
-        )
+        record = _failure_record(mapping.function_arn, "RetryAttemptsExhausted", invokes, result)
+        record["DDBStreamBatchInfo"] = {
+            "shardId": "shardId-local",
+            "startSequenceNumber": batch[0]["dynamodb"]["SequenceNumber"],
+            "endSequenceNumber": batch[-1]["dynamodb"]["SequenceNumber"],
+            "approximateArrivalOfFirstRecord": _now_iso(
+                batch[0]["dynamodb"].get("ApproximateCreationDateTime")
+            ),
+            "approximateArrivalOfLastRecord": _now_iso(
+                batch[-1]["dynamodb"].get("ApproximateCreationDateTime")
+            ),
+            "batchSize": len(batch),
+            "streamArn": mapping.stream_arn,
+        }
+        self.dead_letters.send(mapping.on_failure, record)
 
     # ---------------------------------------------------------------- TTL
 
