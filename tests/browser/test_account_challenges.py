@@ -3,7 +3,6 @@ passwordless "Email me a code". pyotp is the user's authenticator app."""
 
 from __future__ import annotations
 
-import time
 import uuid
 
 import pyotp
@@ -12,6 +11,7 @@ import requests
 from playwright.sync_api import expect
 
 from tests.browser.test_browser_journey import inbox_code
+from tests.support.authenticator import Authenticator
 
 pytestmark = pytest.mark.browser
 
@@ -37,10 +37,10 @@ def test_a_totp_user_signs_in_with_the_authenticator_code(
     # Given a user with an authenticator app set up (over the API)
     email, tokens = confirmed_user(api)
     auth = {"Authorization": f"Bearer {tokens['access_token']}"}
-    app = pyotp.TOTP(
+    app = Authenticator(
         requests.post(f"{api}/auth/mfa/setup", headers=auth, timeout=30).json()["secret_code"]
     )
-    used = app.now()
+    used = app.fresh_code()
     assert (
         requests.post(
             f"{api}/auth/mfa/verify", headers=auth, json={"code": used}, timeout=30
@@ -56,13 +56,11 @@ def test_a_totp_user_signs_in_with_the_authenticator_code(
     # Then the app asks for the authenticator's code
     expect(page.get_by_role("heading", name="Two-step verification")).to_be_visible()
     challenge = page.get_by_role("form", name="Verification code")
-    challenge.get_by_label("Code").fill("000000" if app.now() != "000000" else "111111")
+    challenge.get_by_label("Code").fill(app.wrong_code())
     challenge.get_by_role("button", name="Verify").click()
     expect(challenge.get_by_role("alert")).to_contain_text("The code is wrong")
     page.screenshot(path=screenshots / "13-totp-challenge.png")
-    while app.now() == used:  # the setup code is spent: wait for the next step
-        time.sleep(1)
-    challenge.get_by_label("Code").fill(app.now())
+    challenge.get_by_label("Code").fill(app.fresh_code())  # the setup code is spent
     challenge.get_by_role("button", name="Verify").click()
     # And the right code opens the photos
     expect(page.get_by_role("heading", name="Your photos")).to_be_visible()

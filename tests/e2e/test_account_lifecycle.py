@@ -3,12 +3,13 @@ as the user's authenticator app: TOTP setup, MFA sign-in and its refusals."""
 
 from __future__ import annotations
 
-import time
 import uuid
 
 import pyotp
 import pytest
 import requests
+
+from tests.support.authenticator import Authenticator
 
 pytestmark = pytest.mark.e2e
 
@@ -48,14 +49,6 @@ def bearer(tokens: dict) -> dict[str, str]:
     return {"Authorization": f"Bearer {tokens['access_token']}"}
 
 
-def fresh_code(app: pyotp.TOTP, spent: set[str]) -> str:
-    """The app's current code, waiting for the next 30 s step if this one was used."""
-    while (code := app.now()) in spent:
-        time.sleep(1)
-    spent.add(code)
-    return code
-
-
 def answer(api: str, email: str, session: str, code: str) -> requests.Response:
     return requests.post(
         f"{api}/auth/challenge",
@@ -69,17 +62,17 @@ def answer(api: str, email: str, session: str, code: str) -> requests.Response:
     )
 
 
-def enrol(api: str, tokens: dict, spent: set[str]) -> pyotp.TOTP:
+def enrol(api: str, tokens: dict) -> Authenticator:
     setup = requests.post(f"{api}/auth/mfa/setup", headers=bearer(tokens), timeout=30)
     assert setup.status_code == 200, setup.text
     body = setup.json()
-    app = pyotp.TOTP(body["secret_code"])
+    app = Authenticator(body["secret_code"])
     parsed = pyotp.parse_uri(body["otpauth_uri"])  # what a QR scanner would read
     assert parsed.secret == body["secret_code"] and parsed.issuer == "Moments"
     verified = requests.post(
         f"{api}/auth/mfa/verify",
         headers=bearer(tokens),
-        json={"code": fresh_code(app, spent)},
+        json={"code": app.fresh_code()},
         timeout=30,
     )
     assert verified.status_code == 200, verified.text
@@ -89,10 +82,9 @@ def enrol(api: str, tokens: dict, spent: set[str]) -> pyotp.TOTP:
 
 def test_totp_setup_then_sign_in_needs_the_authenticator_code(local_stack) -> None:
     api = local_stack.api_url
-    spent: set[str] = set()
     # Given a user who set up an authenticator app
     email, tokens = new_user(api)
-    app = enrol(api, tokens, spent)
+    app = enrol(api, tokens)
     # When they sign in with the right password
     started = sign_in(api, email)
     # Then the answer is a challenge, not tokens
@@ -100,11 +92,11 @@ def test_totp_setup_then_sign_in_needs_the_authenticator_code(local_stack) -> No
     body = started.json()
     assert set(body) == {"challenge", "session"} and body["challenge"] == "SOFTWARE_TOKEN_MFA"
     # And a wrong code is refused with the contract's body
-    wrong = next(c for c in ("000000", "111111", "222222") if c != app.now())
+    wrong = app.wrong_code()
     refused = answer(api, email, body["session"], wrong)
     assert refused.status_code == 400 and refused.json()["error"] == "code_mismatch"
     # And the app's code gets the tokens, which work on the photo API
-    code = fresh_code(app, spent)
+    code = app.fresh_code()
     signed_in = answer(api, email, body["session"], code)
     assert signed_in.status_code == 200, signed_in.text
     assert (
@@ -118,12 +110,11 @@ def test_totp_setup_then_sign_in_needs_the_authenticator_code(local_stack) -> No
 
 def test_a_spent_session_a_foreign_email_and_a_made_up_session_get_one_answer(local_stack) -> None:
     api = local_stack.api_url
-    spent: set[str] = set()
     email, tokens = new_user(api)
-    app = enrol(api, tokens, spent)
+    app = enrol(api, tokens)
     session = sign_in(api, email).json()["session"]
     other, _ = new_user(api)
-    foreign = answer(api, other, session, fresh_code(app, spent))
+    foreign = answer(api, other, session, app.fresh_code())
     made_up = answer(api, "nobody@example.com", "x" * 64, "123456")
     assert foreign.status_code == made_up.status_code == 401
     assert foreign.json() == made_up.json()
@@ -132,9 +123,8 @@ def test_a_spent_session_a_foreign_email_and_a_made_up_session_get_one_answer(lo
 
 def test_turning_mfa_off_goes_back_to_password_only(local_stack) -> None:
     api = local_stack.api_url
-    spent: set[str] = set()
     email, tokens = new_user(api)
-    enrol(api, tokens, spent)
+    enrol(api, tokens)
     off = requests.delete(f"{api}/auth/mfa", headers=bearer(tokens), timeout=30)
     assert off.status_code == 200 and off.json() == {"totp_enabled": False}
     assert "access_token" in sign_in(api, email).json()
