@@ -31,11 +31,15 @@ dev: $(STAMP) ## Run the whole app locally (API :3000, hosted UI :3001, AWS emul
 dev-reset: $(STAMP) ## Like `make dev`, but forget the saved state first (new pool, no users, empty bucket)
 	@$(BIN)/python -m local_stack --state-dir .local-stack --reset
 
-test: $(STAMP) ## Run every test: unit, handlers, end-to-end, SAM, Postman, browser
-	@$(BIN)/python -m pytest
+# Parallel test processes (pytest-xdist): one more than the CPUs, because the end-to-end
+# tests spend much of their time waiting on a local stack, a browser or npm.
+TEST_WORKERS ?= $(shell echo $$(( $$(nproc 2>/dev/null || echo 2) + 1 )))
+
+test: $(STAMP) ## Run every test: unit, handlers, end-to-end, SAM, Postman, browser (TEST_WORKERS=N processes)
+	@$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 unit: $(STAMP) ## Run the fast tests only (no local stack, no SAM CLI, no browser)
-	@$(BIN)/python -m pytest tests/unit tests/handlers
+	@$(BIN)/python -m pytest -n 2 --dist worksteal tests/unit tests/handlers
 
 bench: $(STAMP) ## Benchmarks: cold starts; list latency 100 vs 100k items; 10 parallel uploads; the photo pipeline
 	@$(BIN)/python bench/cold_start.py

@@ -885,6 +885,26 @@ def cognito_client_id(seed: str) -> str:
     return _encode(int(hashlib.sha256(seed.encode()).hexdigest(), 16), _BASE36, 26)
 
 
+class _SharedKeyImports:
+    """Stands in for ``joserfc.jwk`` in moto's cognito-idp models: ``RSAKey.import_key``
+    of the same JWK returns one shared (immutable) key object, for the whole process."""
+
+    _keys: dict[str, Any] = {}  # noqa: RUF012 (a process-wide cache, on purpose)
+
+    def __init__(self, jwk_module: Any) -> None:
+        self._jwk = jwk_module
+        self.RSAKey = self  # moto calls jwk.RSAKey.import_key(...)
+
+    def import_key(self, value: Any) -> Any:
+        cache_key = json.dumps(value, sort_keys=True)
+        if cache_key not in self._keys:
+            self._keys[cache_key] = self._jwk.RSAKey.import_key(value)
+        return self._keys[cache_key]
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._jwk, name)
+
+
 def _patch_ids(
     pool_cls: type[CognitoIdpUserPool], client_cls: type[CognitoIdpUserPoolClient]
 ) -> None:
@@ -902,6 +922,9 @@ def _patch_ids(
 
     _set(pool_cls, "__init__", pool_init)
     _set(client_cls, "__init__", client_init)
+    # moto imports the same private JWK file for every pool it creates, and joserfc recovers
+    # the RSA primes from n, e and d each time (about 0.2 s a pool). Import it once.
+    _set(_models, "jwk", _SharedKeyImports(_models.jwk))  # type: ignore[arg-type]
     # moto serves one static JWKS at /<pool id>/.well-known/jwks.json: give it the real kid.
     _set(_responses.CognitoIdpJsonWebKeyResponse, "json_web_key", json.dumps(_jwks()).encode())
 

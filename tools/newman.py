@@ -16,6 +16,7 @@ Exit status is newman's: 0 when every request ran and every assertion passed.
 from __future__ import annotations
 
 import argparse
+import fcntl
 import os
 import shutil
 import subprocess
@@ -51,20 +52,29 @@ def ensure_newman() -> Path:
     Raises:
         NewmanUnavailable: ``npm`` is not on PATH, or ``npm ci`` exited non-zero.
     """
-    current = (
-        NEWMAN.exists()
-        and INSTALLED_MARKER.exists()
-        and INSTALLED_MARKER.stat().st_mtime >= LOCK_FILE.stat().st_mtime
-    )
-    if current:
+
+    def current() -> bool:
+        return (
+            NEWMAN.exists()
+            and INSTALLED_MARKER.exists()
+            and INSTALLED_MARKER.stat().st_mtime >= LOCK_FILE.stat().st_mtime
+        )
+
+    if current():
         return NEWMAN
     npm = shutil.which("npm")
     if npm is None:
         raise NewmanUnavailable("npm not found: install Node.js 18+ (https://nodejs.org)")
-    print("==> installing newman from package-lock.json (npm ci, first run only)", flush=True)
-    result = subprocess.run(
-        [npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=REPO_ROOT, check=False
-    )
+    # One install at a time: parallel test workers (pytest-xdist) may all arrive here on a
+    # fresh clone, and two `npm ci` in one directory delete each other's node_modules.
+    with open(REPO_ROOT / ".npm-install.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if current():  # another process installed it while this one waited
+            return NEWMAN
+        print("==> installing newman from package-lock.json (npm ci, first run only)", flush=True)
+        result = subprocess.run(
+            [npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=REPO_ROOT, check=False
+        )
     if result.returncode != 0 or not NEWMAN.exists():
         raise NewmanUnavailable(f"npm ci failed (exit {result.returncode})")
     return NEWMAN

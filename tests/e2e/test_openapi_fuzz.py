@@ -56,7 +56,7 @@ from schemathesis.specs.openapi.checks import (
 from tests.support.stack import start_stack, stop_stack
 from tools.openapi import OUTPUT, SECURITY_SCHEME
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 MIN_CASES = 1000
 MAX_SECONDS = 90.0  # the budget the summary compares against; not asserted

@@ -18,7 +18,7 @@ from tests.e2e.test_journey import bearer, png_bytes, signed_up_user, wait_until
 from tests.e2e.test_oauth_flow import Authorization, Browser, User, exchange, pkce_pair, query_of
 from tests.support.stack import free_port, start_stack, stop_stack
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 
 def test_a_restart_keeps_users_photos_and_the_signed_in_session(tmp_path):

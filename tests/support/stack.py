@@ -58,6 +58,27 @@ def start_stack(
         RuntimeError: the stack exited or did not become healthy within ``timeout_s``;
             the message carries the tail of its console output.
     """
+    for attempt in range(3):
+        try:
+            return _start(log_path, timeout_s, extra_args, ports)
+        except _PortTaken:
+            # Another process (a parallel test worker) bound a port between free_port()
+            # and the stack's bind: pick new ones. Fixed ``ports`` are never retried.
+            if ports is not None or attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+class _PortTaken(RuntimeError):
+    """The stack exited because one of its ports was already in use."""
+
+
+def _start(
+    log_path: Path,
+    timeout_s: float,
+    extra_args: tuple[str, ...],
+    ports: tuple[int, int, int] | None,
+) -> RunningStack:
     api, hosted_ui, emulator = ports or (free_port(), free_port(), free_port())
     log_file = log_path.open("w")
     process = subprocess.Popen(
@@ -82,9 +103,9 @@ def start_stack(
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(
-                f"local stack exited with {process.returncode}:\n{log_path.read_text()[-3000:]}"
-            )
+            console = log_path.read_text()
+            error = _PortTaken if "is already in use" in console else RuntimeError
+            raise error(f"local stack exited with {process.returncode}:\n{console[-3000:]}")
         try:
             response = requests.get(f"{api_url}/_local/health", timeout=2)
             if response.status_code == 200:

@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import json
+import sys
 import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -133,7 +134,11 @@ def lambda_context() -> LambdaContext:
 
 @pytest.fixture(autouse=True)
 def fresh_container():
-    """Each test is a cold start: settings and the service are rebuilt."""
+    """Each test is a cold start: the handler modules are imported again (under the test's
+    environment: Powertools reads e.g. ``POWERTOOLS_SERVICE_NAME`` when a module makes its
+    Logger and Metrics), and settings and the service are rebuilt."""
+    for name in [m for m in sys.modules if m.startswith("auth.handlers.")]:
+        del sys.modules[name]
     load_settings.cache_clear()
     get_service.cache_clear()
     yield
