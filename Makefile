@@ -36,7 +36,7 @@ dev-reset: $(STAMP) ## Like `make dev`, but forget the saved state first (new po
 TEST_WORKERS ?= $(shell echo $$(( $$(nproc 2>/dev/null || echo 2) + 1 )))
 
 test: $(STAMP) ## Run every test: unit, handlers, end-to-end, SAM, Postman, browser (TEST_WORKERS=N processes)
-	@$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
+	@$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 unit: $(STAMP) ## Run the fast tests only (no local stack, no SAM CLI, no browser)
 	@$(BIN)/python -m pytest -n 2 --dist worksteal tests/unit tests/handlers
