@@ -9,8 +9,8 @@ its ``events/`` event, whose AWS calls go to a moto server provisioned from temp
 (a) **emulator**: ``src/`` and the dev virtualenv, as ``make dev`` runs a function;
 (b) **artifact**: the package tools/build_function.py builds (for this machine's
     architecture), as Lambda runs it: the runtime's Python (``python3.13``), ``python -S``
-    so only the package and the runtime's boto3 (``.bench/runtime-sdk``, compiled, as in
-    ``/var/runtime``) are importable, a read-only copy of the package and
+    so only the package and the runtime's boto3 (``src/runtime-sdk.txt``'s, compiled, as
+    in ``/var/runtime``) are importable, a read-only copy of the package and
     ``PYTHONDONTWRITEBYTECODE=1`` (``/var/task`` is read-only: nothing compiled at one
     cold start helps the next).
 
@@ -205,23 +205,9 @@ def event_file(handler: str) -> Path:
 
 
 def runtime_sdk(python: str) -> Path:
-    """boto3 as the Lambda runtime provides it (``/var/runtime``): the pinned boto3 and
-    botocore, compiled by the runtime's Python, in ``.bench/runtime-sdk``."""
-    target = BENCH / "runtime-sdk"
-    if (target / ".complete").is_file():
-        return target
-    shutil.rmtree(target, ignore_errors=True)
-    pins = [line for line in (ROOT / "constraints.txt").read_text().splitlines()
-            if line.split("==")[0].lower() in ("boto3", "botocore")]  # fmt: skip
-    subprocess.run(
-        [sys.executable, "-m", "pip", "install", "-qq", "--target", str(target), "--no-compile",
-         "--python-version", python_version(python), "--only-binary=:all:", *pins,
-         "-c", str(ROOT / "constraints.txt")],
-        check=True,
-    )  # fmt: skip
-    subprocess.run([python, "-m", "compileall", "-q", "-j", "0", str(target)], check=True)
-    (target / ".complete").touch()
-    return target
+    """boto3 as the Lambda runtime provides it (``/var/runtime``): the oldest SDK the
+    functions support (``src/runtime-sdk.txt``), compiled by the runtime's Python."""
+    return build_function.runtime_sdk(python_version(python))
 
 
 def python_version(python: str) -> str:

@@ -67,6 +67,11 @@ PLATFORMS = {"arm64": "manylinux2014_aarch64", "x86_64": "manylinux2014_x86_64"}
 #: Top-level names never shipped even if a wheel brings them.
 NEVER_SHIP = ("bin", "tests", "test")
 
+#: The oldest SDK the functions work with (boto3, botocore, s3transfer pins): what the
+#: tests and ``make bench`` use as "the runtime's boto3".
+RUNTIME_SDK_FLOOR = ROOT / "src" / "runtime-sdk.txt"
+RUNTIME_SDK_CACHE = ROOT / ".aws-sam" / "runtime-sdk"
+
 #: Optional native parts of Pillow that Moments never loads, deleted from the package
 #: (globs relative to the install target). Each is its own extension module with its own
 #: vendored libraries; ``PIL/_imaging`` links none of them (``readelf -d``: libtiff,
@@ -171,6 +176,35 @@ def _locked(path: Path) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def runtime_sdk(python_version: str | None = None) -> Path:
+    """The SDK of :data:`RUNTIME_SDK_FLOOR` (pure Python), installed once into
+    ``.aws-sam/runtime-sdk/<digest>`` and returned: put it first on ``sys.path`` to run code
+    with the oldest boto3 the functions support instead of the dev virtualenv's.
+
+    ``python_version`` ("3.13"): also compile it with that Python, as ``/var/runtime`` is.
+
+    Raises:
+        subprocess.CalledProcessError: pip failed (PyPI unreachable, ...).
+    """
+    pins = RUNTIME_SDK_FLOOR.read_bytes()
+    digest = hashlib.sha256(pins + (python_version or "").encode()).hexdigest()[:16]
+    target = RUNTIME_SDK_CACHE / digest
+    with _locked(target.with_suffix(".lock")):
+        if (target / ".complete").is_file():
+            return target
+        shutil.rmtree(target, ignore_errors=True)
+        subprocess.run(
+            [sys.executable, "-m", "pip", "install", "-qq", "--disable-pip-version-check",
+             "--no-deps", "--no-compile", "--target", str(target), "-r", str(RUNTIME_SDK_FLOOR)],
+            check=True,
+        )  # fmt: skip
+        if python_version:
+            python = runtime_python(python_version)
+            subprocess.run([python, "-m", "compileall", "-q", "-j", "0", str(target)], check=True)
+        (target / ".complete").touch()
+    return target
 
 
 def remove_distributions(target: Path, names: Sequence[str] | frozenset[str]) -> list[str]:
