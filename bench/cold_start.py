@@ -204,6 +204,22 @@ def event_file(handler: str) -> Path:
     return matches[0]
 
 
+def prepared_event(handler: str, env: Mapping[str, str]) -> Path:
+    """The handler's ``events/`` file, with the authorizer's claims naming this emulator's
+    user pool and app client (``USER_POOL_ID``/``USER_POOL_CLIENT_ID`` of ``env``): the
+    photo functions refuse another client's token (401) before touching DynamoDB or S3,
+    which would time a cheap error path instead of the real first request."""
+    event = json.loads(event_file(handler).read_text())
+    claims = (event.get("requestContext") or {}).get("authorizer", {}).get("claims")
+    if isinstance(claims, dict) and env.get("USER_POOL_CLIENT_ID"):
+        claims["client_id"] = env["USER_POOL_CLIENT_ID"]
+        claims["iss"] = f"https://cognito-idp.{REGION}.amazonaws.com/{env['USER_POOL_ID']}"
+    target = BENCH / "events" / f"{handler.rsplit('.', 1)[0]}.json"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(json.dumps(event))
+    return target
+
+
 def runtime_sdk(python: str) -> Path:
     """boto3 as the Lambda runtime provides it (``/var/runtime``): the oldest SDK the
     functions support (``src/runtime-sdk.txt``), compiled by the runtime's Python."""
@@ -290,7 +306,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             module = spec.handler.rsplit(".", 1)[0]
             code = _FUNCTION.format(
                 module=module, name=spec.function_name,
-                memory=spec.memory_mb, event=str(event_file(spec.handler)),
+                memory=spec.memory_mb, event=str(prepared_event(spec.handler, env)),
             )  # fmt: skip
             if "a" in settings:
                 code_uri = str((args.code_uri or spec.code_uri).resolve())

@@ -112,9 +112,12 @@ def floor_sdk() -> Path:
 def test_the_floor_is_what_src_runtime_sdk_txt_pins(floor_sdk: Path) -> None:
     # Given the installed floor, then its versions are the pinned ones
     pins = floor_pins()
-    installed = dict(
-        p.name.removesuffix(".dist-info").split("-", 1) for p in floor_sdk.glob("*.dist-info")
-    )
+    installed = {
+        name.lower().replace("_", "-"): version
+        for name, version in (
+            p.name.removesuffix(".dist-info").split("-", 1) for p in floor_sdk.glob("*.dist-info")
+        )
+    }
     assert installed == pins
 
 
