@@ -293,7 +293,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         sdk = runtime_sdk(runtime_python) if "b" in settings and not args.artifact_dir else None
         pairs: list[tuple[str, str, Probe, Probe]] = []
         sizes: dict[str, tuple[float, str]] = {}
+        skipped: list[str] = []
         for logical_id, spec in functions.items():
+            try:
+                event_file(spec.handler)
+            except FileNotFoundError:
+                skipped.append(logical_id)  # reported below, not silently dropped
+                continue
             env = {
                 **base_env, **spec.environment, **LAMBDA_RUNTIME_ENV,
                 "AWS_ENDPOINT_URL": url,
@@ -339,6 +345,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 fn.run()
                 seed.run()
         _report(pairs, sizes)
+        if skipped:
+            print(f"\nnot measured (no events/ file for their handler): {', '.join(skipped)}")
     finally:
         server.stop()
     return 0
