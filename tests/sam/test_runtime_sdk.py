@@ -104,6 +104,25 @@ def sdk_calls(models: dict[str, dict[str, Any]], root: Path = ROOT / "src") -> l
     return found
 
 
+def missing_from(models: dict[str, dict[str, Any]], calls: list[SdkCall]) -> list[str]:
+    """One line per call whose operation, or one of whose literal parameters, ``models``
+    (an SDK's API models, :func:`api_models`) lack; empty when the SDK has them all."""
+    missing = []
+    for call in calls:
+        model = next((m for m in models.values() if call.operation in m["operations"]), None)
+        if model is None:
+            missing.append(f"{call.where}: {call.operation} is not in the floor SDK")
+            continue
+        shape = model["operations"][call.operation].get("input", {}).get("shape")
+        members = model["shapes"][shape]["members"] if shape else {}
+        missing += [
+            f"{call.where}: {call.operation} has no {parameter} in the floor"
+            for parameter in call.parameters
+            if parameter not in members
+        ]
+    return missing
+
+
 @pytest.fixture(scope="module")
 def floor_sdk() -> Path:
     return build_function.runtime_sdk()
@@ -132,32 +151,35 @@ def test_every_aws_call_in_src_exists_in_the_floor_sdk(floor_sdk: Path) -> None:
     assert {"GetTokensFromRefreshToken", "InitiateAuth", "RespondToAuthChallenge", "PutItem",
             "Query", "UpdateItem", "DeleteObjects", "GetObject"} <= operations  # fmt: skip
     # Then each operation, with each parameter it is given, is in the floor's models
-    missing = []
-    for call in calls:
-        model = next((m for m in floor.values() if call.operation in m["operations"]), None)
-        if model is None:
-            missing.append(f"{call.where}: {call.operation} is not in the floor SDK")
-            continue
-        shape = model["operations"][call.operation].get("input", {}).get("shape")
-        members = model["shapes"][shape]["members"] if shape else {}
-        for parameter in call.parameters:
-            if parameter not in members:
-                missing.append(f"{call.where}: {call.operation} has no {parameter} in the floor")
+    missing = missing_from(floor, calls)
     assert not missing, "\n".join(missing)
 
 
-def test_an_operation_newer_than_the_floor_is_reported(floor_sdk: Path, tmp_path: Path) -> None:
-    # Given code calling an operation the floor does not have (moto's newest cognito-idp
-    # call would do; a made-up one is certain)
+def test_an_operation_or_parameter_the_floor_lacks_is_reported(
+    floor_sdk: Path, tmp_path: Path
+) -> None:
+    # Given code that calls a parameter no SDK has, and the floor as it would be without
+    # GetTokensFromRefreshToken (the models of botocore 1.37, in effect)
     (tmp_path / "handler.py").write_text(
-        'def f(client):\n    return client._call("InitiateAuth", AuthFlow="USER_AUTH", Brand="x")\n'
+        "def f(client, table):\n"
+        '    client._call("InitiateAuth", AuthFlow="USER_AUTH", Brand="x")\n'
+        '    client._call("GetTokensFromRefreshToken", ClientId="c", RefreshToken="r")\n'
+        '    table.put_item(TableName="t", Item={})\n'
     )
     floor = api_models(floor_sdk)
-    [call] = sdk_calls(floor, tmp_path)
-    # Then the scan reads its operation and parameters, and Brand is not in the input shape
-    assert call.operation == "InitiateAuth" and call.parameters == ("AuthFlow", "Brand")
-    shape = floor["cognito-idp"]["operations"]["InitiateAuth"]["input"]["shape"]
-    assert "Brand" not in floor["cognito-idp"]["shapes"][shape]["members"]
+    del floor["cognito-idp"]["operations"]["GetTokensFromRefreshToken"]
+    # When the calls are read and checked
+    calls = sdk_calls(api_models(floor_sdk), tmp_path)
+    # Then the scan read all three, and the check names exactly the two the floor lacks
+    assert [(c.operation, c.parameters) for c in calls] == [
+        ("InitiateAuth", ("AuthFlow", "Brand")),
+        ("GetTokensFromRefreshToken", ("ClientId", "RefreshToken")),
+        ("PutItem", ("TableName", "Item")),
+    ]
+    assert missing_from(floor, calls) == [
+        "handler.py:2: InitiateAuth has no Brand in the floor",
+        "handler.py:3: GetTokensFromRefreshToken is not in the floor SDK",
+    ]
 
 
 def test_the_handler_tests_pass_with_the_floor_sdk(floor_sdk: Path) -> None:
