@@ -34,7 +34,7 @@ import threading
 from pathlib import Path
 from types import FrameType
 
-from local_stack.emulator import PortInUseError
+from local_stack.emulator import EXIT_PORT_IN_USE, PortInUseError
 from local_stack.runtime import DEFAULT_CONCURRENCY
 from local_stack.server import ROOT, LocalStack, Ports, configure_logging
 from local_stack.template import TemplateError
@@ -129,7 +129,7 @@ def main(argv: list[str] | None = None) -> int:
             f"(--{exc.what.lower().replace(' ', '-')}-port).",
             file=sys.stderr,
         )
-        return 1
+        return EXIT_PORT_IN_USE
     except (TemplateError, FileNotFoundError) as exc:
         print(f"local_stack: {exc}", file=sys.stderr)
         return 1

@@ -50,6 +50,11 @@ log = logging.getLogger("local_stack")
 DUMMY_CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
 
 
+#: ``python -m local_stack``'s exit status when a port is taken (nothing was started):
+#: scripts and tests that pick free ports themselves retry on other ones when they see it.
+EXIT_PORT_IN_USE = 3
+
+
 class PortInUseError(OSError):
     """The port a server should listen on is taken (``port`` says which)."""
 

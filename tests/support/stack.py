@@ -17,6 +17,8 @@ from pathlib import Path
 
 import requests
 
+from local_stack.emulator import EXIT_PORT_IN_USE
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -104,7 +106,7 @@ def _start(
     while time.monotonic() < deadline:
         if process.poll() is not None:
             console = log_path.read_text()
-            error = _PortTaken if "is already in use" in console else RuntimeError
+            error = _PortTaken if process.returncode == EXIT_PORT_IN_USE else RuntimeError
             raise error(f"local stack exited with {process.returncode}:\n{console[-3000:]}")
         try:
             response = requests.get(f"{api_url}/_local/health", timeout=2)
