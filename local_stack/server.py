@@ -116,6 +116,8 @@ class LocalStack:
         state_dir: keep the state in this folder across restarts
             (:mod:`local_stack.persistence`); None: in memory, every start is clean.
         reset_state: forget the saved state first (``make dev-reset``).
+        preload: fork environments from a zygote (``Runtime``); always off without the
+            API (``invoke``: one cold start gains nothing from it).
     Raises (from start):
         local_stack.emulator.PortInUseError: a port is taken (nothing was started).
         local_stack.template.TemplateError: the template cannot be served.
@@ -132,8 +134,10 @@ class LocalStack:
         concurrency: int = DEFAULT_CONCURRENCY,
         state_dir: Path | None = None,
         reset_state: bool = False,
+        preload: bool = True,
     ) -> None:
         self.concurrency = concurrency
+        self.preload = preload and serve_api
         self.state = StateStore(state_dir) if state_dir is not None else None
         self.reset_state = reset_state
         self.template_path = Path(template_path).resolve()
@@ -205,6 +209,7 @@ class LocalStack:
             ),
             log_stream=self.log_stream,
             concurrency=self.concurrency,
+            preload=self.preload,
         )
         pool_id = self.provisioned.user_pool_id
         client_id = self.provisioned.client_id

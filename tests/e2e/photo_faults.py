@@ -25,12 +25,11 @@ from __future__ import annotations
 import http.client
 import io
 import json
-import os
-import signal
 import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -64,10 +63,12 @@ class Rule:
 
 @dataclass
 class FaultProxy:
-    """An HTTP proxy to the emulator for one function's AWS calls."""
+    """An HTTP proxy to the emulator for one function's AWS calls; ``kill`` SIGKILLs the
+    function's environments (``Runtime.kill``)."""
 
     function_id: str
     emulator: str
+    kill: Callable[[str], int]
     rules: list[Rule] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
     seen: list[str] = field(default_factory=list)
@@ -87,7 +88,7 @@ class FaultProxy:
                 operation = classify(self.command, self.path, self.headers)
                 action = proxy.decide(operation)
                 if action == "kill":
-                    kill_function(proxy.function_id)
+                    proxy.kill(proxy.function_id)
                     self.close_connection = True
                     return
                 if action == "fail" and operation.startswith("dynamodb:"):
@@ -164,27 +165,6 @@ def classify(method: str, path: str, headers: Any) -> str:
     return f"s3:{method}"
 
 
-def kill_function(function_id: str) -> int:
-    """SIGKILL the worker processes (our children) running ``function_id``."""
-    killed = 0
-    for pid in os.listdir("/proc"):
-        if not pid.isdigit():
-            continue
-        try:
-            with open(f"/proc/{pid}/stat") as handle:
-                ppid = int(handle.read().rsplit(")", 1)[1].split()[1])
-            if ppid != os.getpid():
-                continue
-            with open(f"/proc/{pid}/environ", "rb") as handle:
-                environ = handle.read().split(b"\0")
-        except OSError:
-            continue
-        if f"AWS_LAMBDA_FUNCTION_NAME={function_id}".encode() in environ:
-            os.killpg(int(pid), signal.SIGKILL)
-            killed += 1
-    return killed
-
-
 # ------------------------------------------------------------------ the scenario
 def jpeg(seed: int) -> bytes:
     out = io.BytesIO()
@@ -211,7 +191,7 @@ def run(stack: LocalStack, log_path: str) -> int:
     assert stack.runtime is not None and stack.events is not None and stack.info is not None
     emulator = stack.info.emulator_url
     proxies = {
-        fid: FaultProxy(fid, emulator)
+        fid: FaultProxy(fid, emulator, stack.runtime.kill)
         for fid in (
             "UploadPhotoFunction",
             "ProcessPhotoFunction",

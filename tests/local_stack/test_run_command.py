@@ -76,12 +76,15 @@ def test_cmd_owns_stdout_and_the_stack_console_goes_to_the_log_file(tmp_path: Pa
     assert re.search(r"POST /auth/sign-up 201 SignUpFunction .*\(cold start\)", console)
     assert "[inbox] sign_up code for run@example.com" in console
     assert '"SignUps"' in console  # the handler's own stdout (its EMF metrics)
+    # And new environments were forked from a zygote with the heavy imports done
+    assert "zygote ready" in console and "boto3, pydantic preloaded" in console
     assert "POST /auth/sign-up" not in result.stderr  # no tail when CMD succeeds
 
 
 def test_a_failing_cmd_gets_the_tail_of_the_stack_console_on_stderr(tmp_path: Path) -> None:
-    # When the command fails
-    result = run_stack(tmp_path, 3)
+    # When the command fails (on a stack without the zygote: every environment is a
+    # fresh interpreter)
+    result = run_stack(tmp_path, 3, "--no-preload")
 
     # Then `run` exits with its status, its stdout is still only its own
     assert result.returncode == 3
@@ -91,5 +94,7 @@ def test_a_failing_cmd_gets_the_tail_of_the_stack_console_on_stderr(tmp_path: Pa
     assert match, result.stderr
     assert re.search(r"\| .*POST /auth/sign-up 201 SignUpFunction", result.stderr)
     log_file = Path(match.group(1))
-    assert "POST /auth/sign-up 201" in log_file.read_text()
+    console = log_file.read_text()
+    assert "POST /auth/sign-up 201" in console
+    assert "zygote" not in console
     log_file.unlink()  # the default log file is a kept temp file

@@ -23,11 +23,25 @@ from local_stack.template import FunctionSpec
 HANDLER = dedent(
     """\
     import os
+    import subprocess
+    import sys
     import time
 
     LOADED_AT = time.time()
+    IMPORTED_BEFORE_HANDLER = sorted(m for m in ("boto3", "pydantic") if m in sys.modules)
 
     def handler(event, context):
+        if event.get("import"):
+            try:
+                module = __import__(event["import"])
+            except ImportError:
+                return {"imported": None, "before_handler": IMPORTED_BEFORE_HANDLER}
+            return {"imported": module.__file__, "before_handler": IMPORTED_BEFORE_HANDLER}
+        if event.get("spawn_into"):
+            child = subprocess.Popen(["sleep", "60"])
+            with open(event["spawn_into"], "w") as pid_file:
+                pid_file.write(str(child.pid))
+            time.sleep(30)
         if event.get("raise"):
             raise ValueError("handler failed")
         if event.get("sleep"):
@@ -155,6 +169,7 @@ def test_a_sandbox_that_exits_is_reported_and_replaced(runtime):
     after = runtime.invoke("First", {})
 
     assert crashed.error is not None and crashed.error["errorType"] == "Runtime.ExitError"
+    assert crashed.error["errorMessage"] == "Runtime exited with status 3"
     assert after.error is None and after.cold_start
 
 
@@ -240,3 +255,137 @@ def test_a_result_over_6_mb_is_a_function_error_like_lambdas(runtime):
     assert at_limit.error is None and len(at_limit.payload) == MAX_SYNC_RESPONSE_BYTES - 2
     assert over.error is not None and over.error["errorType"] == "Function.ResponseSizeTooLarge"
     assert "6291556" in over.error["errorMessage"]
+
+
+# ------------------------------------------------- zygote: environments forked, not spawned
+
+
+def _code_root(tmp_path: Path, ships: tuple[str, ...] = ()) -> Path:
+    """A CodeUri with the test handler and, for each name in ``ships``, its own package."""
+    (tmp_path / "app").mkdir(exist_ok=True)
+    (tmp_path / "app" / "__init__.py").write_text("")
+    (tmp_path / "app" / "main.py").write_text(HANDLER)
+    for name in ships:
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "__init__.py").write_text("SHIPPED = True\n")
+    return tmp_path
+
+
+def _runtime(code_root: Path, preload: bool = True) -> Runtime:
+    return Runtime(
+        {"Only": spec(code_root, "Only", {})},
+        LocalOverrides(emulator_url="http://127.0.0.1:9"),
+        preload=preload,
+    )
+
+
+@pytest.mark.parametrize("preload", [True, False])
+def test_environments_fork_from_a_zygote_with_boto3_and_pydantic_imported(tmp_path, preload):
+    rt = _runtime(_code_root(tmp_path), preload=preload)
+    try:
+        result = rt.invoke("Only", {"import": "json"})
+    finally:
+        rt.stop()
+
+    # With preloading, the handler module finds them imported already; without, not
+    assert result.error is None and result.cold_start
+    assert result.payload["before_handler"] == (["boto3", "pydantic"] if preload else [])
+
+
+def test_a_function_that_ships_its_own_pydantic_gets_it_not_the_zygotes(tmp_path):
+    # Given a code root (a built package, say) with a pydantic of its own
+    code_root = _code_root(tmp_path, ships=("pydantic",))
+    rt = _runtime(code_root)
+    try:
+        result = rt.invoke("Only", {"import": "pydantic"})
+    finally:
+        rt.stop()
+
+    # Then its copy is the one imported, as on Lambda (/var/task comes first)
+    assert result.error is None
+    assert result.payload["imported"] == str(code_root / "pydantic" / "__init__.py")
+
+
+@pytest.mark.parametrize("preload", [True, False])
+def test_awscrt_is_not_importable_as_in_lambdas_python_runtime(tmp_path, preload):
+    # The dev virtualenv has awscrt (aws-sam-cli needs it); Lambda's runtime does not
+    rt = _runtime(_code_root(tmp_path), preload=preload)
+    try:
+        result = rt.invoke("Only", {"import": "awscrt"})
+    finally:
+        rt.stop()
+
+    assert result.error is None and result.payload["imported"] is None
+
+
+def test_a_function_that_ships_awscrt_can_import_it(tmp_path):
+    code_root = _code_root(tmp_path, ships=("awscrt",))
+    rt = _runtime(code_root)
+    try:
+        result = rt.invoke("Only", {"import": "awscrt"})
+    finally:
+        rt.stop()
+
+    assert result.payload["imported"] == str(code_root / "awscrt" / "__init__.py")
+
+
+@pytest.mark.parametrize("preload", [True, False])
+def test_the_timeout_also_kills_what_the_handler_started(tmp_path, preload):
+    # Given a handler that starts a child process and then runs past its 1 s timeout
+    rt = Runtime(
+        {"Slow": spec(_code_root(tmp_path), "Slow", {}, timeout_s=1)},
+        LocalOverrides(emulator_url="http://127.0.0.1:9"),
+        preload=preload,
+    )
+    pid_file = tmp_path / "child.pid"
+    try:
+        result = rt.invoke("Slow", {"spawn_into": str(pid_file)})
+    finally:
+        rt.stop()
+
+    # Then the environment's whole session is killed, the child with it
+    assert result.error is not None and result.error["errorType"] == "Sandbox.Timedout"
+    child = int(pid_file.read_text())
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and _running(child):
+        time.sleep(0.05)
+    assert not _running(child)
+
+
+def _running(pid: int) -> bool:
+    """Whether ``pid`` runs (a zombie waiting for its reaper does not count)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state != "Z"
+
+
+def test_a_zygote_that_died_is_replaced_and_cold_starts_go_on(tmp_path):
+    rt = Runtime(
+        {
+            "First": spec(_code_root(tmp_path), "First", {}),
+            "Second": spec(tmp_path, "Second", {}),
+        },
+        LocalOverrides(emulator_url="http://127.0.0.1:9"),
+    )
+    try:
+        assert rt.invoke("First", {"import": "json"}).payload["before_handler"]
+        # When the zygote is killed (the OOM killer, say)
+        zygote = rt._zygote
+        assert zygote is not None
+        os.killpg(zygote._process.pid, signal.SIGKILL)
+        zygote._process.wait()
+        deadline = time.monotonic() + 5
+        while not zygote.gone and time.monotonic() < deadline:
+            time.sleep(0.05)
+
+        # Then the warm environment still answers, and the next cold start forks from a new one
+        warm = rt.invoke("First", {})
+        cold = rt.invoke("Second", {"import": "json"})
+    finally:
+        rt.stop()
+
+    assert warm.error is None and not warm.cold_start
+    assert cold.error is None and cold.cold_start
+    assert cold.payload["before_handler"] == ["boto3", "pydantic"]
