@@ -275,9 +275,14 @@ def install_dependencies(build: FunctionBuild, constraints: Path, python: str) -
     return target
 
 
-def compile_bytecode(python: str, directory: Path, sourceless: bool = False) -> None:
-    """Compile every module under ``directory`` with ``python`` (the runtime's version),
-    as unchecked-hash ``.pyc`` (PEP 552) with ``/var/task`` paths in tracebacks.
+def compile_bytecode(
+    python: str, directory: Path, sourceless: bool = False, only: Sequence[str] = ()
+) -> None:
+    """Compile every module under ``directory`` (or under its subfolders ``only``) with
+    ``python`` (the runtime's version), as unchecked-hash ``.pyc`` (PEP 552) whose paths
+    in tracebacks are where Lambda puts them: ``directory/shared/http.py`` becomes
+    ``/var/task/shared/http.py``. One interpreter for all of them; worker processes
+    (``-j 0``) only for the big third-party trees, where they pay for their start.
 
     ``sourceless``: legacy layout (``module.pyc`` beside where ``module.py`` was) and the
     ``.py`` removed, which halves what third-party packages weigh in the zip; tracebacks
@@ -286,10 +291,11 @@ def compile_bytecode(python: str, directory: Path, sourceless: bool = False) -> 
     Raises:
         subprocess.CalledProcessError: a module does not compile.
     """
+    targets = [str(directory / name) for name in only] or [str(directory)]
     subprocess.run(
-        [python, "-m", "compileall", "-q", "-j", "0", "--invalidation-mode", "unchecked-hash",
-         *(["-b"] if sourceless else []), "-s", str(directory), "-p", "/var/task",
-         str(directory)],
+        [python, "-m", "compileall", "-q", *(["-j", "0", "-b"] if sourceless else []),
+         "--invalidation-mode", "unchecked-hash", "-s", str(directory), "-p", "/var/task",
+         *targets],
         check=True,
     )  # fmt: skip
     if sourceless:
@@ -328,8 +334,7 @@ def build(
             dirs_exist_ok=True,
             ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "requirements*.txt"),
         )
-    for package in (spec.service, "shared"):
-        compile_bytecode(python, artifacts / package)
+    compile_bytecode(python, artifacts, only=(spec.service, "shared"))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

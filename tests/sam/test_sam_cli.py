@@ -93,6 +93,8 @@ def test_sam_build_packages_every_function_without_dev_code(tmp_path: Path) -> N
         pyc = package / "shared" / "__pycache__" / f"http.{RUNTIME_CACHE_TAG}.pyc"
         assert pyc.is_file(), f"no {pyc.name} in {package.name}"
         assert int.from_bytes(pyc.read_bytes()[4:8], "little") == 0b01, "not unchecked-hash"
+        # ... naming the file where Lambda has it, for tracebacks
+        assert b"/var/task/shared/http.py" in pyc.read_bytes(), "wrong path in tracebacks"
         # ... only their own service ...
         other = {"auth": "photos", "photos": "auth"}[service]
         assert not (package / other).exists(), f"{other} shipped in {package.name}"
