@@ -299,6 +299,36 @@ class _Zygote:
             self._process.wait()
 
 
+_shared: _Zygote | None = None
+_shared_lock = threading.Lock()
+
+
+def shared_zygote() -> _Zygote:
+    """This process's zygote, started on first use and again if it exited; every
+    :class:`Runtime` of the process forks from it (it keeps no state of theirs: each
+    request carries the environment). It ends with this process (its control socket
+    closes).
+
+    Raises:
+        _ZygoteError: it could not be started.
+    """
+    global _shared
+    with _shared_lock:
+        if _shared is not None and _shared.gone:
+            log.warning("the zygote exited; starting another")
+            _shared.close()
+            _shared = None
+        if _shared is None:
+            started = time.perf_counter()
+            _shared = _Zygote()
+            log.info(
+                "zygote ready in %.0f ms (%s preloaded for new environments)",
+                (time.perf_counter() - started) * 1000,
+                ", ".join(_shared.preloaded) or "nothing",
+            )
+        return _shared
+
+
 def _exists(pid: int) -> bool:
     """Whether a process ``pid`` exists (a zombie counts until it is reaped)."""
     try:
@@ -604,31 +634,19 @@ class Runtime:
         self._lock = threading.Lock()
         self._stopped = False
         self._preload = preload
-        self._zygote: _Zygote | None = None
-        self._zygote_lock = threading.Lock()
         self._zygote_failed = False
 
     def _shared_zygote(self) -> _Zygote | None:
-        """The stack's zygote, started on first use and again if it exited; None once it
-        failed to start."""
-        with self._zygote_lock:
-            if self._zygote is not None and self._zygote.gone:
-                log.warning("the zygote exited; starting another")
-                self._zygote.close()
-                self._zygote = None
-            if self._zygote is None and not self._zygote_failed and not self._stopped:
-                started = time.perf_counter()
-                try:
-                    self._zygote = _Zygote()
-                    log.info(
-                        "zygote ready in %.0f ms (%s preloaded for new environments)",
-                        (time.perf_counter() - started) * 1000,
-                        ", ".join(self._zygote.preloaded) or "nothing",
-                    )
-                except _ZygoteError as exc:
-                    log.warning("%s; every environment starts a fresh interpreter", exc)
-                    self._zygote_failed = True
-            return self._zygote
+        """The process's zygote (:func:`shared_zygote`); None once it failed to start for
+        this runtime, or after ``stop``."""
+        if self._zygote_failed or self._stopped:
+            return None
+        try:
+            return shared_zygote()
+        except _ZygoteError as exc:
+            log.warning("%s; every environment starts a fresh interpreter", exc)
+            self._zygote_failed = True
+            return None
 
     def _forks_from_zygote(self, spec: FunctionSpec) -> bool:
         """Whether ``spec`` may be forked: preloading is on and its code root ships none
@@ -724,10 +742,6 @@ class Runtime:
             worker.kill()
         for worker in workers:
             worker.close()
-        with self._zygote_lock:
-            zygote, self._zygote = self._zygote, None
-        if zygote is not None:
-            zygote.close()
         self._config_dir.cleanup()
 
 

@@ -4,8 +4,8 @@ Started by :mod:`local_stack.runtime` in one of two ways, with exactly the funct
 environment either way:
 
 - ``python -I worker.py REQUEST_FD RESPONSE_FD``: a fresh interpreter per environment;
-- forked from a *zygote*, ``python -I worker.py --zygote CONTROL_FD``: one process per
-  stack that has imported :data:`PRELOAD` (boto3 and pydantic, about 0.3 s of CPU per
+- forked from a *zygote*, ``python -I worker.py --zygote CONTROL_FD``: one process
+  (per local-stack process, shared by its runtimes) that has imported :data:`PRELOAD` (boto3 and pydantic, about 0.3 s of CPU per
   cold start on these machines) and forks an environment on request (:func:`zygote`).
   Only those libraries are shared: their import reads no environment variable, and the
   handler module, Powertools and everything else are imported after the fork, in the

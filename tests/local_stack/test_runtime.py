@@ -11,6 +11,7 @@ from textwrap import dedent
 
 import pytest
 
+from local_stack import runtime as runtime_module
 from local_stack.runtime import (
     MAX_SYNC_PAYLOAD_BYTES,
     MAX_SYNC_RESPONSE_BYTES,
@@ -372,8 +373,7 @@ def test_a_zygote_that_died_is_replaced_and_cold_starts_go_on(tmp_path):
     try:
         assert rt.invoke("First", {"import": "json"}).payload["before_handler"]
         # When the zygote is killed (the OOM killer, say)
-        zygote = rt._zygote
-        assert zygote is not None
+        zygote = runtime_module.shared_zygote()
         os.killpg(zygote._process.pid, signal.SIGKILL)
         zygote._process.wait()
         deadline = time.monotonic() + 5
