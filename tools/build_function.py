@@ -306,6 +306,23 @@ def compile_bytecode(
             shutil.rmtree(cache)
 
 
+def _link_or_copy(source: str, destination: str) -> None:
+    """Hard-link ``source`` (a file of the dependency cache) at ``destination``, else copy
+    it (another file system, a file system without links).
+
+    ``sam build`` fills 27 packages from 3 dependency sets of ~14 MB and ~1,000 files each:
+    links save writing ~380 MB again. Nothing writes into a package's dependency files
+    afterwards (only the service's own folders are compiled, and compileall writes new
+    files), so the cache is never changed through a link.
+    """
+    try:
+        if os.path.lexists(destination):
+            os.unlink(destination)
+        os.link(source, destination)
+    except OSError:
+        shutil.copy2(source, destination)
+
+
 def build(
     logical_id: str,
     artifacts: Path,
@@ -326,7 +343,13 @@ def build(
     python = runtime_python(spec.python_version)
     deps = install_dependencies(spec, ROOT / "constraints.txt", python)
     artifacts.mkdir(parents=True, exist_ok=True)
-    shutil.copytree(deps, artifacts, dirs_exist_ok=True, ignore=shutil.ignore_patterns(".complete"))
+    shutil.copytree(
+        deps,
+        artifacts,
+        dirs_exist_ok=True,
+        ignore=shutil.ignore_patterns(".complete"),
+        copy_function=_link_or_copy,
+    )
     for package in (spec.service, "shared"):
         shutil.copytree(
             spec.code_uri / package,
