@@ -16,7 +16,6 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from samcli.lib.package.utils import make_zip
 
 ROOT = Path(__file__).resolve().parents[2]
 SAM = str(Path(sys.executable).with_name("sam"))
@@ -67,6 +66,9 @@ def test_template_passes_sam_validate_with_cfn_lint() -> None:
 
 
 def test_sam_build_packages_every_function_without_dev_code(tmp_path: Path) -> None:
+    # (imported here: the SAM CLI's packaging modules cost every test process ~0.5 s to collect)
+    from samcli.lib.package.utils import make_zip
+
     # Given a copy of the project (sam build writes next to the template)
     work = tmp_path / "project"
     shutil.copytree(
