@@ -29,7 +29,7 @@ import hmac
 import secrets
 from dataclasses import dataclass
 
-__all__ = ["SrpChallenge", "expected_signature", "start"]
+__all__ = ["SrpChallenge", "expected_signature", "new_salt_hex", "start"]
 
 # RFC 3526 section 4 / RFC 5054 appendix A, the 3072-bit group; g = 2.
 N_HEX = (
@@ -64,6 +64,19 @@ def pad_hex(value: int | str) -> str:
 
 
 _K = int(_hash_hex(pad_hex(N) + pad_hex(G)), 16)
+
+
+def new_salt_hex() -> str:
+    """A 128-bit ``SALT`` (32 hex digits) whose first digit is not ``0``.
+
+    Clients read ``SALT`` two ways: ``amazon-cognito-identity-js`` parses it as a number
+    (``new BigInteger(SALT, 16)``, CognitoUser.js) and pads that, dropping leading zeros;
+    ``pycognito`` pads the string as sent. For a salt like ``007f...`` the two hash
+    different bytes into ``x``, and one of them fails with the right password (1 sign-in
+    in 300 failed that way with amazon-cognito-identity-js). Without a leading zero digit
+    both read the same bytes, so every client derives the same ``x``.
+    """
+    return format(secrets.randbits(128) | (1 << 124), "032x")
 
 
 def _x(pool_name: str, user_id: str, password: str, salt_hex: str) -> int:
@@ -105,7 +118,7 @@ def start(
     a = int(a_hex, 16)
     if a % N == 0:
         raise ValueError("SRP_A is 0 mod N")
-    salt_hex = secrets.token_hex(16)
+    salt_hex = new_salt_hex()
     # RFC 5054 (section 2.5: "SHOULD be at least 256-bit random numbers") asks for 256 bits
     # of private value; an exponent the size of N (3072 bits) made each modular
     # exponentiation 12x slower for no added security.
