@@ -202,6 +202,7 @@ class _Zygote:
         self._exits: dict[int, int] = {}
         self._exited = threading.Condition()
         self._gone = False
+        self._requests = 0
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         try:
             self._process = subprocess.Popen(  # our own interpreter and worker script
@@ -258,22 +259,36 @@ class _Zygote:
         """Fork an environment with exactly ``env`` in ``cwd``; ``fds`` are its request
         pipe's read end, response pipe's write end, stdout and stderr (the caller keeps
         and closes its own copies)."""
-        request = json.dumps({"env": dict(env), "cwd": str(cwd)}).encode()
         with self._spawn_lock:
             if self._gone:
                 raise _ZygoteError("the zygote has exited")
+            self._requests += 1
+            request_id = self._requests
+            request = json.dumps({"id": request_id, "env": dict(env), "cwd": str(cwd)})
             try:
-                socket.send_fds(self._control, [request], list(fds))
+                socket.send_fds(self._control, [request.encode()], list(fds))
             except OSError as exc:
                 raise _ZygoteError(f"the zygote did not take the request: {exc}") from None
-            try:
-                reply = self._replies.get(timeout=INIT_LIMIT_S)
-            except queue.Empty:
-                reply = None
+            reply = self._reply_to(request_id, time.monotonic() + INIT_LIMIT_S)
         if reply is None or reply.get("type") != "spawned":
             reason = reply.get("message") if reply else "no answer"
             raise _ZygoteError(f"the zygote did not fork: {reason}")
         return _ForkedProcess(int(reply["pid"]), self)
+
+    def _reply_to(self, request_id: int, deadline: float) -> dict[str, Any] | None:
+        """The zygote's answer to request ``request_id``; None by ``deadline``. An answer to
+        an earlier request that timed out is dropped, and the environment it reports
+        killed: nobody owns it."""
+        while (remaining := deadline - time.monotonic()) > 0:
+            try:
+                reply = self._replies.get(timeout=remaining)
+            except queue.Empty:
+                return None
+            if reply is None or reply.get("id") == request_id:
+                return reply
+            if reply.get("type") == "spawned":
+                _kill_group(int(reply["pid"]))
+        return None
 
     def returncode(self, pid: int, timeout_s: float) -> int | None:
         """``pid``'s exit status once the zygote reported it (waits up to ``timeout_s``)."""
@@ -327,6 +342,14 @@ def shared_zygote() -> _Zygote:
                 ", ".join(_shared.preloaded) or "nothing",
             )
         return _shared
+
+
+def _kill_group(pid: int) -> None:
+    """SIGKILL the process group led by ``pid``, if it still exists."""
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
 
 
 def _exists(pid: int) -> bool:
@@ -424,7 +447,7 @@ class FunctionWorker:
         if self._log_stream is not None:
             stdout = stderr = self._log_stream.fileno()
         else:
-            stdout, stderr = sys.stdout.fileno(), sys.stderr.fileno()
+            stdout, stderr = 1, 2  # this process's, as Popen's stdout=None inherits them
         try:
             return zygote.spawn(
                 self._env, self.spec.code_uri, (request_r, response_w, stdout, stderr)

@@ -181,12 +181,12 @@ def zygote(control_fd: int) -> int:
     Control channel: a ``SOCK_SEQPACKET`` Unix socket (one JSON document per message).
 
     - zygote -> runtime, once: ``{"type": "ready", "preloaded": [str]}``;
-    - runtime -> zygote: ``{"env": {str: str}, "cwd": str}`` with four file descriptors
+    - runtime -> zygote: ``{"id": int, "env": {str: str}, "cwd": str}`` with four file descriptors
       attached (``SCM_RIGHTS``): the request pipe's read end, the response pipe's write
       end, the environment's stdout and stderr;
-    - zygote -> runtime: ``{"type": "spawned", "pid": int}`` (the environment runs in a
+    - zygote -> runtime: ``{"type": "spawned", "id": int, "pid": int}`` (the environment runs in a
       session of its own, so ``killpg(pid)`` reaches it and anything it started) or
-      ``{"type": "spawn_error", "message": str}``;
+      ``{"type": "spawn_error", "id": int, "message": str}`` (``id``: the request's);
     - zygote -> runtime, whenever an environment ends: ``{"type": "exit", "pid": int,
       "returncode": int}`` (``subprocess``'s convention: ``-N`` for signal N).
 
@@ -224,15 +224,22 @@ def zygote(control_fd: int) -> int:
             data, fds, _, _ = socket.recv_fds(control, _MAX_CONTROL_BYTES, 4)
             if not data:
                 return 0
+            request: Any = None
             try:
                 request = json.loads(data)
                 if len(fds) != 4:
                     raise ValueError(f"expected 4 file descriptors, got {len(fds)}")
                 pid = _fork(request, fds, close_in_child=(control.fileno(), wake_r, wake_w))
             except Exception as exc:  # noqa: BLE001 - reported to the runtime, zygote lives on
-                send({"type": "spawn_error", "message": f"{type(exc).__name__}: {exc}"})
+                send(
+                    {
+                        "type": "spawn_error",
+                        "id": request.get("id") if isinstance(request, dict) else None,
+                        "message": f"{type(exc).__name__}: {exc}",
+                    }
+                )
             else:
-                send({"type": "spawned", "pid": pid})
+                send({"type": "spawned", "id": request.get("id"), "pid": pid})
             finally:
                 for fd in fds:
                     os.close(fd)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import queue
 import signal
+import subprocess
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -389,3 +391,20 @@ def test_a_zygote_that_died_is_replaced_and_cold_starts_go_on(tmp_path):
     assert warm.error is None and not warm.cold_start
     assert cold.error is None and cold.cold_start
     assert cold.payload["before_handler"] == ["boto3", "pydantic"]
+
+
+def test_a_late_answer_to_a_timed_out_fork_is_dropped_and_its_environment_killed():
+    # Given the zygote answered fork 1 only after the runtime gave up on it (and fell back
+    # to a fresh interpreter), so that environment has no owner
+    orphan = subprocess.Popen(["sleep", "60"], start_new_session=True)
+    zygote = runtime_module._Zygote.__new__(runtime_module._Zygote)
+    zygote._replies = queue.Queue()
+    zygote._replies.put({"type": "spawned", "id": 1, "pid": orphan.pid})
+    zygote._replies.put({"type": "spawned", "id": 2, "pid": 4242})
+
+    # When the runtime waits for its answer to fork 2
+    reply = zygote._reply_to(2, time.monotonic() + 5)
+
+    # Then it gets fork 2's answer, not fork 1's, and fork 1's environment is killed
+    assert reply == {"type": "spawned", "id": 2, "pid": 4242}
+    assert orphan.wait(timeout=5) == -signal.SIGKILL
