@@ -10,6 +10,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from textwrap import dedent
+from typing import Any
 
 import pytest
 
@@ -18,6 +19,7 @@ from local_stack.runtime import (
     MAX_SYNC_PAYLOAD_BYTES,
     MAX_SYNC_RESPONSE_BYTES,
     PAYLOAD_TOO_LARGE,
+    InvokeResult,
     LocalOverrides,
     Runtime,
 )
@@ -274,21 +276,22 @@ def _code_root(tmp_path: Path, ships: tuple[str, ...] = ()) -> Path:
     return tmp_path
 
 
-def _runtime(code_root: Path, preload: bool = True) -> Runtime:
-    return Runtime(
+def _invoke_once(code_root: Path, event: dict[str, Any], preload: bool = True) -> InvokeResult:
+    """One invoke of a function ``Only`` on ``code_root``, in a runtime of its own."""
+    rt = Runtime(
         {"Only": spec(code_root, "Only", {})},
         LocalOverrides(emulator_url="http://127.0.0.1:9"),
         preload=preload,
     )
+    try:
+        return rt.invoke("Only", event)
+    finally:
+        rt.stop()
 
 
 @pytest.mark.parametrize("preload", [True, False])
 def test_environments_fork_from_a_zygote_with_boto3_and_pydantic_imported(tmp_path, preload):
-    rt = _runtime(_code_root(tmp_path), preload=preload)
-    try:
-        result = rt.invoke("Only", {"import": "json"})
-    finally:
-        rt.stop()
+    result = _invoke_once(_code_root(tmp_path), {"import": "json"}, preload=preload)
 
     # With preloading, the handler module finds them imported already; without, not
     assert result.error is None and result.cold_start
@@ -298,11 +301,7 @@ def test_environments_fork_from_a_zygote_with_boto3_and_pydantic_imported(tmp_pa
 def test_a_function_that_ships_its_own_pydantic_gets_it_not_the_zygotes(tmp_path):
     # Given a code root (a built package, say) with a pydantic of its own
     code_root = _code_root(tmp_path, ships=("pydantic",))
-    rt = _runtime(code_root)
-    try:
-        result = rt.invoke("Only", {"import": "pydantic"})
-    finally:
-        rt.stop()
+    result = _invoke_once(code_root, {"import": "pydantic"})
 
     # Then its copy is the one imported, as on Lambda (/var/task comes first)
     assert result.error is None
@@ -312,22 +311,14 @@ def test_a_function_that_ships_its_own_pydantic_gets_it_not_the_zygotes(tmp_path
 @pytest.mark.parametrize("preload", [True, False])
 def test_awscrt_is_not_importable_as_in_lambdas_python_runtime(tmp_path, preload):
     # The dev virtualenv has awscrt (aws-sam-cli needs it); Lambda's runtime does not
-    rt = _runtime(_code_root(tmp_path), preload=preload)
-    try:
-        result = rt.invoke("Only", {"import": "awscrt"})
-    finally:
-        rt.stop()
+    result = _invoke_once(_code_root(tmp_path), {"import": "awscrt"}, preload=preload)
 
     assert result.error is None and result.payload["imported"] is None
 
 
 def test_a_function_that_ships_awscrt_can_import_it(tmp_path):
     code_root = _code_root(tmp_path, ships=("awscrt",))
-    rt = _runtime(code_root)
-    try:
-        result = rt.invoke("Only", {"import": "awscrt"})
-    finally:
-        rt.stop()
+    result = _invoke_once(code_root, {"import": "awscrt"})
 
     assert result.payload["imported"] == str(code_root / "awscrt" / "__init__.py")
 
