@@ -132,7 +132,9 @@ class Emulator(ThreadedMotoServer):
             fd=self._socket.fileno(),
         )
         self._server_ready_event.set()
-        self._server.serve_forever()
+        # shutdown() waits for the loop's next poll: 0.1 s instead of socketserver's 0.5 s
+        # makes stopping the stack (Ctrl-C, every test stack) ~0.4 s quicker.
+        self._server.serve_forever(poll_interval=0.1)
 
     @property
     def url(self) -> str:
