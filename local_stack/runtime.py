@@ -154,10 +154,6 @@ def function_environment(spec: FunctionSpec, overrides: LocalOverrides) -> dict[
     return env
 
 
-class _WorkerGone(Exception):
-    """The worker exited or closed its pipe before answering."""
-
-
 class _ZygoteError(Exception):
     """The zygote could not start or fork an environment."""
 
@@ -189,9 +185,10 @@ _EXIT_REPORT_S = 5.0
 
 class _Zygote:
     """A ``worker.py --zygote`` process (see :func:`local_stack.worker.zygote`) and a
-    thread reading its reports. Started by :meth:`start`; forks with :meth:`spawn`.
+    thread reading its reports. Started by the constructor (which waits for it to be
+    ready); forks with :meth:`spawn`. Use :func:`shared_zygote`, one per process.
 
-    Raises (start, spawn):
+    Raises (constructor, spawn):
         _ZygoteError: it did not start within :data:`INIT_LIMIT_S`, exited, or refused
             the request.
     """
