@@ -24,6 +24,7 @@ from local_stack.runtime import (
     Runtime,
 )
 from local_stack.template import FunctionSpec
+from tests.support.stack import process_running
 
 HANDLER = dedent(
     """\
@@ -84,12 +85,21 @@ def spec(
     )
 
 
+def _code_root(tmp_path: Path, ships: tuple[str, ...] = ()) -> Path:
+    """A CodeUri with the test handler and, for each name in ``ships``, its own package."""
+    (tmp_path / "app").mkdir(exist_ok=True)
+    (tmp_path / "app" / "__init__.py").write_text("")
+    (tmp_path / "app" / "main.py").write_text(HANDLER)
+    for name in ships:
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "__init__.py").write_text("SHIPPED = True\n")
+    return tmp_path
+
+
 @pytest.fixture
 def runtime(tmp_path, monkeypatch):
     # Given a CodeUri with one handler module and two functions using it
-    (tmp_path / "app").mkdir()
-    (tmp_path / "app" / "__init__.py").write_text("")
-    (tmp_path / "app" / "main.py").write_text(HANDLER)
+    _code_root(tmp_path)
     monkeypatch.setenv("HOST_ONLY_SECRET", "must-not-leak")
     functions = {
         "First": spec(tmp_path, "First", {"ONLY_FIRST": "1", "COGNITO_DOMAIN_URL": "https://x"}),
@@ -225,11 +235,8 @@ def test_concurrent_invokes_run_in_parallel_environments(runtime):
 
 
 def test_concurrency_is_capped_and_the_excess_waits(tmp_path):
-    (tmp_path / "app").mkdir()
-    (tmp_path / "app" / "__init__.py").write_text("")
-    (tmp_path / "app" / "main.py").write_text(HANDLER)
     rt = Runtime(
-        {"Only": spec(tmp_path, "Only", {})},
+        {"Only": spec(_code_root(tmp_path), "Only", {})},
         LocalOverrides(emulator_url="http://127.0.0.1:9"),
         concurrency=2,
     )
@@ -263,17 +270,6 @@ def test_a_result_over_6_mb_is_a_function_error_like_lambdas(runtime):
 
 
 # ------------------------------------------------- zygote: environments forked, not spawned
-
-
-def _code_root(tmp_path: Path, ships: tuple[str, ...] = ()) -> Path:
-    """A CodeUri with the test handler and, for each name in ``ships``, its own package."""
-    (tmp_path / "app").mkdir(exist_ok=True)
-    (tmp_path / "app" / "__init__.py").write_text("")
-    (tmp_path / "app" / "main.py").write_text(HANDLER)
-    for name in ships:
-        (tmp_path / name).mkdir()
-        (tmp_path / name / "__init__.py").write_text("SHIPPED = True\n")
-    return tmp_path
 
 
 def _invoke_once(code_root: Path, event: dict[str, Any], preload: bool = True) -> InvokeResult:
@@ -341,18 +337,9 @@ def test_the_timeout_also_kills_what_the_handler_started(tmp_path, preload):
     assert result.error is not None and result.error["errorType"] == "Sandbox.Timedout"
     child = int(pid_file.read_text())
     deadline = time.monotonic() + 5
-    while time.monotonic() < deadline and _running(child):
+    while time.monotonic() < deadline and process_running(child):
         time.sleep(0.05)
-    assert not _running(child)
-
-
-def _running(pid: int) -> bool:
-    """Whether ``pid`` runs (a zombie waiting for its reaper does not count)."""
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except FileNotFoundError:
-        return False
-    return state != "Z"
+    assert not process_running(child)
 
 
 def test_a_zygote_that_died_is_replaced_and_cold_starts_go_on(tmp_path):

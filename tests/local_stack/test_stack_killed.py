@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.support.stack import start_stack
+from tests.support.stack import process_running, start_stack
 
 pytestmark = pytest.mark.e2e
 
@@ -41,13 +41,6 @@ def _descendants(root: int) -> dict[int, str]:
     return found
 
 
-def _running(pid: int) -> bool:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
-
-
 def test_a_killed_stack_leaves_no_zygote_and_no_worker(tmp_path: Path) -> None:
     # Given a stack whose sign-up function has a warm worker forked from the zygote
     stack = start_stack(tmp_path / "console.log")
@@ -66,6 +59,6 @@ def test_a_killed_stack_leaves_no_zygote_and_no_worker(tmp_path: Path) -> None:
 
     # Then the zygote and every worker end on their own
     deadline = time.monotonic() + 10
-    while time.monotonic() < deadline and any(_running(pid) for pid in workers):
+    while time.monotonic() < deadline and any(process_running(pid) for pid in workers):
         time.sleep(0.1)
-    assert not [pid for pid in workers if _running(pid)]
+    assert not [pid for pid in workers if process_running(pid)]

@@ -129,6 +129,16 @@ def _start(
     )
 
 
+def process_running(pid: int) -> bool:
+    """Whether process ``pid`` runs (Linux ``/proc``; a zombie waiting for its reaper does
+    not count)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
 def stop_stack(process: subprocess.Popen) -> None:
     """Stop the stack the way Ctrl-C does, then make sure it is gone."""
     if process.poll() is None:
