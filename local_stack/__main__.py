@@ -30,7 +30,7 @@ import signal
 import subprocess
 import sys
 import tempfile
-import threading
+import time
 from pathlib import Path
 from types import FrameType
 
@@ -147,17 +147,47 @@ def main(argv: list[str] | None = None) -> int:
         return 1
 
 
-class _Stop(threading.Event):
-    signum: int = 0
+class _Stop:
+    """Set by SIGINT or SIGTERM (:func:`_stop_event`); the main thread polls it.
+
+    Python runs signal handlers in the main thread, between bytecodes. A process-directed
+    signal that the kernel delivers to another thread (the stack has dozens) does not
+    interrupt a blocking wait there, so ``threading.Event().wait()`` in the main thread
+    could sleep through Ctrl-C: a test stack once ignored SIGINT until it was killed 15 s
+    later, and lost its state. Waiting in short sleeps lets the handler run within
+    :data:`POLL_S`. The handler itself only stores the signal: it takes no lock, because
+    the main thread may hold one when it runs.
+    """
+
+    POLL_S = 0.1
+
+    def __init__(self) -> None:
+        self.signum = 0
+        self._pending = False
+
+    def received(self, signum: int) -> None:
+        self.signum, self._pending = signum, True
+
+    def wait(self, timeout_s: float | None = None) -> bool:
+        """Whether a signal came (since :meth:`clear`) within ``timeout_s`` (None: wait)."""
+        deadline = None if timeout_s is None else time.monotonic() + timeout_s
+        while not self._pending:
+            remaining = self.POLL_S if deadline is None else deadline - time.monotonic()
+            if remaining <= 0:
+                return False
+            time.sleep(min(self.POLL_S, remaining))
+        return True
+
+    def clear(self) -> None:
+        self._pending = False
 
 
 def _stop_event() -> _Stop:
-    """An event set by SIGINT or SIGTERM (no KeyboardInterrupt traceback)."""
+    """A :class:`_Stop` that SIGINT and SIGTERM set (no KeyboardInterrupt traceback)."""
     stop = _Stop()
 
     def handle(signum: int, frame: FrameType | None) -> None:
-        stop.signum = signum
-        stop.set()
+        stop.received(signum)
 
     signal.signal(signal.SIGINT, handle)
     signal.signal(signal.SIGTERM, handle)
