@@ -32,9 +32,9 @@ from botocore.config import Config
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from local_stack import emulator
-from local_stack.emulator import Emulator, listen, provision
-from local_stack.server import local_parameter_overrides
+from local_stack.aws import moto_server as emulator
+from local_stack.aws.moto_server import Emulator, listen, provision
+from local_stack.stack import local_parameter_overrides
 from local_stack.template import Template
 
 PAGE = 20

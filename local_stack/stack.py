@@ -26,8 +26,9 @@ from typing import IO, Any, Self
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from local_stack import cognito
-from local_stack.authorizer import CognitoUserPoolsAuthorizer
-from local_stack.emulator import (
+from local_stack.api_gateway.authorizer import CognitoUserPoolsAuthorizer
+from local_stack.api_gateway.proxy import Gateway, LocalInfo, RawHeadersRequestHandler, printable
+from local_stack.aws.moto_server import (
     Emulator,
     Provisioned,
     install_partition_query,
@@ -35,17 +36,16 @@ from local_stack.emulator import (
     provision,
     url_host,
 )
-from local_stack.events import EventDelivery
-from local_stack.gateway import Gateway, LocalInfo, RawHeadersRequestHandler, printable
-from local_stack.hosted_ui import create_app
-from local_stack.inbox import MAX_MESSAGES_PER_ADDRESS, Inbox
-from local_stack.persistence import StateStore
-from local_stack.runtime import DEFAULT_CONCURRENCY, LocalOverrides, Runtime
+from local_stack.cognito.hosted_ui.app import create_app
+from local_stack.cognito.inbox import MAX_MESSAGES_PER_ADDRESS, Inbox
+from local_stack.lambda_runtime.event_delivery import EventDelivery
+from local_stack.lambda_runtime.pool import DEFAULT_CONCURRENCY, LocalOverrides, Runtime
+from local_stack.saved_state import StateStore
 from local_stack.template import Template
 
 log = logging.getLogger("local_stack")
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @dataclass(frozen=True)
@@ -114,12 +114,12 @@ class LocalStack:
         console: where the dev inbox prints its one line per code (None: stdout).
         concurrency: execution environments per function (``Runtime``).
         state_dir: keep the state in this folder across restarts
-            (:mod:`local_stack.persistence`); None: in memory, every start is clean.
+            (:mod:`local_stack.saved_state`); None: in memory, every start is clean.
         reset_state: forget the saved state first (``make dev-reset``).
         preload: fork environments from a zygote (``Runtime``); always off without the
             API (``invoke``: one cold start gains nothing from it).
     Raises (from start):
-        local_stack.emulator.PortInUseError: a port is taken (nothing was started).
+        local_stack.aws.moto_server.PortInUseError: a port is taken (nothing was started).
         local_stack.template.TemplateError: the template cannot be served.
     """
 
@@ -243,7 +243,7 @@ class LocalStack:
             client_id=client_id,
         )
         if api_sock is not None:
-            # S3 and stream events to the functions the template wires (local_stack.events)
+            # S3 and stream events to the functions the template wires (local_stack.lambda_runtime.event_delivery)
             self.events = EventDelivery(template, self.runtime.invoke, emulator_url).start()
             self._serve(api_sock, self._gateway(template, emulator_url, inbox))
         return self
@@ -355,7 +355,7 @@ def _restore_inbox(inbox: Inbox, boxes: dict[str, list[dict[str, str]]]) -> None
 
 class _PrintableFormatter(logging.Formatter):
     """One console line per record, whatever it quotes: control characters (CR, LF, ESC)
-    in a message are escaped (:func:`local_stack.gateway.printable`), so request data that
+    in a message are escaped (:func:`local_stack.api_gateway.proxy.printable`), so request data that
     reaches any log line cannot forge another line or drive the terminal."""
 
     def format(self, record: logging.LogRecord) -> str:

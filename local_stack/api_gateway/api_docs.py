@@ -20,7 +20,7 @@ from werkzeug.exceptions import NotFound
 from werkzeug.utils import redirect, send_from_directory
 from werkzeug.wrappers import Request, Response
 
-OPENAPI_PATH = Path(__file__).resolve().parent.parent / "openapi.json"
+OPENAPI_PATH = Path(__file__).resolve().parents[2] / "openapi.json"
 DOCUMENT_URL = "/_local/openapi.json"
 DOCS_URL = "/_local/docs/"
 

@@ -58,9 +58,9 @@ from werkzeug.serving import WSGIRequestHandler
 from werkzeug.utils import send_from_directory
 from werkzeug.wrappers import Request, Response
 
-from local_stack import api_docs
-from local_stack.authorizer import CognitoUserPoolsAuthorizer, Unauthorized
-from local_stack.runtime import PAYLOAD_TOO_LARGE, InvokeResult
+from local_stack.api_gateway import api_docs
+from local_stack.api_gateway.authorizer import CognitoUserPoolsAuthorizer, Unauthorized
+from local_stack.lambda_runtime.pool import PAYLOAD_TOO_LARGE, InvokeResult
 from local_stack.template import ACCOUNT_ID, ApiSpec, GatewayResponseSpec, RouteSpec
 
 log = logging.getLogger("local_stack")
@@ -125,7 +125,7 @@ class Invoke(Protocol):
 
 
 class Inbox(Protocol):
-    """The dev inbox (``local_stack.inbox.Inbox``)."""
+    """The dev inbox (``local_stack.cognito.inbox.Inbox``)."""
 
     def messages(self, email: str) -> list[dict[str, Any]]: ...
 
@@ -197,7 +197,7 @@ class Gateway:
     inbox: Inbox | None = None
     info: LocalInfo | None = None
     account_id: str = ACCOUNT_ID
-    events: Any = None  # local_stack.events.EventDelivery: /_local/events, /_local/dead-letters
+    events: Any = None  # local_stack.lambda_runtime.event_delivery.EventDelivery: /_local/events, /_local/dead-letters
 
     def __post_init__(self) -> None:
         self._compiled = [_compile(route) for route in self.routes]

@@ -42,7 +42,7 @@ from moto.moto_server.werkzeug_app import (
 )
 from werkzeug.serving import make_server
 
-from local_stack.s3_presign import PresignedRequestGuard
+from local_stack.aws.s3_presigned import PresignedRequestGuard
 from local_stack.template import Template
 
 log = logging.getLogger("local_stack")
@@ -93,7 +93,7 @@ class Emulator(ThreadedMotoServer):
 
     Only ``_server_entry`` differs from moto's: it hands werkzeug the bound socket
     (``fd=``) instead of a port to bind (moto is pinned in requirements-dev.txt), and puts
-    S3's presigned-request checks (:class:`~local_stack.s3_presign.PresignedRequestGuard`)
+    S3's presigned-request checks (:class:`~local_stack.aws.s3_presigned.PresignedRequestGuard`)
     in front of moto.
 
     Args:
@@ -269,7 +269,7 @@ def provision(template: Template, endpoint_url: str | None = None) -> Provisione
         kind = resource.get("Type", "")
         create = _PROVISIONERS.get(kind)
         if create is not None and logical_id in template.physical_ids:
-            # Restored from the saved state (local_stack.persistence): keep, don't re-create.
+            # Restored from the saved state (local_stack.saved_state): keep, don't re-create.
             if not kind.startswith("AWS::Serverless::"):
                 log.info(
                     "emulator: kept %s %s (%s)", kind, logical_id, template.physical_ids[logical_id]
@@ -491,7 +491,7 @@ def _bucket(ctx: _Context, props: dict[str, Any]) -> None:
 
 
 def _function(ctx: _Context, props: dict[str, Any]) -> None:
-    # Served by local_stack.runtime; Ref gives the name the worker sees as
+    # Served by local_stack.lambda_runtime.pool; Ref gives the name the worker sees as
     # AWS_LAMBDA_FUNCTION_NAME (the logical id unless FunctionName is set, like `sam local`).
     name = str(props.get("FunctionName") or ctx.logical_id)
     t = ctx.template

@@ -7,7 +7,7 @@ the same for ``mock_aws`` in tests and for the ``ThreadedMotoServer`` the local 
 What changes (moto's behaviour → what Cognito does, and what this module now does):
 
 * SignUp / ResendConfirmationCode: no code sent, any code accepted → a random 6-digit code
-  (``secrets``) goes to the dev :class:`~local_stack.inbox.Inbox`; ConfirmSignUp accepts only
+  (``secrets``) goes to the dev :class:`~local_stack.cognito.inbox.Inbox`; ConfirmSignUp accepts only
   the latest code, for 24 hours (Cognito developer guide, "Signing up and confirming user
   accounts": confirmation codes are valid for 24 hours). ResendConfirmationCode is added.
 * ForgotPassword / ConfirmForgotPassword: code in a moto-only header, any code accepted →
@@ -33,7 +33,7 @@ What changes (moto's behaviour → what Cognito does, and what this module now d
   ``UsernameConfiguration.CaseSensitive: false``. Password-policy errors name the rule.
 * Every auth flow (InitiateAuth, AdminInitiateAuth) is checked against the client's
   ``ExplicitAuthFlows`` (:func:`_check_flow_allowed`). ``USER_SRP_AUTH`` is real SRP
-  (:mod:`local_stack.cognito_srp`): moto answered a fake challenge and accepted any proof.
+  (:mod:`local_stack.cognito.srp`): moto answered a fake challenge and accepted any proof.
   Errors never echo the username, and unknown users look like wrong passwords in every
   flow under ``PreventUserExistenceErrors`` (developer guide, "Managing user existence
   error responses").
@@ -61,7 +61,7 @@ What changes (moto's behaviour → what Cognito does, and what this module now d
   ``EMAIL_OTP`` (:func:`_start_email_otp`).
 * All added state is in :class:`_PoolState`, one plain-data object per pool.
 
-Helpers for the hosted-UI stand-in (:mod:`local_stack.hosted_ui`) live at the bottom:
+Helpers for the hosted-UI stand-in (:mod:`local_stack.cognito.hosted_ui.app`) live at the bottom:
 :func:`find_user_pool`, :func:`password_sign_in`, :func:`issue_tokens`,
 :func:`refresh`, :func:`revoke_refresh_token`, :func:`user_for_access_token`,
 :func:`public_jwks`, :func:`issuer`, :func:`now`. They mint tokens with moto's own key
@@ -117,8 +117,8 @@ from moto.core.exceptions import JsonRESTError
 from moto.core.responses import ActionResult, EmptyResult
 from moto.utilities.utils import load_resource
 
-from local_stack import cognito_srp
-from local_stack.inbox import Inbox
+from local_stack.cognito import srp as cognito_srp
+from local_stack.cognito.inbox import Inbox
 
 __all__ = [
     "DEFAULT_SCOPE",

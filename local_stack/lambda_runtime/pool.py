@@ -1,6 +1,6 @@
 """Lambda sandboxes for the template's functions: a few worker processes per function.
 
-Each execution environment is a ``python -I local_stack/worker.py`` subprocess, started on
+Each execution environment is a ``python -I local_stack/lambda_runtime/worker.py`` subprocess, started on
 first need (its cold start, logged with its duration) and reused afterwards, the way
 Lambda reuses a warm execution environment. Like Lambda, a function gets another
 environment when every warm one is busy, up to its concurrency (``concurrency``, default
@@ -25,7 +25,7 @@ Differences from Lambda, on purpose:
 - ``MemorySize`` is reported (env, context) but not enforced: an address-space limit would
   break CPython's allocator long before the handler used that much.
 - New environments are forked from a *zygote* that has boto3 and pydantic imported
-  (:mod:`local_stack.worker`), so a local cold start skips about 0.3 s of CPU that
+  (:mod:`local_stack.lambda_runtime.worker`), so a local cold start skips about 0.3 s of CPU that
   Lambda's does not. Everything else (Powertools, the handler module, its clients) is
   imported after the fork, in the function's own environment. ``preload=False``
   (``python -m local_stack --no-preload``) starts each environment from a fresh
@@ -52,8 +52,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import IO, Any
 
+from local_stack.lambda_runtime.worker import ZYGOTE_MODULES, provides
 from local_stack.template import ACCOUNT_ID, REGION, FunctionSpec
-from local_stack.worker import ZYGOTE_MODULES, provides
 
 log = logging.getLogger("local_stack")
 
@@ -184,7 +184,7 @@ _EXIT_REPORT_S = 5.0
 
 
 class _Zygote:
-    """A ``worker.py --zygote`` process (see :func:`local_stack.worker.zygote`) and a
+    """A ``worker.py --zygote`` process (see :func:`local_stack.lambda_runtime.worker.zygote`) and a
     thread reading its reports. Started by the constructor (which waits for it to be
     ready); forks with :meth:`spawn`. Use :func:`shared_zygote`, one per process.
 

@@ -1,6 +1,6 @@
 """One Lambda sandbox: imports one handler and runs one invocation at a time.
 
-Started by :mod:`local_stack.runtime` in one of two ways, with exactly the function's
+Started by :mod:`local_stack.lambda_runtime.pool` in one of two ways, with exactly the function's
 environment either way:
 
 - ``python -I worker.py REQUEST_FD RESPONSE_FD``: a fresh interpreter per environment;

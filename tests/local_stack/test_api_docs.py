@@ -8,7 +8,7 @@ import re
 from werkzeug.test import Client
 from werkzeug.wrappers import Request, Response
 
-from local_stack import api_docs
+from local_stack.api_gateway import api_docs
 from tools.openapi import OUTPUT
 
 

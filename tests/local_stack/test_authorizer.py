@@ -14,7 +14,7 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from local_stack.authorizer import (
+from local_stack.api_gateway.authorizer import (
     CognitoUserPoolsAuthorizer,
     Unauthorized,
     UserPoolKeys,

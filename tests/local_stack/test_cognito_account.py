@@ -12,7 +12,7 @@ import pytest
 from moto import mock_aws
 
 from local_stack import cognito
-from local_stack.inbox import Inbox
+from local_stack.cognito.inbox import Inbox
 from tests.local_stack.test_cognito_gaps import EMAIL, PASSWORD, Pool, error_of
 from tests.support.clock import FakeClock
 
@@ -26,12 +26,11 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 def pool(clock: FakeClock) -> Iterator[Pool]:
-    cognito.install(Inbox(stream=io.StringIO()), clock=clock)
+    inbox = Inbox(stream=io.StringIO())
+    cognito.install(inbox, clock=clock)
     try:
         with mock_aws():
-            yield Pool(
-                boto3.client("cognito-idp", region_name="us-east-1"), cognito._SETTINGS.inbox
-            )
+            yield Pool(boto3.client("cognito-idp", region_name="us-east-1"), inbox)
     finally:
         cognito.uninstall()
 

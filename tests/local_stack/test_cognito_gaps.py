@@ -1,6 +1,6 @@
 """The Cognito behaviours Moments relies on, on moto with local_stack.cognito installed.
 
-Each test pins a gap moto 5.2.5 has on its own (see local_stack/cognito.py). The pool and
+Each test pins a gap moto 5.2.5 has on its own (see local_stack/cognito/). The pool and
 the app client are built from template.yaml's UserPool / UserPoolClient properties, so the
 tests follow the template; variants (no secret, no rotation) override single settings.
 """
@@ -21,7 +21,7 @@ from botocore.exceptions import ClientError
 from moto import mock_aws
 
 from local_stack import cognito
-from local_stack.inbox import Inbox
+from local_stack.cognito.inbox import Inbox
 from tests.support.clock import FakeClock
 from tests.support.template_pool import template_properties
 
@@ -829,7 +829,7 @@ def test_the_added_state_survives_export_and_import_through_json(pool: Pool) -> 
     saved = json.loads(json.dumps(cognito.export_state(moto_pool)))
 
     # When the state is wiped and imported again
-    moto_pool.__dict__.pop("_local_stack_state")
+    cognito.import_state(moto_pool, {})
     cognito.import_state(moto_pool, saved)
 
     # Then refresh keeps the family's claims, the reset code works and the count goes on

@@ -16,7 +16,7 @@ import pytest
 from moto import mock_aws
 
 from local_stack import cognito
-from local_stack.inbox import Inbox
+from local_stack.cognito.inbox import Inbox
 from tests.local_stack.test_cognito_gaps import EMAIL, PASSWORD, Pool, error_of, secret_hash
 from tests.support.clock import FakeClock
 
@@ -28,12 +28,11 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 def pool(clock: FakeClock) -> Iterator[Pool]:
-    cognito.install(Inbox(stream=io.StringIO()), clock=clock)
+    inbox = Inbox(stream=io.StringIO())
+    cognito.install(inbox, clock=clock)
     try:
         with mock_aws():
-            yield Pool(
-                boto3.client("cognito-idp", region_name="us-east-1"), cognito._SETTINGS.inbox
-            )
+            yield Pool(boto3.client("cognito-idp", region_name="us-east-1"), inbox)
     finally:
         cognito.uninstall()
 
@@ -225,7 +224,7 @@ def test_totp_state_survives_export_and_import(pool: Pool, clock: FakeClock) -> 
     app = enrol(pool, clock)
     moto_pool = cognito.find_user_pool(pool.pool_id)
     data = cognito.export_state(moto_pool)
-    moto_pool.__dict__.pop(cognito._STATE_ATTR)
+    cognito.import_state(moto_pool, {})  # the state wiped, as in a new process
     cognito.import_state(moto_pool, data)
     assert answer(pool, password_auth(pool)["Session"], app.at(clock.now))["AuthenticationResult"]
 

@@ -11,7 +11,7 @@ import pytest
 from moto import mock_aws
 
 from local_stack import cognito
-from local_stack.inbox import Inbox
+from local_stack.cognito.inbox import Inbox
 from tests.local_stack.test_cognito_gaps import EMAIL, Pool, error_of
 from tests.support.clock import FakeClock
 from tests.support.template_pool import template_properties
@@ -56,12 +56,13 @@ def clock() -> FakeClock:
 
 
 def make_pool(clock: FakeClock, parameters: dict[str, str]) -> Iterator[PasswordlessPool]:
-    cognito.install(Inbox(stream=io.StringIO()), clock=clock)
+    inbox = Inbox(stream=io.StringIO())
+    cognito.install(inbox, clock=clock)
     try:
         with mock_aws():
             yield PasswordlessPool(
                 boto3.client("cognito-idp", region_name="us-east-1"),
-                cognito._SETTINGS.inbox,
+                inbox,
                 parameters,
             )
     finally:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from local_stack import cognito_srp
+from local_stack.cognito import srp as cognito_srp
 
 
 def test_every_salt_reads_the_same_as_a_number_and_as_text() -> None:

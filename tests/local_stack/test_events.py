@@ -1,4 +1,4 @@
-"""Event delivery (local_stack.events): S3 Object Created through the template's
+"""Event delivery (local_stack.lambda_runtime.event_delivery): S3 Object Created through the template's
 EventBridge rule, stream records to the template's mapping, TTL sweeps, Lambda's retries
 and the dead-letter queue. template.yaml is provisioned into moto by the stack's own code;
 the functions are replaced by a recording fake, so each test sees exactly what Lambda
@@ -17,9 +17,9 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from local_stack import events as events_module
-from local_stack.emulator import provision
-from local_stack.events import EventDelivery, read_wiring
+from local_stack.aws.moto_server import provision
+from local_stack.lambda_runtime import event_delivery as events_module
+from local_stack.lambda_runtime.event_delivery import EventDelivery, read_wiring
 from local_stack.template import Template
 
 ROOT = Path(__file__).resolve().parents[2]

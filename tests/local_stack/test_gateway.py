@@ -23,11 +23,11 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 from werkzeug.test import Client
 
-from local_stack.authorizer import CognitoUserPoolsAuthorizer, UserPoolKeys
-from local_stack.emulator import listen
-from local_stack.gateway import MAX_BODY_BYTES, Gateway, LocalInfo
-from local_stack.runtime import MAX_SYNC_PAYLOAD_BYTES, LocalOverrides, Runtime
-from local_stack.server import _Server
+from local_stack.api_gateway.authorizer import CognitoUserPoolsAuthorizer, UserPoolKeys
+from local_stack.api_gateway.proxy import MAX_BODY_BYTES, Gateway, LocalInfo
+from local_stack.aws.moto_server import listen
+from local_stack.lambda_runtime.pool import MAX_SYNC_PAYLOAD_BYTES, LocalOverrides, Runtime
+from local_stack.stack import _Server
 from local_stack.template import Template
 
 ISSUER = "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_TestPool"
@@ -483,7 +483,7 @@ def test_control_characters_in_a_path_cannot_forge_console_lines(stack, caplog):
 
 def test_the_console_escapes_control_characters_in_any_line(capsys, monkeypatch):
     # Given the stack's console logging (undone after the test)
-    from local_stack.server import configure_logging
+    from local_stack.stack import configure_logging
 
     stack_log = logging.getLogger("local_stack")
     monkeypatch.setattr(stack_log, "handlers", list(stack_log.handlers))

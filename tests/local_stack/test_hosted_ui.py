@@ -20,8 +20,8 @@ from flask.testing import FlaskClient
 from moto import mock_aws
 
 from local_stack import cognito
-from local_stack.hosted_ui import create_app
-from local_stack.inbox import Inbox
+from local_stack.cognito.hosted_ui.app import create_app
+from local_stack.cognito.inbox import Inbox
 from tests.support.clock import FakeClock
 from tests.support.template_pool import template_properties
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from local_stack.inbox import Inbox
+from local_stack.cognito.inbox import Inbox
 
 
 class Ticker:

@@ -6,7 +6,7 @@ import boto3
 from cryptography.hazmat.primitives.asymmetric import rsa
 from moto import mock_aws
 
-from local_stack.persistence import StateStore
+from local_stack.saved_state import StateStore
 
 
 def test_saved_pools_users_items_and_objects_come_back_after_moto_was_reset(tmp_path):

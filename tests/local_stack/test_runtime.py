@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from local_stack import runtime as runtime_module
-from local_stack.runtime import (
+from local_stack.lambda_runtime import pool as runtime_module
+from local_stack.lambda_runtime.pool import (
     MAX_SYNC_PAYLOAD_BYTES,
     MAX_SYNC_RESPONSE_BYTES,
     PAYLOAD_TOO_LARGE,

@@ -15,7 +15,7 @@ import pytest
 import requests
 from botocore.config import Config
 
-from local_stack.emulator import Emulator, listen
+from local_stack.aws.moto_server import Emulator, listen
 
 BUCKET = "photos-bucket"
 ALICE_KEY = "alice-sub/photo-a.png"

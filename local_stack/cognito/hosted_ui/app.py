@@ -74,7 +74,7 @@ from moto.cognitoidp.models import CognitoIdpUser, CognitoIdpUserPool
 from moto.core.exceptions import JsonRESTError
 
 from local_stack import cognito
-from local_stack.inbox import Inbox
+from local_stack.cognito.inbox import Inbox
 
 __all__ = ["AUTHORIZATION_CODE_TTL_SECONDS", "SESSION_TTL_SECONDS", "create_app"]
 
