@@ -246,7 +246,7 @@ class _Store:
     """Authorization codes and hosted-UI sessions, guarded by one lock.
 
     This is all the state the hosted UI keeps (tokens and users live in the emulated pool,
-    :class:`local_stack.cognito._PoolState`). :meth:`snapshot` / :meth:`restore` turn it
+    :class:`local_stack.cognito.state.PoolState`). :meth:`snapshot` / :meth:`restore` turn it
     into JSON-ready data and back, for a stack that persists its state across restarts;
     the app exposes the store as ``app.extensions["hosted_ui_store"]``.
     """
