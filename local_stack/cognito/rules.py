@@ -107,6 +107,9 @@ def same_secret(expected: str, given: str | None) -> bool:
 
 def compute_secret_hash(client: CognitoIdpUserPoolClient, username: str) -> str:
     """Base64 HMAC-SHA256 of username + client id keyed by the secret (Cognito SecretHash)."""
+    # Not moto's check_secret_hash: it compares with == (not in constant time) and encodes
+    # as Latin-1, which raises UnicodeEncodeError for a username outside it (Cognito's
+    # usernames are UTF-8; developer guide, "Computing secret hash values").
     digest = hmac.new(
         client.secret.encode(), (username + client.id).encode(), hashlib.sha256
     ).digest()

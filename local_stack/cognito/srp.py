@@ -15,7 +15,7 @@ derivation, as implemented by the AWS SDKs' clients (``amazon-cognito-identity-j
 
 No maintained Python package implements this server side (the ``srp`` package is RFC 5054
 without Cognito's HKDF and ``x``; ``pycognito``/``warrant-lite`` are clients), hence this
-module. The emulator stores passwords, so it derives the verifier on the fly instead of
+module; what client and server share comes from ``pycognito.aws_srp``. The emulator stores passwords, so it derives the verifier on the fly instead of
 storing one, which Cognito does at sign-up.
 
 Numbers are Python ints; hex strings are lower-case without ``0x``. Nothing here logs.
@@ -29,41 +29,29 @@ import hmac
 import secrets
 from dataclasses import dataclass
 
-__all__ = ["SrpChallenge", "expected_signature", "new_salt_hex", "start"]
-
-# RFC 3526 section 4 / RFC 5054 appendix A, the 3072-bit group; g = 2.
-N_HEX = (
-    "FFFFFFFFFFFFFFFFC90FDAA22168C234C4C6628B80DC1CD129024E088A67CC74020BBEA63B139B22514A08798E3404DD"
-    "EF9519B3CD3A431B302B0A6DF25F14374FE1356D6D51C245E485B576625E7EC6F44C42E9A637ED6B0BFF5CB6F406B7ED"
-    "EE386BFB5A899FA5AE9F24117C4B1FE649286651ECE45B3DC2007CB8A163BF0598DA48361C55D39A69163FA8FD24CF5F"
-    "83655D23DCA3AD961C62F356208552BB9ED529077096966D670C354E4ABC9804F1746C08CA18217C32905E462E36CE3B"
-    "E39E772C180E86039B2783A2EC07A28FB5C55DF06F4C52C9DE2BCBF6955817183995497CEA956AE515D2261898FA0510"
-    "15728E5A8AAAC42DAD33170D04507A33A85521ABDF1CBA64ECFB850458DBEF0A8AEA71575D060C7DB3970F85A6E1E4C7"
-    "ABF5AE8CDB0933D71E8C94E04A25619DCEE3D2261AD2EE6BF12FFA06D98A0864D87602733EC86A64521F2B18177B200C"
-    "BBE117577A615D6C770988C0BAD946E208E24FA074E5AB3143DB5BFCE0FD108E4B82D120A93AD2CAFFFFFFFFFFFFFFFF"
+from pycognito.aws_srp import (
+    G_HEX,
+    N_HEX,
+    calculate_u,
+    compute_hkdf,
+    hash_sha256,
+    hex_hash,
+    hex_to_long,
+    pad_hex,
 )
-N = int(N_HEX, 16)
-G = 2
+
+__all__ = ["SrpChallenge", "expected_signature", "new_salt_hex", "pad_hex", "start"]
+
+# The math client and server share is pycognito's (``pycognito.aws_srp``, the port of
+# amazon-cognito-identity-js's AuthenticationHelper): the group N, g = 2 (RFC 3526 section
+# 4 / RFC 5054 appendix A, 3072 bits), Cognito's ``pad_hex``, ``u`` and the HKDF with
+# "Caldera Derived Key". Only the server side (b, B, v, the salt and the proof check) is
+# ours: pycognito is a client.
+N = hex_to_long(N_HEX)
+G = hex_to_long(G_HEX)
 #: Bits of the server's private value b (RFC 5054: at least 256).
 SECRET_BITS = 256
-_INFO = b"Caldera Derived Key"
-
-
-def _hash_hex(hex_string: str) -> str:
-    return hashlib.sha256(bytes.fromhex(hex_string)).hexdigest()
-
-
-def pad_hex(value: int | str) -> str:
-    """Cognito's padding: even length, and a leading ``00`` when the top bit is set."""
-    text = value if isinstance(value, str) else format(value, "x")
-    if len(text) % 2:
-        text = "0" + text
-    elif text[0] in "89abcdefABCDEF":
-        text = "00" + text
-    return text
-
-
-_K = int(_hash_hex(pad_hex(N) + pad_hex(G)), 16)
+_K = hex_to_long(hex_hash(pad_hex(N) + pad_hex(G)))
 
 
 def new_salt_hex() -> str:
@@ -80,13 +68,11 @@ def new_salt_hex() -> str:
 
 
 def _x(pool_name: str, user_id: str, password: str, salt_hex: str) -> int:
-    inner = hashlib.sha256(f"{pool_name}{user_id}:{password}".encode()).hexdigest()
-    return int(_hash_hex(pad_hex(salt_hex) + inner), 16)
-
-
-def _hkdf(ikm: bytes, salt: bytes) -> bytes:
-    prk = hmac.new(salt, ikm, hashlib.sha256).digest()
-    return hmac.new(prk, _INFO + b"\x01", hashlib.sha256).digest()[:16]
+    """Cognito's private key x = H(pad(salt) | H(pool name | user id | ":" | password)), as
+    pycognito's ``AWSSRP.get_password_authentication_key`` derives it (not a function of
+    its own there)."""
+    inner = hash_sha256(f"{pool_name}{user_id}:{password}".encode())
+    return hex_to_long(hex_hash(pad_hex(salt_hex) + inner))
 
 
 @dataclass
@@ -134,11 +120,11 @@ def expected_signature(
 ) -> str:
     """The ``PASSWORD_CLAIM_SIGNATURE`` (base64) a client knowing ``password`` sends."""
     a, big_b = int(challenge.a_hex, 16), int(challenge.b_hex, 16)
-    u = int(_hash_hex(pad_hex(a) + pad_hex(big_b)), 16)
+    u = calculate_u(a, big_b)
     x = _x(pool_name, challenge.user_id, password, challenge.salt_hex)
     v = pow(G, x, N)
     s = pow(a * pow(v, u, N), challenge.b, N)
-    key = _hkdf(bytes.fromhex(pad_hex(s)), bytes.fromhex(pad_hex(u)))
+    key = compute_hkdf(bytes.fromhex(pad_hex(s)), bytes.fromhex(pad_hex(u)))
     message = (
         pool_name.encode()
         + challenge.user_id.encode()

@@ -11,9 +11,7 @@ import base64
 import secrets
 from typing import Any
 
-from cryptography.hazmat.primitives.hashes import SHA1
 from cryptography.hazmat.primitives.twofactor import InvalidToken
-from cryptography.hazmat.primitives.twofactor.totp import TOTP
 from moto.cognitoidp.exceptions import (
     CodeMismatchException,
     InvalidParameterException,
@@ -25,6 +23,7 @@ from moto.cognitoidp.models import (
     CognitoIdpUserPool,
     CognitoIdpUserPoolClient,
 )
+from moto.cognitoidp.utils import cognito_totp
 
 from local_stack.cognito.errors import (
     INVALID_SESSION,
@@ -64,12 +63,15 @@ def new_totp_secret() -> str:
 
 def totp_matches(secret: str, code: str | None, when: float) -> int | None:
     """The RFC 6238 time step ``code`` is valid for at ``when`` (±:data:`TOTP_DRIFT_STEPS`),
-    or None. Codes are compared in constant time (cryptography's TOTP.verify)."""
+    or None. Codes are compared in constant time (cryptography's TOTP.verify).
+
+    The TOTP itself is moto's (``cognito_totp``: 6 digits, SHA-1, 30 s). moto's
+    ``verify_totp`` is not used: it reads ``time.time()`` instead of the injected clock and
+    does not say which step matched, which the no-reuse rule needs.
+    """
     if not code or len(code) != TOTP_DIGITS or not code.isdigit():
         return None
-    totp = TOTP(
-        base64.b32decode(secret), TOTP_DIGITS, SHA1(), TOTP_STEP_SECONDS, enforce_key_length=False
-    )
+    totp = cognito_totp(secret)
     step = int(when) // TOTP_STEP_SECONDS
     for candidate in range(step - TOTP_DRIFT_STEPS, step + TOTP_DRIFT_STEPS + 1):
         try:
