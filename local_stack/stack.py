@@ -221,7 +221,7 @@ class LocalStack:
                 base_url=hosted_ui_url,
                 inbox=inbox,
             )
-            # The hosted UI's codes and browser sessions (``hosted_ui._Store``: snapshot() ->
+            # The hosted UI's codes and browser sessions (``hosted_ui.store.Store``: snapshot() ->
             # JSON-ready data, restore(data)) are kept too; they register late, after the
             # load (StateStore.register).
             kept = getattr(ui_app, "extensions", {}).get("hosted_ui_store")
