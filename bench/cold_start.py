@@ -174,7 +174,7 @@ def start_emulator(template: Template) -> tuple[object, str]:
     from moto.server import ThreadedMotoServer
 
     from local_stack import cognito
-    from local_stack.aws.moto_server import provision
+    from local_stack.aws.provisioning import provision
     from local_stack.cognito.inbox import Inbox
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no line per request

@@ -28,14 +28,9 @@ from werkzeug.serving import BaseWSGIServer, make_server
 from local_stack import cognito
 from local_stack.api_gateway.authorizer import CognitoUserPoolsAuthorizer
 from local_stack.api_gateway.proxy import Gateway, LocalInfo, RawHeadersRequestHandler, printable
-from local_stack.aws.moto_server import (
-    Emulator,
-    Provisioned,
-    install_partition_query,
-    listen,
-    provision,
-    url_host,
-)
+from local_stack.aws.dynamodb_query import install_partition_query
+from local_stack.aws.moto_server import Emulator, listen, url_host
+from local_stack.aws.provisioning import Provisioned, provision
 from local_stack.cognito.hosted_ui.app import create_app
 from local_stack.cognito.inbox import MAX_MESSAGES_PER_ADDRESS, Inbox
 from local_stack.lambda_runtime.event_delivery import EventDelivery

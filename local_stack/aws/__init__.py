@@ -1,2 +1,3 @@
-"""The AWS emulator: moto's server and provisioning from the template
-(:mod:`.moto_server`), and S3 presigned-request checks (:mod:`.s3_presigned`)."""
+"""The AWS emulator: moto's server in this process (:mod:`.moto_server`), provisioning from
+the template (:mod:`.provisioning`), DynamoDB's partition-sized Query (:mod:`.dynamodb_query`)
+and S3 presigned-request checks (:mod:`.s3_presigned`)."""

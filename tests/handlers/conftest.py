@@ -24,7 +24,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from local_stack.aws.moto_server import provision
+from local_stack.aws.provisioning import provision
 from local_stack.template import Template
 
 ROOT = Path(__file__).resolve().parents[2]

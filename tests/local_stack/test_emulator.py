@@ -7,7 +7,7 @@ import pytest
 from moto import mock_aws
 from moto.dynamodb.models.table import Table
 
-from local_stack.aws.moto_server import install_partition_query
+from local_stack.aws.dynamodb_query import install_partition_query
 
 
 @pytest.fixture

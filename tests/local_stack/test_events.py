@@ -17,7 +17,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from local_stack.aws.moto_server import provision
+from local_stack.aws.provisioning import provision
 from local_stack.lambda_runtime import event_delivery as events_module
 from local_stack.lambda_runtime.event_delivery import EventDelivery, read_wiring
 from local_stack.template import Template
