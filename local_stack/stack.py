@@ -33,8 +33,9 @@ from local_stack.aws.moto_server import Emulator, listen, url_host
 from local_stack.aws.provisioning import Provisioned, provision
 from local_stack.cognito.hosted_ui.app import create_app
 from local_stack.cognito.inbox import MAX_MESSAGES_PER_ADDRESS, Inbox
+from local_stack.lambda_runtime.environment import LocalOverrides
 from local_stack.lambda_runtime.event_delivery import EventDelivery
-from local_stack.lambda_runtime.pool import DEFAULT_CONCURRENCY, LocalOverrides, Runtime
+from local_stack.lambda_runtime.pool import DEFAULT_CONCURRENCY, Runtime
 from local_stack.saved_state import StateStore
 from local_stack.template import Template
 

@@ -60,7 +60,7 @@ from werkzeug.wrappers import Request, Response
 
 from local_stack.api_gateway import api_docs
 from local_stack.api_gateway.authorizer import CognitoUserPoolsAuthorizer, Unauthorized
-from local_stack.lambda_runtime.pool import PAYLOAD_TOO_LARGE, InvokeResult
+from local_stack.lambda_runtime.environment import PAYLOAD_TOO_LARGE, InvokeResult
 from local_stack.template import ACCOUNT_ID, ApiSpec, GatewayResponseSpec, RouteSpec
 
 log = logging.getLogger("local_stack")

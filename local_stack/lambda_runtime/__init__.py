@@ -1,3 +1,4 @@
-"""Lambda execution environments: the pool per function (:mod:`.pool`), the zygote and
-sandbox worker processes (:mod:`.worker`, run as a script) and asynchronous event delivery
-(:mod:`.event_delivery`)."""
+"""Lambda execution environments: the pool per function (:mod:`.pool`, :class:`Runtime`),
+one environment (:mod:`.sandbox`), the zygote they fork from (:mod:`.zygote`; its process
+and the workers run :mod:`.worker` as a script), what they share (:mod:`.environment`) and
+asynchronous event delivery (:mod:`.event_delivery`)."""

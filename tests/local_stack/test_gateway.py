@@ -26,7 +26,8 @@ from werkzeug.test import Client
 from local_stack.api_gateway.authorizer import CognitoUserPoolsAuthorizer, UserPoolKeys
 from local_stack.api_gateway.proxy import MAX_BODY_BYTES, Gateway, LocalInfo
 from local_stack.aws.moto_server import listen
-from local_stack.lambda_runtime.pool import MAX_SYNC_PAYLOAD_BYTES, LocalOverrides, Runtime
+from local_stack.lambda_runtime.environment import MAX_SYNC_PAYLOAD_BYTES, LocalOverrides
+from local_stack.lambda_runtime.pool import Runtime
 from local_stack.stack import _Server
 from local_stack.template import Template
 

@@ -14,15 +14,15 @@ from typing import Any
 
 import pytest
 
-from local_stack.lambda_runtime import pool as runtime_module
-from local_stack.lambda_runtime.pool import (
+from local_stack.lambda_runtime import zygote as zygote_module
+from local_stack.lambda_runtime.environment import (
     MAX_SYNC_PAYLOAD_BYTES,
     MAX_SYNC_RESPONSE_BYTES,
     PAYLOAD_TOO_LARGE,
     InvokeResult,
     LocalOverrides,
-    Runtime,
 )
+from local_stack.lambda_runtime.pool import Runtime
 from local_stack.template import FunctionSpec
 from tests.support.stack import process_running
 
@@ -353,7 +353,7 @@ def test_a_zygote_that_died_is_replaced_and_cold_starts_go_on(tmp_path):
     try:
         assert rt.invoke("First", {"import": "json"}).payload["before_handler"]
         # When the zygote is killed (the OOM killer, say)
-        zygote = runtime_module.shared_zygote()
+        zygote = zygote_module.shared_zygote()
         os.killpg(zygote._process.pid, signal.SIGKILL)
         zygote._process.wait()
         deadline = time.monotonic() + 5
@@ -375,7 +375,7 @@ def test_a_late_answer_to_a_timed_out_fork_is_dropped_and_its_environment_killed
     # Given the zygote answered fork 1 only after the runtime gave up on it (and fell back
     # to a fresh interpreter), so that environment has no owner
     orphan = subprocess.Popen(["sleep", "60"], start_new_session=True)
-    zygote = runtime_module._Zygote.__new__(runtime_module._Zygote)
+    zygote = zygote_module.Zygote.__new__(zygote_module.Zygote)
     zygote._replies = queue.Queue()
     zygote._replies.put({"type": "spawned", "id": 1, "pid": orphan.pid})
     zygote._replies.put({"type": "spawned", "id": 2, "pid": 4242})
