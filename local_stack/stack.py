@@ -27,7 +27,9 @@ from werkzeug.serving import BaseWSGIServer, make_server
 
 from local_stack import cognito
 from local_stack.api_gateway.authorizer import CognitoUserPoolsAuthorizer
-from local_stack.api_gateway.proxy import Gateway, LocalInfo, RawHeadersRequestHandler, printable
+from local_stack.api_gateway.dev_routes import LocalInfo
+from local_stack.api_gateway.http_request import RawHeadersRequestHandler, printable
+from local_stack.api_gateway.proxy import Gateway
 from local_stack.aws.dynamodb_query import install_partition_query
 from local_stack.aws.moto_server import Emulator, listen, url_host
 from local_stack.aws.provisioning import Provisioned, provision
@@ -351,7 +353,7 @@ def _restore_inbox(inbox: Inbox, boxes: dict[str, list[dict[str, str]]]) -> None
 
 class _PrintableFormatter(logging.Formatter):
     """One console line per record, whatever it quotes: control characters (CR, LF, ESC)
-    in a message are escaped (:func:`local_stack.api_gateway.proxy.printable`), so request data that
+    in a message are escaped (:func:`local_stack.api_gateway.http_request.printable`), so request data that
     reaches any log line cannot forge another line or drive the terminal."""
 
     def format(self, record: logging.LogRecord) -> str:

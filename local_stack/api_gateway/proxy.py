@@ -39,83 +39,35 @@ no authorizer-result cache.
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 import logging
 import re
 import time
 import urllib.parse
 import uuid
-import zlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from werkzeug.exceptions import NotFound
-from werkzeug.serving import WSGIRequestHandler
-from werkzeug.utils import send_from_directory
 from werkzeug.wrappers import Request, Response
 
-from local_stack.api_gateway import api_docs
 from local_stack.api_gateway.authorizer import CognitoUserPoolsAuthorizer, Unauthorized
+from local_stack.api_gateway.dev_routes import LocalInfo, local_route, static_file
+from local_stack.api_gateway.http_request import printable, raw_path, read_body
+from local_stack.api_gateway.proxy_event import proxy_event
+from local_stack.api_gateway.responses import (
+    MalformedProxyResult,
+    gateway_response,
+    lambda_payload_too_large,
+    proxy_response,
+)
 from local_stack.lambda_runtime.environment import PAYLOAD_TOO_LARGE, InvokeResult
-from local_stack.template import ACCOUNT_ID, ApiSpec, GatewayResponseSpec, RouteSpec
+from local_stack.template import ACCOUNT_ID, ApiSpec, RouteSpec
 
 log = logging.getLogger("local_stack")
 
-MAX_BODY_BYTES = 10 * 1024 * 1024
-"""API Gateway REST payload quota: 10 MB (https://docs.aws.amazon.com/apigateway/latest/developerguide/limits.html)."""
 
-# Default status, message and x-amzn-ErrorType of the gateway response types used here
-# (https://docs.aws.amazon.com/apigateway/latest/developerguide/supported-gateway-response-types.html).
-_DEFAULTS: dict[str, tuple[int, str, str]] = {
-    "UNAUTHORIZED": (401, "Unauthorized", "UnauthorizedException"),
-    "MISSING_AUTHENTICATION_TOKEN": (
-        403,
-        "Missing Authentication Token",
-        "MissingAuthenticationTokenException",
-    ),
-    "REQUEST_TOO_LARGE": (413, "Request Too Long", "RequestTooLargeException"),
-    "DEFAULT_5XX": (502, "Internal server error", "InternalServerErrorException"),
-}
 _ALL_METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT")
-_STATIC_HEADERS = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"}
-
-
-RAW_HEADERS_KEY = "local_stack.raw_headers"
-"""WSGI environ key of the request's header lines as sent: ``[(name, value), ...]``."""
-
-
-class RawHeadersRequestHandler(WSGIRequestHandler):
-    """werkzeug's request handler that also keeps the header lines as the client sent them.
-
-    WSGI has no place for a header's original case or for repeated headers (werkzeug
-    Title-Cases names and joins repeats with commas); API Gateway passes both through
-    (``headers`` / ``multiValueHeaders`` of the REST proxy event), so the gateway reads them
-    from ``environ[RAW_HEADERS_KEY]``.
-    """
-
-    def make_environ(self) -> dict[str, Any]:
-        environ = super().make_environ()
-        environ[RAW_HEADERS_KEY] = list(self.headers.items())
-        return environ
-
-
-def printable(text: str) -> str:
-    """``text`` with every control character (CR, LF, ESC...) escaped as ``\\xNN``.
-
-    For console lines built from request data: a ``%0a`` or an ANSI escape sequence in a
-    path must not start a forged log line or repaint the terminal (OWASP Logging Cheat
-    Sheet, "Event data sources": encode CR/LF and control characters).
-    """
-    return "".join(
-        ch
-        if ch.isprintable()
-        else (f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}")
-        for ch in text
-    )
 
 
 class Invoke(Protocol):
@@ -158,19 +110,6 @@ def _compile(route: RouteSpec) -> _CompiledRoute:
             rank.append(0)
     pattern = re.compile("^/" + "/".join(parts) + "/?$" if parts else "^/$")
     return _CompiledRoute(route, pattern, tuple(names), tuple(rank))
-
-
-@dataclass
-class LocalInfo:
-    """What ``GET /_local/health`` reports once the stack is provisioned."""
-
-    api_url: str
-    hosted_ui_url: str
-    emulator_url: str
-    web_url: str
-    inbox_url: str
-    user_pool_id: str | None
-    client_id: str | None
 
 
 @dataclass
@@ -231,7 +170,7 @@ class Gateway:
         log.info(
             "%s %s %d %s %.0f ms%s%s",
             printable(request.method),
-            printable(_raw_path(request)),
+            printable(raw_path(request)),
             response.status_code,
             outcome.function or "-",
             duration_ms,
@@ -243,12 +182,12 @@ class Gateway:
     def _dispatch(self, request: Request, outcome: _Outcome) -> Response:
         request_id = str(uuid.uuid4())
         if request.path.startswith("/_local/"):
-            return self._local(request)
+            return local_route(self, request)
         api = next(iter(self.apis.values()))
-        matched = self._match(_raw_path(request))
+        matched = self._match(raw_path(request))
         if matched is None:
             if request.method in ("GET", "HEAD") and self.web_root is not None:
-                static = self._static(request)
+                static = static_file(self.web_root, request)
                 if static is not None:
                     return static
             return self.gateway_response(api, "MISSING_AUTHENTICATION_TOKEN", request_id)
@@ -268,7 +207,7 @@ class Gateway:
             return self.gateway_response(api, "MISSING_AUTHENTICATION_TOKEN", request_id)
         outcome.function = route.function_id
 
-        body = _read_body(request)
+        body = read_body(request)
         if body is None:
             return self.gateway_response(api, "REQUEST_TOO_LARGE", request_id)
 
@@ -376,171 +315,25 @@ class Gateway:
         claims: Mapping[str, str] | None,
         request_id: str,
     ) -> dict[str, Any]:
-        """The API Gateway REST v1 proxy event for ``request`` on ``route``.
-
-        ``headers`` has each header's last value and ``multiValueHeaders`` all of them, in
-        the names' case as sent; ``path`` stays percent-encoded, ``pathParameters`` are
-        decoded (https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-lambda-proxy-integrations.html#api-gateway-simple-proxy-for-lambda-input-format).
-        """
-        now = time.time()
-        source_ip = request.remote_addr or "127.0.0.1"
-        multi: dict[str, list[str]] = {}
-        for name, value in _header_lines(request):
-            multi.setdefault(name, []).append(value)
-        present = {name.lower() for name in multi}
-        for name, value in (
-            ("X-Forwarded-For", source_ip),
-            ("X-Forwarded-Proto", request.scheme),
-            ("X-Forwarded-Port", str(request.environ.get("SERVER_PORT", "80"))),
-            ("X-Amzn-Trace-Id", f"Root=1-{int(now):08x}-{uuid.uuid4().hex[:24]}"),
-        ):
-            if name.lower() not in present:
-                multi[name] = [value]
-        headers = {name: values[-1] for name, values in multi.items()}
-        raw_path = _raw_path(request)
-        query = {key: values for key, values in request.args.lists()}
-        binary = bool(body) and _matches_any(request.mimetype, api.binary_media_types)
-        if not body:
-            event_body = None
-        elif binary:
-            event_body = base64.b64encode(body).decode("ascii")
-        else:
-            event_body = body.decode("utf-8", errors="replace")
-        context: dict[str, Any] = {
-            "resourceId": f"{zlib.crc32(route.path.encode()):08x}"[:6],
-            "resourcePath": route.path,
-            "httpMethod": request.method,
-            "extendedRequestId": base64.b32encode(uuid.uuid4().bytes)[:16].decode(),
-            "requestTime": time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(now)),
-            "path": f"/{api.stage}{raw_path}",
-            "accountId": self.account_id,
-            "protocol": request.environ.get("SERVER_PROTOCOL", "HTTP/1.1"),
-            "stage": api.stage,
-            "domainPrefix": request.host.split(".")[0].split(":")[0],
-            "requestTimeEpoch": int(now * 1000),
-            "requestId": request_id,
-            "identity": {
-                "cognitoIdentityPoolId": None,
-                "accountId": None,
-                "cognitoIdentityId": None,
-                "caller": None,
-                "sourceIp": source_ip,
-                "principalOrgId": None,
-                "accessKey": None,
-                "cognitoAuthenticationType": None,
-                "cognitoAuthenticationProvider": None,
-                "userArn": None,
-                "userAgent": request.headers.get("User-Agent"),
-                "user": None,
-            },
-            "domainName": request.host,
-            "deploymentId": "local",
-            "apiId": self.api_ids.get(api.logical_id, api.logical_id),
-        }
-        if claims is not None:
-            context["authorizer"] = {"claims": dict(claims)}
-        return {
-            "resource": route.path,
-            "path": raw_path,
-            "httpMethod": request.method,
-            "headers": headers,
-            "multiValueHeaders": multi,
-            "queryStringParameters": {k: v[-1] for k, v in query.items()} or None,
-            "multiValueQueryStringParameters": query or None,
-            "pathParameters": dict(path_parameters) or None,
-            "stageVariables": None,
-            "requestContext": context,
-            "body": event_body,
-            "isBase64Encoded": binary,
-        }
+        """The REST v1 proxy event for ``request`` on ``route`` (:func:`proxy_event.proxy_event`)."""
+        api_id = self.api_ids.get(api.logical_id, api.logical_id)
+        return proxy_event(
+            request,
+            api,
+            route,
+            path_parameters,
+            body,
+            claims,
+            request_id,
+            account_id=self.account_id,
+            api_id=api_id,
+        )
 
     # ------------------------------------------------------------------ responses
 
     def gateway_response(self, api: ApiSpec, kind: str, request_id: str) -> Response:
-        """API Gateway's own answer of type ``kind``, as the template customises it."""
-        default_status, message, error_type = _DEFAULTS[kind]
-        # A type the template customises replaces its DEFAULT_4XX/5XX family entirely.
-        family = "DEFAULT_5XX" if default_status >= 500 else "DEFAULT_4XX"
-        spec = api.gateway_responses.get(kind) or api.gateway_responses.get(family)
-        status = spec.status if spec is not None and spec.status else default_status
-        headers = dict(spec.headers) if spec is not None else {}
-        template = _template_of(spec)
-        if template is None:
-            body = json.dumps({"message": message})
-        else:
-            body = _render(
-                template,
-                {
-                    "error.message": message,
-                    "error.messageString": json.dumps(message),
-                    "error.responseType": kind,
-                    "requestId": request_id,
-                    "stage": api.stage,
-                },
-            )
-        return Response(
-            body,
-            status=status,
-            content_type="application/json",
-            headers={**headers, "x-amzn-RequestId": request_id, "x-amzn-ErrorType": error_type},
-        )
-
-    # ------------------------------------------------------------------ local extras
-
-    def _local(self, request: Request) -> Response:
-        path = request.path
-        docs = api_docs.serve(request)  # /_local/openapi.json and the viewer at /_local/docs/
-        if docs is not None:
-            return docs
-        if request.method == "GET" and path == "/_local/health":
-            if self.info is None:
-                return _json(503, {"status": "starting"})
-            return _json(200, self.info.__dict__)
-        if self.events is not None:
-            handled = self.events.handle(request.method, path, request.args)
-            if handled is not None:
-                return _json(*handled)
-        if request.method == "GET" and path.startswith("/_local/inbox/") and self.inbox is not None:
-            email = path.removeprefix("/_local/inbox/")
-            if email:
-                return _json(200, {"messages": self.inbox.messages(email)})
-        return _json(404, {"error": "not_found", "error_description": "No such local endpoint."})
-
-    def _static(self, request: Request) -> Response | None:
-        assert self.web_root is not None
-        path = request.path.lstrip("/") or "index.html"
-        try:
-            response = send_from_directory(
-                self.web_root, path, request.environ, max_age=0, etag=True
-            )
-        except NotFound:
-            return None
-        response.headers.update(_STATIC_HEADERS)
-        response.headers["Cache-Control"] = "no-cache"
-        return response
-
-
-def lambda_payload_too_large(request_id: str) -> Response:
-    """API Gateway's answer when Lambda refuses the event for its size.
-
-    Lambda refuses a synchronous invoke over 6 MB with HTTP 413
-    ``RequestEntityTooLargeException``
-    (https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html); API Gateway
-    then answers the client 413 ``{"message": "Request Too Long"}`` with
-    ``x-amzn-ErrorType: BadRequestException``, and the API's ``REQUEST_TOO_LARGE`` gateway
-    response does *not* apply (it covers API Gateway's own 10 MB limit). That is observed
-    behaviour, not documented: a deployed API's captured answer and the report that a
-    custom REQUEST_TOO_LARGE was ignored
-    (https://github.com/koki-develop/lgtm-generator/issues/10,
-    https://github.com/reapit/foundations/issues/4338). Without the template's CORS header
-    a browser sees it as a CORS failure, as it would on AWS.
-    """
-    return Response(
-        json.dumps({"message": "Request Too Long"}),
-        status=413,
-        content_type="application/json",
-        headers={"x-amzn-RequestId": request_id, "x-amzn-ErrorType": "BadRequestException"},
-    )
+        """API Gateway's own answer of type ``kind`` (:func:`responses.gateway_response`)."""
+        return gateway_response(api, kind, request_id)
 
 
 @dataclass
@@ -550,137 +343,6 @@ class _Outcome:
     note: str = ""
 
 
-class MalformedProxyResult(ValueError):
-    """The function's result is not a Lambda proxy response (API Gateway: 502)."""
-
-
-_PROXY_KEYS = {"statusCode", "headers", "multiValueHeaders", "body", "isBase64Encoded", "cookies"}
-
-
-def proxy_response(result: Any, api: ApiSpec, request: Request, request_id: str) -> Response:
-    """Map a Lambda proxy result to the HTTP response API Gateway would send.
-
-    ``headers`` and ``multiValueHeaders`` are merged (both kept; several ``Set-Cookie``
-    come through ``multiValueHeaders``). A base64 body (``isBase64Encoded``) is decoded
-    only when the request's first ``Accept`` media type matches ``BinaryMediaTypes``, as
-    API Gateway does; otherwise the base64 text is returned.
-
-    Raises:
-        MalformedProxyResult: not an object, unknown keys, a non-integer ``statusCode``,
-            a non-string body, or non-scalar header values.
-    """
-    if not isinstance(result, dict):
-        raise MalformedProxyResult("the result is not a JSON object")
-    unknown = set(result) - _PROXY_KEYS
-    if unknown:
-        raise MalformedProxyResult(f"unexpected keys {sorted(unknown)}")
-    status = result.get("statusCode", 200)
-    if isinstance(status, str) and status.isdigit():
-        status = int(status)
-    if not isinstance(status, int) or isinstance(status, bool) or not 100 <= status <= 599:
-        raise MalformedProxyResult("statusCode is not an HTTP status")
-    body = result.get("body")
-    if body is not None and not isinstance(body, str):
-        raise MalformedProxyResult("body is not a string")
-    response = Response(status=status)
-    del response.headers["Content-Type"]
-    for name, value in (result.get("headers") or {}).items():
-        response.headers.add(name, _header_value(value))
-    for name, values in (result.get("multiValueHeaders") or {}).items():
-        if not isinstance(values, list):
-            raise MalformedProxyResult(f"multiValueHeaders[{name}] is not a list")
-        if name in (result.get("headers") or {}):
-            response.headers.remove(name)  # multiValueHeaders carries the full set
-        for value in values:
-            response.headers.add(name, _header_value(value))
-    data = (body or "").encode("utf-8")
-    if body and result.get("isBase64Encoded"):
-        accept = request.headers.get("Accept", "").split(",")[0].split(";")[0].strip()
-        if accept and _matches_any(accept, api.binary_media_types):
-            try:
-                data = base64.b64decode(body, validate=True)
-            except (binascii.Error, ValueError) as exc:
-                raise MalformedProxyResult("isBase64Encoded body is not base64") from exc
-    if "Content-Type" not in response.headers and data:
-        response.headers["Content-Type"] = "application/json"
-    response.headers["x-amzn-RequestId"] = request_id
-    response.set_data(data)
-    return response
-
-
-def _header_value(value: Any) -> str:
-    if isinstance(value, dict | list):
-        raise MalformedProxyResult("a header value is not a scalar")
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
-
-
-def _read_body(request: Request) -> bytes | None:
-    """The request body, or None when it exceeds :data:`MAX_BODY_BYTES`."""
-    if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
-        return None
-    data = request.stream.read(MAX_BODY_BYTES + 1)
-    return None if len(data) > MAX_BODY_BYTES else data
-
-
-def _raw_path(request: Request) -> str:
-    """The request path percent-encoded as the client sent it (``%2F`` kept)."""
-    raw = request.environ.get("RAW_URI") or request.environ.get("REQUEST_URI")
-    if not raw:
-        return urllib.parse.quote(request.path, safe="/:@!$&'()*+,;=-._~")
-    path = (
-        urllib.parse.urlsplit(raw).path
-        if raw.startswith(("http://", "https://"))
-        else (raw.split("?", 1)[0])
-    )
-    return path or "/"
-
-
-def _header_lines(request: Request) -> list[tuple[str, str]]:
-    """The request's headers as sent (case, order, repeats); WSGI's view without a raw list."""
-    raw = request.environ.get(RAW_HEADERS_KEY)
-    if raw is not None:
-        return [(name, value) for name, value in raw if "_" not in name]
-    return list(request.headers.items())
-
-
 def _pick_method(routes: Sequence[RouteSpec], method: str) -> RouteSpec | None:
     exact = next((r for r in routes if r.method == method), None)
     return exact or next((r for r in routes if r.method == "ANY"), None)
-
-
-def _matches_any(media_type: str, patterns: Sequence[str]) -> bool:
-    """``image/png`` against ``image/*``, ``*/*`` or ``image/png`` (parameters ignored)."""
-    kind, _, sub = media_type.lower().partition("/")
-    for pattern in patterns:
-        p_kind, _, p_sub = pattern.lower().split(";")[0].strip().partition("/")
-        if p_kind in ("*", kind) and p_sub in ("*", sub):
-            return True
-    return False
-
-
-def _template_of(spec: GatewayResponseSpec | None) -> str | None:
-    if spec is None or not spec.templates:
-        return None
-    return spec.templates.get("application/json") or next(iter(spec.templates.values()))
-
-
-def _render(template: str, context: Mapping[str, str]) -> str:
-    """Substitute ``$context.*`` variables (the only VTL gateway responses here use)."""
-
-    def substitute(match: re.Match[str]) -> str:
-        return context.get(match.group(1) or match.group(2), "")
-
-    return re.sub(
-        r"\$\{context\.([A-Za-z.]+)\}|\$context\.([A-Za-z]+(?:\.[A-Za-z]+)*)", substitute, template
-    )
-
-
-def _json(status: int, body: Any) -> Response:
-    return Response(
-        json.dumps(body),
-        status=status,
-        content_type="application/json",
-        headers={"Cache-Control": "no-store"},
-    )

@@ -24,7 +24,9 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from werkzeug.test import Client
 
 from local_stack.api_gateway.authorizer import CognitoUserPoolsAuthorizer, UserPoolKeys
-from local_stack.api_gateway.proxy import MAX_BODY_BYTES, Gateway, LocalInfo
+from local_stack.api_gateway.dev_routes import LocalInfo
+from local_stack.api_gateway.http_request import MAX_BODY_BYTES
+from local_stack.api_gateway.proxy import Gateway
 from local_stack.aws.moto_server import listen
 from local_stack.lambda_runtime.environment import MAX_SYNC_PAYLOAD_BYTES, LocalOverrides
 from local_stack.lambda_runtime.pool import Runtime
