@@ -38,241 +38,33 @@ HTTP (``/_local/`` on the API port): ``GET /_local/events`` (wiring and counters
 from __future__ import annotations
 
 import heapq
-import json
 import logging
 import threading
 import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 import boto3
 from botocore.config import Config
-from moto.events.models import EventPattern
 
+from local_stack.lambda_runtime.delivery_records import (
+    ASYNC_RETRY_DELAYS_S,
+    POLL_S,
+    TTL_SWEEP_S,
+    DeadLetters,
+    failure_record,
+    log_invoke,
+    now_iso,
+)
+from local_stack.lambda_runtime.stream_delivery import StreamDelivery
+from local_stack.lambda_runtime.wiring import AsyncTarget, matches_pattern, read_wiring
 from local_stack.template import Template
 
 log = logging.getLogger("local_stack")
 
-POLL_S = 0.25
-"""How often S3 buckets and streams are polled, seconds."""
-ASYNC_RETRY_DELAYS_S = (1.0, 2.0)
-"""Delays before the 1st and 2nd retry of an async invocation (AWS: about 1 and 2 min)."""
-STREAM_RETRY_DELAY_S = (0.5, 5.0)
-"""First and longest delay between retries of a failed stream batch, seconds."""
-TTL_SWEEP_S = 60.0
-"""How often expired items are deleted (DynamoDB's own sweep takes minutes to days)."""
-
 Invoke = Callable[[str, Any], Any]
-
-
-def _now_iso(moment: float | None = None) -> str:
-    return datetime.fromtimestamp(moment or time.time(), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _failure_record(function_arn: str, condition: str, invokes: int, result: Any) -> dict[str, Any]:
-    """The envelope Lambda sends to an on-failure destination, for an async invocation or a
-    stream batch alike (Lambda developer guide, "Capturing records of Lambda asynchronous
-    invocations" and "Retaining discarded batches for a DynamoDB event source"); callers
-    add the source's own fields."""
-    return {
-        "version": "1.0",
-        "timestamp": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
-        "requestContext": {
-            "requestId": result.request_id,
-            "functionArn": function_arn,
-            "condition": condition,
-            "approximateInvokeCount": invokes,
-        },
-        "responseContext": {
-            "statusCode": 200,
-            "executedVersion": "$LATEST",
-            "functionError": "Unhandled" if result.error else None,
-        },
-    }
-
-
-# ------------------------------------------------------------------ wiring from the template
-
-
-@dataclass(frozen=True)
-class AsyncTarget:
-    """A function invoked asynchronously by an EventBridge rule."""
-
-    function_id: str
-    function_arn: str
-    pattern: dict[str, Any]
-    max_retries: int = 2
-    on_failure: str | None = None
-
-
-@dataclass(frozen=True)
-class StreamMapping:
-    """A DynamoDB event source mapping (one function, one table's stream)."""
-
-    function_id: str
-    function_arn: str
-    table_name: str
-    stream_arn: str
-    starting_position: str = "TRIM_HORIZON"
-    batch_size: int = 100
-    max_retries: int = -1
-    report_item_failures: bool = False
-    bisect: bool = False
-    filters: tuple[dict[str, Any], ...] = ()
-    on_failure: str | None = None
-
-
-@dataclass
-class Wiring:
-    """What the template asks to be delivered."""
-
-    s3_buckets: list[str] = field(default_factory=list)
-    async_targets: list[AsyncTarget] = field(default_factory=list)
-    stream_mappings: list[StreamMapping] = field(default_factory=list)
-    ttl_tables: dict[str, str] = field(default_factory=dict)  # table name -> attribute
-
-
-def read_wiring(template: Template) -> Wiring:
-    """The event wiring of a provisioned ``template`` (physical ids known).
-
-    Event types other than ``Api``, ``EventBridgeRule`` and ``DynamoDB`` are reported
-    once on the console and not delivered.
-    """
-    wiring = Wiring()
-    resources = template.resources
-    stream_tables: dict[str, str] = {}
-    for logical_id, resource in resources.items():
-        kind = resource.get("Type")
-        props = template.resolve(resource.get("Properties") or {})
-        if kind == "AWS::S3::Bucket":
-            eventbridge = (props.get("NotificationConfiguration") or {}).get(
-                "EventBridgeConfiguration"
-            ) or {}
-            if str(eventbridge.get("EventBridgeEnabled", "false")).lower() == "true":
-                wiring.s3_buckets.append(str(template.ref(logical_id)))
-        elif kind == "AWS::DynamoDB::Table":
-            name = str(template.ref(logical_id))
-            ttl = props.get("TimeToLiveSpecification") or {}
-            if str(ttl.get("Enabled", "false")).lower() == "true":
-                wiring.ttl_tables[name] = str(ttl["AttributeName"])
-            stream_arn = template.attributes.get((logical_id, "StreamArn"))
-            if stream_arn:
-                stream_tables[stream_arn] = name
-    for logical_id, resource in resources.items():
-        if resource.get("Type") != "AWS::Serverless::Function":
-            continue
-        props = resource.get("Properties") or {}
-        arn = template.get_att(logical_id, "Arn")
-        invoke_config = template.resolve(props.get("EventInvokeConfig") or {})
-        for name, event in (props.get("Events") or {}).items():
-            kind = event.get("Type")
-            eprops = template.resolve(event.get("Properties") or {})
-            if kind == "Api":
-                continue
-            if kind == "EventBridgeRule":
-                wiring.async_targets.append(
-                    AsyncTarget(
-                        function_id=logical_id,
-                        function_arn=arn,
-                        pattern=eprops.get("Pattern") or {},
-                        max_retries=int(invoke_config.get("MaximumRetryAttempts", 2)),
-                        on_failure=_on_failure(invoke_config),
-                    )
-                )
-            elif kind == "DynamoDB":
-                stream_arn = str(eprops.get("Stream"))
-                if stream_arn not in stream_tables:
-                    log.info(
-                        "events: %s.%s: stream %s is not a provisioned table's; not delivered",
-                        logical_id,
-                        name,
-                        stream_arn,
-                    )
-                    continue
-                wiring.stream_mappings.append(
-                    StreamMapping(
-                        function_id=logical_id,
-                        function_arn=arn,
-                        table_name=stream_tables[stream_arn],
-                        stream_arn=stream_arn,
-                        starting_position=str(eprops.get("StartingPosition", "TRIM_HORIZON")),
-                        batch_size=int(eprops.get("BatchSize", 100)),
-                        max_retries=int(eprops.get("MaximumRetryAttempts", -1)),
-                        report_item_failures="ReportBatchItemFailures"
-                        in (eprops.get("FunctionResponseTypes") or []),
-                        bisect=str(eprops.get("BisectBatchOnFunctionError", "false")).lower()
-                        == "true",
-                        filters=tuple(
-                            json.loads(f["Pattern"])
-                            if isinstance(f["Pattern"], str)
-                            else f["Pattern"]
-                            for f in ((eprops.get("FilterCriteria") or {}).get("Filters") or [])
-                        ),
-                        on_failure=_on_failure(eprops),
-                    )
-                )
-            else:
-                log.info(
-                    "events: %s.%s: event type %s is not delivered locally", logical_id, name, kind
-                )
-    return wiring
-
-
-def _log_invoke(function_id: str, what: str, result: Any) -> None:
-    """One console line per event invocation, like the gateway's per request."""
-    log.info(
-        "%s %s %s %.0f ms%s",
-        function_id,
-        what,
-        "error " + str(result.error.get("errorType")) if result.error else "ok",
-        getattr(result, "duration_ms", 0.0),
-        " (cold start)" if getattr(result, "cold_start", False) else "",
-    )
-
-
-def _on_failure(props: dict[str, Any]) -> str | None:
-    destination = ((props.get("DestinationConfig") or {}).get("OnFailure") or {}).get("Destination")
-    return str(destination) if destination else None
-
-
-def _matches(patterns: tuple[dict[str, Any], ...] | list[dict[str, Any]], event: dict) -> bool:
-    """Any of ``patterns`` matches (EventBridge / Lambda filtering syntax); none = all."""
-    if not patterns:
-        return True
-    return any(EventPattern.load(json.dumps(p)).matches_event(event) for p in patterns)
-
-
-# ------------------------------------------------------------------ delivery
-
-
-class DeadLetters:
-    """The on-failure destinations, in memory: destination ARN -> records (oldest first)."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._queues: dict[str, list[dict[str, Any]]] = {}
-
-    def send(self, destination: str | None, record: dict[str, Any]) -> None:
-        if destination is None:
-            log.info(
-                "events: %s failed for good; no on-failure destination, dropped",
-                record["requestContext"]["functionArn"].rsplit(":", 1)[-1],
-            )
-            return
-        with self._lock:
-            self._queues.setdefault(destination, []).append(record)
-        log.info(
-            "events: %s failed for good; recorded to %s",
-            record["requestContext"]["functionArn"].rsplit(":", 1)[-1],
-            destination.rsplit(":", 1)[-1],
-        )
-
-    def snapshot(self) -> dict[str, list[dict[str, Any]]]:
-        with self._lock:
-            return {arn: list(records) for arn, records in self._queues.items()}
 
 
 @dataclass(order=True)
@@ -284,7 +76,7 @@ class _Pending:
     attempt: int = field(compare=False, default=0)
 
 
-class EventDelivery:
+class EventDelivery(StreamDelivery):
     """Watches the emulator and delivers the template's events to ``invoke``.
 
     Args:
@@ -428,7 +220,7 @@ class EventDelivery:
             "detail-type": "Object Created",
             "source": "aws.s3",
             "account": t.account_id,
-            "time": _now_iso(version["LastModified"].timestamp()),
+            "time": now_iso(version["LastModified"].timestamp()),
             "region": t.region,
             "resources": [f"arn:aws:s3:::{bucket}"],
             "detail": {
@@ -442,7 +234,7 @@ class EventDelivery:
             },
         }
         for target in self.wiring.async_targets:
-            if _matches([target.pattern], event):
+            if matches_pattern([target.pattern], event):
                 self._enqueue(target, event, delay=0.0, attempt=0)
 
     # ---------------------------------------------------------------- async invocation
@@ -479,7 +271,7 @@ class EventDelivery:
     def _invoke_async(self, item: _Pending) -> None:
         target = item.target
         result = self._invoke(target.function_id, item.event)
-        _log_invoke(target.function_id, "S3 Object Created", result)
+        log_invoke(target.function_id, "S3 Object Created", result)
         if result.error is None:
             self.counters["delivered"] += 1
             return
@@ -496,162 +288,12 @@ class EventDelivery:
             self._enqueue(target, item.event, delay, item.attempt + 1)
             return
         self.counters["dead_lettered"] += 1
-        record = _failure_record(
+        record = failure_record(
             f"{target.function_arn}:$LATEST", "RetriesExhausted", item.attempt + 1, result
         )
         record["requestPayload"] = item.event
         record["responsePayload"] = result.error
         self.dead_letters.send(target.on_failure, record)
-
-    # ---------------------------------------------------------------- DynamoDB Streams
-
-    def _watch_stream(self, mapping: StreamMapping) -> None:
-        shards = self._streams.describe_stream(StreamArn=mapping.stream_arn)["StreamDescription"][
-            "Shards"
-        ]
-        iterators = {
-            shard["ShardId"]: self._streams.get_shard_iterator(
-                StreamArn=mapping.stream_arn,
-                ShardId=shard["ShardId"],
-                ShardIteratorType="LATEST"
-                if mapping.starting_position == "LATEST"
-                else "TRIM_HORIZON",
-            )["ShardIterator"]
-            for shard in shards
-        }
-        backlog: list[dict[str, Any]] = []
-        while not self._stop.is_set():
-            with self._cond:
-                self._busy += 1
-            try:
-                for shard_id, iterator in list(iterators.items()):
-                    response = self._streams.get_records(ShardIterator=iterator)
-                    iterators[shard_id] = response.get("NextShardIterator") or iterator
-                    backlog.extend(self._lambda_record(mapping, r) for r in response["Records"])
-                backlog = [r for r in backlog if _matches(mapping.filters, r)]
-                idle = not backlog
-                while backlog and not self._stop.is_set():
-                    batch = backlog[: mapping.batch_size]
-                    self._deliver_batch(mapping, batch)
-                    backlog = backlog[len(batch) :]
-            finally:
-                with self._cond:
-                    self._busy -= 1
-                    if idle:
-                        self._polls += 1
-                    self._cond.notify_all()
-            self._stop.wait(POLL_S)
-
-    def _lambda_record(self, mapping: StreamMapping, record: dict[str, Any]) -> dict[str, Any]:
-        """A GetRecords record in the shape Lambda's event source mapping delivers."""
-        data = dict(record["dynamodb"])
-        created = data.get("ApproximateCreationDateTime")
-        if isinstance(created, datetime):
-            data["ApproximateCreationDateTime"] = int(created.timestamp())
-        out = {
-            "eventID": record["eventID"],
-            "eventName": record["eventName"],
-            "eventVersion": "1.1",
-            "eventSource": "aws:dynamodb",
-            "awsRegion": record.get("awsRegion", self.template.region),
-            "dynamodb": data,
-            "eventSourceARN": mapping.stream_arn,
-        }
-        key = (mapping.table_name, json.dumps(data.get("Keys"), sort_keys=True))
-        if record["eventName"] == "REMOVE" and key in self._ttl_keys:
-            out["userIdentity"] = {"type": "Service", "principalId": "dynamodb.amazonaws.com"}
-        return out
-
-    def _deliver_batch(self, mapping: StreamMapping, batch: list[dict[str, Any]]) -> None:
-        """Invoke with ``batch`` until it succeeds or its retries run out (in order)."""
-        attempt = 0
-        while batch and not self._stop.is_set():
-            result = self._invoke(mapping.function_id, {"Records": batch})
-            _log_invoke(mapping.function_id, f"{len(batch)} stream record(s)", result)
-            failed_from: int | None = None
-            if result.error is not None:
-                failed_from = 0
-            elif mapping.report_item_failures and isinstance(result.payload, dict):
-                failures = result.payload.get("batchItemFailures") or []
-                ids = [str(f.get("itemIdentifier")) for f in failures]
-                sequence = [r["dynamodb"]["SequenceNumber"] for r in batch]
-                positions = [sequence.index(i) for i in ids if i in sequence]
-                failed_from = min(positions) if positions else (0 if ids else None)
-            if failed_from is None:
-                self.counters["delivered"] += 1
-                return
-            self.counters["failed_attempts"] += 1
-            batch = batch[failed_from:]
-            if mapping.max_retries >= 0 and attempt >= mapping.max_retries:
-                self._stream_dead_letter(mapping, batch, attempt + 1, result)
-                return
-            if mapping.bisect and result.error is not None and len(batch) > 1:
-                half = len(batch) // 2
-                self._deliver_batch(mapping, batch[:half])
-                batch = batch[half:]
-            attempt += 1
-            first, longest = STREAM_RETRY_DELAY_S
-            self._stop.wait(min(longest, first * 2 ** (attempt - 1)))
-
-    def _stream_dead_letter(
-        self, mapping: StreamMapping, batch: list[dict[str, Any]], invokes: int, result: Any
-    ) -> None:
-        self.counters["dead_lettered"] += 1
-        record = _failure_record(mapping.function_arn, "RetryAttemptsExhausted", invokes, result)
-        record["DDBStreamBatchInfo"] = {
-            "shardId": "shardId-local",
-            "startSequenceNumber": batch[0]["dynamodb"]["SequenceNumber"],
-            "endSequenceNumber": batch[-1]["dynamodb"]["SequenceNumber"],
-            "approximateArrivalOfFirstRecord": _now_iso(
-                batch[0]["dynamodb"].get("ApproximateCreationDateTime")
-            ),
-            "approximateArrivalOfLastRecord": _now_iso(
-                batch[-1]["dynamodb"].get("ApproximateCreationDateTime")
-            ),
-            "batchSize": len(batch),
-            "streamArn": mapping.stream_arn,
-        }
-        self.dead_letters.send(mapping.on_failure, record)
-
-    # ---------------------------------------------------------------- TTL
-
-    def _sweep_on_timer(self) -> None:
-        while not self._stop.wait(self._ttl_sweep_s):
-            self.sweep_ttl()
-
-    def sweep_ttl(self, now: float | None = None) -> int:
-        """Delete every item whose TTL attribute (epoch seconds) is before ``now``
-        (default: the current time). Returns how many were deleted."""
-        moment = int(time.time() if now is None else now)
-        deleted = 0
-        for table, attribute in self.wiring.ttl_tables.items():
-            describe = self._dynamodb.describe_table(TableName=table)["Table"]
-            key_names = [k["AttributeName"] for k in describe["KeySchema"]]
-            pages = self._dynamodb.get_paginator("scan").paginate(
-                TableName=table,
-                FilterExpression="#ttl < :now",
-                ExpressionAttributeNames={"#ttl": attribute},
-                ExpressionAttributeValues={":now": {"N": str(moment)}},
-            )
-            for page in pages:
-                for item in page.get("Items", []):
-                    key = {name: item[name] for name in key_names}
-                    self._ttl_keys.add((table, json.dumps(key, sort_keys=True)))
-                    try:
-                        self._dynamodb.delete_item(
-                            TableName=table,
-                            Key=key,
-                            ConditionExpression="#ttl < :now",
-                            ExpressionAttributeNames={"#ttl": attribute},
-                            ExpressionAttributeValues={":now": {"N": str(moment)}},
-                        )
-                        deleted += 1
-                    except self._dynamodb.exceptions.ConditionalCheckFailedException:
-                        pass  # changed meanwhile (e.g. became ready): not expired any more
-        if deleted:
-            self.counters["ttl_deleted"] += deleted
-            log.info("events: TTL sweep deleted %d expired item(s)", deleted)
-        return deleted
 
     # ---------------------------------------------------------------- settling
 

@@ -18,7 +18,7 @@ import pytest
 from moto import mock_aws
 
 from local_stack.aws.provisioning import provision
-from local_stack.lambda_runtime import event_delivery as events_module
+from local_stack.lambda_runtime import event_delivery, stream_delivery
 from local_stack.lambda_runtime.event_delivery import EventDelivery, read_wiring
 from local_stack.template import Template
 
@@ -69,8 +69,8 @@ def functions() -> FakeFunctions:
 
 @pytest.fixture
 def delivery(template, functions, monkeypatch) -> Iterator[EventDelivery]:
-    monkeypatch.setattr(events_module, "ASYNC_RETRY_DELAYS_S", (0.05, 0.1))
-    monkeypatch.setattr(events_module, "STREAM_RETRY_DELAY_S", (0.05, 0.1))
+    monkeypatch.setattr(event_delivery, "ASYNC_RETRY_DELAYS_S", (0.05, 0.1))
+    monkeypatch.setattr(stream_delivery, "STREAM_RETRY_DELAY_S", (0.05, 0.1))
     delivery = EventDelivery(template, functions, emulator_url=None, ttl_sweep_s=0).start()
     yield delivery
     delivery.stop()
