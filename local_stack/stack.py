@@ -209,6 +209,31 @@ class LocalStack:
             concurrency=self.concurrency,
             preload=self.preload,
         )
+        self._serve_hosted_ui(ui_sock, template, hosted_ui_url, inbox)
+        pool_id = self.provisioned.user_pool_id
+        client_id = self.provisioned.client_id
+
+        self.info = LocalInfo(
+            api_url=api_url,
+            hosted_ui_url=hosted_ui_url,
+            emulator_url=emulator_url,
+            web_url=f"{api_url}/",
+            inbox_url=f"{api_url}/_local/inbox/{{email}}",
+            user_pool_id=pool_id,
+            client_id=client_id,
+        )
+        if api_sock is not None:
+            # S3 and stream events to the functions the template wires (local_stack.lambda_runtime.event_delivery)
+            self.events = EventDelivery(template, self.runtime.invoke, emulator_url).start()
+            self._serve(api_sock, self._gateway(template, emulator_url, inbox))
+        return self
+
+    def _serve_hosted_ui(
+        self, ui_sock: socket.socket, template: Template, hosted_ui_url: str, inbox: Inbox
+    ) -> None:
+        """Serve the hosted-UI stand-in on ``ui_sock`` for the template's user pool client
+        (its codes and sessions kept with the state), or close the socket when there is none."""
+        assert self.provisioned is not None
         pool_id = self.provisioned.user_pool_id
         client_id = self.provisioned.client_id
         if pool_id and client_id:
@@ -230,21 +255,6 @@ class LocalStack:
             log.info("hosted UI: the template has no user pool client; not served")
             self._sockets.remove(ui_sock)
             ui_sock.close()
-
-        self.info = LocalInfo(
-            api_url=api_url,
-            hosted_ui_url=hosted_ui_url,
-            emulator_url=emulator_url,
-            web_url=f"{api_url}/",
-            inbox_url=f"{api_url}/_local/inbox/{{email}}",
-            user_pool_id=pool_id,
-            client_id=client_id,
-        )
-        if api_sock is not None:
-            # S3 and stream events to the functions the template wires (local_stack.lambda_runtime.event_delivery)
-            self.events = EventDelivery(template, self.runtime.invoke, emulator_url).start()
-            self._serve(api_sock, self._gateway(template, emulator_url, inbox))
-        return self
 
     def _gateway(self, template: Template, emulator_url: str, inbox: Inbox) -> Gateway:
         apis = template.apis()

@@ -45,10 +45,11 @@ import uuid
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import quote, unquote
 from xml.sax.saxutils import escape
 
 from werkzeug.formparser import parse_form_data
+
+from local_stack.aws.sigv4 import canonical_query_request, query_pairs, raw_path, signing_key
 
 MAX_EXPIRES_S = 604800
 """Longest ``X-Amz-Expires``: 7 days (sigv4-query-string-auth.html)."""
@@ -82,44 +83,6 @@ class S3Refusal(Exception):
         return (
             '<?xml version="1.0" encoding="UTF-8"?>\n<Error>' + "".join(parts) + "</Error>"
         ).encode()
-
-
-def signing_key(secret: str, date: str, region: str, service: str) -> bytes:
-    """SigV4's derived key: HMAC chain over date (YYYYMMDD), region, service, aws4_request."""
-    key = ("AWS4" + secret).encode()
-    for part in (date, region, service, "aws4_request"):
-        key = hmac.new(key, part.encode(), hashlib.sha256).digest()
-    return key
-
-
-def _uri_encode(text: str) -> str:
-    return quote(text, safe="-_.~")
-
-
-def _query_pairs(query: str) -> list[tuple[str, str]]:
-    """Decoded ``(name, value)`` pairs; ``+`` is a literal plus, as S3 reads it."""
-    pairs = []
-    for part in query.split("&") if query else []:
-        name, _, value = part.partition("=")
-        pairs.append((unquote(name), unquote(value)))
-    return pairs
-
-
-def _header(environ: Mapping[str, Any], name: str) -> str:
-    key = name.upper().replace("-", "_")
-    if key not in ("CONTENT_TYPE", "CONTENT_LENGTH"):
-        key = "HTTP_" + key
-    return " ".join(str(environ.get(key, "")).split())
-
-
-def _raw_path(environ: Mapping[str, Any]) -> str:
-    raw = environ.get("RAW_URI") or environ.get("REQUEST_URI")
-    if raw:
-        path = raw.split("?", 1)[0]
-        if "://" in path:
-            path = "/" + path.split("://", 1)[1].partition("/")[2]
-        return path or "/"
-    return quote(environ.get("PATH_INFO", "/"), safe="/~")
 
 
 class PresignedRequestGuard:
@@ -170,7 +133,7 @@ class PresignedRequestGuard:
         Raises:
             S3Refusal: malformed, unknown key, expired or wrong signature.
         """
-        pairs = _query_pairs(environ.get("QUERY_STRING", ""))
+        pairs = query_pairs(environ.get("QUERY_STRING", ""))
         params = dict(pairs)
         required = (
             "X-Amz-Algorithm",
@@ -214,25 +177,7 @@ class PresignedRequestGuard:
                     "ServerTime": _iso(self.clock()),
                 },
             )
-        signed_headers = params["X-Amz-SignedHeaders"]
-        canonical_query = "&".join(
-            f"{_uri_encode(name)}={_uri_encode(value)}"
-            for name, value in sorted(pairs)
-            if name != "X-Amz-Signature"
-        )
-        canonical_headers = "".join(
-            f"{name}:{_header(environ, name)}\n" for name in signed_headers.split(";")
-        )
-        canonical_request = "\n".join(
-            [
-                environ.get("REQUEST_METHOD", "GET"),
-                quote(unquote(_raw_path(environ)), safe="/~"),
-                canonical_query,
-                canonical_headers,
-                signed_headers,
-                params.get("X-Amz-Content-Sha256", "UNSIGNED-PAYLOAD"),
-            ]
-        )
+        canonical_request = canonical_query_request(environ, pairs, params)
         string_to_sign = "\n".join(
             [
                 "AWS4-HMAC-SHA256",
@@ -438,7 +383,7 @@ def bucket_cors_headers(bucket: str, origin: str) -> list[tuple[str, str]]:
 
 
 def _bucket_of(environ: Mapping[str, Any]) -> str:
-    return _raw_path(environ).strip("/").split("/")[0]
+    return raw_path(environ).strip("/").split("/")[0]
 
 
 def _iso(epoch: float) -> str:

@@ -103,42 +103,47 @@ def read_wiring(template: Template) -> Wiring:
                     )
                 )
             elif kind == "DynamoDB":
-                stream_arn = str(eprops.get("Stream"))
-                if stream_arn not in stream_tables:
-                    log.info(
-                        "events: %s.%s: stream %s is not a provisioned table's; not delivered",
-                        logical_id,
-                        name,
-                        stream_arn,
-                    )
-                    continue
-                wiring.stream_mappings.append(
-                    StreamMapping(
-                        function_id=logical_id,
-                        function_arn=arn,
-                        table_name=stream_tables[stream_arn],
-                        stream_arn=stream_arn,
-                        starting_position=str(eprops.get("StartingPosition", "TRIM_HORIZON")),
-                        batch_size=int(eprops.get("BatchSize", 100)),
-                        max_retries=int(eprops.get("MaximumRetryAttempts", -1)),
-                        report_item_failures="ReportBatchItemFailures"
-                        in (eprops.get("FunctionResponseTypes") or []),
-                        bisect=str(eprops.get("BisectBatchOnFunctionError", "false")).lower()
-                        == "true",
-                        filters=tuple(
-                            json.loads(f["Pattern"])
-                            if isinstance(f["Pattern"], str)
-                            else f["Pattern"]
-                            for f in ((eprops.get("FilterCriteria") or {}).get("Filters") or [])
-                        ),
-                        on_failure=on_failure_destination(eprops),
-                    )
-                )
+                mapping = _stream_mapping(logical_id, name, arn, eprops, stream_tables)
+                if mapping is not None:
+                    wiring.stream_mappings.append(mapping)
             else:
                 log.info(
                     "events: %s.%s: event type %s is not delivered locally", logical_id, name, kind
                 )
     return wiring
+
+
+def _stream_mapping(
+    logical_id: str, name: str, arn: str, eprops: dict[str, Any], stream_tables: dict[str, str]
+) -> StreamMapping | None:
+    """The event source mapping of function ``logical_id``'s ``DynamoDB`` event ``name``;
+    None (with a console line) when its stream is no provisioned table's."""
+    stream_arn = str(eprops.get("Stream"))
+    if stream_arn not in stream_tables:
+        log.info(
+            "events: %s.%s: stream %s is not a provisioned table's; not delivered",
+            logical_id,
+            name,
+            stream_arn,
+        )
+        return None
+    return StreamMapping(
+        function_id=logical_id,
+        function_arn=arn,
+        table_name=stream_tables[stream_arn],
+        stream_arn=stream_arn,
+        starting_position=str(eprops.get("StartingPosition", "TRIM_HORIZON")),
+        batch_size=int(eprops.get("BatchSize", 100)),
+        max_retries=int(eprops.get("MaximumRetryAttempts", -1)),
+        report_item_failures="ReportBatchItemFailures"
+        in (eprops.get("FunctionResponseTypes") or []),
+        bisect=str(eprops.get("BisectBatchOnFunctionError", "false")).lower() == "true",
+        filters=tuple(
+            json.loads(f["Pattern"]) if isinstance(f["Pattern"], str) else f["Pattern"]
+            for f in ((eprops.get("FilterCriteria") or {}).get("Filters") or [])
+        ),
+        on_failure=on_failure_destination(eprops),
+    )
 
 
 def on_failure_destination(props: dict[str, Any]) -> str | None:
