@@ -17,7 +17,7 @@ from moto import mock_aws
 
 from local_stack import cognito
 from local_stack.cognito.inbox import Inbox
-from tests.local_stack.test_cognito_gaps import EMAIL, PASSWORD, Pool, error_of, secret_hash
+from tests.local_stack.cognito.test_cognito_gaps import EMAIL, PASSWORD, Pool, error_of, secret_hash
 from tests.support.clock import FakeClock
 
 

@@ -22,7 +22,7 @@ from local_stack.lambda_runtime import event_delivery, stream_delivery
 from local_stack.lambda_runtime.event_delivery import EventDelivery, read_wiring
 from local_stack.template import Template
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 SUB, PHOTO_ID = "8f2e4d6a-1c3b-4e5f-9a7b-0c1d2e3f4a5b", "01KAJ6B3M0Z8Q4W5R7T9V2X3Y4"
 
 

@@ -13,7 +13,7 @@ from moto import mock_aws
 
 from local_stack import cognito
 from local_stack.cognito.inbox import Inbox
-from tests.local_stack.test_cognito_gaps import EMAIL, PASSWORD, Pool, error_of
+from tests.local_stack.cognito.test_cognito_gaps import EMAIL, PASSWORD, Pool, error_of
 from tests.support.clock import FakeClock
 
 NEW_EMAIL = "alice.new@example.com"

@@ -14,7 +14,7 @@ import yaml
 
 from local_stack.template import IMPLICIT_API_ID, Template, TemplateError
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 TEMPLATE = ROOT / "template.yaml"
 POOL_ID = "us-east-1_AbCdEf123"
 
