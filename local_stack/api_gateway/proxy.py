@@ -190,7 +190,7 @@ class Gateway:
                 static = static_file(self.web_root, request)
                 if static is not None:
                     return static
-            return self.gateway_response(api, "MISSING_AUTHENTICATION_TOKEN", request_id)
+            return gateway_response(api, "MISSING_AUTHENTICATION_TOKEN", request_id)
         candidates, path_parameters = matched
         api = self.apis[candidates[0].api_id]
         route = _pick_method(candidates, request.method)
@@ -204,12 +204,12 @@ class Gateway:
         ):
             return self._preflight(request, api, candidates, request_id, outcome)
         if route is None:
-            return self.gateway_response(api, "MISSING_AUTHENTICATION_TOKEN", request_id)
+            return gateway_response(api, "MISSING_AUTHENTICATION_TOKEN", request_id)
         outcome.function = route.function_id
 
         body = read_body(request)
         if body is None:
-            return self.gateway_response(api, "REQUEST_TOO_LARGE", request_id)
+            return gateway_response(api, "REQUEST_TOO_LARGE", request_id)
 
         claims = None
         if route.authorizer:
@@ -217,9 +217,20 @@ class Gateway:
                 claims = self._authorize(request, route)
             except Unauthorized as exc:
                 outcome.note = f"authorizer: {exc}"
-                return self.gateway_response(api, "UNAUTHORIZED", request_id)
+                return gateway_response(api, "UNAUTHORIZED", request_id)
 
-        event = self.proxy_event(request, api, route, path_parameters, body, claims, request_id)
+        api_id = self.api_ids.get(api.logical_id, api.logical_id)
+        event = proxy_event(
+            request,
+            api,
+            route,
+            path_parameters,
+            body,
+            claims,
+            request_id,
+            account_id=self.account_id,
+            api_id=api_id,
+        )
         result = self.invoke(route.function_id, event)
         outcome.cold_start = result.cold_start
         if result.error is not None and result.error["errorType"] == PAYLOAD_TOO_LARGE:
@@ -227,12 +238,12 @@ class Gateway:
             return lambda_payload_too_large(request_id)
         if result.error is not None:
             outcome.note = f"{result.error['errorType']}: {result.error['errorMessage']}"[:200]
-            return self.gateway_response(api, "DEFAULT_5XX", request_id)
+            return gateway_response(api, "DEFAULT_5XX", request_id)
         try:
             return proxy_response(result.payload, api, request, request_id)
         except MalformedProxyResult as exc:
             outcome.note = f"malformed Lambda proxy response: {exc}"
-            return self.gateway_response(api, "DEFAULT_5XX", request_id)
+            return gateway_response(api, "DEFAULT_5XX", request_id)
 
     # ------------------------------------------------------------------ routing
 
@@ -279,7 +290,7 @@ class Gateway:
                 self._authorize(request, preflight)
             except Unauthorized as exc:
                 outcome.note = f"authorizer: {exc}"
-                return self.gateway_response(api, "UNAUTHORIZED", request_id)
+                return gateway_response(api, "UNAUTHORIZED", request_id)
         # Without AllowMethods, SAM lists the path's methods, ANY standing for all of them
         # (samtranslator SwaggerEditor._make_cors_allowed_methods_for_path_item).
         listed = {r.method for r in candidates}
@@ -302,38 +313,6 @@ class Gateway:
             headers={**headers, "x-amzn-RequestId": request_id},
             content_type="application/json",
         )
-
-    # ------------------------------------------------------------------ the event
-
-    def proxy_event(
-        self,
-        request: Request,
-        api: ApiSpec,
-        route: RouteSpec,
-        path_parameters: Mapping[str, str],
-        body: bytes,
-        claims: Mapping[str, str] | None,
-        request_id: str,
-    ) -> dict[str, Any]:
-        """The REST v1 proxy event for ``request`` on ``route`` (:func:`proxy_event.proxy_event`)."""
-        api_id = self.api_ids.get(api.logical_id, api.logical_id)
-        return proxy_event(
-            request,
-            api,
-            route,
-            path_parameters,
-            body,
-            claims,
-            request_id,
-            account_id=self.account_id,
-            api_id=api_id,
-        )
-
-    # ------------------------------------------------------------------ responses
-
-    def gateway_response(self, api: ApiSpec, kind: str, request_id: str) -> Response:
-        """API Gateway's own answer of type ``kind`` (:func:`responses.gateway_response`)."""
-        return gateway_response(api, kind, request_id)
 
 
 @dataclass

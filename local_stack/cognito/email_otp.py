@@ -19,8 +19,21 @@ from moto.cognitoidp.models import (
     UserStatus,
 )
 
-from local_stack.cognito.rules import check_secret_hash, mask_email, prevents_existence_errors
-from local_stack.cognito.state import LOCK, SETTINGS, ChallengeSession, Code, clock, pool_state
+from local_stack.cognito.rules import (
+    auth_session_seconds,
+    check_secret_hash,
+    mask_email,
+    prevents_existence_errors,
+)
+from local_stack.cognito.state import (
+    LOCK,
+    SETTINGS,
+    ChallengeSession,
+    Code,
+    clock,
+    drop_expired,
+    pool_state,
+)
 
 #: Email OTP sign-in codes have 8 digits (developer guide, "Passwordless sign-in with
 #: one-time passwords"; MFA codes have 6).
@@ -62,22 +75,21 @@ def start_email_otp(
     if user is None and not prevents_existence_errors(client):
         raise UserNotFoundError("User does not exist.")
     session = secrets.token_urlsafe(96)
-    minutes = int(client.extended_config.get("AuthSessionValidity") or 3)
+    lifetime = auth_session_seconds(client)
     with LOCK:
         state = pool_state(pool)
         now = clock()
-        for key in [k for k, item in state.mfa.items() if item.expires_at <= now]:
-            del state.mfa[key]
+        drop_expired(state.mfa, now)
         state.mfa[session] = ChallengeSession(
             user.username if real and user else "",
             client.id,
-            now + 60 * minutes,
+            now + lifetime,
             challenge="EMAIL_OTP",
         )
     if real and user is not None:
         code = f"{secrets.randbelow(10**EMAIL_OTP_DIGITS):0{EMAIL_OTP_DIGITS}d}"
         with LOCK:
-            pool_state(pool).codes[(user.id, "sign_in")] = Code(code, clock() + 60 * minutes)
+            pool_state(pool).codes[(user.id, "sign_in")] = Code(code, clock() + lifetime)
         if SETTINGS.inbox is not None:
             SETTINGS.inbox.deliver(user.attribute_lookup.get("email") or username, "sign_in", code)
     return {

@@ -216,3 +216,9 @@ def validate_password(self: CognitoIdpBackend, user_pool_id: str, password: str)
         raise InvalidPasswordError("Password must have numeric characters")
     if policy.get("RequireSymbols", True) and not _SYMBOLS.intersection(password):
         raise InvalidPasswordError("Password must have symbol characters")
+
+
+def auth_session_seconds(client: CognitoIdpUserPoolClient) -> int:
+    """How long a challenge's Session lives: the client's ``AuthSessionValidity`` minutes
+    (3 to 15, default 3; CreateUserPoolClient API reference), in seconds."""
+    return 60 * int(client.extended_config.get("AuthSessionValidity") or 3)

@@ -9,6 +9,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from moto.cognitoidp.models import (
     CognitoIdpUserPool,
@@ -156,3 +157,10 @@ def pool_state(pool: CognitoIdpUserPool) -> PoolState:
             state = PoolState()
             pool.__dict__[STATE_ATTRIBUTE] = state
         return state
+
+
+def drop_expired(sessions: dict[str, Any], now: float) -> None:
+    """Remove the challenge sessions of ``sessions`` whose ``expires_at`` is past (seconds
+    since the epoch). Call with :data:`LOCK` held."""
+    for key in [key for key, item in sessions.items() if item.expires_at <= now]:
+        del sessions[key]

@@ -30,8 +30,8 @@ from local_stack.cognito.errors import (
     EnableSoftwareTokenMfaError,
     UnsupportedOperationError,
 )
-from local_stack.cognito.rules import check_secret_hash, same_secret
-from local_stack.cognito.state import LOCK, ChallengeSession, clock, pool_state
+from local_stack.cognito.rules import auth_session_seconds, check_secret_hash, same_secret
+from local_stack.cognito.state import LOCK, ChallengeSession, clock, drop_expired, pool_state
 from local_stack.cognito.tokens import token_user
 
 #: RFC 6238 parameters of Cognito's software tokens: 6 digits, HMAC-SHA1, 30-second steps
@@ -109,13 +109,13 @@ def mfa_challenge(
     if user.id not in pool_state(pool).totp:
         return None
     session = secrets.token_urlsafe(96)
-    minutes = int(client.extended_config.get("AuthSessionValidity") or 3)
     with LOCK:
         sessions = pool_state(pool).mfa
         now = clock()
-        for key in [k for k, item in sessions.items() if item.expires_at <= now]:
-            del sessions[key]
-        sessions[session] = ChallengeSession(user.username, client.id, now + 60 * minutes)
+        drop_expired(sessions, now)
+        sessions[session] = ChallengeSession(
+            user.username, client.id, now + auth_session_seconds(client)
+        )
     return {
         "ChallengeName": "SOFTWARE_TOKEN_MFA",
         "Session": session,

@@ -27,8 +27,13 @@ from moto.cognitoidp.models import (
 from local_stack.cognito import srp as cognito_srp
 from local_stack.cognito.errors import INCORRECT_CREDENTIALS
 from local_stack.cognito.lockout import password_ok
-from local_stack.cognito.rules import check_secret_hash, prevents_existence_errors, same_secret
-from local_stack.cognito.state import LOCK, SrpSession, clock, pool_state
+from local_stack.cognito.rules import (
+    auth_session_seconds,
+    check_secret_hash,
+    prevents_existence_errors,
+    same_secret,
+)
+from local_stack.cognito.state import LOCK, SrpSession, clock, drop_expired, pool_state
 from local_stack.cognito.totp import mfa_challenge
 
 # RespondToAuthChallenge PASSWORD_VERIFIER's TIMESTAMP, Java's "EEE MMM d HH:mm:ss z yyyy"
@@ -96,17 +101,15 @@ def start_srp(
     except ValueError as error:
         raise InvalidParameterException("Invalid SRP_A") from error
     session = secrets.token_urlsafe(96)
-    minutes = int(client.extended_config.get("AuthSessionValidity") or 3)
     with LOCK:
         srp = pool_state(pool).srp
         now = clock()
-        for block in [b for b, item in srp.items() if item.expires_at <= now]:
-            del srp[block]
+        drop_expired(srp, now)
         srp[challenge.secret_block] = SrpSession(
             challenge,
             client.id,
             user.username if user else "",
-            now + 60 * minutes,
+            now + auth_session_seconds(client),
             session,
         )
     return {

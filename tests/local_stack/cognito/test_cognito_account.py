@@ -4,35 +4,9 @@ email at once)."""
 
 from __future__ import annotations
 
-import io
-from collections.abc import Iterator
-
-import boto3
-import pytest
-from moto import mock_aws
-
-from local_stack import cognito
-from local_stack.cognito.inbox import Inbox
 from tests.local_stack.cognito.test_cognito_gaps import EMAIL, PASSWORD, Pool, error_of
-from tests.support.clock import FakeClock
 
 NEW_EMAIL = "alice.new@example.com"
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
-def pool(clock: FakeClock) -> Iterator[Pool]:
-    inbox = Inbox(stream=io.StringIO())
-    cognito.install(inbox, clock=clock)
-    try:
-        with mock_aws():
-            yield Pool(boto3.client("cognito-idp", region_name="us-east-1"), inbox)
-    finally:
-        cognito.uninstall()
 
 
 def email_of(pool: Pool, access: str) -> dict[str, str]:

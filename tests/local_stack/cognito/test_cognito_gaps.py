@@ -10,15 +10,11 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import io
-from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import jwt
 import pytest
 from botocore.exceptions import ClientError
-from moto import mock_aws
 
 from local_stack import cognito
 from local_stack.cognito.inbox import Inbox
@@ -100,26 +96,6 @@ class Pool:
         return self.idp.get_tokens_from_refresh_token(
             ClientId=self.client_id, ClientSecret=self.secret, RefreshToken=refresh_token
         )["AuthenticationResult"]
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
-def inbox() -> Inbox:
-    return Inbox(stream=io.StringIO())
-
-
-@pytest.fixture
-def pool(inbox: Inbox, clock: FakeClock) -> Iterator[Pool]:
-    cognito.install(inbox, clock=clock)
-    try:
-        with mock_aws():
-            yield Pool(boto3.client("cognito-idp", region_name="us-east-1"), inbox)
-    finally:
-        cognito.uninstall()  # other suites in this process expect plain moto
 
 
 def error_of(call: Any, **kwargs: Any) -> tuple[str, str]:

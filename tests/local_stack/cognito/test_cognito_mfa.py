@@ -6,35 +6,13 @@ moto 5.2.5 gives every user the same secret and accepts any code; these tests us
 
 from __future__ import annotations
 
-import io
-from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pyotp
-import pytest
-from moto import mock_aws
 
 from local_stack import cognito
-from local_stack.cognito.inbox import Inbox
 from tests.local_stack.cognito.test_cognito_gaps import EMAIL, PASSWORD, Pool, error_of, secret_hash
 from tests.support.clock import FakeClock
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
-def pool(clock: FakeClock) -> Iterator[Pool]:
-    inbox = Inbox(stream=io.StringIO())
-    cognito.install(inbox, clock=clock)
-    try:
-        with mock_aws():
-            yield Pool(boto3.client("cognito-idp", region_name="us-east-1"), inbox)
-    finally:
-        cognito.uninstall()
 
 
 def password_auth(pool: Pool, email: str = EMAIL, password: str = PASSWORD) -> dict[str, Any]:

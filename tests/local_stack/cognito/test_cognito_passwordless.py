@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-import io
-from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
-from moto import mock_aws
 
-from local_stack import cognito
 from local_stack.cognito.inbox import Inbox
 from tests.local_stack.cognito.test_cognito_gaps import EMAIL, Pool, error_of
 from tests.support.clock import FakeClock
@@ -51,32 +46,13 @@ class PasswordlessPool(Pool):
 
 
 @pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-def make_pool(clock: FakeClock, parameters: dict[str, str]) -> Iterator[PasswordlessPool]:
-    inbox = Inbox(stream=io.StringIO())
-    cognito.install(inbox, clock=clock)
-    try:
-        with mock_aws():
-            yield PasswordlessPool(
-                boto3.client("cognito-idp", region_name="us-east-1"),
-                inbox,
-                parameters,
-            )
-    finally:
-        cognito.uninstall()
+def pool(idp: Any, inbox: Inbox) -> PasswordlessPool:
+    return PasswordlessPool(idp, inbox, SES)
 
 
 @pytest.fixture
-def pool(clock: FakeClock) -> Iterator[PasswordlessPool]:
-    yield from make_pool(clock, SES)
-
-
-@pytest.fixture
-def password_only_pool(clock: FakeClock) -> Iterator[PasswordlessPool]:
-    yield from make_pool(clock, {})
+def password_only_pool(idp: Any, inbox: Inbox) -> PasswordlessPool:
+    return PasswordlessPool(idp, inbox, {})
 
 
 def test_an_emailed_eight_digit_code_signs_the_user_in(pool: PasswordlessPool) -> None:
