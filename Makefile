@@ -49,8 +49,9 @@ test: $(STAMP) ## Run every test: unit, handlers, end-to-end, SAM, Postman, brow
 unit: $(STAMP) ## Run the fast tests only (no local stack, no SAM CLI, no browser)
 	@$(BIN)/python -m pytest -n 2 --dist worksteal tests/unit tests/handlers
 
-bench: $(STAMP) ## Benchmarks: cold starts; list latency 100 vs 100k items; 10 parallel uploads; the photo pipeline
+bench: $(STAMP) ## Benchmarks: cold starts; make dev's start; list latency 100 vs 100k items; 10 parallel uploads; the photo pipeline
 	@$(BIN)/python bench/cold_start.py
+	@$(BIN)/python bench/stack_start.py
 	@$(BIN)/python bench/list_latency.py
 	@$(BIN)/python bench/concurrent_uploads.py
 	@$(BIN)/python bench/revocation_check.py

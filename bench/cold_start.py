@@ -174,8 +174,8 @@ def start_emulator(template: Template) -> tuple[object, str]:
     from moto.server import ThreadedMotoServer
 
     from local_stack import cognito
-    from local_stack.emulator import provision
-    from local_stack.inbox import Inbox
+    from local_stack.aws.provisioning import provision
+    from local_stack.cognito.inbox import Inbox
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no line per request
     cognito.install(

@@ -32,9 +32,10 @@ from botocore.config import Config
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from local_stack import emulator
-from local_stack.emulator import Emulator, listen, provision
-from local_stack.server import local_parameter_overrides
+from local_stack.aws import dynamodb_query
+from local_stack.aws.moto_server import Emulator, listen
+from local_stack.aws.provisioning import provision
+from local_stack.stack import local_parameter_overrides
 from local_stack.template import Template
 
 PAGE = 20
@@ -120,12 +121,12 @@ def main() -> int:
             for name, patched in variants:
                 Table.query = moto_query
                 if patched:
-                    emulator.install_partition_query()
+                    dynamodb_query.install_partition_query()
                 runs = args.runs if patched else max(3, args.runs // 5)
                 median_ms(client, table_name, 2)  # warm up
                 results[(name, size)] = median_ms(client, table_name, runs)
         Table.query = moto_query
-        emulator.install_partition_query()
+        dynamodb_query.install_partition_query()
     finally:
         server.stop()
 

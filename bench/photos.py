@@ -16,7 +16,7 @@
    choose the file, press Upload; the time until the app says "Photo uploaded." (its
    progress bar reached 100 %) and until the grid shows the thumbnail.
 
-The stack runs in this process on free ports (``local_stack.server.LocalStack``), like
+The stack runs in this process on free ports (``local_stack.stack.LocalStack``), like
 ``make dev``. Timings are this machine's; compare the ratios.
 
 Usage: ``python bench/photos.py [--photos 24] [--big]``
@@ -43,7 +43,7 @@ from PIL import Image
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from local_stack.server import LocalStack, Ports, configure_logging
+from local_stack.stack import LocalStack, Ports, configure_logging
 
 PASSWORD = "Correct-Horse-9"
 

@@ -34,9 +34,9 @@ import time
 from pathlib import Path
 from types import FrameType
 
-from local_stack.emulator import EXIT_PORT_IN_USE, PortInUseError
-from local_stack.runtime import DEFAULT_CONCURRENCY
-from local_stack.server import ROOT, LocalStack, Ports, configure_logging
+from local_stack.aws.moto_server import EXIT_PORT_IN_USE, PortInUseError
+from local_stack.lambda_runtime.pool import DEFAULT_CONCURRENCY
+from local_stack.stack import ROOT, LocalStack, Ports, configure_logging
 from local_stack.template import TemplateError
 
 

@@ -1,7 +1,7 @@
 """The photo pipeline under faults, against a real local stack (issue 8's fault test).
 
 Run by ``tests/e2e/test_photo_faults.py`` as ``python -m tests.e2e.photo_faults``, in a
-process of its own: it starts :class:`local_stack.server.LocalStack` in-process (moto's
+process of its own: it starts :class:`local_stack.stack.LocalStack` in-process (moto's
 backends are process-global, so not inside pytest's process), puts a fault-injecting
 HTTP proxy between chosen functions and the emulator, and then:
 
@@ -40,7 +40,7 @@ import boto3
 import requests
 from PIL import Image
 
-from local_stack.server import LocalStack, Ports, configure_logging
+from local_stack.stack import LocalStack, Ports, configure_logging
 from tests.e2e.test_journey import bearer, signed_up_user
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -4,7 +4,7 @@ Provisioning the template in moto costs about 2 s (the user pool alone about 1 s
 paid by every handler test, was most of ``make unit``. Instead, ``mock_aws`` starts once
 for the ``tests/handlers`` package (``scope="package"``: it stops when the package's last
 test ends, so no other suite runs inside it) and :func:`provisioned` creates the
-resources once, with the local stack's own :func:`local_stack.emulator.provision`.
+resources once, with the local stack's own :func:`local_stack.aws.moto_server.provision`.
 
 Every test still starts from a clean state: :func:`aws_state` (``reset_aws``) empties the
 template's resources before each test (Cognito users and foreign app clients, DynamoDB
@@ -24,7 +24,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from local_stack.emulator import provision
+from local_stack.aws.provisioning import provision
 from local_stack.template import Template
 
 ROOT = Path(__file__).resolve().parents[2]

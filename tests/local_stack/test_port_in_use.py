@@ -1,5 +1,5 @@
 """A taken port: ``python -m local_stack`` says which flag to change and exits with
-:data:`~local_stack.emulator.EXIT_PORT_IN_USE` before starting anything, and the tests'
+:data:`~local_stack.aws.moto_server.EXIT_PORT_IN_USE` before starting anything, and the tests'
 ``start_stack`` (which picks free ports itself) moves on to other ports when it sees it."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from local_stack.emulator import EXIT_PORT_IN_USE
+from local_stack.aws.moto_server import EXIT_PORT_IN_USE
 from tests.support import stack as stack_support
 
 ROOT = Path(__file__).resolve().parents[2]

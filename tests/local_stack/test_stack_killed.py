@@ -1,6 +1,6 @@
 """A local stack killed outright (SIGKILL, the OOM killer) leaves no process behind.
 
-Its workers are forked from a zygote (local_stack/worker.py), not started by the stack,
+Its workers are forked from a zygote (local_stack/lambda_runtime/worker.py), not started by the stack,
 so nothing reaps them for the stack: the zygote must end when the stack's end of its
 control socket closes, and each worker when its request pipe does.
 """

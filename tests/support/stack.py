@@ -17,7 +17,7 @@ from pathlib import Path
 
 import requests
 
-from local_stack.emulator import EXIT_PORT_IN_USE
+from local_stack.aws.moto_server import EXIT_PORT_IN_USE
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -3,7 +3,7 @@
 - ``template``: template.yaml as :class:`local_stack.template.Template` reads it, so the
   moto resources and the functions' environment come from the template and cannot drift.
 - ``moto_pool``: the template's resources provisioned in moto by the local stack's own
-  :func:`local_stack.emulator.provision` (once; emptied before each test, see
+  :func:`local_stack.aws.moto_server.provision` (once; emptied before each test, see
   tests/handlers/conftest.py), and the broker's environment (``&AuthEnv``) set
   as Lambda would set it.
 - ``hosted_ui``: a tiny ``/oauth2/token`` server on a free port that records each request.

@@ -1,7 +1,7 @@
 """Fixtures for the photo handler tests: moto AWS built from template.yaml, cold handlers.
 
 The table and bucket are provisioned from ``template.yaml`` by the local stack's own
-:func:`local_stack.emulator.provision`, once for the package and emptied before each test
+:func:`local_stack.aws.moto_server.provision`, once for the package and emptied before each test
 (tests/handlers/conftest.py), and each handler's environment is the template's
 (Globals + the function's ``&PhotosEnv``), so these tests cannot drift from the
 infrastructure. Each test imports its handlers

@@ -1,0 +1,102 @@
+"""Choice-based sign-in with an emailed one-time password (InitiateAuth ``USER_AUTH`` with
+``PREFERRED_CHALLENGE: EMAIL_OTP``; moto has no ``USER_AUTH``). The answer to the
+``EMAIL_OTP`` challenge is checked in :func:`local_stack.cognito.totp.answer_code_challenge`
+with the TOTP one, as both are code challenges on a Session.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from moto.cognitoidp.exceptions import (
+    InvalidParameterException,
+    UserNotFoundError,
+)
+from moto.cognitoidp.models import (
+    CognitoIdpUserPool,
+    CognitoIdpUserPoolClient,
+    UserStatus,
+)
+
+from local_stack.cognito.rules import (
+    auth_session_seconds,
+    check_secret_hash,
+    mask_email,
+    prevents_existence_errors,
+)
+from local_stack.cognito.state import (
+    LOCK,
+    SETTINGS,
+    ChallengeSession,
+    Code,
+    clock,
+    drop_expired,
+    pool_state,
+)
+
+#: Email OTP sign-in codes have 8 digits (developer guide, "Passwordless sign-in with
+#: one-time passwords"; MFA codes have 6).
+EMAIL_OTP_DIGITS = 8
+
+
+def start_email_otp(
+    pool: CognitoIdpUserPool, client: CognitoIdpUserPoolClient, params: dict[str, str]
+) -> dict[str, Any]:
+    """InitiateAuth ``USER_AUTH`` with ``PREFERRED_CHALLENGE: EMAIL_OTP``.
+
+    API reference, InitiateAuth (USER_AUTH): the answer is the ``EMAIL_OTP`` challenge with
+    ``CODE_DELIVERY_DESTINATION`` / ``CODE_DELIVERY_DELIVERY_MEDIUM``; the code lives as
+    long as the Session (``AuthSessionValidity``). The factor must be allowed by the pool
+    (``Policies.SignInPolicy.AllowedFirstAuthFactors``). Unknown and unconfirmed users get
+    a simulated challenge and no email (PreventUserExistenceErrors), so the answer cannot
+    tell them apart; no answer passes it. Without ``PREFERRED_CHALLENGE`` Cognito offers
+    ``SELECT_CHALLENGE``, which this emulation does not: it asks for the parameter.
+
+    :raises InvalidParameterException: no USERNAME / PREFERRED_CHALLENGE, or EMAIL_OTP is
+        not an allowed first factor of the pool.
+    """
+    username = params.get("USERNAME")
+    if not username:
+        raise InvalidParameterException("Missing required parameter USERNAME")
+    preferred = params.get("PREFERRED_CHALLENGE")
+    if preferred != "EMAIL_OTP":
+        raise InvalidParameterException(
+            "The local stack emulates USER_AUTH with PREFERRED_CHALLENGE=EMAIL_OTP only"
+        )
+    factors = ((pool.extended_config.get("Policies") or {}).get("SignInPolicy") or {}).get(
+        "AllowedFirstAuthFactors"
+    ) or ["PASSWORD"]
+    if "EMAIL_OTP" not in factors:
+        raise InvalidParameterException("EMAIL_OTP is not an allowed first auth factor")
+    check_secret_hash(client, [username], params.get("SECRET_HASH"))
+    user = pool._get_user(username)
+    real = user is not None and user.enabled and user.status == UserStatus.CONFIRMED
+    if user is None and not prevents_existence_errors(client):
+        raise UserNotFoundError("User does not exist.")
+    session = secrets.token_urlsafe(96)
+    lifetime = auth_session_seconds(client)
+    with LOCK:
+        state = pool_state(pool)
+        now = clock()
+        drop_expired(state.mfa, now)
+        state.mfa[session] = ChallengeSession(
+            user.username if real and user else "",
+            client.id,
+            now + lifetime,
+            challenge="EMAIL_OTP",
+        )
+    if real and user is not None:
+        code = f"{secrets.randbelow(10**EMAIL_OTP_DIGITS):0{EMAIL_OTP_DIGITS}d}"
+        with LOCK:
+            pool_state(pool).codes[(user.id, "sign_in")] = Code(code, clock() + lifetime)
+        if SETTINGS.inbox is not None:
+            SETTINGS.inbox.deliver(user.attribute_lookup.get("email") or username, "sign_in", code)
+    return {
+        "ChallengeName": "EMAIL_OTP",
+        "Session": session,
+        "ChallengeParameters": {
+            "CODE_DELIVERY_DELIVERY_MEDIUM": "EMAIL",
+            "CODE_DELIVERY_DESTINATION": mask_email(username),
+        },
+    }
