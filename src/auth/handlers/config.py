@@ -5,7 +5,7 @@ Reads only the environment: no Cognito call, no IAM permission, never the client
 
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.event_handler.api_gateway import Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
@@ -16,7 +16,6 @@ from auth.models import PublicConfig
 from shared.http import build_resolver, json_response
 
 logger = Logger()
-tracer = Tracer(patch_modules=())  # no upstream call to trace: nothing to patch
 metrics = Metrics()
 app = build_resolver(logger, metrics=metrics, failure_metric="AuthConfigFailures")
 
@@ -30,7 +29,6 @@ def auth_config() -> Response:
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
-@tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics(capture_cold_start_metric=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)

@@ -2,19 +2,17 @@
 
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.event_handler.api_gateway import Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from auth.cognito import TRACED_LIBRARIES
 from auth.models import EmailRequest
 from auth.service import get_service
 from shared.http import build_resolver, json_response, parse_json_request
 
 logger = Logger()
-tracer = Tracer(patch_modules=TRACED_LIBRARIES)
 metrics = Metrics()
 app = build_resolver(logger, metrics=metrics, failure_metric="ResendCodeFailures")
 
@@ -28,7 +26,6 @@ def resend_code() -> Response:
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
-@tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics(capture_cold_start_metric=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)

@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.event_handler.api_gateway import Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
@@ -12,11 +12,9 @@ from photos import errors
 from photos.claims import caller_sub
 from photos.config import load_config
 from photos.service import PhotoService
-from photos.store import TRACED_LIBRARIES
 from shared.http import build_resolver, json_response
 
 logger, metrics = Logger(), Metrics()
-tracer = Tracer(patch_modules=TRACED_LIBRARIES)
 config = load_config()
 service = PhotoService.from_config(config)
 app = build_resolver(logger, metrics=metrics, failure_metric="GetPhotoFailures")
@@ -32,7 +30,6 @@ def get_photo(photo_id: str) -> Response:
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
-@tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics(capture_cold_start_metric=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)

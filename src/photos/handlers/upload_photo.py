@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.event_handler.api_gateway import Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
@@ -13,11 +13,9 @@ from photos.claims import caller_sub
 from photos.config import load_config
 from photos.models import body_bytes, parse_upload_form
 from photos.service import PhotoService
-from photos.store import TRACED_LIBRARIES
 from shared.http import build_resolver, json_response
 
 logger, metrics = Logger(), Metrics()
-tracer = Tracer(patch_modules=TRACED_LIBRARIES)
 config = load_config()
 service = PhotoService.from_config(config)
 app = build_resolver(logger, metrics=metrics, failure_metric="UploadPhotoFailures")
@@ -37,7 +35,6 @@ def upload_photo() -> Response:
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
-@tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics(capture_cold_start_metric=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)
