@@ -20,18 +20,19 @@ import os
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from aws_lambda_powertools import Logger
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.event_handler.api_gateway import (
     APIGatewayRestResolver,
     CORSConfig,
     Response,
 )
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
+from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from pydantic import BaseModel, ValidationError
 
 if TYPE_CHECKING:
-    from aws_lambda_powertools import Metrics
+    from aws_lambda_powertools.utilities.typing import LambdaContext
 
 JSON = "application/json"
 ModelT = TypeVar("ModelT", bound=BaseModel)
@@ -318,6 +319,36 @@ def failure_counter(metrics: Metrics, name: str) -> Callable[[dict[str, Any]], N
     return count
 
 
+def _cors(allowed_origin: str | None) -> CORSConfig | None:
+    """The CORS settings for ``allowed_origin``, else the ``ALLOWED_ORIGIN`` environment
+    variable (read at cold start); ``None`` for an empty origin (same-origin use only)."""
+    origin = os.environ.get("ALLOWED_ORIGIN", "") if allowed_origin is None else allowed_origin
+    return CORSConfig(allow_origin=origin, allow_headers=CORS_ALLOW_HEADERS) if origin else None
+
+
+def _register_error_handlers(app: APIGatewayRestResolver, logger: Logger) -> None:
+    """Make every error of ``app`` the contract's body (see :func:`build_resolver`)."""
+
+    @app.exception_handler(ApiError)
+    def _api_error(exc: ApiError) -> Response:
+        if exc.status >= 500:
+            logger.warning("upstream failure", extra={"error": exc.error, "status": exc.status})
+        return error_response(exc.status, exc.error, exc.description, exc.headers)
+
+    @app.exception_handler(ValidationError)
+    def _validation_error(exc: ValidationError) -> Response:
+        return error_response(400, "invalid_request", describe_validation_error(exc))
+
+    @app.not_found
+    def _not_found(exc: NotFoundError) -> Response:
+        return error_response(404, "not_found", "No such route.")
+
+    @app.exception_handler(Exception)
+    def _unexpected(exc: Exception) -> Response:
+        logger.exception("unhandled error")
+        return error_response(500, "server_error", "The service failed; retry later.")
+
+
 def build_resolver(
     logger: Logger,
     allowed_origin: str | None = None,
@@ -342,30 +373,66 @@ def build_resolver(
     - an unknown route -> 404 ``not_found``.
     - anything else -> 500 ``server_error``, logged with its traceback (never the event).
     """
-    origin = os.environ.get("ALLOWED_ORIGIN", "") if allowed_origin is None else allowed_origin
-    cors = CORSConfig(allow_origin=origin, allow_headers=CORS_ALLOW_HEADERS) if origin else None
     on_error = (
         failure_counter(metrics, failure_metric) if metrics is not None and failure_metric else None
     )
-    app = _Resolver(on_error, strip_prefixes=None, cors=cors)
-
-    @app.exception_handler(ApiError)
-    def _api_error(exc: ApiError) -> Response:
-        if exc.status >= 500:
-            logger.warning("upstream failure", extra={"error": exc.error, "status": exc.status})
-        return error_response(exc.status, exc.error, exc.description, exc.headers)
-
-    @app.exception_handler(ValidationError)
-    def _validation_error(exc: ValidationError) -> Response:
-        return error_response(400, "invalid_request", describe_validation_error(exc))
-
-    @app.not_found
-    def _not_found(exc: NotFoundError) -> Response:
-        return error_response(404, "not_found", "No such route.")
-
-    @app.exception_handler(Exception)
-    def _unexpected(exc: Exception) -> Response:
-        logger.exception("unhandled error")
-        return error_response(500, "server_error", "The service failed; retry later.")
-
+    app = _Resolver(on_error, strip_prefixes=None, cors=_cors(allowed_origin))
+    _register_error_handlers(app, logger)
     return app
+
+
+LambdaHandler = Callable[[dict[str, Any], "LambdaContext"], dict[str, Any]]
+
+
+class FunctionApp(_Resolver):
+    """One API function's app: the resolver of :func:`build_resolver`, its ``Logger`` and
+    ``Metrics``, and the entry point, built here once for every handler module.
+
+    A handler module makes one, registers its route(s) on it with the route's OpenAPI
+    metadata, and exports the entry point::
+
+        app = FunctionApp(failure_metric="SignUpFailures")
+
+        @app.post("/auth/sign-up", summary=..., responses=...)
+        def sign_up() -> Response:
+            ...
+            app.count("SignUps")
+            return json_response(201, result)
+
+        lambda_handler = app.lambda_handler
+
+    Args:
+        failure_metric: the function's failure metric (e.g. ``"SignInFailures"``), added
+            once per error response (:func:`failure_counter`).
+        allowed_origin: as in :func:`build_resolver`.
+
+    Attributes:
+        logger, metrics: made at cold start, under the function's environment (Powertools
+            reads ``POWERTOOLS_SERVICE_NAME`` and ``POWERTOOLS_METRICS_NAMESPACE`` then).
+        lambda_handler: ``resolve`` with the correlation id of the API Gateway request
+            in every log line and the metrics flushed (cold-start metric included) after
+            each invocation.
+    """
+
+    def __init__(self, failure_metric: str, allowed_origin: str | None = None) -> None:
+        self.logger = Logger()
+        self.metrics = Metrics()
+        super().__init__(
+            failure_counter(self.metrics, failure_metric),
+            strip_prefixes=None,
+            cors=_cors(allowed_origin),
+        )
+        _register_error_handlers(self, self.logger)
+        self.lambda_handler: LambdaHandler = self._entry_point()
+
+    def count(self, metric: str) -> None:
+        """Add 1 (unit ``Count``) to the business metric ``metric`` (``"SignUps"``...)."""
+        self.metrics.add_metric(name=metric, unit=MetricUnit.Count, value=1)
+
+    def _entry_point(self) -> LambdaHandler:
+        @self.logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+        @self.metrics.log_metrics(capture_cold_start_metric=True)
+        def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+            return self.resolve(event, context)
+
+        return lambda_handler

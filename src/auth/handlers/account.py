@@ -10,22 +10,14 @@ ChangeEmailFunction, VerifyEmailFunction and DeleteAccountFunction):
 - ``DELETE /auth/account`` -> photo rows, sign-out record, DeleteUser
 """
 
-from typing import Any
-
-from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.event_handler.api_gateway import Response
-from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from auth.models import AccountUpdate, ChangePasswordRequest, CodeRequest, EmailRequest
 from auth.service import get_service
 from auth.web import require_bearer_token
-from shared.http import build_resolver, json_response, parse_json_request
+from shared.http import FunctionApp, json_response, parse_json_request
 
-logger = Logger()
-metrics = Metrics()
-app = build_resolver(logger, metrics=metrics, failure_metric="AccountFailures")
+app = FunctionApp(failure_metric="AccountFailures")
 
 
 @app.get("/auth/account")
@@ -45,7 +37,7 @@ def change_password() -> Response:
     token = require_bearer_token(app.current_event)
     request = parse_json_request(app.current_event, ChangePasswordRequest)
     result = get_service().change_password(token, request)
-    metrics.add_metric(name="PasswordsChanged", unit=MetricUnit.Count, value=1)
+    app.count("PasswordsChanged")
     return json_response(200, result)
 
 
@@ -61,18 +53,15 @@ def verify_email() -> Response:
     token = require_bearer_token(app.current_event)
     request = parse_json_request(app.current_event, CodeRequest)
     result = get_service().verify_email(token, request)
-    metrics.add_metric(name="EmailsChanged", unit=MetricUnit.Count, value=1)
+    app.count("EmailsChanged")
     return json_response(200, result)
 
 
 @app.delete("/auth/account")
 def delete_account() -> Response:
     result = get_service().delete_account(require_bearer_token(app.current_event))
-    metrics.add_metric(name="AccountsDeleted", unit=MetricUnit.Count, value=1)
+    app.count("AccountsDeleted")
     return json_response(200, result)
 
 
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
-@metrics.log_metrics(capture_cold_start_metric=True)
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(event, context)
+lambda_handler = app.lambda_handler

@@ -1,31 +1,20 @@
 """POST /auth/confirm -> cognito-idp ConfirmSignUp (ConfirmSignUpFunction)."""
 
-from typing import Any
-
-from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.event_handler.api_gateway import Response
-from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from auth.models import ConfirmRequest
 from auth.service import get_service
-from shared.http import build_resolver, json_response, parse_json_request
+from shared.http import FunctionApp, json_response, parse_json_request
 
-logger = Logger()
-metrics = Metrics()
-app = build_resolver(logger, metrics=metrics, failure_metric="ConfirmSignUpFailures")
+app = FunctionApp(failure_metric="ConfirmSignUpFailures")
 
 
 @app.post("/auth/confirm")
 def confirm() -> Response:
     request = parse_json_request(app.current_event, ConfirmRequest)
     result = get_service().confirm(request)
-    metrics.add_metric(name="SignUpsConfirmed", unit=MetricUnit.Count, value=1)
+    app.count("SignUpsConfirmed")
     return json_response(200, result)
 
 
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
-@metrics.log_metrics(capture_cold_start_metric=True)
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(event, context)
+lambda_handler = app.lambda_handler

@@ -5,32 +5,21 @@ Body ``{email}``; answers ``{challenge: "EMAIL_OTP", session}`` for every email.
 is ``POST /auth/challenge`` with the emailed 8-digit code.
 """
 
-from typing import Any
-
-from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.event_handler.api_gateway import Response
-from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from auth.models import EmailRequest
 from auth.service import get_service
-from shared.http import build_resolver, json_response, parse_json_request
+from shared.http import FunctionApp, json_response, parse_json_request
 
-logger = Logger()
-metrics = Metrics()
-app = build_resolver(logger, metrics=metrics, failure_metric="EmailCodeSignInFailures")
+app = FunctionApp(failure_metric="EmailCodeSignInFailures")
 
 
 @app.post("/auth/sign-in/email-code")
 def email_code() -> Response:
     request = parse_json_request(app.current_event, EmailRequest)
     result = get_service().email_code_sign_in(request)
-    metrics.add_metric(name="EmailCodesRequested", unit=MetricUnit.Count, value=1)
+    app.count("EmailCodesRequested")
     return json_response(200, result)
 
 
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
-@metrics.log_metrics(capture_cold_start_metric=True)
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(event, context)
+lambda_handler = app.lambda_handler

@@ -10,22 +10,14 @@ The authorizer has checked the token's signature and scope; Cognito checks it ag
 (revocation, deleted user) since every call here takes the access token itself.
 """
 
-from typing import Any
-
-from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.event_handler.api_gateway import Response
-from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from auth.models import MfaVerifyRequest
 from auth.service import get_service
 from auth.web import require_bearer_token
-from shared.http import build_resolver, json_response, parse_json_request
+from shared.http import FunctionApp, json_response, parse_json_request
 
-logger = Logger()
-metrics = Metrics()
-app = build_resolver(logger, metrics=metrics, failure_metric="MfaFailures")
+app = FunctionApp(failure_metric="MfaFailures")
 
 
 @app.post("/auth/mfa/setup")
@@ -39,18 +31,15 @@ def verify() -> Response:
     token = require_bearer_token(app.current_event)
     request = parse_json_request(app.current_event, MfaVerifyRequest)
     result = get_service().mfa_verify(token, request)
-    metrics.add_metric(name="MfaEnabled", unit=MetricUnit.Count, value=1)
+    app.count("MfaEnabled")
     return json_response(200, result)
 
 
 @app.delete("/auth/mfa")
 def disable() -> Response:
     result = get_service().mfa_disable(require_bearer_token(app.current_event))
-    metrics.add_metric(name="MfaDisabled", unit=MetricUnit.Count, value=1)
+    app.count("MfaDisabled")
     return json_response(200, result)
 
 
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
-@metrics.log_metrics(capture_cold_start_metric=True)
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(event, context)
+lambda_handler = app.lambda_handler

@@ -1,37 +1,21 @@
 """``GET /photos?limit=&cursor=``: the caller's photos, newest first (DESIGN.md, contract v1)."""
 
-from typing import Any
-
-from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.event_handler.api_gateway import Response
-from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from photos import errors
-from photos.claims import caller_sub
-from photos.config import load_config
+from photos.api import PhotoApp
 from photos.models import ListPhotosQuery
-from photos.service import PhotoService
-from shared.http import build_resolver, json_response
+from shared.http import json_response
 
-logger, metrics = Logger(), Metrics()
-config = load_config()
-service = PhotoService.from_config(config)
-app = build_resolver(logger, metrics=metrics, failure_metric="ListPhotosFailures")
-errors.register(app)
+app = PhotoApp(failure_metric="ListPhotosFailures")
 
 
 @app.get("/photos")
 def list_photos() -> Response:
-    user_sub = caller_sub(app.current_event, config)
+    user_sub = app.caller_sub()
     query = ListPhotosQuery.model_validate(app.current_event.query_string_parameters)
-    page = service.list_photos(user_sub, query.limit, query.cursor)
-    metrics.add_metric(name="PhotoPagesServed", unit=MetricUnit.Count, value=1)
+    page = app.service.list_photos(user_sub, query.limit, query.cursor)
+    app.count("PhotoPagesServed")
     return json_response(200, page)
 
 
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
-@metrics.log_metrics(capture_cold_start_metric=True)
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(event, context)
+lambda_handler = app.lambda_handler

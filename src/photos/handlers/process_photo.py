@@ -19,15 +19,10 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from photos.config import load_config
 from photos.pipeline import PhotoPipeline
-from photos.store import DynamoPhotoTable, S3PhotoObjects
 
 logger, metrics = Logger(), Metrics()
 config = load_config()
-pipeline = PhotoPipeline(
-    DynamoPhotoTable(config.table_name),
-    S3PhotoObjects(config.bucket_name),
-    max_direct_upload_bytes=config.max_direct_upload_bytes,
-)
+pipeline = PhotoPipeline.from_config(config)
 
 _METRICS = {"ready": "PhotosProcessed", "rejected": "PhotosRejected"}
 
