@@ -100,7 +100,7 @@ def register(app: APIGatewayRestResolver) -> None:
     """Install the ``ClientError`` -> contract-body handler on a resolver."""
 
     @app.exception_handler(ClientError)
-    def _aws_error(exc: ClientError) -> Response:
+    def _aws_error(exc: ClientError) -> Response[str]:
         api_error = from_client_error(exc)
         operation = getattr(exc, "operation_name", "")
         code = exc.response.get("Error", {}).get("Code", "")

@@ -1,8 +1,9 @@
 """The HTTP edge shared by every Moments Lambda: the contract's error body and the resolver.
 
 Every error the API returns has the body ``{"error": "<snake_case_code>",
-"error_description": "<human sentence>"}`` (DESIGN.md, API contract v1; the code names
-follow RFC 6749 section 5.2 on the token route). Handlers and logic raise :class:`ApiError`
+"error_description": "<human sentence>"}`` (docs/architecture.md, "Rules of the road";
+``ErrorBody`` in openapi.json; the code names follow RFC 6749 section 5.2 on the token
+route). Handlers and logic raise :class:`ApiError`
 (or a subclass); :func:`build_resolver` turns it, pydantic validation errors, bad JSON and
 anything unexpected into that body. This module is the one place that renders errors;
 each service maps its own Cognito/AWS error names to ``ApiError`` in its ``errors.py``.
@@ -18,7 +19,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.event_handler.api_gateway import (
@@ -32,6 +33,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from pydantic import BaseModel, ValidationError
 
 if TYPE_CHECKING:
+    from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
     from aws_lambda_powertools.utilities.typing import LambdaContext
 
 JSON = "application/json"
@@ -60,7 +62,7 @@ class ApiError(Exception):
 
 def error_response(
     status: int, error: str, description: str, headers: dict[str, str] | None = None
-) -> Response:
+) -> Response[str]:
     """Render the contract's error body as a Powertools ``Response``."""
     return Response(
         status_code=status,
@@ -70,7 +72,7 @@ def error_response(
     )
 
 
-def json_response(status: int, body: Any, headers: dict[str, str] | None = None) -> Response:
+def json_response(status: int, body: Any, headers: dict[str, str] | None = None) -> Response[str]:
     """A JSON success response; ``body`` may be a pydantic model or plain data.
 
     ``Cache-Control: no-store`` is always set: bodies carry tokens or presigned URLs
@@ -330,21 +332,21 @@ def _register_error_handlers(app: APIGatewayRestResolver, logger: Logger) -> Non
     """Make every error of ``app`` the contract's body (see :func:`build_resolver`)."""
 
     @app.exception_handler(ApiError)
-    def _api_error(exc: ApiError) -> Response:
+    def _api_error(exc: ApiError) -> Response[str]:
         if exc.status >= 500:
             logger.warning("upstream failure", extra={"error": exc.error, "status": exc.status})
         return error_response(exc.status, exc.error, exc.description, exc.headers)
 
     @app.exception_handler(ValidationError)
-    def _validation_error(exc: ValidationError) -> Response:
+    def _validation_error(exc: ValidationError) -> Response[str]:
         return error_response(400, "invalid_request", describe_validation_error(exc))
 
     @app.not_found
-    def _not_found(exc: NotFoundError) -> Response:
+    def _not_found(exc: NotFoundError) -> Response[str]:
         return error_response(404, "not_found", "No such route.")
 
     @app.exception_handler(Exception)
-    def _unexpected(exc: Exception) -> Response:
+    def _unexpected(exc: Exception) -> Response[str]:
         logger.exception("unhandled error")
         return error_response(500, "server_error", "The service failed; retry later.")
 
@@ -381,6 +383,72 @@ def build_resolver(
     return app
 
 
+# ----------------------------------------------------------------- route metadata
+# What each route's decorator tells the API contract (openapi.json, built by
+# tools/openapi.py from every function's resolver). Plain dicts and model *names* only:
+# building them at cold start costs microseconds, and no model's schema is built (the
+# models keep ``defer_build=True``); tools/openapi.py fills ``#/components/schemas`` from
+# the models the ``$ref``s name.
+
+#: Where openapi.json keeps the models' JSON Schemas.
+SCHEMAS = "#/components/schemas/"
+
+#: Status -> the contract's ``error`` codes it carries on a route (OpenAPI metadata).
+ErrorCodes = Mapping[int, tuple[str, ...]]
+
+
+def schema_ref(model: type[BaseModel] | str) -> dict[str, str]:
+    """``{"$ref": "#/components/schemas/<Model>"}`` for a pydantic model (or its name)."""
+    return {"$ref": SCHEMAS + (model if isinstance(model, str) else model.__name__)}
+
+
+def json_body(model: type[BaseModel], example: Any = None) -> dict[str, Any]:
+    """A route's ``openapi_extensions`` for a required JSON request body of ``model``
+    (Powertools documents a body only from typed, validated handler parameters; these
+    routes validate with :func:`parse_json_request` instead)."""
+    media: dict[str, Any] = {"schema": schema_ref(model)}
+    if example is not None:
+        media["example"] = example
+    return {"requestBody": {"required": True, "content": {JSON: media}}}
+
+
+def query_model(model: type[BaseModel]) -> dict[str, Any]:
+    """A route's ``openapi_extensions`` naming the model whose fields are its query
+    parameters; tools/openapi.py turns ``x-query-model`` into one parameter per field."""
+    return {"x-query-model": model.__name__}
+
+
+def merge_error_codes(*tables: ErrorCodes) -> dict[int, tuple[str, ...]]:
+    """Status -> error codes tables combined; a status in several keeps every code, in
+    order of appearance."""
+    merged: dict[int, tuple[str, ...]] = {}
+    for table in tables:
+        for status, codes in table.items():
+            merged[status] = tuple(dict.fromkeys(merged.get(status, ()) + codes))
+    return merged
+
+
+def error_responses(
+    errors: ErrorCodes, headers: Mapping[int, Mapping[str, Any]] | None = None
+) -> dict[int, OpenAPIResponse]:
+    """OpenAPI responses for error statuses: the contract's body, one example per code,
+    and ``headers`` (status -> OpenAPI header objects) where given."""
+    responses: dict[int, dict[str, Any]] = {}
+    for status, codes in errors.items():
+        examples = {
+            code: {"value": {"error": code, "error_description": "One human sentence."}}
+            for code in codes
+        }
+        response: dict[str, Any] = {
+            "description": "`error` is " + " or ".join(f"`{code}`" for code in codes) + ".",
+            "content": {JSON: {"schema": schema_ref("ErrorBody"), "examples": examples}},
+        }
+        if headers and status in headers:
+            response["headers"] = dict(headers[status])
+        responses[status] = response
+    return cast("dict[int, OpenAPIResponse]", responses)
+
+
 LambdaHandler = Callable[[dict[str, Any], "LambdaContext"], dict[str, Any]]
 
 
@@ -394,12 +462,15 @@ class FunctionApp(_Resolver):
         app = FunctionApp(failure_metric="SignUpFailures")
 
         @app.post("/auth/sign-up", summary=..., responses=...)
-        def sign_up() -> Response:
+        def sign_up() -> Response[str]:
             ...
             app.count("SignUps")
             return json_response(201, result)
 
         lambda_handler = app.lambda_handler
+
+    A service subclasses it to add what its routes share: :attr:`route_errors` and
+    :attr:`error_headers` (``auth.api.AuthApp``, ``photos.api.PhotoApp``).
 
     Args:
         failure_metric: the function's failure metric (e.g. ``"SignInFailures"``), added
@@ -413,6 +484,12 @@ class FunctionApp(_Resolver):
             in every log line and the metrics flushed (cold-start metric included) after
             each invocation.
     """
+
+    #: Status -> error codes every route of the app can answer with, whatever it does: the
+    #: catch-all of :func:`build_resolver`. Subclasses add their service's.
+    route_errors: ClassVar[ErrorCodes] = {500: ("server_error",)}
+    #: Status -> OpenAPI headers of the app's error responses (e.g. ``WWW-Authenticate``).
+    error_headers: ClassVar[Mapping[int, Mapping[str, Any]]] = {}
 
     def __init__(self, failure_metric: str, allowed_origin: str | None = None) -> None:
         self.logger = Logger()
@@ -428,6 +505,44 @@ class FunctionApp(_Resolver):
     def count(self, metric: str) -> None:
         """Add 1 (unit ``Count``) to the business metric ``metric`` (``"SignUps"``...)."""
         self.metrics.add_metric(name=metric, unit=MetricUnit.Count, value=1)
+
+    def responses(
+        self,
+        status: int,
+        model: type[BaseModel] | None,
+        description: str,
+        *,
+        example: Any = None,
+        headers: Mapping[str, Any] | None = None,
+        errors: ErrorCodes | None = None,
+    ) -> dict[int, OpenAPIResponse]:
+        """A route's ``responses=`` metadata: its success and its error statuses.
+
+        Args:
+            status: the success status (200, 201, 204).
+            model: the success body's pydantic model, ``None`` for an empty body.
+            description: one sentence on the success.
+            example: one realistic success body.
+            headers: OpenAPI header objects of the success response (e.g. ``Set-Cookie``).
+            errors: status -> the contract's ``error`` codes this route answers with, on
+                top of :attr:`route_errors` (tools/openapi.py adds API Gateway's own from
+                the template, and 415 where the body must be JSON).
+        """
+        # An empty body has an empty ``content`` (Powertools would otherwise document the
+        # route function's return annotation).
+        success: dict[str, Any] = {"description": description, "content": {}}
+        if headers:
+            success["headers"] = dict(headers)
+        if model is not None:
+            media: dict[str, Any] = {"schema": schema_ref(model)}
+            if example is not None:
+                media["example"] = example
+            success["content"] = {JSON: media}
+        codes = merge_error_codes(self.route_errors, errors or {})
+        return {
+            status: cast("OpenAPIResponse", success),
+            **error_responses(codes, self.error_headers),
+        }
 
     def _entry_point(self) -> LambdaHandler:
         @self.logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

@@ -7,15 +7,31 @@ is ``POST /auth/challenge`` with the emailed 8-digit code.
 
 from aws_lambda_powertools.event_handler.api_gateway import Response
 
-from auth.models import EmailRequest
+from auth.api import EMAIL, SESSION, AuthApp
+from auth.models import EmailRequest, SignInChallenge
 from auth.service import get_service
-from shared.http import FunctionApp, json_response, parse_json_request
+from shared.http import json_body, json_response, parse_json_request
 
-app = FunctionApp(failure_metric="EmailCodeSignInFailures")
+app = AuthApp(failure_metric="EmailCodeSignInFailures")
 
 
-@app.post("/auth/sign-in/email-code")
-def email_code() -> Response:
+@app.post(
+    "/auth/sign-in/email-code",
+    operation_id="emailCodeSignIn",
+    summary="Passwordless sign-in: email me a code (USER_AUTH, EMAIL_OTP)",
+    description="Answer with the emailed 8-digit code at `POST /auth/challenge`. Needs "
+    "the template parameter `PasswordlessEmailSourceArn` on AWS (always on locally).",
+    tags=["auth"],
+    openapi_extensions=json_body(EmailRequest, {"email": EMAIL}),
+    responses=app.responses(
+        200,
+        SignInChallenge,
+        "The same answer for every email.",
+        example={"challenge": "EMAIL_OTP", "session": SESSION},
+        errors={400: ("invalid_request",), 403: ("passwordless_disabled",)},
+    ),
+)
+def email_code() -> Response[str]:
     request = parse_json_request(app.current_event, EmailRequest)
     result = get_service().email_code_sign_in(request)
     app.count("EmailCodesRequested")

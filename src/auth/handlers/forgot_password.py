@@ -5,15 +5,33 @@ The answer is the same for known and unknown emails.
 
 from aws_lambda_powertools.event_handler.api_gateway import Response
 
-from auth.models import EmailRequest
+from auth.api import CODE_SENT, EMAIL, AuthApp
+from auth.models import CodeSent, EmailRequest
 from auth.service import get_service
-from shared.http import FunctionApp, json_response, parse_json_request
+from shared.http import json_body, json_response, parse_json_request
 
-app = FunctionApp(failure_metric="ForgotPasswordFailures")
+app = AuthApp(failure_metric="ForgotPasswordFailures")
 
 
-@app.post("/auth/forgot-password")
-def forgot_password() -> Response:
+@app.post(
+    "/auth/forgot-password",
+    operation_id="forgotPassword",
+    summary="Email a password-reset code",
+    tags=["auth"],
+    openapi_extensions=json_body(EmailRequest, {"email": EMAIL}),
+    responses=app.responses(
+        200,
+        CodeSent,
+        "The same answer for known and unknown emails.",
+        example=CODE_SENT,
+        errors={
+            400: ("invalid_request",),
+            403: ("not_authorized",),
+            502: ("code_delivery_failed",),
+        },
+    ),
+)
+def forgot_password() -> Response[str]:
     request = parse_json_request(app.current_event, EmailRequest)
     result = get_service().forgot_password(request)
     app.count("PasswordResetsRequested")

@@ -2,15 +2,33 @@
 
 from aws_lambda_powertools.event_handler.api_gateway import Response
 
-from auth.models import EmailRequest
+from auth.api import CODE_SENT, EMAIL, AuthApp
+from auth.models import CodeSent, EmailRequest
 from auth.service import get_service
-from shared.http import FunctionApp, json_response, parse_json_request
+from shared.http import json_body, json_response, parse_json_request
 
-app = FunctionApp(failure_metric="ResendCodeFailures")
+app = AuthApp(failure_metric="ResendCodeFailures")
 
 
-@app.post("/auth/resend-code")
-def resend_code() -> Response:
+@app.post(
+    "/auth/resend-code",
+    operation_id="resendCode",
+    summary="Send a new confirmation code",
+    tags=["auth"],
+    openapi_extensions=json_body(EmailRequest, {"email": EMAIL}),
+    responses=app.responses(
+        200,
+        CodeSent,
+        "A code was sent (the same answer for any email).",
+        example=CODE_SENT,
+        errors={
+            400: ("invalid_request",),
+            403: ("not_authorized",),
+            502: ("code_delivery_failed",),
+        },
+    ),
+)
+def resend_code() -> Response[str]:
     request = parse_json_request(app.current_event, EmailRequest)
     result = get_service().resend_code(request)
     app.count("CodesResent")

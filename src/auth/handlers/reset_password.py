@@ -2,15 +2,34 @@
 
 from aws_lambda_powertools.event_handler.api_gateway import Response
 
-from auth.models import ResetPasswordRequest
+from auth.api import CODE, EMAIL, NEW_PASSWORD, AuthApp
+from auth.models import PasswordReset, ResetPasswordRequest
 from auth.service import get_service
-from shared.http import FunctionApp, json_response, parse_json_request
+from shared.http import json_body, json_response, parse_json_request
 
-app = FunctionApp(failure_metric="ResetPasswordFailures")
+app = AuthApp(failure_metric="ResetPasswordFailures")
 
 
-@app.post("/auth/reset-password")
-def reset_password() -> Response:
+@app.post(
+    "/auth/reset-password",
+    operation_id="resetPassword",
+    summary="Set a new password with the emailed reset code",
+    tags=["auth"],
+    openapi_extensions=json_body(
+        ResetPasswordRequest, {"email": EMAIL, "code": CODE, "password": NEW_PASSWORD}
+    ),
+    responses=app.responses(
+        200,
+        PasswordReset,
+        "The password is changed.",
+        example={"password_reset": True},
+        errors={
+            400: ("invalid_request", "code_mismatch", "invalid_password"),
+            403: ("not_authorized",),
+        },
+    ),
+)
+def reset_password() -> Response[str]:
     request = parse_json_request(app.current_event, ResetPasswordRequest)
     result = get_service().reset_password(request)
     app.count("PasswordsReset")
