@@ -64,7 +64,8 @@ from aws_lambda_powertools.event_handler.openapi.merge import OpenAPIMerge
 from auth import models as auth_models
 from local_stack.template import ApiSpec, RouteSpec, Template
 from photos import models as photo_models
-from shared.http import JSON, SCHEMAS, merge_error_codes
+from shared.app import SCHEMAS, merge_error_codes
+from shared.http import JSON
 
 OUTPUT = REPO_ROOT / "openapi.json"
 TEMPLATE = REPO_ROOT / "template.yaml"

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from auth.web import COOKIE_NAME, COOKIE_PATH
-from shared.http import ErrorCodes, FunctionApp
+from shared.app import ErrorCodes, FunctionApp
 
 
 class AuthApp(FunctionApp):

@@ -15,7 +15,7 @@ from photos import errors
 from photos.claims import caller_sub
 from photos.config import load_config
 from photos.service import PhotoService
-from shared.http import ErrorCodes, FunctionApp
+from shared.app import ErrorCodes, FunctionApp
 
 
 class PhotoApp(FunctionApp):

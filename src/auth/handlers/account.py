@@ -25,7 +25,8 @@ from auth.models import (
 )
 from auth.service import get_service
 from auth.web import require_bearer_token
-from shared.http import json_body, json_response, merge_error_codes, parse_json_request
+from shared.app import json_body, merge_error_codes
+from shared.http import json_response, parse_json_request
 
 app = AuthApp(failure_metric="AccountFailures")
 

@@ -11,7 +11,8 @@ from auth.api import EMAIL, SESSION, SET_COOKIE, TOKEN_DELIVERY, TOKENS, AuthApp
 from auth.models import ChallengeAnswer, TokenSet
 from auth.service import get_service
 from auth.web import token_response, wants_cookie
-from shared.http import json_body, parse_json_request
+from shared.app import json_body
+from shared.http import parse_json_request
 
 app = AuthApp(failure_metric="ChallengeFailures")
 

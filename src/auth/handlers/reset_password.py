@@ -5,7 +5,8 @@ from aws_lambda_powertools.event_handler.api_gateway import Response
 from auth.api import CODE, EMAIL, NEW_PASSWORD, AuthApp
 from auth.models import PasswordReset, ResetPasswordRequest
 from auth.service import get_service
-from shared.http import json_body, json_response, parse_json_request
+from shared.app import json_body
+from shared.http import json_response, parse_json_request
 
 app = AuthApp(failure_metric="ResetPasswordFailures")
 

@@ -11,7 +11,8 @@ from auth.api import EMAIL, PASSWORD, SET_COOKIE, TOKEN_DELIVERY, TOKENS, AuthAp
 from auth.models import SignInChallenge, SignInRequest, SignInResult
 from auth.service import get_service
 from auth.web import token_response, wants_cookie
-from shared.http import json_body, json_response, parse_json_request
+from shared.app import json_body
+from shared.http import json_response, parse_json_request
 
 app = AuthApp(failure_metric="SignInFailures")
 

@@ -10,7 +10,8 @@ from auth.api import REFRESH_TOKEN, SET_COOKIE, TOKEN_DELIVERY, AuthApp
 from auth.models import SignedOut, SignOutRequest
 from auth.service import get_service
 from auth.web import bearer_token, refresh_token_from_cookie, signed_out_response, wants_cookie
-from shared.http import json_body, parse_json_request
+from shared.app import json_body
+from shared.http import parse_json_request
 
 app = AuthApp(failure_metric="SignOutFailures")
 

@@ -10,7 +10,8 @@ from auth.api import REFRESH_TOKEN, SET_COOKIE, TOKEN_DELIVERY, TOKENS, AuthApp
 from auth.models import AuthorizationCodeGrant, RefreshTokenGrant, TokenSet, parse_token_request
 from auth.service import get_service
 from auth.web import refresh_token_from_cookie, token_response, wants_cookie
-from shared.http import JSON, SCHEMAS, schema_ref
+from shared.app import SCHEMAS, schema_ref
+from shared.http import JSON
 
 app = AuthApp(failure_metric="TokenFailures")
 

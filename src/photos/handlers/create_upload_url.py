@@ -4,7 +4,8 @@ from aws_lambda_powertools.event_handler.api_gateway import Response
 
 from photos.api import PhotoApp
 from photos.models import UploadUrlRequest, UploadUrlResponse
-from shared.http import json_body, json_response, parse_json_request
+from shared.app import json_body
+from shared.http import json_response, parse_json_request
 
 app = PhotoApp(failure_metric="CreateUploadUrlFailures")
 

@@ -4,7 +4,8 @@ from aws_lambda_powertools.event_handler.api_gateway import Response
 
 from photos.api import PHOTO, PhotoApp
 from photos.models import ListPhotosQuery, PhotoPage
-from shared.http import json_response, query_model
+from shared.app import query_model
+from shared.http import json_response
 
 app = PhotoApp(failure_metric="ListPhotosFailures")
 
