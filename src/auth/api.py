@@ -1,6 +1,6 @@
 """The auth broker's app factory and what its routes' OpenAPI metadata shares.
 
-:class:`AuthApp` is :class:`shared.http.FunctionApp` with the errors every broker route
+:class:`AuthApp` is :class:`shared.app.FunctionApp` with the errors every broker route
 can answer with. The constants below are data for the routes' decorators (``responses=``,
 ``openapi_extensions=``), read by tools/openapi.py into openapi.json: realistic examples
 and the cookie delivery of the refresh token (:mod:`auth.web`). Nothing here builds a
@@ -11,12 +11,15 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from auth import errors
 from auth.web import COOKIE_NAME, COOKIE_PATH
 from shared.app import ErrorCodes, FunctionApp
+from shared.errors import DomainError
+from shared.http import ErrorMapping
 
 
 class AuthApp(FunctionApp):
-    """A broker route's app (see :class:`shared.http.FunctionApp`)."""
+    """A broker route's app (see :class:`shared.app.FunctionApp`)."""
 
     #: What any broker route can answer, from :data:`auth.errors.ERRORS`: Cognito's
     #: throttling (429), an identity provider that failed (502) or is unavailable (503),
@@ -27,6 +30,10 @@ class AuthApp(FunctionApp):
         503: ("temporarily_unavailable",),
         500: ("server_error",),
     }
+
+    def error_mapping(self, exc: DomainError) -> ErrorMapping:
+        """:func:`auth.errors.error_mapping`: the broker's one table."""
+        return errors.error_mapping(exc)
 
 
 #: Authenticated broker routes (the access token in ``Authorization``, checked by Cognito

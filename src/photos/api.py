@@ -1,6 +1,6 @@
 """The photo service's app factory: what every photo route's function shares.
 
-:class:`PhotoApp` is :class:`shared.http.FunctionApp` (resolver, Logger, Metrics, entry
+:class:`PhotoApp` is :class:`shared.app.FunctionApp` (resolver, Logger, Metrics, entry
 point) plus the photo edge: the ``ClientError`` handler of :mod:`photos.errors`, the
 function's configuration and :class:`~photos.service.PhotoService`, both built once at
 cold start, and the caller's identity from the authorizer's claims. ``PHOTO`` is the
@@ -16,13 +16,15 @@ from photos.claims import caller_sub
 from photos.config import load_config
 from photos.service import PhotoService
 from shared.app import ErrorCodes, FunctionApp
+from shared.errors import DomainError
+from shared.http import ErrorMapping
 
 
 class PhotoApp(FunctionApp):
-    """A photo route's app (see :class:`shared.http.FunctionApp`).
+    """A photo route's app (see :class:`shared.app.FunctionApp`).
 
     Every photo route can answer 401 ``unauthorized`` (:func:`photos.claims.caller_sub`,
-    with ``WWW-Authenticate: Bearer``), and the store's 502/503 (:data:`errors.AWS_ERRORS`).
+    with ``WWW-Authenticate: Bearer``), and the store's 502/503 (:data:`errors.ERRORS`).
 
     Attributes:
         config: the function's settings (:func:`photos.config.load_config`).
@@ -44,6 +46,10 @@ class PhotoApp(FunctionApp):
         errors.register(self)
         self.config = load_config()
         self.service = PhotoService.from_config(self.config)
+
+    def error_mapping(self, exc: DomainError) -> ErrorMapping:
+        """:func:`photos.errors.error_mapping`: the service's one table."""
+        return errors.error_mapping(exc)
 
     def caller_sub(self) -> str:
         """The current request's user (:func:`photos.claims.caller_sub`).

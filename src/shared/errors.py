@@ -5,7 +5,7 @@ Each service's logic (``service.py``, its adapters and parsers) raises a
 the operation and the upstream's own error code. Only the edge turns one into an HTTP
 answer: the service's ``errors.py`` holds the one table from ``(operation, code)`` to
 status, contract ``error`` code and sentence (``shared.http.ErrorMapping``), and
-``shared.http.FunctionApp`` renders it (docs/architecture.md, "Rules of the road").
+``shared.app.FunctionApp`` renders it (docs/architecture.md, "Rules of the road").
 """
 
 from __future__ import annotations
