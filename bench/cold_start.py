@@ -21,8 +21,8 @@ and makes one cheap call per client (``ListTables``, ``ListBuckets``, ``ListUser
 Function and seed alternate run by run (A/B interleaved), so load from other processes
 hits both alike; these machines are noisy, so compare ratios, not milliseconds between
 runs. The environment of each probe is exactly the template's for that function plus what
-the Lambda runtime sets (:data:`LAMBDA_RUNTIME_ENV`); ``LAMBDA_TASK_ROOT`` is set, so
-Powertools Tracer is enabled and patches botocore as with ``Tracing: Active``.
+the Lambda runtime sets (:data:`LAMBDA_RUNTIME_ENV`, with the X-Ray variables ``Tracing: Active``
+adds; the functions carry no tracing SDK, docs/deploy.md "Tracing").
 
 The zipped size is that of the ``sam build`` package (``.aws-sam/build/<LogicalId>``,
 zipped as ``sam package`` zips it) when present, else of the bench's own build.

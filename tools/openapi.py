@@ -4,47 +4,53 @@
 the committed file differs from what this script generates (``tests/tools/test_openapi.py``
 fails the same way, naming the command to run).
 
-Nothing is written twice. The document is assembled from the code that serves the API:
+Nothing is written twice. Each route's metadata lives on its decorator in its handler
+module (``@app.post(path, operation_id=..., summary=..., tags=..., responses=...,
+openapi_extensions=...)``, docs/architecture.md), and the document is merged from those:
 
-- the routes (method, path, function, authorizer, scopes) from ``template.yaml``, read by
-  the local stack's template reader, so a route added to the template without an entry in
-  :data:`OPERATIONS` fails the generator;
-- every request and response schema from the pydantic models that validate requests and
-  render responses at the edge (``auth.models``, ``photos.models``), through pydantic's
-  JSON Schema (draft 2020-12, the dialect OpenAPI 3.1 uses); requests in ``validation``
-  mode, responses in ``serialization`` mode;
+- every function of ``template.yaml`` behind a route is imported (under its template
+  environment, as Lambda would) and its resolver's ``get_openapi_json_schema()`` is
+  merged with Powertools' ``OpenAPIMerge`` (one schema per handler module);
+- a template route without a decorated route in its function's module, or a decorated
+  route the template does not route to that function, stops the generator;
+- every request and response schema comes from the pydantic models the decorators'
+  ``$ref``s name (``auth.models``, ``photos.models``), through pydantic's JSON Schema
+  (draft 2020-12, the dialect OpenAPI 3.1 uses); requests in ``validation`` mode,
+  responses in ``serialization`` mode; ``x-query-model`` becomes one query parameter per
+  field of its model;
 - the error body from :func:`shared.http.error_response` (its shape is :class:`ErrorBody`,
   and the tests render one through the real function and validate it against the schema);
-- the security scheme from the template's ``CognitoAuthorizer`` (Bearer access token in
-  ``Authorization``, the scopes it requires).
+- from the template: the security scheme (its ``CognitoAuthorizer``: Bearer access token
+  in ``Authorization``, the scopes it requires), each route's security, and the errors API
+  Gateway answers itself (its ``GatewayResponses``); 415 is added wherever the body must be
+  declared JSON (``shared.http.parse_json_request``, ``auth.models.parse_token_request``).
 
-What only a person can say (a summary, which statuses and error codes a route answers
-with, one example) lives in :data:`OPERATIONS`, next to the model it refers to. The
-fuzzing test (``tests/e2e/test_openapi_fuzz.py``) holds those statuses to the running
+The fuzzing test (``tests/e2e/test_openapi_fuzz.py``) holds the statuses to the running
 API: an undocumented status or a body that does not match its schema fails it.
 
-This runs at build/test time only: nothing here is imported by a Lambda (the models keep
-``defer_build=True``, so their schemas cost nothing at cold start).
+This runs at build/test time only. The decorators' metadata is plain data (model names,
+dicts): a function's cold start builds no schema (the models keep ``defer_build=True``) and
+imports nothing for it.
 
-Why not Powertools' ``app.get_openapi_schema()``: it sees a request model only through a
-handler's typed parameters (``Annotated[Model, Body()]``) with ``enable_validation=True``,
-which would move every handler's validation into the resolver (another error path than
-``shared.http.parse_json_body`` and its contract body) and build each model at import; it
-also knows one function's route at a time. The pydantic models it would read are the ones
-read here.
+Why the request bodies are ``openapi_extensions`` and not Powertools' typed parameters
+(``Annotated[Model, Body()]`` with ``enable_validation=True``): that would move every
+handler's validation into the resolver (another error path than
+``shared.http.parse_json_body`` and its contract body) and build each model at import.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
+import os
 import re
 import sys
 import tomllib
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.json_schema import models_json_schema
@@ -53,23 +59,29 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 if str(REPO_ROOT / "src") not in sys.path:  # src/ is the Lambda CodeUri: `auth.…`, `photos.…`
     sys.path.insert(0, str(REPO_ROOT / "src"))
 
+from aws_lambda_powertools.event_handler.openapi.merge import OpenAPIMerge
+
 from auth import models as auth_models
 from local_stack.template import ApiSpec, RouteSpec, Template
 from photos import models as photo_models
+from shared.app import SCHEMAS, merge_error_codes
+from shared.http import JSON
 
 OUTPUT = REPO_ROOT / "openapi.json"
 TEMPLATE = REPO_ROOT / "template.yaml"
 REGENERATE = "make openapi"
 SECURITY_SCHEME = "CognitoAccessToken"
-JSON = "application/json"
 FORM = "application/x-www-form-urlencoded"
+QUERY_MODEL = "x-query-model"
+METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
 
 
 class ErrorBody(BaseModel):
     """The contract's error body, as :func:`shared.http.error_response` renders it.
 
-    DESIGN.md, API contract v1: ``{"error": "<snake_case_code>", "error_description":
-    "<human sentence>"}``; codes follow RFC 6749 section 5.2 on the token route.
+    docs/architecture.md, "Rules of the road": ``{"error": "<snake_case_code>",
+    "error_description": "<human sentence>"}``; codes follow RFC 6749 section 5.2 on the
+    token route.
     """
 
     model_config = ConfigDict(extra="forbid", title="ErrorBody")
@@ -86,470 +98,8 @@ class ErrorBody(BaseModel):
     )
 
 
-# --------------------------------------------------------------------------- operations
-Status = int
-
-
-@dataclass(frozen=True)
-class Operation:
-    """What the template and the models cannot say about one route.
-
-    Attributes:
-        operation_id: a stable camelCase id (client generators name methods after it).
-        summary: one line.
-        tag: ``auth`` or ``photos``.
-        success: ``(status, response model or None for an empty body, description)``.
-        errors: status -> the contract's ``error`` codes that status carries here.
-        body: the request body: a model, ``"token"`` (JSON or form, one of two grants),
-            ``"multipart"`` (a file part ``file``) or None.
-        query: a model whose fields are the query parameters.
-        request_example / response_example: one realistic example each.
-        description: more than a line, when the route needs it.
-    """
-
-    operation_id: str
-    summary: str
-    tag: Literal["auth", "photos"]
-    success: tuple[Status, type[BaseModel] | None, str]
-    errors: dict[Status, tuple[str, ...]]
-    body: type[BaseModel] | Literal["token", "multipart"] | None = None
-    query: type[BaseModel] | None = None
-    request_example: dict[str, Any] | None = None
-    response_example: dict[str, Any] | None = None
-    description: str = ""
-    cookie: bool = field(default=False)
-
-
-def _merge(*tables: dict[int, tuple[str, ...]]) -> dict[int, tuple[str, ...]]:
-    """Status -> error codes tables combined; a status in several keeps every code."""
-    merged: dict[int, tuple[str, ...]] = {}
-    for table in tables:
-        for status, codes in table.items():
-            merged[status] = tuple(dict.fromkeys(merged.get(status, ()) + codes))
-    return merged
-
-
-# Errors any function can return: its resolver's catch-all (500 ``server_error``). What API
-# Gateway itself answers (throttling, payload quota, the authorizer, a failed or timed-out
-# function) comes from the template's GatewayResponses: see _gateway_errors().
-_SERVER = {500: ("server_error",)}
-# Errors of every broker route that calls Cognito (auth/errors.py ERRORS): throttling and
-# an unavailable identity provider.
-_UPSTREAM = {
-    429: ("too_many_requests",),
-    502: ("server_error",),
-    503: ("temporarily_unavailable",),
-    **_SERVER,
-}
-# Errors of every photo route: the authorizer, the store being busy (photos/errors.py).
-_PHOTO = {
-    401: ("unauthorized",),  # also from the handler's own check (TOKEN_VERIFICATION=handler)
-    502: ("upstream_error",),
-    503: ("service_unavailable",),
-    **_SERVER,
-}
-_BAD_JSON = ("invalid_request",)
-
-_EMAIL = "alice@example.com"
-_PASSWORD = "Correct-Horse-9"
-_CODE_DELIVERY = {"destination": "a***@e***", "medium": "EMAIL"}
-_TOKENS = {
-    "access_token": "eyJraWQiOiJ…",
-    "id_token": "eyJraWQiOiJ…",
-    "refresh_token": "eyJjdHkiOiJKV1Qi…",
-    "expires_in": 900,
-    "token_type": "Bearer",
-}
-_ACCOUNT = {"email": _EMAIL, "email_verified": True, "name": "Alice", "totp_enabled": False}
-_PHOTO_EXAMPLE = {
-    "photo_id": "01M7YMNWGJPB51XQFCN5F0NHAM",
-    "filename": "beach.png",
-    "content_type": "image/png",
-    "size_bytes": 73,
-    "created_at": "2026-11-21T08:48:29Z",
-    "status": "ready",
-    "url": "https://moments-photos.s3.amazonaws.com/a2c21cb3-…/01M7YMNWGJPB51XQFCN5F0NHAM?X-Amz-…",
-}
-
-#: Template function logical id -> its operation. The template gives method and path.
-OPERATIONS: dict[str, Operation] = {
-    "SignUpFunction": Operation(
-        "signUp",
-        "Create an account; a confirmation code is emailed",
-        "auth",
-        (201, auth_models.SignUpResult, "Account created; the code went to the email."),
-        # No 409: an existing email gets the same 201 (no account oracle, docs/auth.md).
-        {400: ("invalid_request", "invalid_password"), **_UPSTREAM},
-        body=auth_models.SignUpRequest,
-        request_example={"email": _EMAIL, "password": _PASSWORD, "name": "Alice"},
-        response_example={"code_delivery": _CODE_DELIVERY},
-    ),
-    "ConfirmSignUpFunction": Operation(
-        "confirmSignUp",
-        "Confirm an account with the emailed code",
-        "auth",
-        (200, auth_models.Confirmed, "The account is confirmed."),
-        {
-            # One code_mismatch for a wrong or expired code, an unknown or confirmed email.
-            400: ("invalid_request", "code_mismatch"),
-            403: ("not_authorized",),
-            **_UPSTREAM,
-        },
-        body=auth_models.ConfirmRequest,
-        request_example={"email": _EMAIL, "code": "828092"},
-        response_example={"confirmed": True},
-    ),
-    "ResendCodeFunction": Operation(
-        "resendCode",
-        "Send a new confirmation code",
-        "auth",
-        (200, auth_models.CodeSent, "A code was sent (the same answer for any email)."),
-        _merge(
-            _UPSTREAM, {400: _BAD_JSON, 403: ("not_authorized",), 502: ("code_delivery_failed",)}
-        ),
-        body=auth_models.EmailRequest,
-        request_example={"email": _EMAIL},
-        response_example={"code_delivery": _CODE_DELIVERY},
-    ),
-    "SignInFunction": Operation(
-        "signIn",
-        "Sign in with email and password (USER_PASSWORD_AUTH)",
-        "auth",
-        (
-            200,
-            auth_models.SignInResult,
-            (
-                "An OAuth 2.0 token response (RFC 6749 section 5.1), or, when the user has "
-                "TOTP MFA on, `{challenge, session}` to answer at `POST /auth/challenge`."
-            ),
-        ),
-        {
-            400: _BAD_JSON,
-            401: ("invalid_credentials",),
-            403: ("user_not_confirmed", "password_reset_required", "challenge_required"),
-            **_UPSTREAM,
-        },
-        body=auth_models.SignInRequest,
-        request_example={"email": _EMAIL, "password": _PASSWORD},
-        response_example=_TOKENS,
-        cookie=True,
-        description="With `X-Token-Delivery: cookie` the refresh token is set as an "
-        "HttpOnly cookie (Path=/auth) instead of being returned in the body.",
-    ),
-    "ChallengeFunction": Operation(
-        "answerChallenge",
-        "Answer a sign-in challenge (TOTP or emailed code) with its session",
-        "auth",
-        (200, auth_models.TokenSet, "An OAuth 2.0 token response (RFC 6749 section 5.1)."),
-        {
-            400: ("invalid_request", "code_mismatch"),
-            401: ("invalid_session",),
-            403: ("challenge_required", "not_authorized"),
-            **_UPSTREAM,
-        },
-        body=auth_models.ChallengeAnswer,
-        request_example={
-            "email": _EMAIL,
-            "challenge": "SOFTWARE_TOKEN_MFA",
-            "session": "AYABeC1vZGVfa2V5X2lkIjoi…",
-            "answer": "123456",
-        },
-        response_example=_TOKENS,
-        cookie=True,
-        description="The session lives the app client's `AuthSessionValidity` (3 minutes by "
-        "default) and takes a few wrong answers; a code works once.",
-    ),
-    "EmailCodeSignInFunction": Operation(
-        "emailCodeSignIn",
-        "Passwordless sign-in: email me a code (USER_AUTH, EMAIL_OTP)",
-        "auth",
-        (200, auth_models.SignInChallenge, "The same answer for every email."),
-        {400: _BAD_JSON, 403: ("passwordless_disabled",), **_UPSTREAM},
-        body=auth_models.EmailRequest,
-        request_example={"email": _EMAIL},
-        response_example={"challenge": "EMAIL_OTP", "session": "AYABeC1vZGVfa2V5X2lkIjoi…"},
-        description="Answer with the emailed 8-digit code at `POST /auth/challenge`. Needs "
-        "the template parameter `PasswordlessEmailSourceArn` on AWS (always on locally).",
-    ),
-    "MfaSetupFunction": Operation(
-        "setUpMfa",
-        "Start TOTP setup: a new secret for an authenticator app",
-        "auth",
-        (200, auth_models.MfaSetup, "The secret, also as an otpauth:// URI for a QR code."),
-        {
-            400: _BAD_JSON,
-            401: ("unauthorized", "invalid_token"),
-            403: ("access_denied",),
-            **_UPSTREAM,
-        },
-        response_example={
-            "secret_code": "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP",
-            "otpauth_uri": "otpauth://totp/Moments:alice@example.com"
-            "?secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP&issuer=Moments",
-        },
-    ),
-    "MfaVerifyFunction": Operation(
-        "verifyMfa",
-        "Verify the authenticator's code and turn TOTP MFA on",
-        "auth",
-        (200, auth_models.MfaStatus, "TOTP MFA is on: sign-in asks for a code."),
-        {
-            400: ("invalid_request", "code_mismatch"),
-            401: ("unauthorized", "invalid_token"),
-            403: ("access_denied",),
-            **_UPSTREAM,
-        },
-        body=auth_models.MfaVerifyRequest,
-        request_example={"code": "123456", "device_name": "phone"},
-        response_example={"totp_enabled": True},
-    ),
-    "MfaDisableFunction": Operation(
-        "disableMfa",
-        "Turn TOTP MFA off",
-        "auth",
-        (200, auth_models.MfaStatus, "TOTP MFA is off."),
-        {
-            400: _BAD_JSON,
-            401: ("unauthorized", "invalid_token"),
-            403: ("access_denied",),
-            **_UPSTREAM,
-        },
-        response_example={"totp_enabled": False},
-    ),
-    "TokenFunction": Operation(
-        "token",
-        "OAuth 2.0 token endpoint: authorization code + PKCE, or refresh token",
-        "auth",
-        (200, auth_models.TokenSet, "An OAuth 2.0 token response (RFC 6749 section 5.1)."),
-        {
-            400: ("invalid_request", "invalid_grant", "unsupported_grant_type", "invalid_scope"),
-            403: ("not_authorized",),
-            **_UPSTREAM,
-        },
-        body="token",
-        request_example={
-            "grant_type": "refresh_token",
-            "refresh_token": "eyJjdHkiOiJKV1Qi…",
-        },
-        response_example=_TOKENS,
-        cookie=True,
-        description="RFC 6749 sections 4.1.3 and 6, RFC 7636 section 4.5. The body is JSON "
-        "or `application/x-www-form-urlencoded`. With `X-Token-Delivery: cookie` the refresh "
-        "token is read from and written to the HttpOnly cookie.",
-    ),
-    "SignOutFunction": Operation(
-        "signOut",
-        "Revoke the refresh token; with a Bearer access token, sign out everywhere",
-        "auth",
-        (200, auth_models.SignedOut, "Signed out."),
-        {
-            400: ("invalid_request", "invalid_grant", "unsupported_token_type"),
-            401: ("invalid_token",),
-            403: ("not_authorized", "forbidden"),
-            **_UPSTREAM,
-        },
-        body=auth_models.SignOutRequest,
-        request_example={"refresh_token": "eyJjdHkiOiJKV1Qi…"},
-        response_example={
-            "signed_out": True,
-            "refresh_token_revoked": True,
-            "signed_out_everywhere": False,
-        },
-        cookie=True,
-        description="An optional `Authorization: Bearer <access token>` also calls "
-        "GlobalSignOut, which ends every session of the user at once.",
-    ),
-    "ForgotPasswordFunction": Operation(
-        "forgotPassword",
-        "Email a password-reset code",
-        "auth",
-        (200, auth_models.CodeSent, "The same answer for known and unknown emails."),
-        _merge(
-            _UPSTREAM, {400: _BAD_JSON, 403: ("not_authorized",), 502: ("code_delivery_failed",)}
-        ),
-        body=auth_models.EmailRequest,
-        request_example={"email": _EMAIL},
-        response_example={"code_delivery": _CODE_DELIVERY},
-    ),
-    "ResetPasswordFunction": Operation(
-        "resetPassword",
-        "Set a new password with the emailed reset code",
-        "auth",
-        (200, auth_models.PasswordReset, "The password is changed."),
-        {
-            400: ("invalid_request", "code_mismatch", "invalid_password"),
-            403: ("not_authorized",),
-            **_UPSTREAM,
-        },
-        body=auth_models.ResetPasswordRequest,
-        request_example={"email": _EMAIL, "code": "828092", "password": "Another-Horse-10"},
-        response_example={"password_reset": True},
-    ),
-    "AccountFunction": Operation(
-        "getAccount",
-        "The signed-in user's profile",
-        "auth",
-        (200, auth_models.Account, "The profile; `email` is the sign-in name."),
-        {401: ("unauthorized", "invalid_token"), 403: ("access_denied",), **_UPSTREAM},
-        response_example=_ACCOUNT,
-    ),
-    "UpdateAccountFunction": Operation(
-        "updateAccount",
-        "Change the profile's name",
-        "auth",
-        (200, auth_models.Account, "The updated profile."),
-        {
-            400: ("invalid_request",),
-            401: ("unauthorized", "invalid_token"),
-            403: ("access_denied",),
-            **_UPSTREAM,
-        },
-        body=auth_models.AccountUpdate,
-        request_example={"name": "Alice"},
-        response_example=_ACCOUNT,
-    ),
-    "ChangePasswordFunction": Operation(
-        "changePassword",
-        "Change the password (the current one is required)",
-        "auth",
-        (200, auth_models.PasswordChanged, "The password is changed."),
-        {
-            400: ("invalid_request", "invalid_credentials", "invalid_password"),
-            401: ("unauthorized", "invalid_token"),
-            403: ("access_denied",),
-            **_UPSTREAM,
-        },
-        body=auth_models.ChangePasswordRequest,
-        request_example={"previous_password": _PASSWORD, "proposed_password": "Another-Horse-10"},
-        response_example={"password_changed": True},
-    ),
-    "ChangeEmailFunction": Operation(
-        "changeEmail",
-        "Start an email change: a code goes to the new address",
-        "auth",
-        (200, auth_models.CodeSent, "The same answer whether or not the address is free."),
-        {
-            400: ("invalid_request",),
-            401: ("unauthorized", "invalid_token"),
-            403: ("access_denied",),
-            **_UPSTREAM,
-        },
-        body=auth_models.EmailRequest,
-        request_example={"email": "alice.new@example.com"},
-        response_example={"code_delivery": _CODE_DELIVERY},
-        description="The old email stays the sign-in name until `POST "
-        "/auth/account/email/verify` (Cognito's AttributesRequireVerificationBeforeUpdate).",
-    ),
-    "VerifyEmailFunction": Operation(
-        "verifyEmail",
-        "Finish an email change with the code sent to the new address",
-        "auth",
-        (200, auth_models.Account, "The profile, with the new email."),
-        {
-            400: ("invalid_request", "code_mismatch", "expired_code"),
-            401: ("unauthorized", "invalid_token"),
-            403: ("access_denied",),
-            409: ("user_exists",),
-            **_UPSTREAM,
-        },
-        body=auth_models.CodeRequest,
-        request_example={"code": "828092"},
-        response_example={**_ACCOUNT, "email": "alice.new@example.com"},
-    ),
-    "DeleteAccountFunction": Operation(
-        "deleteAccount",
-        "Delete the account and all of its photos; signs out everywhere",
-        "auth",
-        (200, auth_models.AccountDeleted, "Deleted; a second delete answers 401."),
-        {401: ("unauthorized", "invalid_token"), 403: ("access_denied",), **_UPSTREAM},
-        response_example={"account_deleted": True, "photos_deleted": 3},
-    ),
-    "AuthConfigFunction": Operation(
-        "getConfig",
-        "Public settings a client needs for the hosted-UI code + PKCE flow",
-        "auth",
-        (200, auth_models.PublicConfig, "Never contains the client secret."),
-        {**_UPSTREAM},
-        response_example={
-            "region": "eu-west-1",
-            "user_pool_id": "eu-west-1_AbCdEfGhI",
-            "client_id": "1example23456789",
-            "authorize_url": "https://moments.auth.eu-west-1.amazoncognito.com/oauth2/authorize",
-            "token_url": "https://moments.auth.eu-west-1.amazoncognito.com/oauth2/token",
-            "logout_url": "https://moments.auth.eu-west-1.amazoncognito.com/logout",
-            "userinfo_url": "https://moments.auth.eu-west-1.amazoncognito.com/oauth2/userInfo",
-            "broker_token_url": "/auth/token",
-            "scopes": ["openid", "email", "profile", "aws.cognito.signin.user.admin"],
-            "redirect_uris": ["https://moments.example.com/"],
-            "logout_uris": ["https://moments.example.com/"],
-        },
-    ),
-    "ListPhotosFunction": Operation(
-        "listPhotos",
-        "The caller's photos, newest first, one page at a time",
-        "photos",
-        (200, photo_models.PhotoPage, "One page; `next_cursor` is null on the last one."),
-        {400: ("invalid_request",), **_PHOTO},
-        query=photo_models.ListPhotosQuery,
-        response_example={"items": [_PHOTO_EXAMPLE], "next_cursor": None},
-    ),
-    "UploadPhotoFunction": Operation(
-        "uploadPhoto",
-        "Upload one image (JPEG, PNG, GIF or WebP) as multipart/form-data",
-        "photos",
-        (201, photo_models.Photo, "The stored photo."),
-        {
-            400: ("invalid_request",),
-            413: ("payload_too_large",),
-            415: ("unsupported_media_type",),
-            **_PHOTO,
-        },
-        body="multipart",
-        response_example=_PHOTO_EXAMPLE,
-        description="The type is read from the bytes, not from the part's Content-Type. "
-        "At most the template's `MaxUploadBytes` (4 MiB by default; Lambda's payload quota "
-        "is 6 MB); larger files go through `POST /photos/upload-url`.",
-    ),
-    "CreateUploadUrlFunction": Operation(
-        "createUploadUrl",
-        "A presigned POST for uploading a large image straight to S3",
-        "photos",
-        (201, photo_models.UploadUrlResponse, "The pending photo's id and its presigned POST."),
-        {
-            400: ("invalid_request",),
-            413: ("payload_too_large",),
-            415: ("unsupported_media_type",),
-            **_PHOTO,
-        },
-        body=photo_models.UploadUrlRequest,
-        request_example={"filename": "beach.png", "content_type": "image/png", "size_bytes": 73},
-        response_example={
-            "photo_id": "01M7YMNWGJPB51XQFCN5F0NHAM",
-            "upload": {
-                "url": "https://moments-photos.s3.amazonaws.com/",
-                "fields": {"key": "a2c21cb3-…/01M7YMNWGJPB51XQFCN5F0NHAM", "policy": "eyJ…"},
-            },
-            "expires_in": 900,
-        },
-        description="POST a form to `upload.url` with every member of `upload.fields`, then "
-        "the file as part `file`. The policy pins `size_bytes` and `content_type`.",
-    ),
-    "GetPhotoFunction": Operation(
-        "getPhoto",
-        "One photo of the caller",
-        "photos",
-        (200, photo_models.Photo, "The photo, with a short-lived presigned GET `url`."),
-        {404: ("not_found",), **_PHOTO},
-        response_example=_PHOTO_EXAMPLE,
-    ),
-    "DeletePhotoFunction": Operation(
-        "deletePhoto",
-        "Delete one photo of the caller",
-        "photos",
-        (204, None, "Deleted."),
-        {404: ("not_found",), **_PHOTO},
-    ),
-}
+#: Where the decorators' ``$ref``s find their models, by class name.
+MODEL_MODULES = (auth_models, photo_models)
 
 _STATUS_TEXT = {
     400: "Bad request",
@@ -567,45 +117,127 @@ _STATUS_TEXT = {
 }
 
 
-# --------------------------------------------------------------------------- assembly
-def _ref(model: type[BaseModel]) -> dict[str, str]:
-    return {"$ref": f"#/components/schemas/{model.__name__}"}
+# --------------------------------------------------------------------------- merging
+#: What the Lambda runtime adds to a function's template environment that the handler
+#: modules read at import (Lambda developer guide, "Defined runtime environment variables").
+LAMBDA_RUNTIME_ENV = {"AWS_REGION": "us-east-1", "AWS_DEFAULT_REGION": "us-east-1"}
 
 
-def _models() -> tuple[list[type[BaseModel]], list[type[BaseModel]]]:
-    """The request models and the response models :data:`OPERATIONS` refers to."""
-    requests: list[type[BaseModel]] = [
-        auth_models.AuthorizationCodeGrant,
-        auth_models.RefreshTokenGrant,
-    ]
-    responses: list[type[BaseModel]] = [ErrorBody]
-    for op in OPERATIONS.values():
-        if isinstance(op.body, type):
-            requests.append(op.body)
-        if op.success[1] is not None:
-            responses.append(op.success[1])
-    return list(dict.fromkeys(requests)), list(dict.fromkeys(responses))
+@contextmanager
+def _environment(variables: Mapping[str, str]) -> Iterator[None]:
+    """``os.environ`` with the runtime's variables and ``variables`` set, restored
+    afterwards. Nothing is called: importing a handler module creates no AWS client."""
+    saved = dict(os.environ)
+    os.environ.update({**LAMBDA_RUNTIME_ENV, **variables})
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
 
 
-def _component_schemas() -> dict[str, Any]:
-    requests, responses = _models()
-    pairs = [(m, "validation") for m in requests] + [(m, "serialization") for m in responses]
-    _, schema = models_json_schema(pairs, ref_template="#/components/schemas/{model}")  # type: ignore[arg-type]
+def _handler_modules(template: Template) -> dict[str, str]:
+    """Routed function logical id -> its handler module (``auth.handlers.account``)."""
+    functions = template.functions()
+    return {
+        route.function_id: functions[route.function_id].handler.rsplit(".", 1)[0]
+        for route in template.routes()
+    }
+
+
+def _module_schemas(template: Template) -> dict[str, dict[str, Any]]:
+    """Handler module -> the OpenAPI schema of its resolver ``app``, each module imported
+    once under the template environment of (one of) its functions."""
+    functions = template.functions()
+    schemas: dict[str, dict[str, Any]] = {}
+    for function_id, module_name in sorted(_handler_modules(template).items()):
+        if module_name in schemas:
+            continue
+        with _environment(functions[function_id].environment):
+            module = importlib.import_module(module_name)
+        schemas[module_name] = json.loads(module.app.get_openapi_json_schema())
+    return schemas
+
+
+def _check_routes(template: Template, schemas: Mapping[str, dict[str, Any]]) -> None:
+    """Stop unless each template route is decorated in its function's handler module and
+    each decorated route is routed to its module by the template.
+
+    Raises:
+        SystemExit: naming the routes without a decorator and the decorators without a route.
+    """
+    modules = _handler_modules(template)
+    routed = {(r.method.lower(), r.path, modules[r.function_id]) for r in template.routes()}
+    decorated = {
+        (method, path, module)
+        for module, schema in schemas.items()
+        for path, item in schema.get("paths", {}).items()
+        for method in item
+        if method in METHODS
+    }
+    missing, stale = sorted(routed - decorated), sorted(decorated - routed)
+    if missing or stale:
+        raise SystemExit(
+            f"handler decorators are out of step with {TEMPLATE.name}: template routes "
+            f"without a decorated route in their function's module {missing}, decorated "
+            f"routes the template does not route to their module {stale}"
+        )
+
+
+def _models() -> dict[str, type[BaseModel]]:
+    """Class name -> pydantic model, for every model the decorators can name."""
+    found: dict[str, type[BaseModel]] = {"ErrorBody": ErrorBody}
+    for module in MODEL_MODULES:
+        for name, value in vars(module).items():
+            if isinstance(value, type) and issubclass(value, BaseModel):
+                found.setdefault(name, value)
+    return found
+
+
+def _refs(value: Any) -> Iterator[str]:
+    """The model names of every ``#/components/schemas/`` ``$ref`` inside ``value``."""
+    if isinstance(value, dict):
+        ref = value.get("$ref")
+        if isinstance(ref, str) and ref.startswith(SCHEMAS):
+            yield ref[len(SCHEMAS) :]
+        for item in value.values():
+            yield from _refs(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _refs(item)
+
+
+def _component_schemas(operations: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """The JSON Schemas of every model the operations name: request bodies in validation
+    mode, responses in serialization mode (plus what those refer to)."""
+    models = _models()
+    names = {"validation": [], "serialization": []}  # type: dict[str, list[str]]
+    for op in operations:
+        names["validation"] += _refs(op.get("requestBody", {}))
+        names["serialization"] += _refs(op["responses"])
+    requests = list(dict.fromkeys(names["validation"]))
+    responses = list(dict.fromkeys(names["serialization"]))
+    unknown = sorted({n for n in requests + responses if n not in models})
+    if unknown:
+        raise SystemExit(f"decorators name models that do not exist: {unknown}")
+    pairs = [(models[n], "validation") for n in requests]
+    pairs += [(models[n], "serialization") for n in responses]
+    _, schema = models_json_schema(pairs, ref_template=SCHEMAS + "{model}")  # type: ignore[arg-type]
     defs: dict[str, Any] = schema.get("$defs", {})
-    names = [m.__name__ for m in requests + responses]
-    missing = [name for name in names if name not in defs]
+    missing = [name for name in requests + responses if name not in defs]
     if missing:  # pydantic suffixes a name used in both modes: keep them apart instead
         raise SystemExit(f"models with two JSON schemas (request and response?): {missing}")
-    for name, model in zip(names, requests + responses, strict=True):
-        if model.__doc__:
-            defs[name]["description"] = " ".join(model.__doc__.split())
+    for name in requests + responses:
+        if models[name].__doc__:
+            defs[name]["description"] = " ".join(str(models[name].__doc__).split())
     return dict(sorted(defs.items()))
 
 
-def _parameters(query: type[BaseModel] | None) -> list[dict[str, Any]]:
-    if query is None:
+def _query_parameters(model_name: str | None) -> list[dict[str, Any]]:
+    """One ``in: query`` parameter per field of the model ``x-query-model`` names."""
+    if model_name is None:
         return []
-    schema = query.model_json_schema(mode="validation")
+    schema = _models()[model_name].model_json_schema(mode="validation")
     required = set(schema.get("required", ()))
     params = []
     for name, prop in schema["properties"].items():
@@ -630,65 +262,13 @@ def _parameters(query: type[BaseModel] | None) -> list[dict[str, Any]]:
     return params
 
 
-def _request_body(op: Operation) -> dict[str, Any] | None:
-    if op.body is None:
-        return None
-    example = {"example": op.request_example} if op.request_example else {}
-    if op.body == "token":
-        grant = {
-            "oneOf": [
-                _ref(auth_models.AuthorizationCodeGrant),
-                _ref(auth_models.RefreshTokenGrant),
-            ],
-            "discriminator": {
-                "propertyName": "grant_type",
-                "mapping": {
-                    "authorization_code": "#/components/schemas/AuthorizationCodeGrant",
-                    "refresh_token": "#/components/schemas/RefreshTokenGrant",
-                },
-            },
-        }
-        return {
-            "required": True,
-            "content": {JSON: {"schema": grant, **example}, FORM: {"schema": grant, **example}},
-        }
-    if op.body == "multipart":
-        form = {
-            "type": "object",
-            "required": ["file"],
-            "properties": {
-                "file": {
-                    "type": "string",
-                    "format": "binary",
-                    "contentMediaType": "application/octet-stream",
-                    "description": "The image; its filename is kept (sanitised).",
-                }
-            },
-            # photos.models.parse_upload_form reads the one `file` part and ignores others
-            # (at most 16 parts in all), as browsers' forms may carry extra fields.
-            "description": "One part named `file`; other parts are ignored.",
-        }
-        return {
-            "required": True,
-            "content": {
-                "multipart/form-data": {
-                    "schema": form,
-                    "encoding": {
-                        "file": {"contentType": "image/jpeg, image/png, image/gif, image/webp"}
-                    },
-                }
-            },
-        }
-    return {"required": True, "content": {JSON: {"schema": _ref(op.body), **example}}}
-
-
 #: API Gateway response types (developerguide "Gateway response types") -> the statuses they
 #: answer with when the template sets none, and which operations can get them.
-_GATEWAY_TYPES: dict[str, tuple[tuple[int, ...], Callable[[RouteSpec, Operation], bool]]] = {
+_GATEWAY_TYPES: dict[str, tuple[tuple[int, ...], Callable[[RouteSpec, dict[str, Any]], bool]]] = {
     # Stage or account throttling: any request.
     "THROTTLED": ((429,), lambda route, op: True),
     # A body over the 10 MB payload quota (developerguide "API Gateway quotas").
-    "REQUEST_TOO_LARGE": ((413,), lambda route, op: op.body is not None),
+    "REQUEST_TOO_LARGE": ((413,), lambda route, op: "requestBody" in op),
     # The COGNITO_USER_POOLS authorizer: no/invalid token, or a missing scope.
     "UNAUTHORIZED": ((401,), lambda route, op: route.authorizer is not None),
     "ACCESS_DENIED": ((403,), lambda route, op: route.authorizer is not None),
@@ -699,15 +279,17 @@ _GATEWAY_TYPES: dict[str, tuple[tuple[int, ...], Callable[[RouteSpec, Operation]
 _ERROR_CODE = re.compile(r'"error"\s*:\s*"([a-z0-9_]+)"')
 
 
-def _json_only(op: Operation) -> dict[int, tuple[str, ...]]:
+def _json_only(op: dict[str, Any]) -> dict[int, tuple[str, ...]]:
     """415 for a route whose body is JSON (or, on the token route, JSON or a form): any
     other declared media type is refused (``shared.http.parse_json_request``,
     ``auth.models.parse_token_request``)."""
-    checked = isinstance(op.body, type) or op.body == "token"
+    checked = JSON in op.get("requestBody", {}).get("content", {})
     return {415: ("unsupported_media_type",)} if checked else {}
 
 
-def _gateway_errors(api: ApiSpec, route: RouteSpec, op: Operation) -> dict[int, tuple[str, ...]]:
+def _gateway_errors(
+    api: ApiSpec, route: RouteSpec, op: dict[str, Any]
+) -> dict[int, tuple[str, ...]]:
     """Status -> ``error`` codes of the gateway responses ``route`` can get, from the
     template's ``GatewayResponses`` (their ``application/json`` templates).
 
@@ -729,55 +311,87 @@ def _gateway_errors(api: ApiSpec, route: RouteSpec, op: Operation) -> dict[int, 
     return found
 
 
-def _responses(op: Operation, errors_by_status: dict[int, tuple[str, ...]]) -> dict[str, Any]:
-    status, model, description = op.success
-    success: dict[str, Any] = {"description": description}
-    if model is not None:
-        content: dict[str, Any] = {"schema": _ref(model)}
-        if op.response_example is not None:
-            content["example"] = op.response_example
-        success["content"] = {JSON: content}
-    if op.cookie:
-        success["headers"] = {
-            "Set-Cookie": {
-                "description": "`moments_refresh_token` (HttpOnly; Secure; SameSite=Strict; "
-                "Path=/auth), only under `X-Token-Delivery: cookie`.",
-                "schema": {"type": "string"},
+def _responses(declared: dict[str, Any], extra: Mapping[int, tuple[str, ...]]) -> dict[str, Any]:
+    """The operation's responses: its successes as declared (an empty body without
+    ``content``), then every error status, sorted, with the declared codes and ``extra``."""
+    successes: dict[str, Any] = {}
+    declared_errors: dict[int, tuple[str, ...]] = {}
+    headers: dict[int, Any] = {}
+    for status, response in declared.items():
+        if int(status) < 400:
+            response = dict(response)
+            if not any(response.get("content", {}).values()):
+                response.pop("content", None)
+            successes[status] = {
+                k: response[k] for k in ("description", "content", "headers") if k in response
             }
-        }
-    responses: dict[str, Any] = {str(status): success}
-    for code, errors in sorted(errors_by_status.items()):
+            continue
+        examples = response["content"][JSON]["examples"]
+        declared_errors[int(status)] = tuple(examples)
+        if "headers" in response:
+            headers[int(status)] = response["headers"]
+    responses = dict(successes)
+    for code, errors in sorted(merge_error_codes(declared_errors, extra).items()):
         examples = {
             error: {"value": {"error": error, "error_description": "One human sentence."}}
             for error in errors
         }
-        response: dict[str, Any] = {
+        rendered: dict[str, Any] = {
             "description": f"{_STATUS_TEXT[code]}: `error` is "
             + " or ".join(f"`{e}`" for e in errors)
             + ".",
-            "content": {JSON: {"schema": _ref(ErrorBody), "examples": examples}},
+            "content": {JSON: {"schema": {"$ref": SCHEMAS + "ErrorBody"}, "examples": examples}},
         }
-        if code == 401 and op.tag == "photos":
-            response["headers"] = {
-                "WWW-Authenticate": {"schema": {"type": "string"}, "example": "Bearer"}
-            }
-        responses[str(code)] = response
+        if code in headers:
+            rendered["headers"] = headers[code]
+        responses[str(code)] = rendered
     return responses
 
 
-def _cookie_parameters(op: Operation) -> list[dict[str, Any]]:
-    if not op.cookie:
-        return []
+def _operation(declared: dict[str, Any], api: ApiSpec, route: RouteSpec) -> dict[str, Any]:
+    """One operation of the document from what its decorator declared and the template."""
+    operation: dict[str, Any] = {
+        "operationId": declared["operationId"],
+        "summary": declared["summary"],
+        "tags": declared["tags"],
+    }
+    if declared.get("description"):
+        operation["description"] = declared["description"]
+    # Path parameters are documented once per path (see _path_parameters), not per method.
+    parameters = _query_parameters(declared.get(QUERY_MODEL)) + [
+        _ordered(p, "name", "in", "required", "description")
+        for p in declared.get("parameters", [])
+        if p["in"] != "path"
+    ]
+    if parameters:
+        operation["parameters"] = parameters
+    if "requestBody" in declared:
+        operation["requestBody"] = _ordered(declared["requestBody"], "required")
+    errors = merge_error_codes(_json_only(declared), _gateway_errors(api, route, declared))
+    operation["responses"] = _responses(declared["responses"], errors)
+    operation["security"] = [{SECURITY_SCHEME: []}] if route.authorizer else []
+    return operation
+
+
+def _ordered(mapping: Mapping[str, Any], *first: str) -> dict[str, Any]:
+    """``mapping`` with the keys ``first`` first, as the file has always listed them (the
+    order Powertools' models dump in is another; JSON readers do not care, diffs do)."""
+    return {**{k: mapping[k] for k in first if k in mapping}, **mapping}
+
+
+def _path_parameters(path: str) -> list[dict[str, Any]]:
+    """The path's ``{photo_id}``-style parameters (every one is a photo id)."""
     return [
         {
-            "name": "X-Token-Delivery",
-            "in": "header",
-            "required": False,
-            "description": "`cookie` (any case): the refresh token travels in the HttpOnly "
-            "cookie instead of the body (same-origin browsers; docs/auth.md). Any other value "
-            "is ignored (body delivery).",
-            "schema": {"type": "string", "examples": ["cookie"]},
+            "name": part[1:-1],
+            "in": "path",
+            "required": True,
+            "description": "The photo's id, a ULID (26 Crockford base32 characters).",
+            "schema": {"type": "string", "pattern": "^[0-9A-HJKMNP-TV-Z]{26}$"},
+            "example": "01M7YMNWGJPB51XQFCN5F0NHAM",
         }
+        for part in path.split("/")
+        if part.startswith("{") and part.endswith("}")
     ]
 
 
@@ -790,60 +404,30 @@ def build_document(template_path: Path = TEMPLATE) -> dict[str, Any]:
     """The OpenAPI 3.1 document for ``template_path`` (``template.yaml`` by default).
 
     Raises:
-        SystemExit: a template route has no entry in :data:`OPERATIONS`, an entry names a
-            function the template does not route, or the route's method/path template
-            differ from what the operation documents.
+        SystemExit: a template route and the handler decorators disagree
+            (:func:`_check_routes`), a decorator names an unknown model, or a gateway
+            response lacks the contract's body.
     """
     template = Template.load(template_path)
-    routes = sorted(template.routes(), key=lambda r: (r.path, r.method))
-    routed = {route.function_id for route in routes}
-    unknown = sorted(routed - OPERATIONS.keys())
-    stale = sorted(OPERATIONS.keys() - routed)
-    if unknown or stale:
-        raise SystemExit(
-            f"tools/openapi.py OPERATIONS is out of step with {template_path.name}: "
-            f"routes without an entry {unknown}, entries without a route {stale}"
-        )
+    schemas = _module_schemas(template)
+    _check_routes(template, schemas)
+    merge = OpenAPIMerge(title="Moments API", on_conflict="error")
+    for schema in schemas.values():
+        merge.add_schema(schema)
+    merged_paths: dict[str, Any] = merge.get_openapi_schema()["paths"]
+
     scopes: set[str] = set()
     paths: dict[str, dict[str, Any]] = {}
-    for route in routes:
-        op = OPERATIONS[route.function_id]
-        operation: dict[str, Any] = {
-            "operationId": op.operation_id,
-            "summary": op.summary,
-            "tags": [op.tag],
-        }
-        if op.description:
-            operation["description"] = op.description
-        parameters = _parameters(op.query) + _cookie_parameters(op)
-        if parameters:
-            operation["parameters"] = parameters
-        body = _request_body(op)
-        if body is not None:
-            operation["requestBody"] = body
+    operations = []
+    for route in sorted(template.routes(), key=lambda r: (r.path, r.method)):
         api = template.apis()[route.api_id]
-        errors = _merge(op.errors, _json_only(op), _gateway_errors(api, route, op))
-        operation["responses"] = _responses(op, errors)
+        operation = _operation(merged_paths[route.path][route.method.lower()], api, route)
+        operations.append(operation)
         if route.authorizer:
-            authorizer = template.apis()[route.api_id].authorizers[route.authorizer]
-            scopes.update(route.scopes or authorizer.scopes)
-            operation["security"] = [{SECURITY_SCHEME: []}]
-        else:
-            operation["security"] = []
+            scopes.update(route.scopes or api.authorizers[route.authorizer].scopes)
         item = paths.setdefault(route.path, {})
-        params = [
-            {
-                "name": name,
-                "in": "path",
-                "required": True,
-                "description": "The photo's id, a ULID (26 Crockford base32 characters).",
-                "schema": {"type": "string", "pattern": "^[0-9A-HJKMNP-TV-Z]{26}$"},
-                "example": "01M7YMNWGJPB51XQFCN5F0NHAM",
-            }
-            for name in _path_names(route.path)
-        ]
-        if params:
-            item["parameters"] = params
+        if _path_parameters(route.path):
+            item["parameters"] = _path_parameters(route.path)
         item[route.method.lower()] = operation
     return {
         "openapi": "3.1.0",
@@ -852,9 +436,9 @@ def build_document(template_path: Path = TEMPLATE) -> dict[str, Any]:
             "title": "Moments API",
             "version": _version(),
             "summary": "A photo API secured by Amazon Cognito.",
-            "description": "Generated from template.yaml and the pydantic models by "
-            f"`{REGENERATE}` (tools/openapi.py); do not edit by hand. JSON in and out, "
-            "snake_case fields. Every error body is "
+            "description": "Generated from template.yaml, the handlers' route decorators and "
+            f"the pydantic models by `{REGENERATE}` (tools/openapi.py); do not edit by hand. "
+            "JSON in and out, snake_case fields. Every error body is "
             '`{"error": "<snake_case_code>", "error_description": "<sentence>"}`.',
         },
         "servers": [
@@ -875,7 +459,7 @@ def build_document(template_path: Path = TEMPLATE) -> dict[str, Any]:
         ],
         "paths": paths,
         "components": {
-            "schemas": _component_schemas(),
+            "schemas": _component_schemas(operations),
             "securitySchemes": {
                 SECURITY_SCHEME: {
                     "type": "http",
@@ -890,10 +474,6 @@ def build_document(template_path: Path = TEMPLATE) -> dict[str, Any]:
             },
         },
     }
-
-
-def _path_names(path: str) -> list[str]:
-    return [part[1:-1] for part in path.split("/") if part.startswith("{") and part.endswith("}")]
 
 
 def render(document: dict[str, Any]) -> str:

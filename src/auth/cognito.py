@@ -37,13 +37,6 @@ from auth.errors import (
     UpstreamError,
 )
 
-#: What Powertools Tracer patches for X-Ray in the broker functions: botocore (cognito-idp)
-#: and httplib (the urllib3 call to ``/oauth2/token``; the X-Ray SDK skips botocore's own
-#: connections there). Naming them instead of patching everything the SDK supports skips
-#: probing and importing the others (sqlite3, requests...) at cold start (Powertools Tracer
-#: docs, "Patching modules").
-TRACED_LIBRARIES = ("botocore", "httplib")
-
 # Lambda's timeout is 10 s (template Globals): two short attempts fit well inside it.
 BOTO_CONFIG = Config(
     connect_timeout=2,

@@ -1,8 +1,12 @@
-"""The auth broker's one error table: Cognito exception names and OAuth error codes -> HTTP.
+"""The auth broker's one error table: Cognito exception names, OAuth error codes and the
+logic's own refusals -> HTTP.
 
-Every failure the broker gets from upstream becomes an :class:`UpstreamError`, an
-:class:`~shared.http.ApiError` whose status, ``error`` code and description come from
-:data:`ERRORS`. Sources of the rules:
+The adapters raise every failure they get from upstream as an :class:`UpstreamError` (the
+operation and the upstream's error name; no status), and the logic (``service.py``) raises
+the :class:`BrokerError` kinds below for what it refuses itself. Only :data:`ERRORS`
+turns either into a status, ``error`` code and description: ``auth.api.AuthApp`` answers
+through :func:`error_mapping`, as ``photos.errors`` does for the photo service. Sources
+of the rules:
 
 - Cognito exception names: the cognito-idp API reference ("Errors" of each operation).
   With ``PreventUserExistenceErrors: ENABLED`` Cognito itself answers unknown users with
@@ -24,11 +28,9 @@ quotas are per second (``TooManyRequestsException``) or per account and hour
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from shared.errors import ANY, DomainError
+from shared.http import SERVER_ERROR, ApiError, ErrorMapping
 
-from shared.http import ApiError
-
-ANY = "*"
 OAUTH_TOKEN = "oauth2/token"
 """The ``operation`` name used for the hosted UI's token endpoint."""
 
@@ -40,22 +42,48 @@ UPSTREAM_UNAVAILABLE = "UpstreamUnavailable"
 UPSTREAM_BAD_RESPONSE = "UpstreamBadResponse"
 
 
-@dataclass(frozen=True)
-class ErrorMapping:
-    """How one upstream error is answered.
+class UpstreamError(DomainError):
+    """A Cognito, ``/oauth2/token`` or DynamoDB failure, in the upstream's own terms.
 
-    Attributes:
-        status: HTTP status code.
-        error: the contract's snake_case code (RFC 6749 section 5.2 names where one fits).
-        description: the fixed sentence, or ``None`` to relay the upstream message
-            (only for validation-style errors whose messages name a rule, not a value).
-        retry_after: seconds for a ``Retry-After`` header, if any.
+    Args:
+        operation: the cognito-idp operation (``"SignUp"``), :data:`OAUTH_TOKEN` or the
+            DynamoDB call.
+        code: the upstream name (``"CodeMismatchException"``, ``"invalid_grant"``) or one
+            of the synthetic ``UPSTREAM_*`` codes.
+        message: the upstream's message; relayed only where :data:`ERRORS` says so.
     """
 
-    status: int
-    error: str
-    description: str | None
-    retry_after: int | None = None
+    def __init__(self, operation: str, code: str, message: str | None = None) -> None:
+        super().__init__(message or "", code=code, operation=operation)
+
+
+class BrokerError(DomainError):
+    """A request the broker's logic refuses; its class name is its row in :data:`ERRORS`
+    (``(ANY, name)``) and its message the sentence for the caller."""
+
+
+class InvalidRequest(BrokerError):
+    """The request is well formed but not acceptable (the sentence says why)."""
+
+
+class InvalidGrant(BrokerError):
+    """A grant the broker refuses before any upstream call (RFC 6749 section 5.2)."""
+
+
+class PasswordRejected(BrokerError):
+    """The password breaks the pool's policy (the sentence lists the rules)."""
+
+
+class ChallengeRequired(BrokerError):
+    """Sign-in needs a challenge this API does not answer."""
+
+
+class PasswordlessDisabled(BrokerError):
+    """The deployment has no SES identity for emailed sign-in codes."""
+
+
+class CodeMismatch(BrokerError):
+    """The authenticator's code was not accepted."""
 
 
 _INVALID_CREDENTIALS = ErrorMapping(401, "invalid_credentials", "The email or password is wrong.")
@@ -96,6 +124,17 @@ _UNAVAILABLE = ErrorMapping(
 )
 
 ERRORS: dict[tuple[str, str], ErrorMapping] = {
+    # -- the logic's own refusals (BrokerError kinds): the sentence is the logic's
+    (ANY, "InvalidRequest"): ErrorMapping(400, "invalid_request", None),
+    (ANY, "InvalidGrant"): ErrorMapping(400, "invalid_grant", None),
+    (ANY, "PasswordRejected"): ErrorMapping(400, "invalid_password", None),
+    (ANY, "ChallengeRequired"): ErrorMapping(403, "challenge_required", None),
+    (ANY, "PasswordlessDisabled"): ErrorMapping(
+        403,
+        "passwordless_disabled",
+        "Sign-in with an emailed code is not enabled on this deployment.",
+    ),
+    (ANY, "CodeMismatch"): _CODE_MISMATCH,
     # -- operation-specific entries win over the ANY entries below
     ("InitiateAuth", "NotAuthorizedException"): _INVALID_CREDENTIALS,
     ("InitiateAuth", "UserNotFoundException"): _INVALID_CREDENTIALS,
@@ -211,8 +250,6 @@ ERRORS: dict[tuple[str, str], ErrorMapping] = {
 }
 """``(operation or "*", upstream code) -> ErrorMapping``; unknown codes get a 502."""
 
-_MAX_RELAYED = 300
-
 
 def lookup(operation: str, code: str, message: str | None = None) -> ErrorMapping:
     """The mapping for ``code`` raised by ``operation``; unknown codes map to 502.
@@ -226,22 +263,15 @@ def lookup(operation: str, code: str, message: str | None = None) -> ErrorMappin
     return ERRORS.get((operation, code)) or ERRORS.get((ANY, code)) or _UPSTREAM_FAILED
 
 
-class UpstreamError(ApiError):
-    """A Cognito or ``/oauth2/token`` failure, already mapped through :data:`ERRORS`.
+def error_mapping(exc: DomainError) -> ErrorMapping:
+    """The answer to ``exc``: :func:`lookup` for an upstream failure, the logic's row for
+    a :class:`BrokerError`; any other domain error is a fault (500)."""
+    if isinstance(exc, UpstreamError):
+        return lookup(exc.operation, exc.code, exc.message)
+    return ERRORS.get((exc.operation, exc.code)) or ERRORS.get((ANY, exc.code)) or SERVER_ERROR
 
-    Attributes:
-        operation: the cognito-idp operation (``"SignUp"``) or :data:`OAUTH_TOKEN`.
-        code: the upstream name (``"CodeMismatchException"``, ``"invalid_grant"``) or one
-            of the synthetic ``UPSTREAM_*`` codes.
-    """
 
-    def __init__(self, operation: str, code: str, message: str | None = None) -> None:
-        mapping = lookup(operation, code, message)
-        description = mapping.description
-        if description is None:
-            relayed = (message or "").strip()[:_MAX_RELAYED]
-            description = relayed or "The request was rejected."
-        headers = {"Retry-After": str(mapping.retry_after)} if mapping.retry_after else None
-        super().__init__(mapping.status, mapping.error, description, headers)
-        self.operation = operation
-        self.code = code
+def answer(exc: DomainError) -> ApiError:
+    """The :class:`~shared.http.ApiError` the edge renders for ``exc`` (status, code,
+    sentence, headers)."""
+    return error_mapping(exc).api_error(exc.message)

@@ -1,4 +1,4 @@
-"""The auth broker's request and response models (the API contract v1, DESIGN.md).
+"""The auth broker's request and response models (the API contract: openapi.json, docs/auth.md).
 
 Requests are validated at the edge with ``extra="forbid"`` and bounded lengths, so the
 logic only sees typed, normalised values. Emails are stripped and lower-cased: the pool
@@ -377,6 +377,8 @@ class MfaStatus(_Response):
 
 class SignInResult(RootModel[TokenSet | SignInChallenge]):
     """200 body of ``POST /auth/sign-in``: tokens, or a challenge (documentation model)."""
+
+    model_config = ConfigDict(defer_build=True)  # only openapi.json builds it
 
 
 class Account(_Response):

@@ -2,8 +2,10 @@
 
 Knows no HTTP. :class:`AuthService` takes its two adapters as parameters; the defaults are
 the production ones from :mod:`auth.cognito`, built on first use. Upstream failures arrive
-as :class:`auth.errors.UpstreamError` (already mapped to the contract); this module only
-catches the few whose handling is a product rule, each commented with its source.
+as :class:`auth.errors.UpstreamError` (the upstream's operation and error name); this
+module only catches the few whose handling is a product rule, each commented with its
+source, and raises :class:`auth.errors.BrokerError` kinds for its own refusals. The
+statuses noted under "Raises" are what ``auth.errors.ERRORS`` answers at the edge.
 """
 
 from __future__ import annotations
@@ -15,7 +17,17 @@ from aws_lambda_powertools import Logger
 
 from auth.cognito import CognitoIdentityProvider, HostedUiTokenClient, dynamodb_client
 from auth.config import AuthSettings, load_settings
-from auth.errors import OAUTH_TOKEN, UPSTREAM_BAD_RESPONSE, UpstreamError
+from auth.errors import (
+    OAUTH_TOKEN,
+    UPSTREAM_BAD_RESPONSE,
+    ChallengeRequired,
+    CodeMismatch,
+    InvalidGrant,
+    InvalidRequest,
+    PasswordlessDisabled,
+    PasswordRejected,
+    UpstreamError,
+)
 from auth.models import (
     Account,
     AccountDeleted,
@@ -45,7 +57,6 @@ from auth.models import (
     UpstreamTokenResponse,
 )
 from shared import snapstart
-from shared.http import ApiError
 
 logger = Logger(child=True)
 
@@ -121,8 +132,8 @@ def mask_email(email: str) -> str:
 
 
 class AuthService:
-    """The broker's operations; each raises :class:`~shared.http.ApiError` (including
-    :class:`UpstreamError`) with the contract's status and code.
+    """The broker's operations; each raises :class:`UpstreamError` or a
+    :class:`~auth.errors.BrokerError` kind, answered by ``auth.errors.ERRORS``.
 
     Args:
         settings: the broker's configuration.
@@ -276,7 +287,7 @@ class AuthService:
         Cognito's own check comes after its account lookup on sign-up)."""
         policy = self.settings.password_policy
         if not policy.allows(password):
-            raise ApiError(400, "invalid_password", policy.describe())
+            raise PasswordRejected(policy.describe())
 
     # ------------------------------------------------------------ tokens
 
@@ -291,7 +302,7 @@ class AuthService:
         Raises:
             UpstreamError: 401 ``invalid_credentials`` for an unknown email and for a wrong
                 password alike, 403 ``user_not_confirmed`` / ``password_reset_required``.
-            ApiError: 403 ``challenge_required`` for a challenge this API does not answer
+            ChallengeRequired: (403 ``challenge_required``) for a challenge this API does not answer
                 (NEW_PASSWORD_REQUIRED).
         """
         result = self.idp.initiate_password_auth(request.email, request.password)
@@ -300,11 +311,9 @@ class AuthService:
         challenge = str(result.get("ChallengeName", "unknown"))
         if challenge == "SOFTWARE_TOKEN_MFA" and result.get("Session"):
             return SignInChallenge(challenge="SOFTWARE_TOKEN_MFA", session=str(result["Session"]))
-        raise ApiError(
-            403,
-            "challenge_required",
+        raise ChallengeRequired(
             f"Sign-in needs the {challenge} challenge, which this API does not answer; "
-            "sign in through the hosted UI instead.",
+            "sign in through the hosted UI instead."
         )
 
     def email_code_sign_in(self, request: EmailRequest) -> SignInChallenge:
@@ -316,7 +325,7 @@ class AuthService:
         answered with a session no code passes.
 
         Raises:
-            ApiError: 403 ``passwordless_disabled`` when the deployment has no SES identity
+            PasswordlessDisabled: (403) when the deployment has no SES identity
                 (template parameter ``PasswordlessEmailSourceArn``).
             UpstreamError: 429; 5xx.
         """
@@ -324,11 +333,7 @@ class AuthService:
             result = self.idp.initiate_email_otp(request.email)
         except UpstreamError as exc:
             if exc.code == "InvalidParameterException":
-                raise ApiError(
-                    403,
-                    "passwordless_disabled",
-                    "Sign-in with an emailed code is not enabled on this deployment.",
-                ) from exc
+                raise PasswordlessDisabled() from exc
             if exc.code not in _HIDDEN_EMAIL_CODE_ERRORS:
                 raise
             logger.info("email-code sign-in answered generically", extra={"upstream": exc.code})
@@ -344,15 +349,13 @@ class AuthService:
             UpstreamError: 400 ``code_mismatch`` (wrong, stale or reused code), 401
                 ``invalid_session`` (unknown, expired or spent session, or an email that
                 is not the session's: one answer for all, no account oracle), 429.
-            ApiError: 403 ``challenge_required`` if Cognito asks for yet another step.
+            ChallengeRequired: (403) if Cognito asks for yet another step.
         """
         result = self.idp.respond_to_mfa_challenge(
             request.email, request.challenge, request.session, request.answer
         )
         if "AuthenticationResult" not in result:
-            raise ApiError(
-                403, "challenge_required", "Sign-in needs a further step this API does not answer."
-            )
+            raise ChallengeRequired("Sign-in needs a further step this API does not answer.")
         return _token_set(result["AuthenticationResult"])
 
     # ------------------------------------------------------------ TOTP MFA (access token)
@@ -381,7 +384,7 @@ class AuthService:
         """
         verified = self.idp.verify_software_token(access_token, request.code, request.device_name)
         if verified.get("Status") != "SUCCESS":
-            raise ApiError(400, "code_mismatch", "The code is wrong.")
+            raise CodeMismatch()
         self.idp.set_totp_preference(access_token, True)
         return MfaStatus(totp_enabled=True)
 
@@ -403,18 +406,18 @@ class AuthService:
                 request body has none (browser clients, docs/auth.md).
 
         Raises:
-            ApiError: 400 ``invalid_request`` (no refresh token, wrong client_id),
-                400 ``invalid_grant`` (redirect_uri not registered).
+            InvalidRequest: (400) no refresh token, wrong client_id.
+            InvalidGrant: (400) redirect_uri not registered.
             UpstreamError: 400 ``invalid_grant`` and the other RFC 6749 section 5.2 codes,
                 429, 500 (broker misconfigured), 502/503 (upstream failed or timed out).
         """
         if grant.client_id is not None and grant.client_id != self.settings.client_id:
-            raise ApiError(400, "invalid_request", "client_id does not name this API's client.")
+            raise InvalidRequest("client_id does not name this API's client.")
         if isinstance(grant, AuthorizationCodeGrant):
             return self.exchange_code(grant)
         refresh_token = grant.refresh_token or cookie_refresh_token
         if not refresh_token:
-            raise ApiError(400, "invalid_request", "refresh_token is required.")
+            raise InvalidRequest("refresh_token is required.")
         return self.refresh(refresh_token)
 
     def exchange_code(self, grant: AuthorizationCodeGrant) -> TokenSet:
@@ -425,9 +428,7 @@ class AuthService:
         3.1.2; Cognito matches exactly), checked here before any upstream call.
         """
         if grant.redirect_uri not in self.settings.callback_urls:
-            raise ApiError(
-                400, "invalid_grant", "redirect_uri is not one of this client's callback URLs."
-            )
+            raise InvalidGrant("redirect_uri is not one of this client's callback URLs.")
         body = self.token_endpoint.request_tokens(
             {
                 "grant_type": "authorization_code",
@@ -476,16 +477,14 @@ class AuthService:
         ``signed_out_everywhere`` is false.
 
         Raises:
-            ApiError: 400 ``invalid_request`` when neither token comes.
+            InvalidRequest: (400) when neither token comes.
             UpstreamError: 401 ``invalid_token`` for an invalid access token sent alone;
                 400 ``unsupported_token_type`` / ``invalid_grant`` from RevokeToken; 429;
                 5xx (including a failed record write).
         """
         if not refresh_token and not access_token:
-            raise ApiError(
-                400,
-                "invalid_request",
-                "Send a refresh_token, a Bearer access token in Authorization, or both.",
+            raise InvalidRequest(
+                "Send a refresh_token, a Bearer access token in Authorization, or both."
             )
         everywhere = False
         if access_token:

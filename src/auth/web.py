@@ -71,7 +71,7 @@ def _cookie(value: str, max_age: int) -> Cookie:
     )
 
 
-def token_response(tokens: TokenSet, *, cookie_max_age: int | None) -> Response:
+def token_response(tokens: TokenSet, *, cookie_max_age: int | None) -> Response[str]:
     """200 token response (``Cache-Control: no-store``, RFC 6749 section 5.1).
 
     Args:
@@ -87,7 +87,7 @@ def token_response(tokens: TokenSet, *, cookie_max_age: int | None) -> Response:
     return response
 
 
-def signed_out_response(result: SignedOut, *, clear_cookie: bool) -> Response:
+def signed_out_response(result: SignedOut, *, clear_cookie: bool) -> Response[str]:
     """200 sign-out response; under cookie delivery it also expires the cookie (Max-Age=0)."""
     response = json_response(200, result)
     if clear_cookie:

@@ -1,81 +1,92 @@
-"""The photo service's errors: its ``ApiError`` kinds and the ONE table of AWS error names.
+"""The photo service's errors: its domain errors and the ONE table that answers them.
 
-Logic raises the :class:`~shared.http.ApiError` subclasses below. Store calls let
-botocore's ``ClientError`` through; :func:`register` installs the handler that maps its
-error code to a status through :data:`AWS_ERRORS`, so no handler or service function
-maps AWS errors itself. Bodies follow the contract: ``{"error", "error_description"}``.
+The logic (``service.py``), the parsers (``models.py``) and the caller check (``claims.py``)
+raise the :class:`PhotoError` kinds below, which carry no HTTP status. The store lets
+botocore's ``ClientError`` through; :func:`register` turns it into a
+:class:`~shared.errors.DomainError` named by the AWS error code and operation, as the auth
+broker's adapters do (``auth.errors.UpstreamError``). Only :data:`ERRORS` gives either a
+status: :class:`photos.api.PhotoApp` answers through :func:`error_mapping`. Bodies follow
+the contract: ``{"error", "error_description"}``.
 """
 
 from __future__ import annotations
 
-from aws_lambda_powertools import Logger
-from aws_lambda_powertools.event_handler.api_gateway import APIGatewayRestResolver, Response
+from typing import TYPE_CHECKING
+
 from botocore.exceptions import ClientError
 
-from shared.http import ApiError, error_response
+from shared.errors import DomainError
+from shared.http import SERVER_ERROR, ErrorMapping
 
-logger = Logger(child=True)
+if TYPE_CHECKING:
+    from aws_lambda_powertools.event_handler.api_gateway import Response
 
-_RETRY = {"Retry-After": "1"}
+    from shared.app import FunctionApp
 
 
-class InvalidRequest(ApiError):
-    """400 ``invalid_request``: a malformed query, cursor, form or JSON body."""
+class PhotoError(DomainError):
+    """A request the photo logic refuses; its class name is its row in :data:`ERRORS`."""
+
+
+class InvalidRequest(PhotoError):
+    """A malformed query, cursor, form or JSON body (the sentence names what)."""
 
     def __init__(self, description: str) -> None:
-        super().__init__(400, "invalid_request", description)
+        super().__init__(description)
 
 
-class Unauthorized(ApiError):
-    """401 ``unauthorized``, with the same body and header as the API's gateway response.
-
-    ``WWW-Authenticate: Bearer`` per RFC 6750 section 3. The reason a token failed is
-    logged by the caller, never returned (it would help an attacker probe).
-    """
-
-    def __init__(self) -> None:
-        super().__init__(
-            401,
-            "unauthorized",
-            "A valid access token is required in the Authorization header.",
-            {"WWW-Authenticate": "Bearer"},
-        )
+class Unauthorized(PhotoError):
+    """No usable caller identity. The reason a token failed is logged by the caller, never
+    returned (it would help an attacker probe)."""
 
 
-class PhotoNotFound(ApiError):
-    """404 ``not_found``: no such photo *for this caller* (another user's looks the same)."""
-
-    def __init__(self) -> None:
-        super().__init__(404, "not_found", "No such photo.")
+class PhotoNotFound(PhotoError):
+    """No such photo *for this caller* (another user's looks the same)."""
 
 
-class PayloadTooLarge(ApiError):
-    """413 ``payload_too_large``: the file exceeds the route's byte limit."""
+class PayloadTooLarge(PhotoError):
+    """The file exceeds the route's byte limit (``limit_bytes``)."""
 
     def __init__(self, limit_bytes: int) -> None:
-        super().__init__(413, "payload_too_large", f"The photo is larger than {limit_bytes} bytes.")
+        super().__init__(f"The photo is larger than {limit_bytes} bytes.")
+        self.limit_bytes = limit_bytes
 
 
-class UnsupportedMediaType(ApiError):
-    """415 ``unsupported_media_type``: not a JPEG, PNG, GIF or WebP image."""
+class UnsupportedMediaType(PhotoError):
+    """Not a JPEG, PNG, GIF or WebP image, or a body of another media type."""
 
     def __init__(
         self, description: str = "The file must be a JPEG, PNG, GIF or WebP image."
     ) -> None:
-        super().__init__(415, "unsupported_media_type", description)
+        super().__init__(description)
 
 
-_BUSY = (503, "service_unavailable", "The photo store is busy; retry later.", _RETRY)
-_FAILED = (502, "upstream_error", "The photo store failed; retry later.", _RETRY)
+_RETRY = 1  # seconds: the SDK already retried with backoff (store.BOTO_CONFIG)
+_BUSY = ErrorMapping(503, "service_unavailable", "The photo store is busy; retry later.", _RETRY)
+_FAILED = ErrorMapping(502, "upstream_error", "The photo store failed; retry later.", _RETRY)
+_NOT_FOUND = ErrorMapping(404, "not_found", "No such photo.")
 
-#: AWS error code -> (status, error, description, headers). Codes from the DynamoDB
-#: "Error handling" and S3 "Error responses" API references. Anything not listed is a
-#: deployment fault (AccessDenied, ResourceNotFoundException, NoSuchBucket...): 500.
-AWS_ERRORS: dict[str, tuple[int, str, str, dict[str, str]]] = {
-    # A conditional write lost: DeleteItem's attribute_exists(photo_id) on a missing
-    # photo. (PutItem's attribute_not_exists cannot lose: photo ids are fresh ULIDs.)
-    "ConditionalCheckFailedException": (404, "not_found", "No such photo.", {}),
-    "NoSuchKey": (404, "not_found", "No such photo.", {}),
+#: Domain error name or AWS error code -> the answer (``None`` description: the error's
+#: own sentence). AWS codes from the DynamoDB "Error handling" and S3 "Error responses"
+#: API references. Anything not listed is a deployment fault (AccessDenied,
+#: ResourceNotFoundException, NoSuchBucket...): 500 ``server_error``.
+ERRORS: dict[str, ErrorMapping] = {
+    # -- the logic's refusals
+    "InvalidRequest": ErrorMapping(400, "invalid_request", None),
+    # The same body and header as the API's UNAUTHORIZED gateway response (RFC 6750 s. 3).
+    "Unauthorized": ErrorMapping(
+        401,
+        "unauthorized",
+        "A valid access token is required in the Authorization header.",
+        headers={"WWW-Authenticate": "Bearer"},
+    ),
+    "PhotoNotFound": _NOT_FOUND,
+    "PayloadTooLarge": ErrorMapping(413, "payload_too_large", None),
+    "UnsupportedMediaType": ErrorMapping(415, "unsupported_media_type", None),
+    # -- AWS. A conditional write lost: DeleteItem's attribute_exists(photo_id) on a
+    # missing photo. (PutItem's attribute_not_exists cannot lose: photo ids are ULIDs.)
+    "ConditionalCheckFailedException": _NOT_FOUND,
+    "NoSuchKey": _NOT_FOUND,
     "ProvisionedThroughputExceededException": _BUSY,
     "ThrottlingException": _BUSY,
     "RequestLimitExceeded": _BUSY,
@@ -87,25 +98,21 @@ AWS_ERRORS: dict[str, tuple[int, str, str, dict[str, str]]] = {
 }
 
 
-def from_client_error(exc: ClientError) -> ApiError:
-    """The ``ApiError`` for a botocore ``ClientError``, through :data:`AWS_ERRORS`."""
-    code = exc.response.get("Error", {}).get("Code", "")
-    status, error, description, headers = AWS_ERRORS.get(
-        code, (500, "server_error", "The service failed; retry later.", {})
-    )
-    return ApiError(status, error, description, headers)
+def error_mapping(exc: DomainError) -> ErrorMapping:
+    """The row of :data:`ERRORS` for ``exc``; unknown names get the catch-all 500."""
+    return ERRORS.get(exc.code, SERVER_ERROR)
 
 
-def register(app: APIGatewayRestResolver) -> None:
-    """Install the ``ClientError`` -> contract-body handler on a resolver."""
+def from_client_error(exc: ClientError) -> DomainError:
+    """A botocore ``ClientError`` as the domain error its AWS code and operation name."""
+    code = exc.response.get("Error", {}).get("Code", "") or "Unknown"
+    return DomainError(code=code, operation=getattr(exc, "operation_name", "") or "aws")
+
+
+def register(app: FunctionApp) -> None:
+    """Answer a ``ClientError`` that reaches ``app`` like any domain error (through the
+    app's :meth:`~shared.app.FunctionApp.answer`, hence :data:`ERRORS`)."""
 
     @app.exception_handler(ClientError)
-    def _aws_error(exc: ClientError) -> Response:
-        api_error = from_client_error(exc)
-        operation = getattr(exc, "operation_name", "")
-        code = exc.response.get("Error", {}).get("Code", "")
-        if api_error.status >= 500:
-            logger.warning("aws call failed", extra={"operation": operation, "aws_error": code})
-        return error_response(
-            api_error.status, api_error.error, api_error.description, api_error.headers
-        )
+    def _aws_error(exc: ClientError) -> Response[str]:
+        return app.answer(from_client_error(exc))

@@ -1,6 +1,6 @@
 """The photo service's edge: pydantic request/response models and request-body parsing.
 
-Shapes follow DESIGN.md, API contract v1 (+ v2's photo fields). A photo is
+Shapes follow the API contract (openapi.json; docs/photos.md). A photo is
 ``{photo_id, filename, content_type, size_bytes, created_at, status, width, height,
 thumbnail_url, url, original_url, rejected_reason}``. Everything a client sends is
 validated here (``extra="forbid"``, bounded lengths) before logic sees it; whether the

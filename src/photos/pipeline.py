@@ -18,20 +18,25 @@ settled, every object belongs to a row, and every ``ready`` row has its objects.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from aws_lambda_powertools import Logger
 from botocore.exceptions import ClientError
 
 from photos.store import (
     RENDITIONS,
+    DynamoPhotoTable,
     PhotoObjects,
     PhotoRecord,
     PhotoTable,
+    S3PhotoObjects,
     parse_original_key,
     photo_keys,
     rendition_key,
 )
+
+if TYPE_CHECKING:
+    from photos.config import PhotosConfig
 
 logger = Logger(child=True)
 
@@ -56,6 +61,16 @@ class PhotoPipeline:
         self._table = table
         self._objects = objects
         self._max_bytes = max_direct_upload_bytes
+
+    @classmethod
+    def from_config(cls, config: PhotosConfig) -> PhotoPipeline:
+        """The pipeline on the function's table and bucket. Creates no AWS client: the
+        adapters create theirs on first use."""
+        return cls(
+            DynamoPhotoTable(config.table_name),
+            S3PhotoObjects(config.bucket_name),
+            max_direct_upload_bytes=config.max_direct_upload_bytes,
+        )
 
     def process_object(self, key: str, version_id: str | None, size_bytes: int) -> Outcome:
         """Handle one ``ObjectCreated`` of an original (``size_bytes`` from the event).

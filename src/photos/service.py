@@ -3,7 +3,7 @@
 models or raises ``photos.errors`` kinds. AWS ``ClientError`` is let through to
 ``photos.errors``.
 
-Rules (DESIGN.md, API contract v1):
+Rules (docs/photos.md; the API contract, openapi.json):
 
 - Every operation is scoped to ``user_sub``, the caller's Cognito ``sub``; a photo of
   another user is indistinguishable from a missing one (404).

@@ -25,12 +25,6 @@ from botocore.exceptions import ClientError
 from photos.models import PhotoStatus
 from shared import snapstart
 
-#: What Powertools Tracer patches for X-Ray in the photo functions: botocore only (every
-#: upstream call is DynamoDB or S3). Naming it instead of patching everything the SDK
-#: supports skips probing and importing the others (sqlite3, requests...) at cold start
-#: (Powertools Tracer docs, "Patching modules").
-TRACED_LIBRARIES = ("botocore",)
-
 # Standard retry mode: exponential backoff with jitter on throttling and 5xx
 # (AWS SDKs and Tools reference guide, "Retry behavior").
 _BOTO_CONFIG = Config(retries={"mode": "standard", "max_attempts": 3})

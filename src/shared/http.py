@@ -1,8 +1,9 @@
 """The HTTP edge shared by every Moments Lambda: the contract's error body and the resolver.
 
 Every error the API returns has the body ``{"error": "<snake_case_code>",
-"error_description": "<human sentence>"}`` (DESIGN.md, API contract v1; the code names
-follow RFC 6749 section 5.2 on the token route). Handlers and logic raise :class:`ApiError`
+"error_description": "<human sentence>"}`` (docs/architecture.md, "Rules of the road";
+``ErrorBody`` in openapi.json; the code names follow RFC 6749 section 5.2 on the token
+route). Handlers and logic raise :class:`ApiError`
 (or a subclass); :func:`build_resolver` turns it, pydantic validation errors, bad JSON and
 anything unexpected into that body. This module is the one place that renders errors;
 each service maps its own Cognito/AWS error names to ``ApiError`` in its ``errors.py``.
@@ -18,9 +19,10 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
-from aws_lambda_powertools import Logger
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.event_handler.api_gateway import (
     APIGatewayRestResolver,
     CORSConfig,
@@ -29,9 +31,6 @@ from aws_lambda_powertools.event_handler.api_gateway import (
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.metrics import MetricUnit
 from pydantic import BaseModel, ValidationError
-
-if TYPE_CHECKING:
-    from aws_lambda_powertools import Metrics
 
 JSON = "application/json"
 ModelT = TypeVar("ModelT", bound=BaseModel)
@@ -57,9 +56,44 @@ class ApiError(Exception):
         self.headers = headers or {}
 
 
+@dataclass(frozen=True)
+class ErrorMapping:
+    """How the edge answers one domain or upstream error (a row of a service's table).
+
+    Attributes:
+        status: HTTP status code.
+        error: the contract's snake_case code (RFC 6749 section 5.2 names where one fits).
+        description: the fixed sentence, or ``None`` to relay the error's own message
+            (only where that message names a rule, never a value the caller sent).
+        retry_after: seconds for a ``Retry-After`` header (RFC 9110 section 10.2.3), if any.
+        headers: other response headers (e.g. ``WWW-Authenticate``).
+    """
+
+    status: int
+    error: str
+    description: str | None
+    retry_after: int | None = None
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+    def api_error(
+        self, message: str | None = None, fallback: str = "The request was rejected."
+    ) -> ApiError:
+        """The :class:`ApiError` this row answers with; ``message`` is relayed (at most
+        300 characters) when the row has no fixed description."""
+        description = self.description or (message or "").strip()[:300] or fallback
+        headers = dict(self.headers)
+        if self.retry_after:
+            headers["Retry-After"] = str(self.retry_after)
+        return ApiError(self.status, self.error, description, headers or None)
+
+
+#: A domain error no table row names: a fault to fix, answered as the catch-all.
+SERVER_ERROR = ErrorMapping(500, "server_error", "The service failed; retry later.")
+
+
 def error_response(
     status: int, error: str, description: str, headers: dict[str, str] | None = None
-) -> Response:
+) -> Response[str]:
     """Render the contract's error body as a Powertools ``Response``."""
     return Response(
         status_code=status,
@@ -69,7 +103,7 @@ def error_response(
     )
 
 
-def json_response(status: int, body: Any, headers: dict[str, str] | None = None) -> Response:
+def json_response(status: int, body: Any, headers: dict[str, str] | None = None) -> Response[str]:
     """A JSON success response; ``body`` may be a pydantic model or plain data.
 
     ``Cache-Control: no-store`` is always set: bodies carry tokens or presigned URLs
@@ -254,7 +288,7 @@ def bearer_token(headers: Mapping[str, str]) -> str | None:
 CORS_ALLOW_HEADERS = ["Authorization", "Content-Type"]
 
 
-class _Resolver(APIGatewayRestResolver):
+class ReportingResolver(APIGatewayRestResolver):
     """``APIGatewayRestResolver`` that reports every error response to ``on_error``.
 
     Counting the final response, rather than inside each exception handler, also covers
@@ -318,6 +352,36 @@ def failure_counter(metrics: Metrics, name: str) -> Callable[[dict[str, Any]], N
     return count
 
 
+def cors_config(allowed_origin: str | None) -> CORSConfig | None:
+    """The CORS settings for ``allowed_origin``, else the ``ALLOWED_ORIGIN`` environment
+    variable (read at cold start); ``None`` for an empty origin (same-origin use only)."""
+    origin = os.environ.get("ALLOWED_ORIGIN", "") if allowed_origin is None else allowed_origin
+    return CORSConfig(allow_origin=origin, allow_headers=CORS_ALLOW_HEADERS) if origin else None
+
+
+def register_error_handlers(app: APIGatewayRestResolver, logger: Logger) -> None:
+    """Make every error of ``app`` the contract's body (see :func:`build_resolver`)."""
+
+    @app.exception_handler(ApiError)
+    def _api_error(exc: ApiError) -> Response[str]:
+        if exc.status >= 500:
+            logger.warning("upstream failure", extra={"error": exc.error, "status": exc.status})
+        return error_response(exc.status, exc.error, exc.description, exc.headers)
+
+    @app.exception_handler(ValidationError)
+    def _validation_error(exc: ValidationError) -> Response[str]:
+        return error_response(400, "invalid_request", describe_validation_error(exc))
+
+    @app.not_found
+    def _not_found(exc: NotFoundError) -> Response[str]:
+        return error_response(404, "not_found", "No such route.")
+
+    @app.exception_handler(Exception)
+    def _unexpected(exc: Exception) -> Response[str]:
+        logger.exception("unhandled error")
+        return error_response(500, "server_error", "The service failed; retry later.")
+
+
 def build_resolver(
     logger: Logger,
     allowed_origin: str | None = None,
@@ -342,30 +406,9 @@ def build_resolver(
     - an unknown route -> 404 ``not_found``.
     - anything else -> 500 ``server_error``, logged with its traceback (never the event).
     """
-    origin = os.environ.get("ALLOWED_ORIGIN", "") if allowed_origin is None else allowed_origin
-    cors = CORSConfig(allow_origin=origin, allow_headers=CORS_ALLOW_HEADERS) if origin else None
     on_error = (
         failure_counter(metrics, failure_metric) if metrics is not None and failure_metric else None
     )
-    app = _Resolver(on_error, strip_prefixes=None, cors=cors)
-
-    @app.exception_handler(ApiError)
-    def _api_error(exc: ApiError) -> Response:
-        if exc.status >= 500:
-            logger.warning("upstream failure", extra={"error": exc.error, "status": exc.status})
-        return error_response(exc.status, exc.error, exc.description, exc.headers)
-
-    @app.exception_handler(ValidationError)
-    def _validation_error(exc: ValidationError) -> Response:
-        return error_response(400, "invalid_request", describe_validation_error(exc))
-
-    @app.not_found
-    def _not_found(exc: NotFoundError) -> Response:
-        return error_response(404, "not_found", "No such route.")
-
-    @app.exception_handler(Exception)
-    def _unexpected(exc: Exception) -> Response:
-        logger.exception("unhandled error")
-        return error_response(500, "server_error", "The service failed; retry later.")
-
+    app = ReportingResolver(on_error, strip_prefixes=None, cors=cors_config(allowed_origin))
+    register_error_handlers(app, logger)
     return app

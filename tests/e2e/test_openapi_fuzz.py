@@ -15,7 +15,7 @@ checks every response:
 - ``ignored_auth``: once a photo operation answers 2xx with the token, the same request
   without it and with a bad one is refused;
 - :func:`contract_error_body`: every 4xx carries exactly ``{"error", "error_description"}``
-  with a snake_case code (DESIGN.md), whatever the document says.
+  with a snake_case code (docs/architecture.md, "Rules of the road"), whatever the document says.
 
 ``positive_data_acceptance`` is left out on purpose: a schema-valid sign-in with a random
 email is rightly 401, a random confirmation code rightly 400.

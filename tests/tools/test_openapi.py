@@ -196,3 +196,75 @@ def test_a_gateway_response_without_the_contract_body_stops_the_generator(tmp_pa
     # When / Then
     with pytest.raises(SystemExit, match="THROTTLED has no contract error body"):
         build_document(template)
+
+
+def test_a_template_route_without_a_decorated_route_stops_the_generator(tmp_path):
+    # Given: a template that routes a path no handler module declares
+    text = TEMPLATE.read_text(encoding="utf-8")
+    renamed = text.replace("Path: /auth/config\n", "Path: /auth/settings\n")
+    assert renamed != text
+    template = tmp_path / "template.yaml"
+    template.write_text(renamed, encoding="utf-8")
+
+    # When / Then: the message names the undecorated route and the orphaned decorator
+    with pytest.raises(SystemExit) as stopped:
+        build_document(template)
+    assert "'/auth/settings', 'auth.handlers.config'" in str(stopped.value)
+    assert "'/auth/config', 'auth.handlers.config'" in str(stopped.value)
+
+
+#: Imports every routed handler module under its template environment, in a fresh
+#: interpreter as a cold start would, then reports what the route metadata cost.
+_COLD_IMPORT = """
+import importlib, json, os, sys
+from local_stack.template import Template
+template = Template.load(sys.argv[1])
+base = dict(os.environ)
+for route in template.routes():
+    spec = template.functions()[route.function_id]
+    os.environ.clear()
+    os.environ.update({**base, **spec.environment})
+    importlib.import_module(spec.handler.rsplit(".", 1)[0])
+import pydantic
+from auth import models as auth_models
+from photos import models as photo_models
+built = sorted(
+    name
+    for module in (auth_models, photo_models)
+    for name, value in vars(module).items()
+    if isinstance(value, type) and issubclass(value, pydantic.BaseModel)
+    and value.__module__ == module.__name__ and value.__pydantic_complete__
+)
+loaded = sorted(m for m in sys.modules if m.startswith("aws_lambda_powertools.event_handler.openapi."))
+print(json.dumps({"built": built, "loaded": loaded}))
+"""
+
+
+def test_route_metadata_builds_no_schema_and_imports_nothing_at_cold_start():
+    import subprocess
+    import sys
+
+    # When: every handler module is imported in a fresh interpreter
+    result = subprocess.run(
+        [sys.executable, "-c", _COLD_IMPORT, str(TEMPLATE)],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=openapi.REPO_ROOT,
+        env={
+            **__import__("os").environ,
+            "PYTHONPATH": f"{openapi.REPO_ROOT / 'src'}:{openapi.REPO_ROOT}",
+        },
+    )
+    report = json.loads(result.stdout)
+
+    # Then: no request/response model was built (they keep defer_build=True), and none of
+    # Powertools'     # schema-building modules (models, params, dependant, schema_generator) was imported
+    assert report["built"] == []
+    assert set(report["loaded"]) <= {
+        "aws_lambda_powertools.event_handler.openapi.config",
+        "aws_lambda_powertools.event_handler.openapi.constants",
+        "aws_lambda_powertools.event_handler.openapi.exceptions",
+        "aws_lambda_powertools.event_handler.openapi.merge",
+        "aws_lambda_powertools.event_handler.openapi.types",
+    }

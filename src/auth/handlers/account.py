@@ -10,72 +10,155 @@ ChangeEmailFunction, VerifyEmailFunction and DeleteAccountFunction):
 - ``DELETE /auth/account`` -> photo rows, sign-out record, DeleteUser
 """
 
-from typing import Any
-
-from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler.api_gateway import Response
-from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from auth.cognito import TRACED_LIBRARIES
-from auth.models import AccountUpdate, ChangePasswordRequest, CodeRequest, EmailRequest
+from auth.api import ACCOUNT, BEARER_ERRORS, CODE, CODE_SENT, NEW_PASSWORD, PASSWORD, AuthApp
+from auth.models import (
+    Account,
+    AccountDeleted,
+    AccountUpdate,
+    ChangePasswordRequest,
+    CodeRequest,
+    CodeSent,
+    EmailRequest,
+    PasswordChanged,
+)
 from auth.service import get_service
 from auth.web import require_bearer_token
-from shared.http import build_resolver, json_response, parse_json_request
+from shared.app import json_body, merge_error_codes
+from shared.http import json_response, parse_json_request
 
-logger = Logger()
-tracer = Tracer(patch_modules=TRACED_LIBRARIES)
-metrics = Metrics()
-app = build_resolver(logger, metrics=metrics, failure_metric="AccountFailures")
+app = AuthApp(failure_metric="AccountFailures")
 
 
-@app.get("/auth/account")
-def get_account() -> Response:
+@app.get(
+    "/auth/account",
+    operation_id="getAccount",
+    summary="The signed-in user's profile",
+    tags=["auth"],
+    responses=app.responses(
+        200,
+        Account,
+        "The profile; `email` is the sign-in name.",
+        example=ACCOUNT,
+        errors=BEARER_ERRORS,
+    ),
+)
+def get_account() -> Response[str]:
     return json_response(200, get_service().account(require_bearer_token(app.current_event)))
 
 
-@app.patch("/auth/account")
-def update_account() -> Response:
+@app.patch(
+    "/auth/account",
+    operation_id="updateAccount",
+    summary="Change the profile's name",
+    tags=["auth"],
+    openapi_extensions=json_body(AccountUpdate, {"name": "Alice"}),
+    responses=app.responses(
+        200,
+        Account,
+        "The updated profile.",
+        example=ACCOUNT,
+        errors=merge_error_codes({400: ("invalid_request",)}, BEARER_ERRORS),
+    ),
+)
+def update_account() -> Response[str]:
     token = require_bearer_token(app.current_event)
     request = parse_json_request(app.current_event, AccountUpdate)
     return json_response(200, get_service().update_account(token, request))
 
 
-@app.post("/auth/account/password")
-def change_password() -> Response:
+@app.post(
+    "/auth/account/password",
+    operation_id="changePassword",
+    summary="Change the password (the current one is required)",
+    tags=["auth"],
+    openapi_extensions=json_body(
+        ChangePasswordRequest, {"previous_password": PASSWORD, "proposed_password": NEW_PASSWORD}
+    ),
+    responses=app.responses(
+        200,
+        PasswordChanged,
+        "The password is changed.",
+        example={"password_changed": True},
+        errors=merge_error_codes(
+            {400: ("invalid_request", "invalid_credentials", "invalid_password")}, BEARER_ERRORS
+        ),
+    ),
+)
+def change_password() -> Response[str]:
     token = require_bearer_token(app.current_event)
     request = parse_json_request(app.current_event, ChangePasswordRequest)
     result = get_service().change_password(token, request)
-    metrics.add_metric(name="PasswordsChanged", unit=MetricUnit.Count, value=1)
+    app.count("PasswordsChanged")
     return json_response(200, result)
 
 
-@app.post("/auth/account/email")
-def change_email() -> Response:
+@app.post(
+    "/auth/account/email",
+    operation_id="changeEmail",
+    summary="Start an email change: a code goes to the new address",
+    description="The old email stays the sign-in name until `POST "
+    "/auth/account/email/verify` (Cognito's AttributesRequireVerificationBeforeUpdate).",
+    tags=["auth"],
+    openapi_extensions=json_body(EmailRequest, {"email": "alice.new@example.com"}),
+    responses=app.responses(
+        200,
+        CodeSent,
+        "The same answer whether or not the address is free.",
+        example=CODE_SENT,
+        errors=merge_error_codes({400: ("invalid_request",)}, BEARER_ERRORS),
+    ),
+)
+def change_email() -> Response[str]:
     token = require_bearer_token(app.current_event)
     request = parse_json_request(app.current_event, EmailRequest)
     return json_response(200, get_service().change_email(token, request))
 
 
-@app.post("/auth/account/email/verify")
-def verify_email() -> Response:
+@app.post(
+    "/auth/account/email/verify",
+    operation_id="verifyEmail",
+    summary="Finish an email change with the code sent to the new address",
+    tags=["auth"],
+    openapi_extensions=json_body(CodeRequest, {"code": CODE}),
+    responses=app.responses(
+        200,
+        Account,
+        "The profile, with the new email.",
+        example={**ACCOUNT, "email": "alice.new@example.com"},
+        errors=merge_error_codes(
+            {400: ("invalid_request", "code_mismatch", "expired_code")},
+            BEARER_ERRORS,
+            {409: ("user_exists",)},
+        ),
+    ),
+)
+def verify_email() -> Response[str]:
     token = require_bearer_token(app.current_event)
     request = parse_json_request(app.current_event, CodeRequest)
     result = get_service().verify_email(token, request)
-    metrics.add_metric(name="EmailsChanged", unit=MetricUnit.Count, value=1)
+    app.count("EmailsChanged")
     return json_response(200, result)
 
 
-@app.delete("/auth/account")
-def delete_account() -> Response:
+@app.delete(
+    "/auth/account",
+    operation_id="deleteAccount",
+    summary="Delete the account and all of its photos; signs out everywhere",
+    tags=["auth"],
+    responses=app.responses(
+        200,
+        AccountDeleted,
+        "Deleted; a second delete answers 401.",
+        example={"account_deleted": True, "photos_deleted": 3},
+        errors=BEARER_ERRORS,
+    ),
+)
+def delete_account() -> Response[str]:
     result = get_service().delete_account(require_bearer_token(app.current_event))
-    metrics.add_metric(name="AccountsDeleted", unit=MetricUnit.Count, value=1)
+    app.count("AccountsDeleted")
     return json_response(200, result)
 
 
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
-@tracer.capture_lambda_handler(capture_response=False)
-@metrics.log_metrics(capture_cold_start_metric=True)
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(event, context)
+lambda_handler = app.lambda_handler

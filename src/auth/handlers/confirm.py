@@ -1,34 +1,39 @@
 """POST /auth/confirm -> cognito-idp ConfirmSignUp (ConfirmSignUpFunction)."""
 
-from typing import Any
-
-from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler.api_gateway import Response
-from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from auth.cognito import TRACED_LIBRARIES
-from auth.models import ConfirmRequest
+from auth.api import CODE, EMAIL, AuthApp
+from auth.models import Confirmed, ConfirmRequest
 from auth.service import get_service
-from shared.http import build_resolver, json_response, parse_json_request
+from shared.app import json_body
+from shared.http import json_response, parse_json_request
 
-logger = Logger()
-tracer = Tracer(patch_modules=TRACED_LIBRARIES)
-metrics = Metrics()
-app = build_resolver(logger, metrics=metrics, failure_metric="ConfirmSignUpFailures")
+app = AuthApp(failure_metric="ConfirmSignUpFailures")
 
 
-@app.post("/auth/confirm")
-def confirm() -> Response:
+@app.post(
+    "/auth/confirm",
+    operation_id="confirmSignUp",
+    summary="Confirm an account with the emailed code",
+    tags=["auth"],
+    openapi_extensions=json_body(ConfirmRequest, {"email": EMAIL, "code": CODE}),
+    responses=app.responses(
+        200,
+        Confirmed,
+        "The account is confirmed.",
+        example={"confirmed": True},
+        errors={
+            # One code_mismatch for a wrong or expired code, an unknown or confirmed email.
+            400: ("invalid_request", "code_mismatch"),
+            403: ("not_authorized",),
+        },
+    ),
+)
+def confirm() -> Response[str]:
     request = parse_json_request(app.current_event, ConfirmRequest)
     result = get_service().confirm(request)
-    metrics.add_metric(name="SignUpsConfirmed", unit=MetricUnit.Count, value=1)
+    app.count("SignUpsConfirmed")
     return json_response(200, result)
 
 
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
-@tracer.capture_lambda_handler(capture_response=False)
-@metrics.log_metrics(capture_cold_start_metric=True)
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(event, context)
+lambda_handler = app.lambda_handler

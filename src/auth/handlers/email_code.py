@@ -5,35 +5,38 @@ Body ``{email}``; answers ``{challenge: "EMAIL_OTP", session}`` for every email.
 is ``POST /auth/challenge`` with the emailed 8-digit code.
 """
 
-from typing import Any
-
-from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler.api_gateway import Response
-from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from auth.cognito import TRACED_LIBRARIES
-from auth.models import EmailRequest
+from auth.api import EMAIL, SESSION, AuthApp
+from auth.models import EmailRequest, SignInChallenge
 from auth.service import get_service
-from shared.http import build_resolver, json_response, parse_json_request
+from shared.app import json_body
+from shared.http import json_response, parse_json_request
 
-logger = Logger()
-tracer = Tracer(patch_modules=TRACED_LIBRARIES)
-metrics = Metrics()
-app = build_resolver(logger, metrics=metrics, failure_metric="EmailCodeSignInFailures")
+app = AuthApp(failure_metric="EmailCodeSignInFailures")
 
 
-@app.post("/auth/sign-in/email-code")
-def email_code() -> Response:
+@app.post(
+    "/auth/sign-in/email-code",
+    operation_id="emailCodeSignIn",
+    summary="Passwordless sign-in: email me a code (USER_AUTH, EMAIL_OTP)",
+    description="Answer with the emailed 8-digit code at `POST /auth/challenge`. Needs "
+    "the template parameter `PasswordlessEmailSourceArn` on AWS (always on locally).",
+    tags=["auth"],
+    openapi_extensions=json_body(EmailRequest, {"email": EMAIL}),
+    responses=app.responses(
+        200,
+        SignInChallenge,
+        "The same answer for every email.",
+        example={"challenge": "EMAIL_OTP", "session": SESSION},
+        errors={400: ("invalid_request",), 403: ("passwordless_disabled",)},
+    ),
+)
+def email_code() -> Response[str]:
     request = parse_json_request(app.current_event, EmailRequest)
     result = get_service().email_code_sign_in(request)
-    metrics.add_metric(name="EmailCodesRequested", unit=MetricUnit.Count, value=1)
+    app.count("EmailCodesRequested")
     return json_response(200, result)
 
 
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
-@tracer.capture_lambda_handler(capture_response=False)
-@metrics.log_metrics(capture_cold_start_metric=True)
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(event, context)
+lambda_handler = app.lambda_handler

@@ -3,35 +3,40 @@
 The answer is the same for known and unknown emails.
 """
 
-from typing import Any
-
-from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler.api_gateway import Response
-from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from auth.cognito import TRACED_LIBRARIES
-from auth.models import EmailRequest
+from auth.api import CODE_SENT, EMAIL, AuthApp
+from auth.models import CodeSent, EmailRequest
 from auth.service import get_service
-from shared.http import build_resolver, json_response, parse_json_request
+from shared.app import json_body
+from shared.http import json_response, parse_json_request
 
-logger = Logger()
-tracer = Tracer(patch_modules=TRACED_LIBRARIES)
-metrics = Metrics()
-app = build_resolver(logger, metrics=metrics, failure_metric="ForgotPasswordFailures")
+app = AuthApp(failure_metric="ForgotPasswordFailures")
 
 
-@app.post("/auth/forgot-password")
-def forgot_password() -> Response:
+@app.post(
+    "/auth/forgot-password",
+    operation_id="forgotPassword",
+    summary="Email a password-reset code",
+    tags=["auth"],
+    openapi_extensions=json_body(EmailRequest, {"email": EMAIL}),
+    responses=app.responses(
+        200,
+        CodeSent,
+        "The same answer for known and unknown emails.",
+        example=CODE_SENT,
+        errors={
+            400: ("invalid_request",),
+            403: ("not_authorized",),
+            502: ("code_delivery_failed",),
+        },
+    ),
+)
+def forgot_password() -> Response[str]:
     request = parse_json_request(app.current_event, EmailRequest)
     result = get_service().forgot_password(request)
-    metrics.add_metric(name="PasswordResetsRequested", unit=MetricUnit.Count, value=1)
+    app.count("PasswordResetsRequested")
     return json_response(200, result)
 
 
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
-@tracer.capture_lambda_handler(capture_response=False)
-@metrics.log_metrics(capture_cold_start_metric=True)
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(event, context)
+lambda_handler = app.lambda_handler

@@ -10,50 +10,81 @@ The authorizer has checked the token's signature and scope; Cognito checks it ag
 (revocation, deleted user) since every call here takes the access token itself.
 """
 
-from typing import Any
-
-from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler.api_gateway import Response
-from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from auth.cognito import TRACED_LIBRARIES
-from auth.models import MfaVerifyRequest
+from auth.api import BEARER_ERRORS, AuthApp
+from auth.models import MfaSetup, MfaStatus, MfaVerifyRequest
 from auth.service import get_service
 from auth.web import require_bearer_token
-from shared.http import build_resolver, json_response, parse_json_request
+from shared.app import json_body, merge_error_codes
+from shared.http import json_response, parse_json_request
 
-logger = Logger()
-tracer = Tracer(patch_modules=TRACED_LIBRARIES)
-metrics = Metrics()
-app = build_resolver(logger, metrics=metrics, failure_metric="MfaFailures")
+app = AuthApp(failure_metric="MfaFailures")
+
+_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
 
-@app.post("/auth/mfa/setup")
-def setup() -> Response:
+@app.post(
+    "/auth/mfa/setup",
+    operation_id="setUpMfa",
+    summary="Start TOTP setup: a new secret for an authenticator app",
+    tags=["auth"],
+    responses=app.responses(
+        200,
+        MfaSetup,
+        "The secret, also as an otpauth:// URI for a QR code.",
+        example={
+            "secret_code": _SECRET,
+            "otpauth_uri": f"otpauth://totp/Moments:alice@example.com?secret={_SECRET}"
+            "&issuer=Moments",
+        },
+        errors=merge_error_codes({400: ("invalid_request",)}, BEARER_ERRORS),
+    ),
+)
+def setup() -> Response[str]:
     result = get_service().mfa_setup(require_bearer_token(app.current_event))
     return json_response(200, result)
 
 
-@app.post("/auth/mfa/verify")
-def verify() -> Response:
+@app.post(
+    "/auth/mfa/verify",
+    operation_id="verifyMfa",
+    summary="Verify the authenticator's code and turn TOTP MFA on",
+    tags=["auth"],
+    openapi_extensions=json_body(MfaVerifyRequest, {"code": "123456", "device_name": "phone"}),
+    responses=app.responses(
+        200,
+        MfaStatus,
+        "TOTP MFA is on: sign-in asks for a code.",
+        example={"totp_enabled": True},
+        errors=merge_error_codes({400: ("invalid_request", "code_mismatch")}, BEARER_ERRORS),
+    ),
+)
+def verify() -> Response[str]:
     token = require_bearer_token(app.current_event)
     request = parse_json_request(app.current_event, MfaVerifyRequest)
     result = get_service().mfa_verify(token, request)
-    metrics.add_metric(name="MfaEnabled", unit=MetricUnit.Count, value=1)
+    app.count("MfaEnabled")
     return json_response(200, result)
 
 
-@app.delete("/auth/mfa")
-def disable() -> Response:
+@app.delete(
+    "/auth/mfa",
+    operation_id="disableMfa",
+    summary="Turn TOTP MFA off",
+    tags=["auth"],
+    responses=app.responses(
+        200,
+        MfaStatus,
+        "TOTP MFA is off.",
+        example={"totp_enabled": False},
+        errors=merge_error_codes({400: ("invalid_request",)}, BEARER_ERRORS),
+    ),
+)
+def disable() -> Response[str]:
     result = get_service().mfa_disable(require_bearer_token(app.current_event))
-    metrics.add_metric(name="MfaDisabled", unit=MetricUnit.Count, value=1)
+    app.count("MfaDisabled")
     return json_response(200, result)
 
 
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
-@tracer.capture_lambda_handler(capture_response=False)
-@metrics.log_metrics(capture_cold_start_metric=True)
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(event, context)
+lambda_handler = app.lambda_handler

@@ -1,34 +1,40 @@
 """POST /auth/reset-password -> cognito-idp ConfirmForgotPassword (ResetPasswordFunction)."""
 
-from typing import Any
-
-from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler.api_gateway import Response
-from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from auth.cognito import TRACED_LIBRARIES
-from auth.models import ResetPasswordRequest
+from auth.api import CODE, EMAIL, NEW_PASSWORD, AuthApp
+from auth.models import PasswordReset, ResetPasswordRequest
 from auth.service import get_service
-from shared.http import build_resolver, json_response, parse_json_request
+from shared.app import json_body
+from shared.http import json_response, parse_json_request
 
-logger = Logger()
-tracer = Tracer(patch_modules=TRACED_LIBRARIES)
-metrics = Metrics()
-app = build_resolver(logger, metrics=metrics, failure_metric="ResetPasswordFailures")
+app = AuthApp(failure_metric="ResetPasswordFailures")
 
 
-@app.post("/auth/reset-password")
-def reset_password() -> Response:
+@app.post(
+    "/auth/reset-password",
+    operation_id="resetPassword",
+    summary="Set a new password with the emailed reset code",
+    tags=["auth"],
+    openapi_extensions=json_body(
+        ResetPasswordRequest, {"email": EMAIL, "code": CODE, "password": NEW_PASSWORD}
+    ),
+    responses=app.responses(
+        200,
+        PasswordReset,
+        "The password is changed.",
+        example={"password_reset": True},
+        errors={
+            400: ("invalid_request", "code_mismatch", "invalid_password"),
+            403: ("not_authorized",),
+        },
+    ),
+)
+def reset_password() -> Response[str]:
     request = parse_json_request(app.current_event, ResetPasswordRequest)
     result = get_service().reset_password(request)
-    metrics.add_metric(name="PasswordsReset", unit=MetricUnit.Count, value=1)
+    app.count("PasswordsReset")
     return json_response(200, result)
 
 
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
-@tracer.capture_lambda_handler(capture_response=False)
-@metrics.log_metrics(capture_cold_start_metric=True)
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(event, context)
+lambda_handler = app.lambda_handler

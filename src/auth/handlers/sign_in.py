@@ -5,41 +5,53 @@ With ``X-Token-Delivery: cookie`` the refresh token goes only into the HttpOnly 
 to answer at ``POST /auth/challenge``.
 """
 
-from typing import Any
-
-from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler.api_gateway import Response
-from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from auth.cognito import TRACED_LIBRARIES
-from auth.models import SignInChallenge, SignInRequest
+from auth.api import EMAIL, PASSWORD, SET_COOKIE, TOKEN_DELIVERY, TOKENS, AuthApp
+from auth.models import SignInChallenge, SignInRequest, SignInResult
 from auth.service import get_service
 from auth.web import token_response, wants_cookie
-from shared.http import build_resolver, json_response, parse_json_request
+from shared.app import json_body
+from shared.http import json_response, parse_json_request
 
-logger = Logger()
-tracer = Tracer(patch_modules=TRACED_LIBRARIES)
-metrics = Metrics()
-app = build_resolver(logger, metrics=metrics, failure_metric="SignInFailures")
+app = AuthApp(failure_metric="SignInFailures")
 
 
-@app.post("/auth/sign-in")
-def sign_in() -> Response:
+@app.post(
+    "/auth/sign-in",
+    operation_id="signIn",
+    summary="Sign in with email and password (USER_PASSWORD_AUTH)",
+    description="With `X-Token-Delivery: cookie` the refresh token is set as an "
+    "HttpOnly cookie (Path=/auth) instead of being returned in the body.",
+    tags=["auth"],
+    openapi_extensions={
+        **json_body(SignInRequest, {"email": EMAIL, "password": PASSWORD}),
+        **TOKEN_DELIVERY,
+    },
+    responses=app.responses(
+        200,
+        SignInResult,
+        "An OAuth 2.0 token response (RFC 6749 section 5.1), or, when the user has "
+        "TOTP MFA on, `{challenge, session}` to answer at `POST /auth/challenge`.",
+        example=TOKENS,
+        headers=SET_COOKIE,
+        errors={
+            400: ("invalid_request",),
+            401: ("invalid_credentials",),
+            403: ("user_not_confirmed", "password_reset_required", "challenge_required"),
+        },
+    ),
+)
+def sign_in() -> Response[str]:
     request = parse_json_request(app.current_event, SignInRequest)
     service = get_service()
     tokens = service.sign_in(request)
     if isinstance(tokens, SignInChallenge):
-        metrics.add_metric(name="SignInChallenges", unit=MetricUnit.Count, value=1)
+        app.count("SignInChallenges")
         return json_response(200, tokens)
-    metrics.add_metric(name="SignIns", unit=MetricUnit.Count, value=1)
+    app.count("SignIns")
     max_age = service.refresh_token_max_age() if wants_cookie(app.current_event) else None
     return token_response(tokens, cookie_max_age=max_age)
 
 
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
-@tracer.capture_lambda_handler(capture_response=False)
-@metrics.log_metrics(capture_cold_start_metric=True)
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(event, context)
+lambda_handler = app.lambda_handler

@@ -1,34 +1,38 @@
 """POST /auth/sign-up -> cognito-idp SignUp (SignUpFunction)."""
 
-from typing import Any
-
-from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler.api_gateway import Response
-from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from auth.cognito import TRACED_LIBRARIES
-from auth.models import SignUpRequest
+from auth.api import CODE_SENT, EMAIL, PASSWORD, AuthApp
+from auth.models import SignUpRequest, SignUpResult
 from auth.service import get_service
-from shared.http import build_resolver, json_response, parse_json_request
+from shared.app import json_body
+from shared.http import json_response, parse_json_request
 
-logger = Logger()
-tracer = Tracer(patch_modules=TRACED_LIBRARIES)
-metrics = Metrics()
-app = build_resolver(logger, metrics=metrics, failure_metric="SignUpFailures")
+app = AuthApp(failure_metric="SignUpFailures")
 
 
-@app.post("/auth/sign-up")
-def sign_up() -> Response:
+@app.post(
+    "/auth/sign-up",
+    operation_id="signUp",
+    summary="Create an account; a confirmation code is emailed",
+    tags=["auth"],
+    openapi_extensions=json_body(
+        SignUpRequest, {"email": EMAIL, "password": PASSWORD, "name": "Alice"}
+    ),
+    responses=app.responses(
+        201,
+        SignUpResult,
+        "Account created; the code went to the email.",
+        example=CODE_SENT,
+        # No 409: an existing email gets the same 201 (no account oracle, docs/auth.md).
+        errors={400: ("invalid_request", "invalid_password")},
+    ),
+)
+def sign_up() -> Response[str]:
     request = parse_json_request(app.current_event, SignUpRequest)
     result = get_service().sign_up(request)
-    metrics.add_metric(name="SignUps", unit=MetricUnit.Count, value=1)
+    app.count("SignUps")
     return json_response(201, result)
 
 
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
-@tracer.capture_lambda_handler(capture_response=False)
-@metrics.log_metrics(capture_cold_start_metric=True)
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(event, context)
+lambda_handler = app.lambda_handler

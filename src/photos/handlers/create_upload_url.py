@@ -1,40 +1,52 @@
-"""``POST /photos/upload-url``: a presigned S3 POST for a large photo (DESIGN.md, contract v1)."""
+"""``POST /photos/upload-url``: a presigned S3 POST for a large photo (docs/photos.md)."""
 
-from typing import Any
-
-from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler.api_gateway import Response
-from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from photos import errors
-from photos.claims import caller_sub
-from photos.config import load_config
-from photos.models import UploadUrlRequest
-from photos.service import PhotoService
-from photos.store import TRACED_LIBRARIES
-from shared.http import build_resolver, json_response, parse_json_request
+from photos.api import PhotoApp
+from photos.models import UploadUrlRequest, UploadUrlResponse
+from shared.app import json_body
+from shared.http import json_response, parse_json_request
 
-logger, metrics = Logger(), Metrics()
-tracer = Tracer(patch_modules=TRACED_LIBRARIES)
-config = load_config()
-service = PhotoService.from_config(config)
-app = build_resolver(logger, metrics=metrics, failure_metric="CreateUploadUrlFailures")
-errors.register(app)
+app = PhotoApp(failure_metric="CreateUploadUrlFailures")
+
+_PHOTO_ID = "01M7YMNWGJPB51XQFCN5F0NHAM"
 
 
-@app.post("/photos/upload-url")
-def create_upload_url() -> Response:
-    user_sub = caller_sub(app.current_event, config)
+@app.post(
+    "/photos/upload-url",
+    operation_id="createUploadUrl",
+    summary="A presigned POST for uploading a large image straight to S3",
+    description="POST a form to `upload.url` with every member of `upload.fields`, then "
+    "the file as part `file`. The policy pins `size_bytes` and `content_type`.",
+    tags=["photos"],
+    openapi_extensions=json_body(
+        UploadUrlRequest, {"filename": "beach.png", "content_type": "image/png", "size_bytes": 73}
+    ),
+    responses=app.responses(
+        201,
+        UploadUrlResponse,
+        "The pending photo's id and its presigned POST.",
+        example={
+            "photo_id": _PHOTO_ID,
+            "upload": {
+                "url": "https://moments-photos.s3.amazonaws.com/",
+                "fields": {"key": f"a2c21cb3-…/{_PHOTO_ID}", "policy": "eyJ…"},
+            },
+            "expires_in": 900,
+        },
+        errors={
+            400: ("invalid_request",),
+            413: ("payload_too_large",),
+            415: ("unsupported_media_type",),
+        },
+    ),
+)
+def create_upload_url() -> Response[str]:
+    user_sub = app.caller_sub()
     request = parse_json_request(app.current_event, UploadUrlRequest)
-    upload = service.create_upload_url(user_sub, request)
-    metrics.add_metric(name="UploadUrlsCreated", unit=MetricUnit.Count, value=1)
+    upload = app.service.create_upload_url(user_sub, request)
+    app.count("UploadUrlsCreated")
     return json_response(201, upload)
 
 
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
-@tracer.capture_lambda_handler(capture_response=False)
-@metrics.log_metrics(capture_cold_start_metric=True)
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(event, context)
+lambda_handler = app.lambda_handler

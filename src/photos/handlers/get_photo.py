@@ -1,38 +1,32 @@
-"""``GET /photos/{photo_id}``: one of the caller's photos (DESIGN.md, contract v1)."""
+"""``GET /photos/{photo_id}``: one of the caller's photos (docs/photos.md)."""
 
-from typing import Any
-
-from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler.api_gateway import Response
-from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from photos import errors
-from photos.claims import caller_sub
-from photos.config import load_config
-from photos.service import PhotoService
-from photos.store import TRACED_LIBRARIES
-from shared.http import build_resolver, json_response
+from photos.api import PHOTO, PhotoApp
+from photos.models import Photo
+from shared.http import json_response
 
-logger, metrics = Logger(), Metrics()
-tracer = Tracer(patch_modules=TRACED_LIBRARIES)
-config = load_config()
-service = PhotoService.from_config(config)
-app = build_resolver(logger, metrics=metrics, failure_metric="GetPhotoFailures")
-errors.register(app)
+app = PhotoApp(failure_metric="GetPhotoFailures")
 
 
-@app.get("/photos/<photo_id>")
-def get_photo(photo_id: str) -> Response:
-    user_sub = caller_sub(app.current_event, config)
-    photo = service.get_photo(user_sub, photo_id)
-    metrics.add_metric(name="PhotosRead", unit=MetricUnit.Count, value=1)
+@app.get(
+    "/photos/<photo_id>",
+    operation_id="getPhoto",
+    summary="One photo of the caller",
+    tags=["photos"],
+    responses=app.responses(
+        200,
+        Photo,
+        "The photo, with a short-lived presigned GET `url`.",
+        example=PHOTO,
+        errors={404: ("not_found",)},
+    ),
+)
+def get_photo(photo_id: str) -> Response[str]:
+    user_sub = app.caller_sub()
+    photo = app.service.get_photo(user_sub, photo_id)
+    app.count("PhotosRead")
     return json_response(200, photo)
 
 
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
-@tracer.capture_lambda_handler(capture_response=False)
-@metrics.log_metrics(capture_cold_start_metric=True)
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(event, context)
+lambda_handler = app.lambda_handler

@@ -1,40 +1,35 @@
-"""``GET /photos?limit=&cursor=``: the caller's photos, newest first (DESIGN.md, contract v1)."""
+"""``GET /photos?limit=&cursor=``: the caller's photos, newest first (docs/photos.md)."""
 
-from typing import Any
-
-from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler.api_gateway import Response
-from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from photos import errors
-from photos.claims import caller_sub
-from photos.config import load_config
-from photos.models import ListPhotosQuery
-from photos.service import PhotoService
-from photos.store import TRACED_LIBRARIES
-from shared.http import build_resolver, json_response
+from photos.api import PHOTO, PhotoApp
+from photos.models import ListPhotosQuery, PhotoPage
+from shared.app import query_model
+from shared.http import json_response
 
-logger, metrics = Logger(), Metrics()
-tracer = Tracer(patch_modules=TRACED_LIBRARIES)
-config = load_config()
-service = PhotoService.from_config(config)
-app = build_resolver(logger, metrics=metrics, failure_metric="ListPhotosFailures")
-errors.register(app)
+app = PhotoApp(failure_metric="ListPhotosFailures")
 
 
-@app.get("/photos")
-def list_photos() -> Response:
-    user_sub = caller_sub(app.current_event, config)
+@app.get(
+    "/photos",
+    operation_id="listPhotos",
+    summary="The caller's photos, newest first, one page at a time",
+    tags=["photos"],
+    openapi_extensions=query_model(ListPhotosQuery),
+    responses=app.responses(
+        200,
+        PhotoPage,
+        "One page; `next_cursor` is null on the last one.",
+        example={"items": [PHOTO], "next_cursor": None},
+        errors={400: ("invalid_request",)},
+    ),
+)
+def list_photos() -> Response[str]:
+    user_sub = app.caller_sub()
     query = ListPhotosQuery.model_validate(app.current_event.query_string_parameters)
-    page = service.list_photos(user_sub, query.limit, query.cursor)
-    metrics.add_metric(name="PhotoPagesServed", unit=MetricUnit.Count, value=1)
+    page = app.service.list_photos(user_sub, query.limit, query.cursor)
+    app.count("PhotoPagesServed")
     return json_response(200, page)
 
 
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
-@tracer.capture_lambda_handler(capture_response=False)
-@metrics.log_metrics(capture_cold_start_metric=True)
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(event, context)
+lambda_handler = app.lambda_handler

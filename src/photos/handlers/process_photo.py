@@ -9,7 +9,7 @@ makes every retry harmless.
 
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.data_classes import (
     S3EventBridgeNotificationEvent,
@@ -19,22 +19,15 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from photos.config import load_config
 from photos.pipeline import PhotoPipeline
-from photos.store import TRACED_LIBRARIES, DynamoPhotoTable, S3PhotoObjects
 
 logger, metrics = Logger(), Metrics()
-tracer = Tracer(patch_modules=TRACED_LIBRARIES)
 config = load_config()
-pipeline = PhotoPipeline(
-    DynamoPhotoTable(config.table_name),
-    S3PhotoObjects(config.bucket_name),
-    max_direct_upload_bytes=config.max_direct_upload_bytes,
-)
+pipeline = PhotoPipeline.from_config(config)
 
 _METRICS = {"ready": "PhotosProcessed", "rejected": "PhotosRejected"}
 
 
 @logger.inject_lambda_context(log_event=False)
-@tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics(capture_cold_start_metric=True)
 @event_source(data_class=S3EventBridgeNotificationEvent)
 def lambda_handler(event: S3EventBridgeNotificationEvent, context: LambdaContext) -> dict[str, Any]:

@@ -12,7 +12,7 @@ Powertools' ``BatchProcessor`` reports only the failed records
 
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import (
     BatchProcessor,
@@ -28,16 +28,10 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from photos.config import load_config
 from photos.pipeline import PhotoPipeline
-from photos.store import TRACED_LIBRARIES, DynamoPhotoTable, S3PhotoObjects
 
 logger, metrics = Logger(), Metrics()
-tracer = Tracer(patch_modules=TRACED_LIBRARIES)
 config = load_config()
-pipeline = PhotoPipeline(
-    DynamoPhotoTable(config.table_name),
-    S3PhotoObjects(config.bucket_name),
-    max_direct_upload_bytes=config.max_direct_upload_bytes,
-)
+pipeline = PhotoPipeline.from_config(config)
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
 
 
@@ -54,7 +48,6 @@ def purge_record(record: DynamoDBRecord) -> None:
 
 
 @logger.inject_lambda_context(log_event=False)
-@tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics(capture_cold_start_metric=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     return process_partial_response(

@@ -1,43 +1,72 @@
-"""``POST /photos``: one image as ``multipart/form-data`` part ``file`` (DESIGN.md, contract v1)."""
+"""``POST /photos``: one image as ``multipart/form-data`` part ``file`` (docs/photos.md)."""
 
-from typing import Any
-
-from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler.api_gateway import Response
-from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from photos import errors
-from photos.claims import caller_sub
-from photos.config import load_config
-from photos.models import body_bytes, parse_upload_form
-from photos.service import PhotoService
-from photos.store import TRACED_LIBRARIES
-from shared.http import build_resolver, json_response
+from photos.api import PHOTO, PhotoApp
+from photos.models import Photo, body_bytes, parse_upload_form
+from shared.http import json_response
 
-logger, metrics = Logger(), Metrics()
-tracer = Tracer(patch_modules=TRACED_LIBRARIES)
-config = load_config()
-service = PhotoService.from_config(config)
-app = build_resolver(logger, metrics=metrics, failure_metric="UploadPhotoFailures")
-errors.register(app)
+app = PhotoApp(failure_metric="UploadPhotoFailures")
+
+# parse_upload_form reads the one `file` part and ignores others (at most 16 parts in
+# all), as browsers' forms may carry extra fields.
+_FORM = {
+    "type": "object",
+    "required": ["file"],
+    "properties": {
+        "file": {
+            "type": "string",
+            "format": "binary",
+            "contentMediaType": "application/octet-stream",
+            "description": "The image; its filename is kept (sanitised).",
+        }
+    },
+    "description": "One part named `file`; other parts are ignored.",
+}
 
 
-@app.post("/photos")
-def upload_photo() -> Response:
+@app.post(
+    "/photos",
+    operation_id="uploadPhoto",
+    summary="Upload one image (JPEG, PNG, GIF or WebP) as multipart/form-data",
+    description="The type is read from the bytes, not from the part's Content-Type. "
+    "At most the template's `MaxUploadBytes` (4 MiB by default; Lambda's payload quota "
+    "is 6 MB); larger files go through `POST /photos/upload-url`.",
+    tags=["photos"],
+    openapi_extensions={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "multipart/form-data": {
+                    "schema": _FORM,
+                    "encoding": {
+                        "file": {"contentType": "image/jpeg, image/png, image/gif, image/webp"}
+                    },
+                }
+            },
+        }
+    },
+    responses=app.responses(
+        201,
+        Photo,
+        "The stored photo.",
+        example=PHOTO,
+        errors={
+            400: ("invalid_request",),
+            413: ("payload_too_large",),
+            415: ("unsupported_media_type",),
+        },
+    ),
+)
+def upload_photo() -> Response[str]:
     event = app.current_event
-    user_sub = caller_sub(event, config)
+    user_sub = app.caller_sub()
     form = parse_upload_form(
         body_bytes(event.body, event.is_base64_encoded), event.headers.get("Content-Type")
     )
-    photo = service.upload_photo(user_sub, form)
-    metrics.add_metric(name="PhotosUploaded", unit=MetricUnit.Count, value=1)
+    photo = app.service.upload_photo(user_sub, form)
+    app.count("PhotosUploaded")
     return json_response(201, photo)
 
 
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
-@tracer.capture_lambda_handler(capture_response=False)
-@metrics.log_metrics(capture_cold_start_metric=True)
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(event, context)
+lambda_handler = app.lambda_handler

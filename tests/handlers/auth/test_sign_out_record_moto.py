@@ -5,7 +5,7 @@ from __future__ import annotations
 import boto3
 import pytest
 
-from auth.errors import UpstreamError
+from auth.errors import UpstreamError, answer
 from auth.revocations import RevocationTable
 
 TABLE = "moments-local-RevocationsTable"
@@ -34,4 +34,4 @@ def test_a_failed_write_is_an_upstream_error_not_a_traceback(moto_pool):
     table = RevocationTable("no-such-table", 900)
     with pytest.raises(UpstreamError) as caught:
         table.record("sub-1", origin_jti="family-1", everywhere=False)
-    assert caught.value.status >= 500
+    assert answer(caught.value).status >= 500

@@ -8,8 +8,21 @@ from auth.errors import (
     UPSTREAM_THROTTLED,
     UPSTREAM_TIMEOUT,
     UPSTREAM_UNREACHABLE,
+    ChallengeRequired,
+    CodeMismatch,
+    InvalidGrant,
+    InvalidRequest,
+    PasswordlessDisabled,
+    PasswordRejected,
     UpstreamError,
+    answer,
 )
+from shared.errors import DomainError
+
+
+def answered(operation, code, message=None):
+    """What the edge answers for an upstream failure (auth.errors.answer)."""
+    return answer(UpstreamError(operation, code, message))
 
 
 @pytest.mark.parametrize(
@@ -52,22 +65,20 @@ from auth.errors import (
     ],
 )
 def test_upstream_errors_map_to_the_contract(operation, code, status, error):
-    exc = UpstreamError(operation, code, "upstream says no")
+    exc = answered(operation, code, "upstream says no")
     assert (exc.status, exc.error) == (status, error)
     assert exc.description
 
 
 def test_throttling_tells_the_client_when_to_retry():
-    assert UpstreamError("SignUp", "TooManyRequestsException").headers["Retry-After"].isdigit()
-    assert UpstreamError(OAUTH_TOKEN, UPSTREAM_TIMEOUT).headers["Retry-After"].isdigit()
-    assert "Retry-After" not in UpstreamError("SignUp", "CodeMismatchException").headers
+    assert answered("SignUp", "TooManyRequestsException").headers["Retry-After"].isdigit()
+    assert answered(OAUTH_TOKEN, UPSTREAM_TIMEOUT).headers["Retry-After"].isdigit()
+    assert "Retry-After" not in answered("SignUp", "CodeMismatchException").headers
 
 
 def test_unknown_user_and_wrong_password_are_indistinguishable():
-    unknown = UpstreamError("InitiateAuth", "UserNotFoundException", "User does not exist.")
-    wrong = UpstreamError(
-        "InitiateAuth", "NotAuthorizedException", "Incorrect username or password."
-    )
+    unknown = answered("InitiateAuth", "UserNotFoundException", "User does not exist.")
+    wrong = answered("InitiateAuth", "NotAuthorizedException", "Incorrect username or password.")
     assert (unknown.status, unknown.error, unknown.description, unknown.headers) == (
         wrong.status,
         wrong.error,
@@ -78,12 +89,12 @@ def test_unknown_user_and_wrong_password_are_indistinguishable():
 
 def test_password_policy_messages_are_relayed_but_bounded():
     message = "Password did not conform with policy: Password must have uppercase characters"
-    assert UpstreamError("SignUp", "InvalidPasswordException", message).description == message
-    assert len(UpstreamError("SignUp", "InvalidParameterException", "x" * 5000).description) <= 300
+    assert answered("SignUp", "InvalidPasswordException", message).description == message
+    assert len(answered("SignUp", "InvalidParameterException", "x" * 5000).description) <= 300
 
 
 def test_fixed_descriptions_never_echo_the_upstream_message():
-    exc = UpstreamError("ConfirmSignUp", "CodeMismatchException", "code 123456 is wrong")
+    exc = answered("ConfirmSignUp", "CodeMismatchException", "code 123456 is wrong")
     assert "123456" not in exc.description
 
 
@@ -116,7 +127,7 @@ def test_confirm_and_reset_failures_that_depend_on_the_account_look_the_same(ope
     # an already confirmed account or one with no pending reset
     answers = {
         (exc.status, exc.error, exc.description, tuple(exc.headers.items()))
-        for exc in (UpstreamError(operation, code, "upstream detail") for code in codes)
+        for exc in (answered(operation, code, "upstream detail") for code in codes)
     }
     # Then the caller sees one answer (OWASP ASVS 5.0 section 6.3.8), never the upstream text
     assert len(answers) == 1
@@ -131,7 +142,7 @@ def test_confirm_and_reset_failures_that_depend_on_the_account_look_the_same(ope
 )
 def test_cognito_lockout_is_429_with_retry_after(operation):
     # Given Cognito's lockout after repeated wrong passwords (a NotAuthorizedException)
-    exc = UpstreamError(operation, "NotAuthorizedException", "Password attempts exceeded")
+    exc = answered(operation, "NotAuthorizedException", "Password attempts exceeded")
     # Then the caller is told to slow down, not that the password is wrong
     assert (exc.status, exc.error) == (429, "too_many_requests")
     assert int(exc.headers["Retry-After"]) > 0
@@ -139,8 +150,33 @@ def test_cognito_lockout_is_429_with_retry_after(operation):
 
 def test_code_attempt_limits_are_429_with_retry_after():
     for code in ("LimitExceededException", "TooManyFailedAttemptsException"):
-        exc = UpstreamError(
-            "ConfirmSignUp", code, "Attempt limit exceeded, please try after some time."
-        )
+        exc = answered("ConfirmSignUp", code, "Attempt limit exceeded, please try after some time.")
         assert (exc.status, exc.error) == (429, "too_many_requests")
         assert int(exc.headers["Retry-After"]) > 0
+
+
+@pytest.mark.parametrize(
+    ("kind", "status", "error"),
+    [
+        (InvalidRequest("refresh_token is required."), 400, "invalid_request"),
+        (InvalidGrant("redirect_uri is not registered."), 400, "invalid_grant"),
+        (PasswordRejected("At least 8 characters."), 400, "invalid_password"),
+        (CodeMismatch(), 400, "code_mismatch"),
+        (ChallengeRequired("Sign-in needs NEW_PASSWORD_REQUIRED."), 403, "challenge_required"),
+        (PasswordlessDisabled(), 403, "passwordless_disabled"),
+    ],
+)
+def test_the_logic_s_refusals_carry_no_status_and_are_answered_by_the_table(kind, status, error):
+    # Given: a refusal as the logic raises it: no HTTP in it
+    assert not hasattr(kind, "status")
+    # When / Then: the edge's one table answers it, relaying the logic's sentence when
+    # the row has none of its own
+    answered = answer(kind)
+    assert (answered.status, answered.error) == (status, error)
+    assert answered.description == (kind.message or answered.description)
+
+
+def test_a_domain_error_no_row_names_is_a_500_not_a_relayed_message():
+    answered = answer(DomainError("internal detail", code="SomethingNew"))
+    assert (answered.status, answered.error) == (500, "server_error")
+    assert "internal detail" not in answered.description

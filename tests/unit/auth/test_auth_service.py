@@ -2,7 +2,7 @@
 
 import pytest
 
-from auth.errors import OAUTH_TOKEN, UPSTREAM_TIMEOUT, UpstreamError
+from auth.errors import OAUTH_TOKEN, UPSTREAM_TIMEOUT, UpstreamError, answer
 from auth.models import (
     AuthorizationCodeGrant,
     ConfirmRequest,
@@ -12,7 +12,7 @@ from auth.models import (
     SignInRequest,
     SignUpRequest,
 )
-from shared.http import ApiError
+from shared.errors import DomainError
 
 VERIFIER = "dBjftJeZ4CVP-mJ92K27uhbUJU1p1r_wW1gFWFOEjXk"
 
@@ -57,10 +57,11 @@ def test_sign_in_returns_bearer_tokens(service):
 
 def test_unknown_email_and_wrong_password_give_identical_errors(service):
     def failure(email, password):
-        with pytest.raises(ApiError) as caught:
+        with pytest.raises(DomainError) as caught:
             service.sign_in(SignInRequest(email=email, password=password))
         exc = caught.value
-        return exc.status, exc.error, exc.description, exc.headers
+        answered = answer(exc)
+        return answered.status, answered.error, answered.description, answered.headers
 
     unknown = failure("nobody@example.com", "Correct-Horse-9")
     wrong = failure("jane@example.com", "wrong-password")
@@ -70,9 +71,9 @@ def test_unknown_email_and_wrong_password_give_identical_errors(service):
 
 def test_an_unconfirmed_user_is_told_to_confirm(service, idp):
     idp.users["jane@example.com"].confirmed = False
-    with pytest.raises(ApiError) as caught:
+    with pytest.raises(DomainError) as caught:
         service.sign_in(SignInRequest(email="jane@example.com", password="Correct-Horse-9"))
-    assert (caught.value.status, caught.value.error) == (403, "user_not_confirmed")
+    assert (answer(caught.value).status, answer(caught.value).error) == (403, "user_not_confirmed")
 
 
 def test_a_challenge_is_a_clear_403_not_a_crash(service, idp, monkeypatch):
@@ -85,10 +86,10 @@ def test_a_challenge_is_a_clear_403_not_a_crash(service, idp, monkeypatch):
             "ChallengeParameters": {},
         },
     )
-    with pytest.raises(ApiError) as caught:
+    with pytest.raises(DomainError) as caught:
         service.sign_in(SignInRequest(email="jane@example.com", password="Correct-Horse-9"))
-    assert (caught.value.status, caught.value.error) == (403, "challenge_required")
-    assert "NEW_PASSWORD_REQUIRED" in caught.value.description
+    assert (answer(caught.value).status, answer(caught.value).error) == (403, "challenge_required")
+    assert "NEW_PASSWORD_REQUIRED" in answer(caught.value).description
 
 
 def test_code_exchange_sends_code_redirect_uri_and_verifier_upstream(
@@ -108,16 +109,16 @@ def test_code_exchange_sends_code_redirect_uri_and_verifier_upstream(
 
 
 def test_an_unregistered_redirect_uri_is_refused_before_any_upstream_call(service, token_endpoint):
-    with pytest.raises(ApiError) as caught:
+    with pytest.raises(DomainError) as caught:
         service.token(code_grant(redirect_uri="https://evil.example/"))
-    assert (caught.value.status, caught.value.error) == (400, "invalid_grant")
+    assert (answer(caught.value).status, answer(caught.value).error) == (400, "invalid_grant")
     assert token_endpoint.requests == []
 
 
 def test_a_client_id_naming_another_client_is_refused(service, token_endpoint):
-    with pytest.raises(ApiError) as caught:
+    with pytest.raises(DomainError) as caught:
         service.token(code_grant(client_id="someone-else"))
-    assert caught.value.error == "invalid_request"
+    assert answer(caught.value).error == "invalid_request"
     assert token_endpoint.requests == []
 
 
@@ -131,9 +132,9 @@ def test_a_client_id_naming_another_client_is_refused(service, token_endpoint):
 )
 def test_code_exchange_failures_are_clean_errors(service, token_endpoint, upstream, status, error):
     token_endpoint.reply = upstream
-    with pytest.raises(ApiError) as caught:
+    with pytest.raises(DomainError) as caught:
         service.token(code_grant())
-    assert (caught.value.status, caught.value.error) == (status, error)
+    assert (answer(caught.value).status, answer(caught.value).error) == (status, error)
 
 
 def test_refresh_rotates_the_refresh_token(service, idp):
@@ -158,9 +159,9 @@ def test_refresh_uses_the_cookie_only_when_the_body_has_no_token(service, idp):
 
 
 def test_refresh_without_any_token_is_invalid_request(service):
-    with pytest.raises(ApiError) as caught:
+    with pytest.raises(DomainError) as caught:
         service.token(RefreshTokenGrant(grant_type="refresh_token"))
-    assert (caught.value.status, caught.value.error) == (400, "invalid_request")
+    assert (answer(caught.value).status, answer(caught.value).error) == (400, "invalid_request")
 
 
 def test_sign_out_signs_out_everywhere_then_revokes(service, idp):
@@ -185,15 +186,15 @@ def test_sign_out_with_only_an_expired_access_token_is_refused(service, idp):
     idp.fail["global_sign_out"] = UpstreamError(
         "GlobalSignOut", "NotAuthorizedException", "Access Token has expired"
     )
-    with pytest.raises(ApiError) as caught:
+    with pytest.raises(DomainError) as caught:
         service.sign_out(None, "expired")
-    assert caught.value.status == 401
+    assert answer(caught.value).status == 401
 
 
 def test_sign_out_needs_a_token(service, idp):
-    with pytest.raises(ApiError) as caught:
+    with pytest.raises(DomainError) as caught:
         service.sign_out(None, None)
-    assert (caught.value.status, caught.value.error) == (400, "invalid_request")
+    assert (answer(caught.value).status, answer(caught.value).error) == (400, "invalid_request")
     assert idp.calls == []
 
 
@@ -209,10 +210,10 @@ def test_forgot_password_answers_known_and_unknown_emails_alike(service, idp):
 
 def test_forgot_password_still_reports_throttling(service, idp):
     idp.fail["forgot_password"] = UpstreamError("ForgotPassword", "LimitExceededException")
-    with pytest.raises(ApiError) as caught:
+    with pytest.raises(DomainError) as caught:
         service.forgot_password(EmailRequest(email="jane@example.com"))
-    assert caught.value.status == 429
-    assert caught.value.headers["Retry-After"]
+    assert answer(caught.value).status == 429
+    assert answer(caught.value).headers["Retry-After"]
 
 
 def test_resend_code_answers_unknown_emails_like_known_ones(service):
@@ -236,11 +237,11 @@ def test_reset_with_a_wrong_code_is_code_mismatch(service, idp):
     idp.fail["confirm_forgot_password"] = UpstreamError(
         "ConfirmForgotPassword", "CodeMismatchException"
     )
-    with pytest.raises(ApiError) as caught:
+    with pytest.raises(DomainError) as caught:
         service.reset_password(
             ResetPasswordRequest(email="jane@example.com", code="000000", password="New-Pass-123")
         )
-    assert (caught.value.status, caught.value.error) == (400, "code_mismatch")
+    assert (answer(caught.value).status, answer(caught.value).error) == (400, "code_mismatch")
 
 
 def test_a_totp_challenge_is_handed_to_the_client_with_its_session(service, idp, monkeypatch):
@@ -278,9 +279,12 @@ def test_email_code_sign_in_says_clearly_when_the_deployment_has_it_off(service,
         )
 
     monkeypatch.setattr(idp, "initiate_email_otp", refuse, raising=False)
-    with pytest.raises(ApiError) as caught:
+    with pytest.raises(DomainError) as caught:
         service.email_code_sign_in(EmailRequest(email="jane@example.com"))
-    assert (caught.value.status, caught.value.error) == (403, "passwordless_disabled")
+    assert (answer(caught.value).status, answer(caught.value).error) == (
+        403,
+        "passwordless_disabled",
+    )
 
 
 def test_email_code_sign_in_hides_account_state_errors(service, idp, monkeypatch):

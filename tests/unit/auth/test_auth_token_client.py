@@ -8,7 +8,7 @@ import pytest
 import urllib3
 
 from auth.cognito import HostedUiTokenClient
-from auth.errors import UpstreamError
+from auth.errors import UpstreamError, answer
 
 TOKEN_URL = "https://moments-dev.auth.eu-west-1.amazoncognito.com/oauth2/token"
 
@@ -96,7 +96,7 @@ def test_upstream_failures_become_contract_errors(reply, status, error):
     adapter, _ = client(reply)
     with pytest.raises(UpstreamError) as caught:
         adapter.request_tokens({"grant_type": "authorization_code"})
-    assert (caught.value.status, caught.value.error) == (status, error)
+    assert (answer(caught.value).status, answer(caught.value).error) == (status, error)
 
 
 def test_upstream_error_descriptions_are_relayed_for_invalid_request():
@@ -107,4 +107,4 @@ def test_upstream_error_descriptions_are_relayed_for_invalid_request():
     )
     with pytest.raises(UpstreamError) as caught:
         adapter.request_tokens({})
-    assert caught.value.description == "code_verifier missing"
+    assert answer(caught.value).description == "code_verifier missing"

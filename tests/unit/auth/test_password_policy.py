@@ -2,10 +2,10 @@
 
 import pytest
 
-from auth.errors import UpstreamError
+from auth.errors import UpstreamError, answer
 from auth.models import ResetPasswordRequest, SignUpRequest
 from auth.password_policy import PasswordPolicy
-from shared.http import ApiError
+from shared.errors import DomainError
 
 POLICY = PasswordPolicy(8, ("lowercase", "uppercase", "numbers"))
 
@@ -42,19 +42,25 @@ def test_a_weak_password_is_refused_before_cognito_for_new_and_existing_emails(s
     # Given jane@example.com exists (the fake raises UsernameExists) and new@ does not
     answers = set()
     for email in ("jane@example.com", "new@example.com"):
-        with pytest.raises(ApiError) as caught:
+        with pytest.raises(DomainError) as caught:
             service.sign_up(SignUpRequest(email=email, password="weak"))
-        answers.add((caught.value.status, caught.value.error, caught.value.description))
+        answers.add(
+            (
+                answer(caught.value).status,
+                answer(caught.value).error,
+                answer(caught.value).description,
+            )
+        )
     # Then both get the same 400, and Cognito was never asked
     assert len(answers) == 1 and next(iter(answers))[:2] == (400, "invalid_password")
     assert idp.calls == []
 
 
 def test_reset_password_checks_the_policy_before_the_code(service, idp):
-    with pytest.raises(ApiError) as caught:
+    with pytest.raises(DomainError) as caught:
         service.reset_password(
             ResetPasswordRequest(email="nobody@example.com", code="123456", password="weak")
         )
-    assert (caught.value.status, caught.value.error) == (400, "invalid_password")
+    assert (answer(caught.value).status, answer(caught.value).error) == (400, "invalid_password")
     assert idp.calls == []
     assert not isinstance(caught.value, UpstreamError)

@@ -146,3 +146,27 @@ def test_config_derives_the_pools_issuer_and_jwks_url():
 def test_a_bad_environment_fails_at_cold_start(change):
     with pytest.raises(ValidationError):
         load_config({**ENV, **change})
+
+
+def test_photo_errors_carry_no_status_and_aws_errors_share_their_table():
+    from botocore.exceptions import ClientError
+
+    from photos import errors
+
+    # Given: what the logic raises, and what the store lets through
+    refusal = errors.PhotoNotFound()
+    lost = ClientError(
+        {"Error": {"Code": "ConditionalCheckFailedException", "Message": "x"}}, "DeleteItem"
+    )
+    busy = ClientError({"Error": {"Code": "ThrottlingException", "Message": "x"}}, "Query")
+    # Then: no HTTP in the domain error; both kinds are answered by the one table
+    assert not hasattr(refusal, "status")
+    assert errors.error_mapping(refusal) == errors.error_mapping(errors.from_client_error(lost))
+    assert (errors.error_mapping(refusal).status, errors.error_mapping(refusal).error) == (
+        404,
+        "not_found",
+    )
+    busy_answer = errors.error_mapping(errors.from_client_error(busy)).api_error()
+    assert (busy_answer.status, busy_answer.headers) == (503, {"Retry-After": "1"})
+    unknown = ClientError({"Error": {"Code": "AccessDenied", "Message": "x"}}, "GetItem")
+    assert errors.error_mapping(errors.from_client_error(unknown)).status == 500

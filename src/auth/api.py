@@ -1,0 +1,82 @@
+"""The auth broker's app factory and what its routes' OpenAPI metadata shares.
+
+:class:`AuthApp` is :class:`shared.app.FunctionApp` with the errors every broker route
+can answer with. The constants below are data for the routes' decorators (``responses=``,
+``openapi_extensions=``), read by tools/openapi.py into openapi.json: realistic examples
+and the cookie delivery of the refresh token (:mod:`auth.web`). Nothing here builds a
+model or calls anything at cold start.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from auth import errors
+from auth.web import COOKIE_NAME, COOKIE_PATH
+from shared.app import ErrorCodes, FunctionApp
+from shared.errors import DomainError
+from shared.http import ErrorMapping
+
+
+class AuthApp(FunctionApp):
+    """A broker route's app (see :class:`shared.app.FunctionApp`)."""
+
+    #: What any broker route can answer, from :data:`auth.errors.ERRORS`: Cognito's
+    #: throttling (429), an identity provider that failed (502) or is unavailable (503),
+    #: and the resolver's catch-all (500).
+    route_errors: ClassVar[ErrorCodes] = {
+        429: ("too_many_requests",),
+        502: ("server_error",),
+        503: ("temporarily_unavailable",),
+        500: ("server_error",),
+    }
+
+    def error_mapping(self, exc: DomainError) -> ErrorMapping:
+        """:func:`auth.errors.error_mapping`: the broker's one table."""
+        return errors.error_mapping(exc)
+
+
+#: Authenticated broker routes (the access token in ``Authorization``, checked by Cognito
+#: itself): a missing or malformed header, a token Cognito refuses, one without the scope.
+BEARER_ERRORS: ErrorCodes = {401: ("unauthorized", "invalid_token"), 403: ("access_denied",)}
+
+#: The ``Set-Cookie`` header of a route that can deliver the refresh token as a cookie.
+SET_COOKIE = {
+    "Set-Cookie": {
+        "description": f"`{COOKIE_NAME}` (HttpOnly; Secure; SameSite=Strict; "
+        f"Path={COOKIE_PATH}), only under `X-Token-Delivery: cookie`.",
+        "schema": {"type": "string"},
+    }
+}
+
+#: The request header that asks for the cookie delivery (:func:`auth.web.wants_cookie`).
+TOKEN_DELIVERY: dict[str, Any] = {
+    "parameters": [
+        {
+            "name": "X-Token-Delivery",
+            "in": "header",
+            "required": False,
+            "description": "`cookie` (any case): the refresh token travels in the HttpOnly "
+            "cookie instead of the body (same-origin browsers; docs/auth.md). Any other value "
+            "is ignored (body delivery).",
+            "schema": {"type": "string", "examples": ["cookie"]},
+        }
+    ]
+}
+
+# Examples (openapi.json): realistic values, never real secrets.
+EMAIL = "alice@example.com"
+PASSWORD = "Correct-Horse-9"
+NEW_PASSWORD = "Another-Horse-10"
+CODE = "828092"
+SESSION = "AYABeC1vZGVfa2V5X2lkIjoi…"
+REFRESH_TOKEN = "eyJjdHkiOiJKV1Qi…"
+CODE_SENT = {"code_delivery": {"destination": "a***@e***", "medium": "EMAIL"}}
+TOKENS = {
+    "access_token": "eyJraWQiOiJ…",
+    "id_token": "eyJraWQiOiJ…",
+    "refresh_token": REFRESH_TOKEN,
+    "expires_in": 900,
+    "token_type": "Bearer",
+}
+ACCOUNT = {"email": EMAIL, "email_verified": True, "name": "Alice", "totp_enabled": False}
