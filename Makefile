@@ -24,6 +24,21 @@ $(STAMP): requirements-dev.txt src/requirements.txt src/*/requirements.txt const
 
 venv: $(STAMP) ## Create .venv with the pinned dependencies
 
+# checkov (issue 24) lives in its own virtualenv: its exact pins (boto3==1.35.49,
+# networkx<2.7, packaging<24) conflict with aws-sam-cli's and moto's. Every package it
+# installs is pinned in requirements-checkov.txt, so no resolver runs (--no-deps) and
+# `pip check` proves the set complete.
+CHECKOV_VENV := .venv-checkov
+CHECKOV_STAMP := $(CHECKOV_VENV)/.installed-stamp
+
+$(CHECKOV_STAMP): requirements-checkov.txt
+	@test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
+	@echo "==> installing checkov into $(CHECKOV_VENV) (first run only)"
+	@$(CHECKOV_VENV)/bin/pip install --quiet --upgrade pip
+	@$(CHECKOV_VENV)/bin/pip install --quiet --no-deps -r requirements-checkov.txt
+	@$(CHECKOV_VENV)/bin/pip check >/dev/null
+	@touch $(CHECKOV_STAMP)
+
 dev: $(STAMP) ## Run the whole app locally (API :3000, hosted UI :3001, AWS emulator :3002); state kept in .local-stack/
 	@$(BIN)/python -m local_stack --state-dir .local-stack
 
@@ -43,7 +58,7 @@ TEST_WORKERS ?= $(shell echo $$(( $$(nproc 2>/dev/null || echo 2) + 2 )))
 # __pycache__/ is gitignored.
 test unit: export PYTHONDONTWRITEBYTECODE :=
 
-test: $(STAMP) ## Run every test: unit, handlers, end-to-end, SAM, Postman, browser (TEST_WORKERS=N processes)
+test: $(STAMP) $(CHECKOV_STAMP) ## Run every test: unit, handlers, end-to-end, SAM, Postman, browser (TEST_WORKERS=N processes)
 	@$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 unit: $(STAMP) ## Run the fast tests only (no local stack, no SAM CLI, no browser)
@@ -93,10 +108,11 @@ openapi: $(STAMP) ## Regenerate openapi.json from template.yaml and the pydantic
 bench-fuzz: $(STAMP) ## Time the schemathesis run of make test against a fresh local stack (budget: >= 1,000 cases in <= 90 s)
 	@$(BIN)/python -m local_stack run -- $(CURDIR)/$(BIN)/python bench/openapi_fuzz.py
 
-lint: $(STAMP) ## ruff check and ruff format --check over the repo, mypy over src/ (pyproject.toml)
+lint: $(STAMP) $(CHECKOV_STAMP) ## ruff check, ruff format --check, mypy over src/, checkov over template.yaml per samconfig.toml environment
 	@$(BIN)/ruff check .
 	@$(BIN)/mypy
 	@$(BIN)/ruff format --check .
+	@$(BIN)/python -m tools.checkov_scan --checkov $(CHECKOV_VENV)/bin/checkov
 
 .PHONY: format
 format: $(STAMP) ## Apply ruff's formatter and its safe fixes (what `make lint` checks)

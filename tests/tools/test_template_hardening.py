@@ -156,3 +156,104 @@ def test_the_brokers_password_policy_is_the_pools():
         "symbols": "RequireSymbols",
     }
     assert set(policy.require) == {name for name, flag in flags.items() if pool[flag]}
+
+
+# ------------------------------------------------ issue 24: production options, TLS 1.2
+ACCOUNT_CONCURRENCY = 1000  # Lambda quotas page: concurrent executions, default per Region
+UNRESERVED_MINIMUM = 100  # Lambda keeps at least this much unreserved (same page)
+
+
+def _prod() -> Template:
+    from samcli.cli.types import CfnParameterOverridesType
+    from samcli.lib.config.samconfig import SamConfig
+
+    deploy = SamConfig(str(TEMPLATE.parent)).get_all(["deploy"], "parameters", "prod")
+    return load(**CfnParameterOverridesType().convert(deploy["parameter_overrides"], None, None))
+
+
+def _public_functions(template: Template) -> list[str]:
+    """The functions behind an `Authorizer: NONE` route: anyone on the internet calls them."""
+    return [
+        logical_id
+        for logical_id, resource in template.resources.items()
+        if resource["Type"] == "AWS::Serverless::Function"
+        and any(
+            (event["Properties"].get("Auth") or {}).get("Authorizer") == "NONE"
+            for event in resource["Properties"].get("Events", {}).values()
+        )
+    ]
+
+
+def _properties(template: Template, logical_id: str) -> dict:
+    return template.resolve(template.resources[logical_id]["Properties"])
+
+
+def test_prod_turns_on_access_logs_a_customer_managed_key_and_reserved_concurrency():
+    template = _prod()
+    assert {"AccessLogBucket", "AccessLogBucketPolicy", "DataKey"} <= template.resources.keys()
+    for bucket in ("PhotosBucket", "WebBucket"):
+        logging = _properties(template, bucket)["LoggingConfiguration"]
+        assert logging["DestinationBucketName"] == template.ref("AccessLogBucket"), bucket
+    distribution = _properties(template, "WebDistribution")["DistributionConfig"]
+    # The refresh token is a cookie: CloudFront's logs must never include cookies.
+    assert distribution["Logging"]["IncludeCookies"] is False
+    key = template.get_att("DataKey", "Arn")
+    assert _properties(template, "DataKey")["EnableKeyRotation"] is True
+    for table in ("PhotosTable", "RevocationsTable"):
+        sse = _properties(template, table)["SSESpecification"]
+        assert (sse["SSEType"], sse["KMSMasterKeyId"]) == ("KMS", key), table
+    for group in ("FunctionLogGroup", "ApiAccessLogGroup"):
+        assert _properties(template, group)["KmsKeyId"] == key, group
+    assert _properties(template, "PhotosTable")["PointInTimeRecoverySpecification"] == {
+        "PointInTimeRecoveryEnabled": True
+    }
+
+
+def test_prod_reserves_concurrency_for_every_public_auth_function_within_the_quota():
+    template = _prod()
+    public = _public_functions(template)
+    assert len(public) >= 11 and "SignInFunction" in public and "TokenFunction" in public
+    settings = template.raw["Resources"]["MomentsApi"]["Properties"]["MethodSettings"]
+    burst = {s["ResourcePath"].replace("~1", "/"): s["ThrottlingBurstLimit"] for s in settings}
+    reserved = {}
+    for logical_id in public:
+        properties = _properties(template, logical_id)
+        reserved[logical_id] = int(properties["ReservedConcurrentExecutions"])
+        path = next(iter(properties["Events"].values()))["Properties"]["Path"]
+        # At least the burst API Gateway admits at once: its 429 comes before Lambda's
+        # throttle (which API Gateway turns into a 500).
+        assert reserved[logical_id] >= burst.get(path, 0), logical_id
+    assert sum(reserved.values()) <= ACCOUNT_CONCURRENCY - UNRESERVED_MINIMUM
+    authorized = set(template.functions()) - set(public)
+    assert not any("ReservedConcurrentExecutions" in _properties(template, f) for f in authorized)
+
+
+def test_a_default_stack_has_none_of_the_production_options():
+    template = load()
+    assert not {"AccessLogBucket", "AccessLogBucketPolicy", "DataKey"} & template.resources.keys()
+    for logical_id in template.functions():
+        assert "ReservedConcurrentExecutions" not in _properties(template, logical_id)
+    assert "LoggingConfiguration" not in _properties(template, "PhotosBucket")
+    assert "KMSMasterKeyId" not in _properties(template, "PhotosTable")["SSESpecification"]
+    distribution = _properties(template, "WebDistribution")["DistributionConfig"]
+    assert distribution["ViewerCertificate"] == {"CloudFrontDefaultCertificate": True}
+    assert "Aliases" not in distribution and "Logging" not in distribution
+
+
+def test_a_custom_domain_makes_viewers_use_tls_1_2():
+    certificate = (
+        "arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-0000-0000-0000-000000000000"
+    )
+    template = load(WebDomainName="photos.example.org", WebCertificateArn=certificate)
+    distribution = _properties(template, "WebDistribution")["DistributionConfig"]
+    assert distribution["Aliases"] == ["photos.example.org"]
+    assert distribution["ViewerCertificate"] == {
+        "AcmCertificateArn": certificate,
+        "SslSupportMethod": "sni-only",
+        "MinimumProtocolVersion": "TLSv1.2_2021",
+    }
+    assert template.resolve(template.raw["Outputs"]["WebUrl"]["Value"]) == (
+        "https://photos.example.org/"
+    )
+    prod = _properties(_prod(), "WebDistribution")["DistributionConfig"]
+    assert prod["ViewerCertificate"]["MinimumProtocolVersion"] == "TLSv1.2_2021"
