@@ -82,11 +82,14 @@ deploy-web: $(STAMP) ## Upload web/ to the deployed stack's bucket and invalidat
 	@$(BIN)/python -m tools.deploy_web --stack-name moments-$(or $(ENV),dev)
 
 # ------------------------------------------------------ API contract, lint (issue 12)
-.PHONY: openapi lint
+.PHONY: openapi events lint
 
 openapi: $(STAMP) ## Regenerate openapi.json from template.yaml and the pydantic models
 	@$(BIN)/python -m tools.openapi
 	@$(BIN)/openapi-spec-validator openapi.json
+
+events: $(STAMP) ## Regenerate events/ (one sample event per function) from template.yaml and openapi.json
+	@$(BIN)/python -m tools.events
 
 .PHONY: bench-fuzz
 bench-fuzz: $(STAMP) ## Time the schemathesis run of make test against a fresh local stack (budget: >= 1,000 cases in <= 90 s)

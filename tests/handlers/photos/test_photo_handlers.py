@@ -329,8 +329,12 @@ def _policy(upload_url_body: dict) -> dict:
 def test_upload_url_presigns_an_exact_size_post_and_the_photo_turns_ready_once_processed(
     handlers, template
 ):
-    # Given the upload-url event (a 7 MiB JPEG)
-    response = handlers["create_upload_url"](load_event("create_upload_url"))
+    # Given the upload-url event for a 7 MiB JPEG
+    request = load_event("create_upload_url")
+    request["body"] = json.dumps(
+        {"filename": "mountains.jpg", "content_type": "image/jpeg", "size_bytes": 7 * 2**20}
+    )
+    response = handlers["create_upload_url"](request)
 
     # Then a presigned POST is issued for a key under the caller's sub, whose policy
     # pins the type and exactly the declared size
@@ -339,7 +343,7 @@ def test_upload_url_presigns_an_exact_size_post_and_the_photo_turns_ready_once_p
     key = f"{owner_sub()}/{body['photo_id']}"
     assert body["upload"]["fields"]["key"] == key
     conditions = _policy(body)["conditions"]
-    declared = json.loads(load_event("create_upload_url")["body"])["size_bytes"]
+    declared = json.loads(request["body"])["size_bytes"]
     assert ["content-length-range", declared, declared] in conditions
     assert int(template.parameters["MaxDirectUploadBytes"]) >= 100 * 1024 * 1024
     assert {"Content-Type": "image/jpeg"} in conditions
@@ -371,7 +375,7 @@ def test_upload_url_presigns_an_exact_size_post_and_the_photo_turns_ready_once_p
 
     # When a new upload URL declares the real size and the same bytes are posted
     event = load_event("create_upload_url")
-    event["body"] = json.dumps({**json.loads(event["body"]), "size_bytes": len(jpeg)})
+    event["body"] = json.dumps({**json.loads(request["body"]), "size_bytes": len(jpeg)})
     body = body_of(handlers["create_upload_url"](event))
     key = f"{owner_sub()}/{body['photo_id']}"
     get = for_photo(load_event("get_photo"), body["photo_id"])
