@@ -70,9 +70,9 @@ env-json: $(STAMP) ## Write env.json for `sam local start-api` from a deployed s
 	@test -n "$(STACK)" || { echo "usage: make env-json STACK=<stack name> [REGION=<region>]" >&2; exit 2; }
 	@$(BIN)/python -m tools.env_json --stack "$(STACK)" $(if $(REGION),--region "$(REGION)")
 
-invoke: $(STAMP) ## Docker-free `sam local invoke`: FN=<LogicalId> EVENT=events/<file>.json
+invoke: $(STAMP) ## Docker-free `sam local invoke` with the emulator's user, token and photo filled in: FN=<LogicalId> EVENT=events/<file>.json
 	@test -n "$(FN)" && test -n "$(EVENT)" || { echo "usage: make invoke FN=<FunctionLogicalId> EVENT=events/<file>.json" >&2; exit 2; }
-	@$(BIN)/python -m local_stack invoke "$(FN)" "$(EVENT)"
+	@$(BIN)/python -m tools.invoke "$(FN)" "$(EVENT)"
 
 postman: $(STAMP) ## Run the Postman collection with newman (npm ci on first use) against a fresh local stack
 	@$(BIN)/python -m local_stack run -- $(CURDIR)/$(BIN)/python -m tools.newman
