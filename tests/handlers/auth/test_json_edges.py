@@ -14,17 +14,13 @@ import importlib
 import pytest
 
 from tests.handlers.auth.auth_events import body_of, load_event, with_headers
+from tests.support.routes import api_functions
 
-# (handler module, events/*.json) of every auth route that takes a JSON body
+# (handler module, events/*.json) of every auth route of the template that takes a JSON body
 JSON_ROUTES = [
-    ("sign_up", "sign_up"),
-    ("confirm", "confirm_sign_up"),
-    ("resend_code", "resend_code"),
-    ("sign_in", "sign_in"),
-    ("sign_out", "sign_out"),
-    ("forgot_password", "forgot_password"),
-    ("reset_password", "reset_password"),
-    ("token", "token"),
+    (f.handler, f.event)
+    for f in api_functions("auth")
+    if load_event(f.event)["headers"].get("Content-Type") == "application/json"
 ]
 
 

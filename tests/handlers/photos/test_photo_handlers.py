@@ -23,6 +23,7 @@ from tests.handlers.photos.photo_events import (
     multipart_event,
     with_query,
 )
+from tests.support.routes import api_functions, by_event, functions
 
 OTHER_SUB = "0b1c2d3e-4f5a-4b6c-8d7e-9f0a1b2c3d4e"
 PNG_1X1 = base64.b64decode(
@@ -38,17 +39,8 @@ def owner_sub() -> str:
 
 @pytest.fixture
 def handlers(cold_start):
-    """Every photo function, cold-started with its template environment."""
-    names = [
-        "list_photos",
-        "upload_photo",
-        "create_upload_url",
-        "get_photo",
-        "delete_photo",
-        "process_photo",
-        "purge_photo",
-    ]
-    return {name: cold_start(name) for name in names}
+    """Every photo function of the template, cold-started with its environment, by handler."""
+    return {f.handler: cold_start(f.handler) for f in functions() if f.service == "photos"}
 
 
 def object_created(key: str) -> dict:
@@ -435,16 +427,14 @@ def test_upload_url_refuses_bad_requests(handlers, change, status, error):
 
 
 # ------------------------------------------------------------------ identity
-@pytest.mark.parametrize(
-    "name", ["list_photos", "upload_photo", "create_upload_url", "get_photo", "delete_photo"]
-)
+@pytest.mark.parametrize("name", [f.event for f in api_functions("photos")])
 def test_every_route_is_401_without_authorizer_claims(cold_start, name):
     # Given an event that did not pass through the Cognito authorizer
     event = load_event(name)
     del event["requestContext"]["authorizer"]
 
     # When the function runs (TOKEN_VERIFICATION=authorizer, the template's default)
-    response = cold_start(name)(event)
+    response = cold_start(by_event(name).handler)(event)
 
     # Then it is refused, with the gateway's own 401 body
     assert response["statusCode"] == 401
