@@ -82,7 +82,7 @@ deploy-web: $(STAMP) ## Upload web/ to the deployed stack's bucket and invalidat
 	@$(BIN)/python -m tools.deploy_web --stack-name moments-$(or $(ENV),dev)
 
 # ------------------------------------------------------ API contract, lint (issue 12)
-.PHONY: openapi events lint
+.PHONY: openapi events route-tables lint
 
 openapi: $(STAMP) ## Regenerate openapi.json from template.yaml and the pydantic models
 	@$(BIN)/python -m tools.openapi
@@ -90,6 +90,9 @@ openapi: $(STAMP) ## Regenerate openapi.json from template.yaml and the pydantic
 
 events: $(STAMP) ## Regenerate events/ (one sample event per function) from template.yaml and openapi.json
 	@$(BIN)/python -m tools.events
+
+route-tables: $(STAMP) ## Regenerate the route tables of README.md, docs/auth.md and docs/photos.md from template.yaml and openapi.json
+	@$(BIN)/python -m tools.route_tables
 
 .PHONY: bench-fuzz
 bench-fuzz: $(STAMP) ## Time the schemathesis run of make test against a fresh local stack (budget: >= 1,000 cases in <= 90 s)
