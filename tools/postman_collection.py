@@ -33,6 +33,7 @@ skipped when those are empty.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import sys
 import textwrap
@@ -49,86 +50,53 @@ SCHEMA_URL = "https://schema.getpostman.com/json/collection/v2.1.0/collection.js
 UNKNOWN_PHOTO_ID = "01ARZ3NDEKTSV4RRFFQ69G5FAV"
 
 # ----------------------------------------------------------------------- shapes (JSON Schema)
-ERROR_BODY = {
-    "type": "object",
-    "required": ["error", "error_description"],
-    "additionalProperties": False,
-    "properties": {
-        "error": {"type": "string", "pattern": "^[a-z][a-z0-9_]*$"},
-        "error_description": {"type": "string", "minLength": 1},
-    },
-}
+# The response shapes are the contract's: openapi.json's components/schemas, inlined, so a
+# model change reaches every check on the next `python -m tools.postman_collection`. A
+# journey step that expects more than the contract (a field present, a constant) adds it
+# with ``allOf`` (:func:`contract`).
+OPENAPI = REPO_ROOT / "openapi.json"
+# Keywords that only annotate (JSON Schema 2020-12 section 9): left out of the scripts.
+_ANNOTATIONS = frozenset({"title", "description", "examples", "default"})
+
+
+@functools.cache
+def _components() -> dict[str, Any]:
+    return json.loads(OPENAPI.read_text(encoding="utf-8"))["components"]["schemas"]
+
+
+def _inline(schema: Any) -> Any:
+    """``schema`` with every ``#/components/schemas`` ``$ref`` replaced by its target."""
+    if isinstance(schema, list):
+        return [_inline(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    if "$ref" in schema:
+        return _inline(_components()[schema["$ref"].rsplit("/", 1)[1]])
+    inlined = {}
+    for key, value in schema.items():
+        if key in _ANNOTATIONS:
+            continue
+        if key == "properties":
+            inlined[key] = {name: _inline(spec) for name, spec in value.items()}
+        else:
+            inlined[key] = _inline(value)
+    return inlined
+
+
+def contract(name: str, **journey: Any) -> dict[str, Any]:
+    """openapi.json's schema ``name``; with ``journey`` keywords (``required=[...]``,
+    ``properties={...}``) also what this step of the journey expects, via ``allOf``.
+
+    Raises:
+        KeyError: openapi.json has no such schema.
+    """
+    schema = _inline({"$ref": f"#/components/schemas/{name}"})
+    return {"allOf": [schema, {"type": "object", **journey}]} if journey else schema
+
+
+# A compact JWS (RFC 7515 section 7.1): what the scripts then decode.
 JWT = {"type": "string", "pattern": r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$"}
-TOKEN_SET = {
-    "type": "object",
-    "required": ["access_token", "id_token", "expires_in", "token_type"],
-    "properties": {
-        "access_token": JWT,
-        "id_token": JWT,
-        "refresh_token": {"type": "string", "minLength": 1},
-        "expires_in": {"type": "integer", "minimum": 1},
-        "token_type": {"const": "Bearer"},
-    },
-}
-SIGN_IN_TOKEN_SET = {**TOKEN_SET, "required": [*TOKEN_SET["required"], "refresh_token"]}
-CODE_DELIVERY = {
-    "type": "object",
-    "required": ["destination", "medium"],
-    "properties": {"destination": {"type": "string"}, "medium": {"type": "string"}},
-}
-SIGN_UP_RESULT = {
-    "type": "object",
-    "required": ["code_delivery"],
-    "additionalProperties": False,
-    "properties": {"code_delivery": CODE_DELIVERY},
-}
-RFC3339 = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$"
-PHOTO = {
-    "type": "object",
-    "required": [
-        "photo_id",
-        "filename",
-        "content_type",
-        "size_bytes",
-        "created_at",
-        "status",
-        "url",
-    ],
-    "properties": {
-        "photo_id": {"type": "string", "minLength": 1},
-        "filename": {"type": "string", "minLength": 1},
-        "content_type": {"type": "string", "pattern": "^image/"},
-        "size_bytes": {"type": "integer", "minimum": 1},
-        "created_at": {"type": "string", "pattern": RFC3339},
-        "status": {"enum": ["pending", "ready", "rejected"]},
-        # null until ProcessPhotoFunction has made the photo ready (photos v2)
-        "url": {"type": ["string", "null"], "pattern": "^https?://"},
-        "thumbnail_url": {"type": ["string", "null"], "pattern": "^https?://"},
-        "original_url": {"type": ["string", "null"], "pattern": "^https?://"},
-        "width": {"type": ["integer", "null"]},
-        "height": {"type": ["integer", "null"]},
-    },
-}
-PHOTO_PAGE = {
-    "type": "object",
-    "required": ["items", "next_cursor"],
-    "properties": {
-        "items": {"type": "array", "items": PHOTO},
-        "next_cursor": {"type": ["string", "null"]},
-    },
-}
-PUBLIC_CONFIG = {
-    "type": "object",
-    "required": ["region", "user_pool_id", "client_id", "authorize_url", "token_url", "scopes"],
-    "properties": {
-        "region": {"type": "string", "minLength": 1},
-        "user_pool_id": {"type": "string", "minLength": 1},
-        "client_id": {"type": "string", "minLength": 1},
-        "authorize_url": {"type": "string", "pattern": "^https?://"},
-        "token_url": {"type": "string", "pattern": "^https?://"},
-        "scopes": {"type": "array", "items": {"type": "string"}},
-    },
-}
+TOKENS = {"access_token": JWT, "id_token": JWT}
 
 
 # ----------------------------------------------------------------------- script pieces
@@ -146,11 +114,11 @@ if (!/^https?:\/\/[^<>]+$/.test(baseUrl)) {
 """)
 
 COLLECTION_TEST = js(rf"""
-// Every error the API returns has the contract's body (DESIGN.md, API contract v1).
+// Every error the API returns has the contract's body (openapi.json, ErrorBody).
 const fromApi = pm.request.url.toString().startsWith(pm.variables.get('baseUrl'));
 if (fromApi && pm.response.code >= 400) {{
     pm.test('error body is {{error, error_description}}', () => {{
-        pm.response.to.have.jsonSchema({json.dumps(ERROR_BODY)});
+        pm.response.to.have.jsonSchema({json.dumps(contract("ErrorBody"))});
     }});
 }}
 """)
@@ -322,7 +290,7 @@ def sign_up_flow() -> dict[str, Any]:
                 "GET",
                 "/auth/config",
                 tests=status(200, "OK")
-                + shape("the public client config", PUBLIC_CONFIG)
+                + shape("the public client config", contract("PublicConfig"))
                 + js(r"""
                 pm.test('never the client secret', () =>
                     pm.expect(pm.response.text()).not.to.match(/secret/i));
@@ -349,7 +317,7 @@ def sign_up_flow() -> dict[str, Any]:
                 ),
                 tests=INBOX_FN
                 + status(201, "Created")
-                + shape("{code_delivery}", SIGN_UP_RESULT)
+                + shape("{code_delivery}", contract("SignUpResult"))
                 + js(r"""
                 pm.collectionVariables.set('signUpBody', pm.response.text());
                 if (inboxLookup) {
@@ -405,7 +373,7 @@ def sign_up_flow() -> dict[str, Any]:
                 + status(200, "OK")
                 + shape(
                     "{access_token, id_token, refresh_token, expires_in, token_type}",
-                    SIGN_IN_TOKEN_SET,
+                    contract("TokenSet", required=["id_token", "refresh_token"], properties=TOKENS),
                 )
                 + NO_STORE
                 + js(r"""
@@ -439,7 +407,7 @@ def photos_flow() -> dict[str, Any]:
                 "/photos",
                 auth=bearer("accessToken"),
                 tests=status(200, "OK")
-                + shape("{items, next_cursor}", PHOTO_PAGE)
+                + shape("{items, next_cursor}", contract("PhotoPage"))
                 + js(r"""
                 pm.test('a new user has no photos', () => {
                     pm.expect(pm.response.json().items).to.eql([]);
@@ -452,7 +420,7 @@ def photos_flow() -> dict[str, Any]:
                 PHOTO_FIXTURE,
                 "image/png",
                 tests=status(201, "Created")
-                + shape("a photo", PHOTO)
+                + shape("a photo", contract("Photo"))
                 + js(rf"""
                 const photo = pm.response.json();
                 pm.test('the photo is the uploaded PNG', () => {{
@@ -470,7 +438,7 @@ def photos_flow() -> dict[str, Any]:
                 auth=bearer("accessToken"),
                 query={"limit": "10"},
                 tests=status(200, "OK")
-                + shape("{items, next_cursor}", PHOTO_PAGE)
+                + shape("{items, next_cursor}", contract("PhotoPage"))
                 + js(r"""
                 pm.test('the list holds the uploaded photo only', () => {
                     const ids = pm.response.json().items.map(p => p.photo_id);
@@ -484,7 +452,7 @@ def photos_flow() -> dict[str, Any]:
                 "/photos/{{photoId}}",
                 auth=bearer("accessToken"),
                 tests=status(200, "OK")
-                + shape("a photo", PHOTO)
+                + shape("a photo", contract("Photo"))
                 + js(r"""
                 // S3's event makes an upload ready asynchronously: poll with backoff.
                 const photo = pm.response.json();
@@ -542,7 +510,10 @@ def refresh_flow() -> dict[str, Any]:
     keep_tokens = (
         CLAIMS_FN
         + status(200, "OK")
-        + shape("{access_token, id_token, expires_in, token_type}", TOKEN_SET)
+        + shape(
+            "{access_token, id_token, expires_in, token_type}",
+            contract("TokenSet", required=["id_token"], properties=TOKENS),
+        )
         + NO_STORE
         + js(r"""
         const body = pm.response.json();
@@ -585,7 +556,7 @@ def refresh_flow() -> dict[str, Any]:
                 "GET",
                 "/photos",
                 auth=bearer("accessToken"),
-                tests=status(200, "OK") + shape("{items, next_cursor}", PHOTO_PAGE),
+                tests=status(200, "OK") + shape("{items, next_cursor}", contract("PhotoPage")),
             ),
         ],
     )
@@ -635,7 +606,7 @@ def negative_flow() -> dict[str, Any]:
     invalid_credentials = error(401, "Unauthorized", "invalid_credentials")
     return folder(
         "Negative cases",
-        "What clients branch on: each error's status and `error` code (DESIGN.md).",
+        "What clients branch on: each error's status and `error` code (openapi.json).",
         [
             item(
                 "List photos without a token → 401",
@@ -649,7 +620,10 @@ def negative_flow() -> dict[str, Any]:
                 "/auth/sign-in",
                 body=CREDENTIALS,
                 tests=status(200, "OK")
-                + shape("a token set", SIGN_IN_TOKEN_SET)
+                + shape(
+                    "a token set",
+                    contract("TokenSet", required=["id_token", "refresh_token"], properties=TOKENS),
+                )
                 + js(r"""
                 pm.collectionVariables.set('accessToken', pm.response.json().access_token);
                 pm.collectionVariables.set('idToken', pm.response.json().id_token);
@@ -846,7 +820,7 @@ def negative_flow() -> dict[str, Any]:
                 "GET",
                 "/photos/{{keptPhotoId}}",
                 auth=bearer("accessToken"),
-                tests=status(200, "OK") + shape("a photo", PHOTO),
+                tests=status(200, "OK") + shape("a photo", contract("Photo")),
             ),
             item(
                 "The owner deletes it (clean-up)",
@@ -857,29 +831,6 @@ def negative_flow() -> dict[str, Any]:
             ),
         ],
     )
-
-
-CODE_SENT = {
-    "type": "object",
-    "required": ["code_delivery"],
-    "properties": {"code_delivery": CODE_DELIVERY},
-}
-UPLOAD_URL = {
-    "type": "object",
-    "required": ["photo_id", "upload", "expires_in"],
-    "properties": {
-        "photo_id": {"type": "string", "minLength": 1},
-        "upload": {
-            "type": "object",
-            "required": ["url", "fields"],
-            "properties": {
-                "url": {"type": "string", "pattern": "^https?://"},
-                "fields": {"type": "object"},
-            },
-        },
-        "expires_in": {"type": "integer", "minimum": 1},
-    },
-}
 
 
 def codes_and_direct_upload_flow() -> dict[str, Any]:
@@ -896,14 +847,14 @@ def codes_and_direct_upload_flow() -> dict[str, Any]:
                 "/auth/resend-code",
                 description="Indistinguishable from a real account (PreventUserExistenceErrors).",
                 body=json_body({"email": "nobody-{{$timestamp}}@example.com"}),
-                tests=status(200, "OK") + shape("{code_delivery}", CODE_SENT),
+                tests=status(200, "OK") + shape("{code_delivery}", contract("CodeSent")),
             ),
             item(
                 "Forgot password",
                 "POST",
                 "/auth/forgot-password",
                 body=json_body({"email": "{{email}}"}),
-                tests=status(200, "OK") + shape("{code_delivery}", CODE_SENT),
+                tests=status(200, "OK") + shape("{code_delivery}", contract("CodeSent")),
             ),
             item(
                 "Reset password with a wrong code → 400",
@@ -922,7 +873,8 @@ def codes_and_direct_upload_flow() -> dict[str, Any]:
                 body=json_body(
                     {"filename": "large.png", "content_type": "image/png", "size_bytes": 5242880}
                 ),
-                tests=status(201, "Created") + shape("{photo_id, upload, expires_in}", UPLOAD_URL),
+                tests=status(201, "Created")
+                + shape("{photo_id, upload, expires_in}", contract("UploadUrlResponse")),
             ),
         ],
     )
@@ -945,14 +897,14 @@ def mfa_flow() -> dict[str, Any]:
                 tests=status(200, "OK")
                 + shape(
                     "{secret_code, otpauth_uri}",
-                    {
-                        "type": "object",
-                        "required": ["secret_code", "otpauth_uri"],
-                        "properties": {
-                            "secret_code": {"type": "string", "pattern": "^[A-Z2-7]+=*$"},
-                            "otpauth_uri": {"type": "string", "pattern": "^otpauth://totp/"},
+                    contract(
+                        "MfaSetup",
+                        properties={
+                            # Base32 (RFC 4648 section 6), an otpauth URI for a TOTP key
+                            "secret_code": {"pattern": "^[A-Z2-7]+=*$"},
+                            "otpauth_uri": {"pattern": "^otpauth://totp/"},
                         },
-                    },
+                    ),
                 ),
             ),
             item(
@@ -972,11 +924,7 @@ def mfa_flow() -> dict[str, Any]:
                 tests=status(200, "OK")
                 + shape(
                     "{totp_enabled: false}",
-                    {
-                        "type": "object",
-                        "required": ["totp_enabled"],
-                        "properties": {"totp_enabled": {"const": False}},
-                    },
+                    contract("MfaStatus", properties={"totp_enabled": {"const": False}}),
                 ),
             ),
             item(
@@ -989,14 +937,13 @@ def mfa_flow() -> dict[str, Any]:
                 tests=status(200, "OK")
                 + shape(
                     "{challenge: EMAIL_OTP, session}",
-                    {
-                        "type": "object",
-                        "required": ["challenge", "session"],
-                        "properties": {
+                    contract(
+                        "SignInChallenge",
+                        properties={
                             "challenge": {"const": "EMAIL_OTP"},
-                            "session": {"type": "string", "minLength": 20},
+                            "session": {"minLength": 20},
                         },
-                    },
+                    ),
                 ),
             ),
             item(
@@ -1019,16 +966,6 @@ def mfa_flow() -> dict[str, Any]:
 
 def account_flow() -> dict[str, Any]:
     """The signed-in user's account (issue 13); last, because it deletes the account."""
-    account = {
-        "type": "object",
-        "required": ["email", "email_verified", "totp_enabled"],
-        "properties": {
-            "email": {"type": "string"},
-            "email_verified": {"type": "boolean"},
-            "name": {"type": ["string", "null"]},
-            "totp_enabled": {"type": "boolean"},
-        },
-    }
     return folder(
         "Account",
         "Profile, password, email change and account deletion with the access token.",
@@ -1038,7 +975,7 @@ def account_flow() -> dict[str, Any]:
                 "GET",
                 "/auth/account",
                 auth=bearer("accessToken"),
-                tests=status(200, "OK") + shape("a profile", account),
+                tests=status(200, "OK") + shape("a profile", contract("Account")),
             ),
             item(
                 "Change the name",
@@ -1046,7 +983,7 @@ def account_flow() -> dict[str, Any]:
                 "/auth/account",
                 auth=bearer("accessToken"),
                 body=json_body({"name": "Postman"}),
-                tests=status(200, "OK") + shape("a profile", account),
+                tests=status(200, "OK") + shape("a profile", contract("Account")),
             ),
             item(
                 "Change the password with a wrong current one → 400",
@@ -1064,7 +1001,7 @@ def account_flow() -> dict[str, Any]:
                 "/auth/account/email",
                 auth=bearer("accessToken"),
                 body=json_body({"email": "new-{{$timestamp}}@example.com"}),
-                tests=status(200, "OK") + shape("{code_delivery}", CODE_SENT),
+                tests=status(200, "OK") + shape("{code_delivery}", contract("CodeSent")),
             ),
             item(
                 "Verify the email with a wrong code → 400",
@@ -1082,14 +1019,13 @@ def account_flow() -> dict[str, Any]:
                 tests=status(200, "OK")
                 + shape(
                     "{account_deleted, photos_deleted}",
-                    {
-                        "type": "object",
-                        "required": ["account_deleted", "photos_deleted"],
-                        "properties": {
+                    contract(
+                        "AccountDeleted",
+                        properties={
                             "account_deleted": {"const": True},
-                            "photos_deleted": {"type": "integer", "minimum": 0},
+                            "photos_deleted": {"minimum": 0},
                         },
-                    },
+                    ),
                 ),
             ),
             item(
@@ -1130,7 +1066,7 @@ def build_collection() -> dict[str, Any]:
             "_postman_id": "6f1d3c52-6a8e-4c61-9a3f-4d8c2b7e9a10",
             "name": "Moments API",
             "description": (
-                "Every endpoint of the Moments API (DESIGN.md, API contract v1), flow by "
+                "Every endpoint of the Moments API (the contract: openapi.json), flow by "
                 "flow. Run it top to bottom: the scripts keep tokens and ids in collection "
                 "variables. Pick the `Moments local` environment for `make dev` or the "
                 "`Moments AWS` environment for a deployed stack; see docs/postman.md.\n\n"
