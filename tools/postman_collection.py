@@ -3,12 +3,14 @@
 ``python -m tools.postman_collection`` rewrites the file; ``--check`` exits 1 when the
 committed file differs from what this script generates (``tests/tools`` runs it).
 
-Why a generator rather than an edited export: the collection holds some forty scripts,
-and the response shapes (photo, token set, error body) appear in many of them. Here each
-shape is one JSON Schema and each script is readable JavaScript; the JSON file stays a
-plain artefact that the Postman app imports and newman runs. To change a request, edit
-this file and regenerate; an edit made in the Postman app and exported over the file
-is caught by the check above.
+Why a generator rather than an edited export: the requests come from ``openapi.json``
+(openapi-to-postmanv2 converts each operation, :func:`converted`) and the response shapes
+are its schemas (:func:`contract`), so only the journey is written here: which operation
+each step calls, the variables chained between steps, and readable JavaScript
+assertions. The JSON file stays a plain artefact that the Postman app imports and
+newman runs. To change a request, edit this file and regenerate; an edit made in the
+Postman app and exported over the file is caught by the check above. Node.js is needed
+(``npm ci`` installs the converter with newman).
 
 The run, top to bottom and unattended, against the ``local`` environment:
 
@@ -35,7 +37,9 @@ from __future__ import annotations
 import argparse
 import functools
 import json
+import subprocess
 import sys
+import tempfile
 import textwrap
 from collections.abc import Sequence
 from pathlib import Path
@@ -225,27 +229,114 @@ def json_body(value: Any | str) -> dict[str, Any]:
 CREDENTIALS = json_body({"email": "{{email}}", "password": "{{password}}"})
 
 
+# The requests themselves (method, path, headers) come from openapi.json, converted by
+# openapi-to-postmanv2 (npm, pinned in package.json); the journey below names each by its
+# operationId and supplies only what it chains: path parameters, body, token, scripts.
+CONVERTER = REPO_ROOT / "node_modules" / ".bin" / "openapi2postmanv2"
+
+
+@functools.cache
+def converted() -> dict[str, dict[str, Any]]:
+    """``operationId`` -> ``{"method", "path", "header"}`` of the request openapi-to-postmanv2
+    generates for that operation of openapi.json (``path`` with ``{name}`` parameters).
+
+    Headers the converter fills with a placeholder (``<string>``: optional parameters the
+    journey does not send) and ``Content-Type`` (the journey's body decides it) are left out.
+
+    Raises:
+        tools.newman.NewmanUnavailable: Node.js or ``npm ci`` is missing or failed.
+        subprocess.CalledProcessError: the converter failed.
+    """
+    from tools.newman import ensure_newman
+
+    ensure_newman()  # npm ci installs the converter with newman (package-lock.json)
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "collection.json"
+        subprocess.run(
+            [str(CONVERTER), "-s", str(OPENAPI), "-o", str(out), "-O", "folderStrategy=Paths"],
+            check=True,
+            capture_output=True,
+        )
+        generated = json.loads(out.read_text(encoding="utf-8"))
+    document = json.loads(OPENAPI.read_text(encoding="utf-8"))
+    operation_ids = {
+        (method.upper(), path): operation["operationId"]
+        for path, methods in document["paths"].items()
+        for method, operation in methods.items()
+        if isinstance(operation, dict) and "operationId" in operation
+    }
+    requests: dict[str, dict[str, Any]] = {}
+    pending = list(generated["item"])
+    while pending:
+        node = pending.pop(0)
+        pending.extend(node.get("item") or [])
+        request = node.get("request")
+        if not request:
+            continue
+        segments = [f"{{{s[1:]}}}" if s.startswith(":") else s for s in request["url"]["path"]]
+        path = "/" + "/".join(segments)
+        headers = [
+            {"key": h["key"], "value": h["value"]}
+            for h in request.get("header") or []
+            if h["key"].lower() != "content-type" and not str(h["value"]).startswith("<")
+        ]
+        requests[operation_ids[(request["method"], path)]] = {
+            "method": request["method"],
+            "path": path,
+            "header": headers,
+        }
+    return requests
+
+
 def item(
     name: str,
-    method: str,
-    path: str | dict[str, Any],
+    operation: str,
     *,
     tests: str,
+    params: dict[str, str] | None = None,
     description: str = "",
     pre_request: str = "",
     body: dict[str, Any] | None = None,
     auth: dict[str, Any] = NO_AUTH,
     query: dict[str, str] | None = None,
 ) -> dict[str, Any]:
-    headers = []
+    """One request of the journey: openapi.json's ``operation`` (an operationId, as
+    converted), its path ``params`` filled in, with this step's body, token and scripts.
+
+    Raises:
+        KeyError: no such operationId.
+    """
+    generated = converted()[operation]
+    path = generated["path"]
+    for key, value in (params or {}).items():
+        path = path.replace(f"{{{key}}}", value)
+    headers = [dict(header) for header in generated["header"]]
     if body is not None and body["mode"] == "raw":
-        headers.append({"key": "Content-Type", "value": "application/json"})
+        headers.insert(0, {"key": "Content-Type", "value": "application/json"})
     request: dict[str, Any] = {
-        "method": method,
+        "method": generated["method"],
         "header": headers,
-        "url": path if isinstance(path, dict) else url(path, query),
+        "url": url(path, query),
         "auth": auth,
     }
+    return _with_scripts(name, request, tests, description, pre_request, body)
+
+
+def presigned_get(name: str, variable: str, *, tests: str, description: str) -> dict[str, Any]:
+    """A GET of the URL in ``{{variable}}`` (a presigned S3 URL: not an API operation)."""
+    raw = "{{" + variable + "}}"
+    request = {"method": "GET", "header": [], "url": {"raw": raw, "host": [raw]}, "auth": NO_AUTH}
+    return _with_scripts(name, request, tests, description, "", None)
+
+
+def _with_scripts(
+    name: str,
+    request: dict[str, Any],
+    tests: str,
+    description: str,
+    pre_request: str,
+    body: dict[str, Any] | None,
+) -> dict[str, Any]:
     if description:
         request["description"] = description
     if body is not None:
@@ -264,8 +355,7 @@ def folder(name: str, description: str, items: list[dict[str, Any]]) -> dict[str
 def upload(name: str, src: str, content_type: str, tests: str) -> dict[str, Any]:
     return item(
         name,
-        "POST",
-        "/photos",
+        "uploadPhoto",
         auth=bearer("accessToken"),
         tests=tests,
         body={
@@ -287,8 +377,7 @@ def sign_up_flow() -> dict[str, Any]:
         [
             item(
                 "Public client config",
-                "GET",
-                "/auth/config",
+                "getConfig",
                 tests=status(200, "OK")
                 + shape("the public client config", contract("PublicConfig"))
                 + js(r"""
@@ -298,8 +387,7 @@ def sign_up_flow() -> dict[str, Any]:
             ),
             item(
                 "Sign up",
-                "POST",
-                "/auth/sign-up",
+                "signUp",
                 description="201 `{code_delivery}`; a code is sent. The answer is the same "
                 "when the email already has an account (no account oracle).",
                 pre_request=js(r"""
@@ -330,15 +418,13 @@ def sign_up_flow() -> dict[str, Any]:
             ),
             item(
                 "Sign in before confirming → 403",
-                "POST",
-                "/auth/sign-in",
+                "signIn",
                 body=CREDENTIALS,
                 tests=error(403, "Forbidden", "user_not_confirmed"),
             ),
             item(
                 "Confirm with a wrong code → 400",
-                "POST",
-                "/auth/confirm",
+                "confirmSignUp",
                 pre_request=js(r"""
                 if (String(pm.environment.get('inboxLookup')) !== 'true') {
                     const entered = pm.environment.get('confirmationCode');
@@ -354,8 +440,7 @@ def sign_up_flow() -> dict[str, Any]:
             ),
             item(
                 "Confirm",
-                "POST",
-                "/auth/confirm",
+                "confirmSignUp",
                 body=json_body({"email": "{{email}}", "code": "{{code}}"}),
                 tests=status(200, "OK")
                 + js(r"""
@@ -365,8 +450,7 @@ def sign_up_flow() -> dict[str, Any]:
             ),
             item(
                 "Sign in",
-                "POST",
-                "/auth/sign-in",
+                "signIn",
                 description="200 with the OAuth token set; the scripts keep the tokens.",
                 body=CREDENTIALS,
                 tests=CLAIMS_FN
@@ -403,8 +487,7 @@ def photos_flow() -> dict[str, Any]:
         [
             item(
                 "List photos (none yet)",
-                "GET",
-                "/photos",
+                "listPhotos",
                 auth=bearer("accessToken"),
                 tests=status(200, "OK")
                 + shape("{items, next_cursor}", contract("PhotoPage"))
@@ -433,8 +516,7 @@ def photos_flow() -> dict[str, Any]:
             ),
             item(
                 "List photos",
-                "GET",
-                "/photos",
+                "listPhotos",
                 auth=bearer("accessToken"),
                 query={"limit": "10"},
                 tests=status(200, "OK")
@@ -448,8 +530,8 @@ def photos_flow() -> dict[str, Any]:
             ),
             item(
                 "Get the photo",
-                "GET",
-                "/photos/{{photoId}}",
+                "getPhoto",
+                params={"photo_id": "{{photoId}}"},
                 auth=bearer("accessToken"),
                 tests=status(200, "OK")
                 + shape("a photo", contract("Photo"))
@@ -472,10 +554,9 @@ def photos_flow() -> dict[str, Any]:
                 }
                 """),
             ),
-            item(
+            presigned_get(
                 "Download it through the presigned URL",
-                "GET",
-                {"raw": "{{photoUrl}}", "host": ["{{photoUrl}}"]},
+                "photoUrl",
                 description="The short-lived presigned GET URL; no Authorization header.",
                 tests=status(200, "OK")
                 + js(rf"""
@@ -487,8 +568,8 @@ def photos_flow() -> dict[str, Any]:
             ),
             item(
                 "Delete the photo",
-                "DELETE",
-                "/photos/{{photoId}}",
+                "deletePhoto",
+                params={"photo_id": "{{photoId}}"},
                 auth=bearer("accessToken"),
                 tests=status(204, "No Content")
                 + js(r"""
@@ -497,8 +578,8 @@ def photos_flow() -> dict[str, Any]:
             ),
             item(
                 "Get the deleted photo → 404",
-                "GET",
-                "/photos/{{photoId}}",
+                "getPhoto",
+                params={"photo_id": "{{photoId}}"},
                 auth=bearer("accessToken"),
                 tests=error(404, "Not Found", "not_found"),
             ),
@@ -531,8 +612,7 @@ def refresh_flow() -> dict[str, Any]:
         [
             item(
                 "Refresh (JSON)",
-                "POST",
-                "/auth/token",
+                "token",
                 body=json_body(
                     {"grant_type": "refresh_token", "refresh_token": "{{refreshToken}}"}
                 ),
@@ -540,8 +620,7 @@ def refresh_flow() -> dict[str, Any]:
             ),
             item(
                 "Refresh (form)",
-                "POST",
-                "/auth/token",
+                "token",
                 body={
                     "mode": "urlencoded",
                     "urlencoded": [
@@ -553,8 +632,7 @@ def refresh_flow() -> dict[str, Any]:
             ),
             item(
                 "List photos with the refreshed token",
-                "GET",
-                "/photos",
+                "listPhotos",
                 auth=bearer("accessToken"),
                 tests=status(200, "OK") + shape("{items, next_cursor}", contract("PhotoPage")),
             ),
@@ -570,8 +648,7 @@ def sign_out_flow() -> dict[str, Any]:
         [
             item(
                 "Sign out",
-                "POST",
-                "/auth/sign-out",
+                "signOut",
                 auth=bearer("accessToken"),
                 body=json_body({"refresh_token": "{{refreshToken}}"}),
                 tests=status(200, "OK")
@@ -582,8 +659,7 @@ def sign_out_flow() -> dict[str, Any]:
             ),
             item(
                 "List photos with the signed-out access token → 401",
-                "GET",
-                "/photos",
+                "listPhotos",
                 auth=bearer("accessToken"),
                 description="Sign-out takes effect at once on this API: the photo routes "
                 "check the broker's sign-out record, not only the token's expiry.",
@@ -591,8 +667,7 @@ def sign_out_flow() -> dict[str, Any]:
             ),
             item(
                 "Refresh with the revoked token → 400",
-                "POST",
-                "/auth/token",
+                "token",
                 body=json_body(
                     {"grant_type": "refresh_token", "refresh_token": "{{refreshToken}}"}
                 ),
@@ -610,14 +685,12 @@ def negative_flow() -> dict[str, Any]:
         [
             item(
                 "List photos without a token → 401",
-                "GET",
-                "/photos",
+                "listPhotos",
                 tests=error(401, "Unauthorized", "unauthorized"),
             ),
             item(
                 "Sign in again",
-                "POST",
-                "/auth/sign-in",
+                "signIn",
                 body=CREDENTIALS,
                 tests=status(200, "OK")
                 + shape(
@@ -631,8 +704,7 @@ def negative_flow() -> dict[str, Any]:
             ),
             item(
                 "List photos with the ID token → 401",
-                "GET",
-                "/photos",
+                "listPhotos",
                 auth=bearer("idToken"),
                 description="Only access tokens pass: the authorizer requires a scope, which "
                 "ID tokens do not carry.",
@@ -640,8 +712,7 @@ def negative_flow() -> dict[str, Any]:
             ),
             item(
                 "List photos with a malformed token → 401",
-                "GET",
-                "/photos",
+                "listPhotos",
                 auth={
                     "type": "bearer",
                     "bearer": [{"key": "token", "value": "not-a-jwt", "type": "string"}],
@@ -650,22 +721,19 @@ def negative_flow() -> dict[str, Any]:
             ),
             item(
                 "Sign in without a password → 400",
-                "POST",
-                "/auth/sign-in",
+                "signIn",
                 body=json_body({"email": "{{email}}"}),
                 tests=error(400, "Bad Request", "invalid_request"),
             ),
             item(
                 "Sign up with malformed JSON → 400",
-                "POST",
-                "/auth/sign-up",
+                "signUp",
                 body=json_body('{"email": "{{email}}", "password": '),
                 tests=error(400, "Bad Request", "invalid_request"),
             ),
             item(
                 "Sign in with a wrong password → 401",
-                "POST",
-                "/auth/sign-in",
+                "signIn",
                 body=json_body({"email": "{{email}}", "password": "Wrong-password-1"}),
                 tests=invalid_credentials
                 + js(r"""
@@ -674,8 +742,7 @@ def negative_flow() -> dict[str, Any]:
             ),
             item(
                 "Sign in as an unknown user → 401, same answer",
-                "POST",
-                "/auth/sign-in",
+                "signIn",
                 description="Unknown user and wrong password look identical, so the API "
                 "does not reveal which emails have accounts.",
                 body=json_body(
@@ -689,8 +756,7 @@ def negative_flow() -> dict[str, Any]:
             ),
             item(
                 "Sign up twice → the same 201",
-                "POST",
-                "/auth/sign-up",
+                "signUp",
                 description="An existing email gets the answer a new one gets, byte for "
                 "byte, so sign-up does not reveal which emails have accounts.",
                 body=CREDENTIALS,
@@ -705,8 +771,7 @@ def negative_flow() -> dict[str, Any]:
             ),
             item(
                 "Token with grant_type=password → 400",
-                "POST",
-                "/auth/token",
+                "token",
                 body={
                     "mode": "urlencoded",
                     "urlencoded": [
@@ -719,8 +784,7 @@ def negative_flow() -> dict[str, Any]:
             ),
             item(
                 "Refresh with a made-up token → 400",
-                "POST",
-                "/auth/token",
+                "token",
                 body=json_body(
                     {"grant_type": "refresh_token", "refresh_token": "made-up-refresh-token"}
                 ),
@@ -728,8 +792,7 @@ def negative_flow() -> dict[str, Any]:
             ),
             item(
                 "List photos with a bad cursor → 400",
-                "GET",
-                "/photos",
+                "listPhotos",
                 auth=bearer("accessToken"),
                 query={"cursor": "not-a-cursor"},
                 tests=error(400, "Bad Request", "invalid_request"),
@@ -742,8 +805,8 @@ def negative_flow() -> dict[str, Any]:
             ),
             item(
                 "Get an unknown photo id → 404",
-                "GET",
-                f"/photos/{UNKNOWN_PHOTO_ID}",
+                "getPhoto",
+                params={"photo_id": UNKNOWN_PHOTO_ID},
                 auth=bearer("accessToken"),
                 tests=error(404, "Not Found", "not_found"),
             ),
@@ -758,8 +821,7 @@ def negative_flow() -> dict[str, Any]:
             ),
             item(
                 "Sign up another user",
-                "POST",
-                "/auth/sign-up",
+                "signUp",
                 pre_request=LOCAL_ONLY_GUARD
                 + js(r"""
                 const suffix = Date.now() + '-' + Math.floor(Math.random() * 1e6);
@@ -775,16 +837,14 @@ def negative_flow() -> dict[str, Any]:
             ),
             item(
                 "Confirm the other user",
-                "POST",
-                "/auth/confirm",
+                "confirmSignUp",
                 pre_request=LOCAL_ONLY_GUARD,
                 body=json_body({"email": "{{otherEmail}}", "code": "{{otherCode}}"}),
                 tests=status(200, "OK"),
             ),
             item(
                 "Sign in as the other user",
-                "POST",
-                "/auth/sign-in",
+                "signIn",
                 pre_request=OTHER_USER_GUARD
                 + js(r"""
                 if (!local) {
@@ -800,8 +860,8 @@ def negative_flow() -> dict[str, Any]:
             ),
             item(
                 "Another user gets the photo → 404",
-                "GET",
-                "/photos/{{keptPhotoId}}",
+                "getPhoto",
+                params={"photo_id": "{{keptPhotoId}}"},
                 description="Another user's photo is indistinguishable from a missing one.",
                 pre_request=OTHER_USER_GUARD,
                 auth=bearer("otherAccessToken"),
@@ -809,23 +869,23 @@ def negative_flow() -> dict[str, Any]:
             ),
             item(
                 "Another user deletes the photo → 404",
-                "DELETE",
-                "/photos/{{keptPhotoId}}",
+                "deletePhoto",
+                params={"photo_id": "{{keptPhotoId}}"},
                 pre_request=OTHER_USER_GUARD,
                 auth=bearer("otherAccessToken"),
                 tests=error(404, "Not Found", "not_found"),
             ),
             item(
                 "The owner still has the photo",
-                "GET",
-                "/photos/{{keptPhotoId}}",
+                "getPhoto",
+                params={"photo_id": "{{keptPhotoId}}"},
                 auth=bearer("accessToken"),
                 tests=status(200, "OK") + shape("a photo", contract("Photo")),
             ),
             item(
                 "The owner deletes it (clean-up)",
-                "DELETE",
-                "/photos/{{keptPhotoId}}",
+                "deletePhoto",
+                params={"photo_id": "{{keptPhotoId}}"},
                 auth=bearer("accessToken"),
                 tests=status(204, "No Content"),
             ),
@@ -843,23 +903,20 @@ def codes_and_direct_upload_flow() -> dict[str, Any]:
         [
             item(
                 "Resend a code to an email with no account → 200",
-                "POST",
-                "/auth/resend-code",
+                "resendCode",
                 description="Indistinguishable from a real account (PreventUserExistenceErrors).",
                 body=json_body({"email": "nobody-{{$timestamp}}@example.com"}),
                 tests=status(200, "OK") + shape("{code_delivery}", contract("CodeSent")),
             ),
             item(
                 "Forgot password",
-                "POST",
-                "/auth/forgot-password",
+                "forgotPassword",
                 body=json_body({"email": "{{email}}"}),
                 tests=status(200, "OK") + shape("{code_delivery}", contract("CodeSent")),
             ),
             item(
                 "Reset password with a wrong code → 400",
-                "POST",
-                "/auth/reset-password",
+                "resetPassword",
                 body=json_body(
                     {"email": "{{email}}", "code": "{{wrongCode}}", "password": "{{password}}"}
                 ),
@@ -867,8 +924,7 @@ def codes_and_direct_upload_flow() -> dict[str, Any]:
             ),
             item(
                 "Presigned POST for a direct upload",
-                "POST",
-                "/photos/upload-url",
+                "createUploadUrl",
                 auth=bearer("accessToken"),
                 body=json_body(
                     {"filename": "large.png", "content_type": "image/png", "size_bytes": 5242880}
@@ -891,8 +947,7 @@ def mfa_flow() -> dict[str, Any]:
         [
             item(
                 "Start TOTP setup",
-                "POST",
-                "/auth/mfa/setup",
+                "setUpMfa",
                 auth=bearer("accessToken"),
                 tests=status(200, "OK")
                 + shape(
@@ -909,8 +964,7 @@ def mfa_flow() -> dict[str, Any]:
             ),
             item(
                 "Verify with a wrong code → 400",
-                "POST",
-                "/auth/mfa/verify",
+                "verifyMfa",
                 auth=bearer("accessToken"),
                 description="000000 is the current code about once in 333,000 runs.",
                 body=json_body({"code": "000000"}),
@@ -918,8 +972,7 @@ def mfa_flow() -> dict[str, Any]:
             ),
             item(
                 "Turn TOTP off",
-                "DELETE",
-                "/auth/mfa",
+                "disableMfa",
                 auth=bearer("accessToken"),
                 tests=status(200, "OK")
                 + shape(
@@ -929,8 +982,7 @@ def mfa_flow() -> dict[str, Any]:
             ),
             item(
                 "Email me a sign-in code",
-                "POST",
-                "/auth/sign-in/email-code",
+                "emailCodeSignIn",
                 description="Passwordless sign-in (on locally; on AWS with "
                 "PasswordlessEmailSourceArn). The code goes to the inbox.",
                 body=json_body({"email": "{{email}}"}),
@@ -948,8 +1000,7 @@ def mfa_flow() -> dict[str, Any]:
             ),
             item(
                 "Answer a challenge with a made-up session → 401",
-                "POST",
-                "/auth/challenge",
+                "answerChallenge",
                 body=json_body(
                     {
                         "email": "{{email}}",
@@ -972,23 +1023,20 @@ def account_flow() -> dict[str, Any]:
         [
             item(
                 "Get the profile",
-                "GET",
-                "/auth/account",
+                "getAccount",
                 auth=bearer("accessToken"),
                 tests=status(200, "OK") + shape("a profile", contract("Account")),
             ),
             item(
                 "Change the name",
-                "PATCH",
-                "/auth/account",
+                "updateAccount",
                 auth=bearer("accessToken"),
                 body=json_body({"name": "Postman"}),
                 tests=status(200, "OK") + shape("a profile", contract("Account")),
             ),
             item(
                 "Change the password with a wrong current one → 400",
-                "POST",
-                "/auth/account/password",
+                "changePassword",
                 auth=bearer("accessToken"),
                 body=json_body(
                     {"previous_password": "Wrong-Horse-1", "proposed_password": "Another-Horse-10"}
@@ -997,24 +1045,21 @@ def account_flow() -> dict[str, Any]:
             ),
             item(
                 "Start an email change",
-                "POST",
-                "/auth/account/email",
+                "changeEmail",
                 auth=bearer("accessToken"),
                 body=json_body({"email": "new-{{$timestamp}}@example.com"}),
                 tests=status(200, "OK") + shape("{code_delivery}", contract("CodeSent")),
             ),
             item(
                 "Verify the email with a wrong code → 400",
-                "POST",
-                "/auth/account/email/verify",
+                "verifyEmail",
                 auth=bearer("accessToken"),
                 body=json_body({"code": "{{wrongCode}}"}),
                 tests=error(400, "Bad Request", "code_mismatch"),
             ),
             item(
                 "Delete the account",
-                "DELETE",
-                "/auth/account",
+                "deleteAccount",
                 auth=bearer("accessToken"),
                 tests=status(200, "OK")
                 + shape(
@@ -1030,8 +1075,7 @@ def account_flow() -> dict[str, Any]:
             ),
             item(
                 "Delete it again → 401",
-                "DELETE",
-                "/auth/account",
+                "deleteAccount",
                 auth=bearer("accessToken"),
                 tests=status(401, "Unauthorized"),
             ),
