@@ -136,8 +136,9 @@ class EventFiller:
             self._sign_in(user)
         return user
 
-    def _sign_in(self, user: User) -> None:
-        result = self.idp.initiate_auth(
+    def _password_auth(self, user: User) -> dict[str, Any]:
+        """Cognito's ``InitiateAuth`` answer to ``user``'s password (tokens or a challenge)."""
+        return self.idp.initiate_auth(
             ClientId=self.client_id,
             AuthFlow="USER_PASSWORD_AUTH",
             AuthParameters={
@@ -145,7 +146,10 @@ class EventFiller:
                 "PASSWORD": user.password,
                 "SECRET_HASH": self._secret_hash(user.email),
             },
-        )["AuthenticationResult"]
+        )
+
+    def _sign_in(self, user: User) -> None:
+        result = self._password_auth(user)["AuthenticationResult"]
         user.access_token = result["AccessToken"]
         user.refresh_token = result.get("RefreshToken", "")
         user.claims = jwt.decode(user.access_token, options={"verify_signature": False})
@@ -240,8 +244,7 @@ class EventFiller:
         self.idp.update_user_attributes(
             AccessToken=user.access_token, UserAttributes=[{"Name": "email", "Value": new_email}]
         )
-        kinds = {m["kind"] for m in self.inbox.messages(new_email)}
-        body["code"] = self._code(new_email, next(iter(sorted(kinds)), "verify_email"))
+        body["code"] = self._code(new_email, "verify_email")
 
     def _verify_totp(self, user: User, body: dict[str, Any]) -> None:
         secret = self.idp.associate_software_token(AccessToken=user.access_token)["SecretCode"]
@@ -259,15 +262,7 @@ class EventFiller:
             AccessToken=user.access_token,
             SoftwareTokenMfaSettings={"Enabled": True, "PreferredMfa": True},
         )
-        started = self.idp.initiate_auth(
-            ClientId=self.client_id,
-            AuthFlow="USER_PASSWORD_AUTH",
-            AuthParameters={
-                "USERNAME": user.email,
-                "PASSWORD": user.password,
-                "SECRET_HASH": self._secret_hash(user.email),
-            },
-        )
+        started = self._password_auth(user)
         body.update(
             challenge=started["ChallengeName"],
             session=started["Session"],
