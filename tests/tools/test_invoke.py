@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from local_stack import cognito
 from local_stack.server import LocalStack
 from tests.support.routes import Function, functions
 from tools import invoke
@@ -31,6 +32,9 @@ def stack() -> Iterator[LocalStack]:
         yield stack
     finally:
         stack.stop()
+        # The stack patched moto's cognito-idp in this process; other suites that share
+        # the process (pytest-xdist workers) expect plain moto.
+        cognito.uninstall()
 
 
 def documented_success(function: Function) -> int:
