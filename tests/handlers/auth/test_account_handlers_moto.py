@@ -24,6 +24,8 @@ from local_stack.inbox import Inbox
 from tests.handlers.auth.auth_events import body_of, load_event, with_body, with_headers
 from tests.support.routes import Function, by_event
 
+# A successful account call publishes no application metric, only the cold start.
+pytestmark = pytest.mark.filterwarnings("ignore:No application metrics to publish")
 OPENAPI = json.loads((Path(__file__).resolve().parents[3] / "openapi.json").read_text())
 EMAIL, PASSWORD = "alice@example.com", "Correct-Horse-9"  # the events' user (openapi examples)
 
