@@ -86,9 +86,9 @@ env-json: $(STAMP) ## Write env.json for `sam local start-api` from a deployed s
 	@test -n "$(STACK)" || { echo "usage: make env-json STACK=<stack name> [REGION=<region>]" >&2; exit 2; }
 	@$(BIN)/python -m tools.env_json --stack "$(STACK)" $(if $(REGION),--region "$(REGION)")
 
-invoke: $(STAMP) ## Docker-free `sam local invoke`: FN=<LogicalId> EVENT=events/<file>.json
+invoke: $(STAMP) ## Docker-free `sam local invoke` with the emulator's user, token and photo filled in: FN=<LogicalId> EVENT=events/<file>.json
 	@test -n "$(FN)" && test -n "$(EVENT)" || { echo "usage: make invoke FN=<FunctionLogicalId> EVENT=events/<file>.json" >&2; exit 2; }
-	@$(BIN)/python -m local_stack invoke "$(FN)" "$(EVENT)"
+	@$(BIN)/python -m tools.invoke "$(FN)" "$(EVENT)"
 
 postman: $(STAMP) ## Run the Postman collection with newman (npm ci on first use) against a fresh local stack
 	@$(BIN)/python -m local_stack run -- $(CURDIR)/$(BIN)/python -m tools.newman
@@ -98,11 +98,17 @@ deploy-web: $(STAMP) ## Upload web/ to the deployed stack's bucket and invalidat
 	@$(BIN)/python -m tools.deploy_web --stack-name moments-$(or $(ENV),dev)
 
 # ------------------------------------------------------ API contract, lint (issue 12)
-.PHONY: openapi lint
+.PHONY: openapi events route-tables lint
 
 openapi: $(STAMP) ## Regenerate openapi.json from template.yaml and the pydantic models
 	@$(BIN)/python -m tools.openapi
 	@$(BIN)/openapi-spec-validator openapi.json
+
+events: $(STAMP) ## Regenerate events/ (one sample event per function) from template.yaml and openapi.json
+	@$(BIN)/python -m tools.events
+
+route-tables: $(STAMP) ## Regenerate the route tables of README.md, docs/auth.md and docs/photos.md from template.yaml and openapi.json
+	@$(BIN)/python -m tools.route_tables
 
 .PHONY: bench-fuzz
 bench-fuzz: $(STAMP) ## Time the schemathesis run of make test against a fresh local stack (budget: >= 1,000 cases in <= 90 s)

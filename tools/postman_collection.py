@@ -3,12 +3,14 @@
 ``python -m tools.postman_collection`` rewrites the file; ``--check`` exits 1 when the
 committed file differs from what this script generates (``tests/tools`` runs it).
 
-Why a generator rather than an edited export: the collection holds some forty scripts,
-and the response shapes (photo, token set, error body) appear in many of them. Here each
-shape is one JSON Schema and each script is readable JavaScript; the JSON file stays a
-plain artefact that the Postman app imports and newman runs. To change a request, edit
-this file and regenerate; an edit made in the Postman app and exported over the file
-is caught by the check above.
+Why a generator rather than an edited export: the requests come from ``openapi.json``
+(openapi-to-postmanv2 converts each operation, :func:`converted`) and the response shapes
+are its schemas (:func:`contract`), so only the journey is written here: which operation
+each step calls, the variables chained between steps, and readable JavaScript
+assertions. The JSON file stays a plain artefact that the Postman app imports and
+newman runs. To change a request, edit this file and regenerate; an edit made in the
+Postman app and exported over the file is caught by the check above. Node.js is needed
+(``npm ci`` installs the converter with newman).
 
 The run, top to bottom and unattended, against the ``local`` environment:
 
@@ -33,8 +35,11 @@ skipped when those are empty.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
+import subprocess
 import sys
+import tempfile
 import textwrap
 from collections.abc import Sequence
 from pathlib import Path
@@ -49,86 +54,53 @@ SCHEMA_URL = "https://schema.getpostman.com/json/collection/v2.1.0/collection.js
 UNKNOWN_PHOTO_ID = "01ARZ3NDEKTSV4RRFFQ69G5FAV"
 
 # ----------------------------------------------------------------------- shapes (JSON Schema)
-ERROR_BODY = {
-    "type": "object",
-    "required": ["error", "error_description"],
-    "additionalProperties": False,
-    "properties": {
-        "error": {"type": "string", "pattern": "^[a-z][a-z0-9_]*$"},
-        "error_description": {"type": "string", "minLength": 1},
-    },
-}
+# The response shapes are the contract's: openapi.json's components/schemas, inlined, so a
+# model change reaches every check on the next `python -m tools.postman_collection`. A
+# journey step that expects more than the contract (a field present, a constant) adds it
+# with ``allOf`` (:func:`contract`).
+OPENAPI = REPO_ROOT / "openapi.json"
+# Keywords that only annotate (JSON Schema 2020-12 section 9): left out of the scripts.
+_ANNOTATIONS = frozenset({"title", "description", "examples", "default"})
+
+
+@functools.cache
+def _components() -> dict[str, Any]:
+    return json.loads(OPENAPI.read_text(encoding="utf-8"))["components"]["schemas"]
+
+
+def _inline(schema: Any) -> Any:
+    """``schema`` with every ``#/components/schemas`` ``$ref`` replaced by its target."""
+    if isinstance(schema, list):
+        return [_inline(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    if "$ref" in schema:
+        return _inline(_components()[schema["$ref"].rsplit("/", 1)[1]])
+    inlined = {}
+    for key, value in schema.items():
+        if key in _ANNOTATIONS:
+            continue
+        if key == "properties":
+            inlined[key] = {name: _inline(spec) for name, spec in value.items()}
+        else:
+            inlined[key] = _inline(value)
+    return inlined
+
+
+def contract(name: str, **journey: Any) -> dict[str, Any]:
+    """openapi.json's schema ``name``; with ``journey`` keywords (``required=[...]``,
+    ``properties={...}``) also what this step of the journey expects, via ``allOf``.
+
+    Raises:
+        KeyError: openapi.json has no such schema.
+    """
+    schema = _inline({"$ref": f"#/components/schemas/{name}"})
+    return {"allOf": [schema, {"type": "object", **journey}]} if journey else schema
+
+
+# A compact JWS (RFC 7515 section 7.1): what the scripts then decode.
 JWT = {"type": "string", "pattern": r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$"}
-TOKEN_SET = {
-    "type": "object",
-    "required": ["access_token", "id_token", "expires_in", "token_type"],
-    "properties": {
-        "access_token": JWT,
-        "id_token": JWT,
-        "refresh_token": {"type": "string", "minLength": 1},
-        "expires_in": {"type": "integer", "minimum": 1},
-        "token_type": {"const": "Bearer"},
-    },
-}
-SIGN_IN_TOKEN_SET = {**TOKEN_SET, "required": [*TOKEN_SET["required"], "refresh_token"]}
-CODE_DELIVERY = {
-    "type": "object",
-    "required": ["destination", "medium"],
-    "properties": {"destination": {"type": "string"}, "medium": {"type": "string"}},
-}
-SIGN_UP_RESULT = {
-    "type": "object",
-    "required": ["code_delivery"],
-    "additionalProperties": False,
-    "properties": {"code_delivery": CODE_DELIVERY},
-}
-RFC3339 = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$"
-PHOTO = {
-    "type": "object",
-    "required": [
-        "photo_id",
-        "filename",
-        "content_type",
-        "size_bytes",
-        "created_at",
-        "status",
-        "url",
-    ],
-    "properties": {
-        "photo_id": {"type": "string", "minLength": 1},
-        "filename": {"type": "string", "minLength": 1},
-        "content_type": {"type": "string", "pattern": "^image/"},
-        "size_bytes": {"type": "integer", "minimum": 1},
-        "created_at": {"type": "string", "pattern": RFC3339},
-        "status": {"enum": ["pending", "ready", "rejected"]},
-        # null until ProcessPhotoFunction has made the photo ready (photos v2)
-        "url": {"type": ["string", "null"], "pattern": "^https?://"},
-        "thumbnail_url": {"type": ["string", "null"], "pattern": "^https?://"},
-        "original_url": {"type": ["string", "null"], "pattern": "^https?://"},
-        "width": {"type": ["integer", "null"]},
-        "height": {"type": ["integer", "null"]},
-    },
-}
-PHOTO_PAGE = {
-    "type": "object",
-    "required": ["items", "next_cursor"],
-    "properties": {
-        "items": {"type": "array", "items": PHOTO},
-        "next_cursor": {"type": ["string", "null"]},
-    },
-}
-PUBLIC_CONFIG = {
-    "type": "object",
-    "required": ["region", "user_pool_id", "client_id", "authorize_url", "token_url", "scopes"],
-    "properties": {
-        "region": {"type": "string", "minLength": 1},
-        "user_pool_id": {"type": "string", "minLength": 1},
-        "client_id": {"type": "string", "minLength": 1},
-        "authorize_url": {"type": "string", "pattern": "^https?://"},
-        "token_url": {"type": "string", "pattern": "^https?://"},
-        "scopes": {"type": "array", "items": {"type": "string"}},
-    },
-}
+TOKENS = {"access_token": JWT, "id_token": JWT}
 
 
 # ----------------------------------------------------------------------- script pieces
@@ -146,11 +118,11 @@ if (!/^https?:\/\/[^<>]+$/.test(baseUrl)) {
 """)
 
 COLLECTION_TEST = js(rf"""
-// Every error the API returns has the contract's body (DESIGN.md, API contract v1).
+// Every error the API returns has the contract's body (openapi.json, ErrorBody).
 const fromApi = pm.request.url.toString().startsWith(pm.variables.get('baseUrl'));
 if (fromApi && pm.response.code >= 400) {{
     pm.test('error body is {{error, error_description}}', () => {{
-        pm.response.to.have.jsonSchema({json.dumps(ERROR_BODY)});
+        pm.response.to.have.jsonSchema({json.dumps(contract("ErrorBody"))});
     }});
 }}
 """)
@@ -257,27 +229,114 @@ def json_body(value: Any | str) -> dict[str, Any]:
 CREDENTIALS = json_body({"email": "{{email}}", "password": "{{password}}"})
 
 
+# The requests themselves (method, path, headers) come from openapi.json, converted by
+# openapi-to-postmanv2 (npm, pinned in package.json); the journey below names each by its
+# operationId and supplies only what it chains: path parameters, body, token, scripts.
+CONVERTER = REPO_ROOT / "node_modules" / ".bin" / "openapi2postmanv2"
+
+
+@functools.cache
+def converted() -> dict[str, dict[str, Any]]:
+    """``operationId`` -> ``{"method", "path", "header"}`` of the request openapi-to-postmanv2
+    generates for that operation of openapi.json (``path`` with ``{name}`` parameters).
+
+    Headers the converter fills with a placeholder (``<string>``: optional parameters the
+    journey does not send) and ``Content-Type`` (the journey's body decides it) are left out.
+
+    Raises:
+        tools.newman.NewmanUnavailable: Node.js or ``npm ci`` is missing or failed.
+        subprocess.CalledProcessError: the converter failed.
+    """
+    from tools.newman import ensure_newman
+
+    ensure_newman()  # npm ci installs the converter with newman (package-lock.json)
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "collection.json"
+        subprocess.run(
+            [str(CONVERTER), "-s", str(OPENAPI), "-o", str(out), "-O", "folderStrategy=Paths"],
+            check=True,
+            capture_output=True,
+        )
+        generated = json.loads(out.read_text(encoding="utf-8"))
+    document = json.loads(OPENAPI.read_text(encoding="utf-8"))
+    operation_ids = {
+        (method.upper(), path): operation["operationId"]
+        for path, methods in document["paths"].items()
+        for method, operation in methods.items()
+        if isinstance(operation, dict) and "operationId" in operation
+    }
+    requests: dict[str, dict[str, Any]] = {}
+    pending = list(generated["item"])
+    while pending:
+        node = pending.pop(0)
+        pending.extend(node.get("item") or [])
+        request = node.get("request")
+        if not request:
+            continue
+        segments = [f"{{{s[1:]}}}" if s.startswith(":") else s for s in request["url"]["path"]]
+        path = "/" + "/".join(segments)
+        headers = [
+            {"key": h["key"], "value": h["value"]}
+            for h in request.get("header") or []
+            if h["key"].lower() != "content-type" and not str(h["value"]).startswith("<")
+        ]
+        requests[operation_ids[(request["method"], path)]] = {
+            "method": request["method"],
+            "path": path,
+            "header": headers,
+        }
+    return requests
+
+
 def item(
     name: str,
-    method: str,
-    path: str | dict[str, Any],
+    operation: str,
     *,
     tests: str,
+    params: dict[str, str] | None = None,
     description: str = "",
     pre_request: str = "",
     body: dict[str, Any] | None = None,
     auth: dict[str, Any] = NO_AUTH,
     query: dict[str, str] | None = None,
 ) -> dict[str, Any]:
-    headers = []
+    """One request of the journey: openapi.json's ``operation`` (an operationId, as
+    converted), its path ``params`` filled in, with this step's body, token and scripts.
+
+    Raises:
+        KeyError: no such operationId.
+    """
+    generated = converted()[operation]
+    path = generated["path"]
+    for key, value in (params or {}).items():
+        path = path.replace(f"{{{key}}}", value)
+    headers = [dict(header) for header in generated["header"]]
     if body is not None and body["mode"] == "raw":
-        headers.append({"key": "Content-Type", "value": "application/json"})
+        headers.insert(0, {"key": "Content-Type", "value": "application/json"})
     request: dict[str, Any] = {
-        "method": method,
+        "method": generated["method"],
         "header": headers,
-        "url": path if isinstance(path, dict) else url(path, query),
+        "url": url(path, query),
         "auth": auth,
     }
+    return _with_scripts(name, request, tests, description, pre_request, body)
+
+
+def presigned_get(name: str, variable: str, *, tests: str, description: str) -> dict[str, Any]:
+    """A GET of the URL in ``{{variable}}`` (a presigned S3 URL: not an API operation)."""
+    raw = "{{" + variable + "}}"
+    request = {"method": "GET", "header": [], "url": {"raw": raw, "host": [raw]}, "auth": NO_AUTH}
+    return _with_scripts(name, request, tests, description, "", None)
+
+
+def _with_scripts(
+    name: str,
+    request: dict[str, Any],
+    tests: str,
+    description: str,
+    pre_request: str,
+    body: dict[str, Any] | None,
+) -> dict[str, Any]:
     if description:
         request["description"] = description
     if body is not None:
@@ -296,8 +355,7 @@ def folder(name: str, description: str, items: list[dict[str, Any]]) -> dict[str
 def upload(name: str, src: str, content_type: str, tests: str) -> dict[str, Any]:
     return item(
         name,
-        "POST",
-        "/photos",
+        "uploadPhoto",
         auth=bearer("accessToken"),
         tests=tests,
         body={
@@ -319,10 +377,9 @@ def sign_up_flow() -> dict[str, Any]:
         [
             item(
                 "Public client config",
-                "GET",
-                "/auth/config",
+                "getConfig",
                 tests=status(200, "OK")
-                + shape("the public client config", PUBLIC_CONFIG)
+                + shape("the public client config", contract("PublicConfig"))
                 + js(r"""
                 pm.test('never the client secret', () =>
                     pm.expect(pm.response.text()).not.to.match(/secret/i));
@@ -330,8 +387,7 @@ def sign_up_flow() -> dict[str, Any]:
             ),
             item(
                 "Sign up",
-                "POST",
-                "/auth/sign-up",
+                "signUp",
                 description="201 `{code_delivery}`; a code is sent. The answer is the same "
                 "when the email already has an account (no account oracle).",
                 pre_request=js(r"""
@@ -349,7 +405,7 @@ def sign_up_flow() -> dict[str, Any]:
                 ),
                 tests=INBOX_FN
                 + status(201, "Created")
-                + shape("{code_delivery}", SIGN_UP_RESULT)
+                + shape("{code_delivery}", contract("SignUpResult"))
                 + js(r"""
                 pm.collectionVariables.set('signUpBody', pm.response.text());
                 if (inboxLookup) {
@@ -362,15 +418,13 @@ def sign_up_flow() -> dict[str, Any]:
             ),
             item(
                 "Sign in before confirming → 403",
-                "POST",
-                "/auth/sign-in",
+                "signIn",
                 body=CREDENTIALS,
                 tests=error(403, "Forbidden", "user_not_confirmed"),
             ),
             item(
                 "Confirm with a wrong code → 400",
-                "POST",
-                "/auth/confirm",
+                "confirmSignUp",
                 pre_request=js(r"""
                 if (String(pm.environment.get('inboxLookup')) !== 'true') {
                     const entered = pm.environment.get('confirmationCode');
@@ -386,8 +440,7 @@ def sign_up_flow() -> dict[str, Any]:
             ),
             item(
                 "Confirm",
-                "POST",
-                "/auth/confirm",
+                "confirmSignUp",
                 body=json_body({"email": "{{email}}", "code": "{{code}}"}),
                 tests=status(200, "OK")
                 + js(r"""
@@ -397,15 +450,14 @@ def sign_up_flow() -> dict[str, Any]:
             ),
             item(
                 "Sign in",
-                "POST",
-                "/auth/sign-in",
+                "signIn",
                 description="200 with the OAuth token set; the scripts keep the tokens.",
                 body=CREDENTIALS,
                 tests=CLAIMS_FN
                 + status(200, "OK")
                 + shape(
                     "{access_token, id_token, refresh_token, expires_in, token_type}",
-                    SIGN_IN_TOKEN_SET,
+                    contract("TokenSet", required=["id_token", "refresh_token"], properties=TOKENS),
                 )
                 + NO_STORE
                 + js(r"""
@@ -435,11 +487,10 @@ def photos_flow() -> dict[str, Any]:
         [
             item(
                 "List photos (none yet)",
-                "GET",
-                "/photos",
+                "listPhotos",
                 auth=bearer("accessToken"),
                 tests=status(200, "OK")
-                + shape("{items, next_cursor}", PHOTO_PAGE)
+                + shape("{items, next_cursor}", contract("PhotoPage"))
                 + js(r"""
                 pm.test('a new user has no photos', () => {
                     pm.expect(pm.response.json().items).to.eql([]);
@@ -452,7 +503,7 @@ def photos_flow() -> dict[str, Any]:
                 PHOTO_FIXTURE,
                 "image/png",
                 tests=status(201, "Created")
-                + shape("a photo", PHOTO)
+                + shape("a photo", contract("Photo"))
                 + js(rf"""
                 const photo = pm.response.json();
                 pm.test('the photo is the uploaded PNG', () => {{
@@ -465,12 +516,11 @@ def photos_flow() -> dict[str, Any]:
             ),
             item(
                 "List photos",
-                "GET",
-                "/photos",
+                "listPhotos",
                 auth=bearer("accessToken"),
                 query={"limit": "10"},
                 tests=status(200, "OK")
-                + shape("{items, next_cursor}", PHOTO_PAGE)
+                + shape("{items, next_cursor}", contract("PhotoPage"))
                 + js(r"""
                 pm.test('the list holds the uploaded photo only', () => {
                     const ids = pm.response.json().items.map(p => p.photo_id);
@@ -480,11 +530,11 @@ def photos_flow() -> dict[str, Any]:
             ),
             item(
                 "Get the photo",
-                "GET",
-                "/photos/{{photoId}}",
+                "getPhoto",
+                params={"photo_id": "{{photoId}}"},
                 auth=bearer("accessToken"),
                 tests=status(200, "OK")
-                + shape("a photo", PHOTO)
+                + shape("a photo", contract("Photo"))
                 + js(r"""
                 // S3's event makes an upload ready asynchronously: poll with backoff.
                 const photo = pm.response.json();
@@ -504,10 +554,9 @@ def photos_flow() -> dict[str, Any]:
                 }
                 """),
             ),
-            item(
+            presigned_get(
                 "Download it through the presigned URL",
-                "GET",
-                {"raw": "{{photoUrl}}", "host": ["{{photoUrl}}"]},
+                "photoUrl",
                 description="The short-lived presigned GET URL; no Authorization header.",
                 tests=status(200, "OK")
                 + js(rf"""
@@ -519,8 +568,8 @@ def photos_flow() -> dict[str, Any]:
             ),
             item(
                 "Delete the photo",
-                "DELETE",
-                "/photos/{{photoId}}",
+                "deletePhoto",
+                params={"photo_id": "{{photoId}}"},
                 auth=bearer("accessToken"),
                 tests=status(204, "No Content")
                 + js(r"""
@@ -529,8 +578,8 @@ def photos_flow() -> dict[str, Any]:
             ),
             item(
                 "Get the deleted photo → 404",
-                "GET",
-                "/photos/{{photoId}}",
+                "getPhoto",
+                params={"photo_id": "{{photoId}}"},
                 auth=bearer("accessToken"),
                 tests=error(404, "Not Found", "not_found"),
             ),
@@ -542,7 +591,10 @@ def refresh_flow() -> dict[str, Any]:
     keep_tokens = (
         CLAIMS_FN
         + status(200, "OK")
-        + shape("{access_token, id_token, expires_in, token_type}", TOKEN_SET)
+        + shape(
+            "{access_token, id_token, expires_in, token_type}",
+            contract("TokenSet", required=["id_token"], properties=TOKENS),
+        )
         + NO_STORE
         + js(r"""
         const body = pm.response.json();
@@ -560,8 +612,7 @@ def refresh_flow() -> dict[str, Any]:
         [
             item(
                 "Refresh (JSON)",
-                "POST",
-                "/auth/token",
+                "token",
                 body=json_body(
                     {"grant_type": "refresh_token", "refresh_token": "{{refreshToken}}"}
                 ),
@@ -569,8 +620,7 @@ def refresh_flow() -> dict[str, Any]:
             ),
             item(
                 "Refresh (form)",
-                "POST",
-                "/auth/token",
+                "token",
                 body={
                     "mode": "urlencoded",
                     "urlencoded": [
@@ -582,10 +632,9 @@ def refresh_flow() -> dict[str, Any]:
             ),
             item(
                 "List photos with the refreshed token",
-                "GET",
-                "/photos",
+                "listPhotos",
                 auth=bearer("accessToken"),
-                tests=status(200, "OK") + shape("{items, next_cursor}", PHOTO_PAGE),
+                tests=status(200, "OK") + shape("{items, next_cursor}", contract("PhotoPage")),
             ),
         ],
     )
@@ -599,8 +648,7 @@ def sign_out_flow() -> dict[str, Any]:
         [
             item(
                 "Sign out",
-                "POST",
-                "/auth/sign-out",
+                "signOut",
                 auth=bearer("accessToken"),
                 body=json_body({"refresh_token": "{{refreshToken}}"}),
                 tests=status(200, "OK")
@@ -611,8 +659,7 @@ def sign_out_flow() -> dict[str, Any]:
             ),
             item(
                 "List photos with the signed-out access token → 401",
-                "GET",
-                "/photos",
+                "listPhotos",
                 auth=bearer("accessToken"),
                 description="Sign-out takes effect at once on this API: the photo routes "
                 "check the broker's sign-out record, not only the token's expiry.",
@@ -620,8 +667,7 @@ def sign_out_flow() -> dict[str, Any]:
             ),
             item(
                 "Refresh with the revoked token → 400",
-                "POST",
-                "/auth/token",
+                "token",
                 body=json_body(
                     {"grant_type": "refresh_token", "refresh_token": "{{refreshToken}}"}
                 ),
@@ -635,21 +681,22 @@ def negative_flow() -> dict[str, Any]:
     invalid_credentials = error(401, "Unauthorized", "invalid_credentials")
     return folder(
         "Negative cases",
-        "What clients branch on: each error's status and `error` code (DESIGN.md).",
+        "What clients branch on: each error's status and `error` code (openapi.json).",
         [
             item(
                 "List photos without a token → 401",
-                "GET",
-                "/photos",
+                "listPhotos",
                 tests=error(401, "Unauthorized", "unauthorized"),
             ),
             item(
                 "Sign in again",
-                "POST",
-                "/auth/sign-in",
+                "signIn",
                 body=CREDENTIALS,
                 tests=status(200, "OK")
-                + shape("a token set", SIGN_IN_TOKEN_SET)
+                + shape(
+                    "a token set",
+                    contract("TokenSet", required=["id_token", "refresh_token"], properties=TOKENS),
+                )
                 + js(r"""
                 pm.collectionVariables.set('accessToken', pm.response.json().access_token);
                 pm.collectionVariables.set('idToken', pm.response.json().id_token);
@@ -657,8 +704,7 @@ def negative_flow() -> dict[str, Any]:
             ),
             item(
                 "List photos with the ID token → 401",
-                "GET",
-                "/photos",
+                "listPhotos",
                 auth=bearer("idToken"),
                 description="Only access tokens pass: the authorizer requires a scope, which "
                 "ID tokens do not carry.",
@@ -666,8 +712,7 @@ def negative_flow() -> dict[str, Any]:
             ),
             item(
                 "List photos with a malformed token → 401",
-                "GET",
-                "/photos",
+                "listPhotos",
                 auth={
                     "type": "bearer",
                     "bearer": [{"key": "token", "value": "not-a-jwt", "type": "string"}],
@@ -676,22 +721,19 @@ def negative_flow() -> dict[str, Any]:
             ),
             item(
                 "Sign in without a password → 400",
-                "POST",
-                "/auth/sign-in",
+                "signIn",
                 body=json_body({"email": "{{email}}"}),
                 tests=error(400, "Bad Request", "invalid_request"),
             ),
             item(
                 "Sign up with malformed JSON → 400",
-                "POST",
-                "/auth/sign-up",
+                "signUp",
                 body=json_body('{"email": "{{email}}", "password": '),
                 tests=error(400, "Bad Request", "invalid_request"),
             ),
             item(
                 "Sign in with a wrong password → 401",
-                "POST",
-                "/auth/sign-in",
+                "signIn",
                 body=json_body({"email": "{{email}}", "password": "Wrong-password-1"}),
                 tests=invalid_credentials
                 + js(r"""
@@ -700,8 +742,7 @@ def negative_flow() -> dict[str, Any]:
             ),
             item(
                 "Sign in as an unknown user → 401, same answer",
-                "POST",
-                "/auth/sign-in",
+                "signIn",
                 description="Unknown user and wrong password look identical, so the API "
                 "does not reveal which emails have accounts.",
                 body=json_body(
@@ -715,8 +756,7 @@ def negative_flow() -> dict[str, Any]:
             ),
             item(
                 "Sign up twice → the same 201",
-                "POST",
-                "/auth/sign-up",
+                "signUp",
                 description="An existing email gets the answer a new one gets, byte for "
                 "byte, so sign-up does not reveal which emails have accounts.",
                 body=CREDENTIALS,
@@ -731,8 +771,7 @@ def negative_flow() -> dict[str, Any]:
             ),
             item(
                 "Token with grant_type=password → 400",
-                "POST",
-                "/auth/token",
+                "token",
                 body={
                     "mode": "urlencoded",
                     "urlencoded": [
@@ -745,8 +784,7 @@ def negative_flow() -> dict[str, Any]:
             ),
             item(
                 "Refresh with a made-up token → 400",
-                "POST",
-                "/auth/token",
+                "token",
                 body=json_body(
                     {"grant_type": "refresh_token", "refresh_token": "made-up-refresh-token"}
                 ),
@@ -754,8 +792,7 @@ def negative_flow() -> dict[str, Any]:
             ),
             item(
                 "List photos with a bad cursor → 400",
-                "GET",
-                "/photos",
+                "listPhotos",
                 auth=bearer("accessToken"),
                 query={"cursor": "not-a-cursor"},
                 tests=error(400, "Bad Request", "invalid_request"),
@@ -768,8 +805,8 @@ def negative_flow() -> dict[str, Any]:
             ),
             item(
                 "Get an unknown photo id → 404",
-                "GET",
-                f"/photos/{UNKNOWN_PHOTO_ID}",
+                "getPhoto",
+                params={"photo_id": UNKNOWN_PHOTO_ID},
                 auth=bearer("accessToken"),
                 tests=error(404, "Not Found", "not_found"),
             ),
@@ -784,8 +821,7 @@ def negative_flow() -> dict[str, Any]:
             ),
             item(
                 "Sign up another user",
-                "POST",
-                "/auth/sign-up",
+                "signUp",
                 pre_request=LOCAL_ONLY_GUARD
                 + js(r"""
                 const suffix = Date.now() + '-' + Math.floor(Math.random() * 1e6);
@@ -801,16 +837,14 @@ def negative_flow() -> dict[str, Any]:
             ),
             item(
                 "Confirm the other user",
-                "POST",
-                "/auth/confirm",
+                "confirmSignUp",
                 pre_request=LOCAL_ONLY_GUARD,
                 body=json_body({"email": "{{otherEmail}}", "code": "{{otherCode}}"}),
                 tests=status(200, "OK"),
             ),
             item(
                 "Sign in as the other user",
-                "POST",
-                "/auth/sign-in",
+                "signIn",
                 pre_request=OTHER_USER_GUARD
                 + js(r"""
                 if (!local) {
@@ -826,8 +860,8 @@ def negative_flow() -> dict[str, Any]:
             ),
             item(
                 "Another user gets the photo → 404",
-                "GET",
-                "/photos/{{keptPhotoId}}",
+                "getPhoto",
+                params={"photo_id": "{{keptPhotoId}}"},
                 description="Another user's photo is indistinguishable from a missing one.",
                 pre_request=OTHER_USER_GUARD,
                 auth=bearer("otherAccessToken"),
@@ -835,51 +869,28 @@ def negative_flow() -> dict[str, Any]:
             ),
             item(
                 "Another user deletes the photo → 404",
-                "DELETE",
-                "/photos/{{keptPhotoId}}",
+                "deletePhoto",
+                params={"photo_id": "{{keptPhotoId}}"},
                 pre_request=OTHER_USER_GUARD,
                 auth=bearer("otherAccessToken"),
                 tests=error(404, "Not Found", "not_found"),
             ),
             item(
                 "The owner still has the photo",
-                "GET",
-                "/photos/{{keptPhotoId}}",
+                "getPhoto",
+                params={"photo_id": "{{keptPhotoId}}"},
                 auth=bearer("accessToken"),
-                tests=status(200, "OK") + shape("a photo", PHOTO),
+                tests=status(200, "OK") + shape("a photo", contract("Photo")),
             ),
             item(
                 "The owner deletes it (clean-up)",
-                "DELETE",
-                "/photos/{{keptPhotoId}}",
+                "deletePhoto",
+                params={"photo_id": "{{keptPhotoId}}"},
                 auth=bearer("accessToken"),
                 tests=status(204, "No Content"),
             ),
         ],
     )
-
-
-CODE_SENT = {
-    "type": "object",
-    "required": ["code_delivery"],
-    "properties": {"code_delivery": CODE_DELIVERY},
-}
-UPLOAD_URL = {
-    "type": "object",
-    "required": ["photo_id", "upload", "expires_in"],
-    "properties": {
-        "photo_id": {"type": "string", "minLength": 1},
-        "upload": {
-            "type": "object",
-            "required": ["url", "fields"],
-            "properties": {
-                "url": {"type": "string", "pattern": "^https?://"},
-                "fields": {"type": "object"},
-            },
-        },
-        "expires_in": {"type": "integer", "minimum": 1},
-    },
-}
 
 
 def codes_and_direct_upload_flow() -> dict[str, Any]:
@@ -892,23 +903,20 @@ def codes_and_direct_upload_flow() -> dict[str, Any]:
         [
             item(
                 "Resend a code to an email with no account → 200",
-                "POST",
-                "/auth/resend-code",
+                "resendCode",
                 description="Indistinguishable from a real account (PreventUserExistenceErrors).",
                 body=json_body({"email": "nobody-{{$timestamp}}@example.com"}),
-                tests=status(200, "OK") + shape("{code_delivery}", CODE_SENT),
+                tests=status(200, "OK") + shape("{code_delivery}", contract("CodeSent")),
             ),
             item(
                 "Forgot password",
-                "POST",
-                "/auth/forgot-password",
+                "forgotPassword",
                 body=json_body({"email": "{{email}}"}),
-                tests=status(200, "OK") + shape("{code_delivery}", CODE_SENT),
+                tests=status(200, "OK") + shape("{code_delivery}", contract("CodeSent")),
             ),
             item(
                 "Reset password with a wrong code → 400",
-                "POST",
-                "/auth/reset-password",
+                "resetPassword",
                 body=json_body(
                     {"email": "{{email}}", "code": "{{wrongCode}}", "password": "{{password}}"}
                 ),
@@ -916,13 +924,13 @@ def codes_and_direct_upload_flow() -> dict[str, Any]:
             ),
             item(
                 "Presigned POST for a direct upload",
-                "POST",
-                "/photos/upload-url",
+                "createUploadUrl",
                 auth=bearer("accessToken"),
                 body=json_body(
                     {"filename": "large.png", "content_type": "image/png", "size_bytes": 5242880}
                 ),
-                tests=status(201, "Created") + shape("{photo_id, upload, expires_in}", UPLOAD_URL),
+                tests=status(201, "Created")
+                + shape("{photo_id, upload, expires_in}", contract("UploadUrlResponse")),
             ),
         ],
     )
@@ -939,26 +947,24 @@ def mfa_flow() -> dict[str, Any]:
         [
             item(
                 "Start TOTP setup",
-                "POST",
-                "/auth/mfa/setup",
+                "setUpMfa",
                 auth=bearer("accessToken"),
                 tests=status(200, "OK")
                 + shape(
                     "{secret_code, otpauth_uri}",
-                    {
-                        "type": "object",
-                        "required": ["secret_code", "otpauth_uri"],
-                        "properties": {
-                            "secret_code": {"type": "string", "pattern": "^[A-Z2-7]+=*$"},
-                            "otpauth_uri": {"type": "string", "pattern": "^otpauth://totp/"},
+                    contract(
+                        "MfaSetup",
+                        properties={
+                            # Base32 (RFC 4648 section 6), an otpauth URI for a TOTP key
+                            "secret_code": {"pattern": "^[A-Z2-7]+=*$"},
+                            "otpauth_uri": {"pattern": "^otpauth://totp/"},
                         },
-                    },
+                    ),
                 ),
             ),
             item(
                 "Verify with a wrong code → 400",
-                "POST",
-                "/auth/mfa/verify",
+                "verifyMfa",
                 auth=bearer("accessToken"),
                 description="000000 is the current code about once in 333,000 runs.",
                 body=json_body({"code": "000000"}),
@@ -966,43 +972,35 @@ def mfa_flow() -> dict[str, Any]:
             ),
             item(
                 "Turn TOTP off",
-                "DELETE",
-                "/auth/mfa",
+                "disableMfa",
                 auth=bearer("accessToken"),
                 tests=status(200, "OK")
                 + shape(
                     "{totp_enabled: false}",
-                    {
-                        "type": "object",
-                        "required": ["totp_enabled"],
-                        "properties": {"totp_enabled": {"const": False}},
-                    },
+                    contract("MfaStatus", properties={"totp_enabled": {"const": False}}),
                 ),
             ),
             item(
                 "Email me a sign-in code",
-                "POST",
-                "/auth/sign-in/email-code",
+                "emailCodeSignIn",
                 description="Passwordless sign-in (on locally; on AWS with "
                 "PasswordlessEmailSourceArn). The code goes to the inbox.",
                 body=json_body({"email": "{{email}}"}),
                 tests=status(200, "OK")
                 + shape(
                     "{challenge: EMAIL_OTP, session}",
-                    {
-                        "type": "object",
-                        "required": ["challenge", "session"],
-                        "properties": {
+                    contract(
+                        "SignInChallenge",
+                        properties={
                             "challenge": {"const": "EMAIL_OTP"},
-                            "session": {"type": "string", "minLength": 20},
+                            "session": {"minLength": 20},
                         },
-                    },
+                    ),
                 ),
             ),
             item(
                 "Answer a challenge with a made-up session → 401",
-                "POST",
-                "/auth/challenge",
+                "answerChallenge",
                 body=json_body(
                     {
                         "email": "{{email}}",
@@ -1019,39 +1017,26 @@ def mfa_flow() -> dict[str, Any]:
 
 def account_flow() -> dict[str, Any]:
     """The signed-in user's account (issue 13); last, because it deletes the account."""
-    account = {
-        "type": "object",
-        "required": ["email", "email_verified", "totp_enabled"],
-        "properties": {
-            "email": {"type": "string"},
-            "email_verified": {"type": "boolean"},
-            "name": {"type": ["string", "null"]},
-            "totp_enabled": {"type": "boolean"},
-        },
-    }
     return folder(
         "Account",
         "Profile, password, email change and account deletion with the access token.",
         [
             item(
                 "Get the profile",
-                "GET",
-                "/auth/account",
+                "getAccount",
                 auth=bearer("accessToken"),
-                tests=status(200, "OK") + shape("a profile", account),
+                tests=status(200, "OK") + shape("a profile", contract("Account")),
             ),
             item(
                 "Change the name",
-                "PATCH",
-                "/auth/account",
+                "updateAccount",
                 auth=bearer("accessToken"),
                 body=json_body({"name": "Postman"}),
-                tests=status(200, "OK") + shape("a profile", account),
+                tests=status(200, "OK") + shape("a profile", contract("Account")),
             ),
             item(
                 "Change the password with a wrong current one → 400",
-                "POST",
-                "/auth/account/password",
+                "changePassword",
                 auth=bearer("accessToken"),
                 body=json_body(
                     {"previous_password": "Wrong-Horse-1", "proposed_password": "Another-Horse-10"}
@@ -1060,42 +1045,37 @@ def account_flow() -> dict[str, Any]:
             ),
             item(
                 "Start an email change",
-                "POST",
-                "/auth/account/email",
+                "changeEmail",
                 auth=bearer("accessToken"),
                 body=json_body({"email": "new-{{$timestamp}}@example.com"}),
-                tests=status(200, "OK") + shape("{code_delivery}", CODE_SENT),
+                tests=status(200, "OK") + shape("{code_delivery}", contract("CodeSent")),
             ),
             item(
                 "Verify the email with a wrong code → 400",
-                "POST",
-                "/auth/account/email/verify",
+                "verifyEmail",
                 auth=bearer("accessToken"),
                 body=json_body({"code": "{{wrongCode}}"}),
                 tests=error(400, "Bad Request", "code_mismatch"),
             ),
             item(
                 "Delete the account",
-                "DELETE",
-                "/auth/account",
+                "deleteAccount",
                 auth=bearer("accessToken"),
                 tests=status(200, "OK")
                 + shape(
                     "{account_deleted, photos_deleted}",
-                    {
-                        "type": "object",
-                        "required": ["account_deleted", "photos_deleted"],
-                        "properties": {
+                    contract(
+                        "AccountDeleted",
+                        properties={
                             "account_deleted": {"const": True},
-                            "photos_deleted": {"type": "integer", "minimum": 0},
+                            "photos_deleted": {"minimum": 0},
                         },
-                    },
+                    ),
                 ),
             ),
             item(
                 "Delete it again → 401",
-                "DELETE",
-                "/auth/account",
+                "deleteAccount",
                 auth=bearer("accessToken"),
                 tests=status(401, "Unauthorized"),
             ),
@@ -1130,7 +1110,7 @@ def build_collection() -> dict[str, Any]:
             "_postman_id": "6f1d3c52-6a8e-4c61-9a3f-4d8c2b7e9a10",
             "name": "Moments API",
             "description": (
-                "Every endpoint of the Moments API (DESIGN.md, API contract v1), flow by "
+                "Every endpoint of the Moments API (the contract: openapi.json), flow by "
                 "flow. Run it top to bottom: the scripts keep tokens and ids in collection "
                 "variables. Pick the `Moments local` environment for `make dev` or the "
                 "`Moments AWS` environment for a deployed stack; see docs/postman.md.\n\n"

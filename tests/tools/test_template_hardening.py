@@ -10,25 +10,23 @@ from pathlib import Path
 import pytest
 
 from local_stack.template import Template
+from tests.support.routes import api_functions
 
 TEMPLATE = Path(__file__).resolve().parents[2] / "template.yaml"
 RETAINED = ["UserPool", "PhotosTable", "PhotosBucket"]
+#: The open POST routes that take a password or a code, or send an email: template.yaml
+#: throttles each below the stage default. The other open POST routes, and why not (yet):
+UNTHROTTLED_OPEN_POSTS = {
+    "/auth/sign-out": "revokes only the tokens the caller holds",
+    "/auth/sign-in/email-code": "not throttled per route yet (issue 25: per-route throttles)",
+    "/auth/challenge": "not throttled per route yet (issue 25: per-route throttles)",
+}
 AUTH_POST_ROUTES = [
-    "/auth/sign-up",
-    "/auth/confirm",
-    "/auth/resend-code",
-    "/auth/sign-in",
-    "/auth/token",
-    "/auth/forgot-password",
-    "/auth/reset-password",
+    f.path
+    for f in api_functions("auth", protected=False)
+    if f.method == "POST" and f.path not in UNTHROTTLED_OPEN_POSTS
 ]
-PHOTO_API_FUNCTIONS = [
-    "ListPhotosFunction",
-    "UploadPhotoFunction",
-    "CreateUploadUrlFunction",
-    "GetPhotoFunction",
-    "DeletePhotoFunction",
-]
+PHOTO_API_FUNCTIONS = [f.logical_id for f in api_functions("photos")]
 
 
 def load(**parameters: str) -> Template:

@@ -14,6 +14,18 @@ def load_event(name: str) -> dict[str, Any]:
     return json.loads((ROOT / "events" / f"{name}.json").read_text())
 
 
+def authorization_code_event() -> dict[str, Any]:
+    """``events/token.json`` with an ``authorization_code`` grant (form-encoded, with PKCE's
+    ``code_verifier``) instead of its ``refresh_token`` example."""
+    event = with_headers(load_event("token"), Content_Type="application/x-www-form-urlencoded")
+    event["body"] = (
+        "grant_type=authorization_code&code=SplxlOBeZQQYbYS6WxSbIA"
+        "&redirect_uri=http%3A%2F%2Flocalhost%3A3000%2F"
+        "&code_verifier=dBjftJeZ4CVP-mJ92K27uhbUJU1p1r_wW1gFWFOEjXk"
+    )
+    return event
+
+
 def with_body(event: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
     event["body"] = json.dumps(body)
     return event

@@ -7,9 +7,16 @@ import importlib
 import json
 from urllib.parse import parse_qsl
 
-from tests.handlers.auth.auth_events import body_of, header, load_event, with_body, with_headers
+from tests.handlers.auth.auth_events import (
+    authorization_code_event,
+    body_of,
+    header,
+    load_event,
+    with_body,
+    with_headers,
+)
 
-EMAIL = "jane.doe@example.com"  # the address in events/*.json
+EMAIL = "alice@example.com"  # the address in events/*.json
 PASSWORD = "Correct-Horse-9"
 
 
@@ -19,17 +26,17 @@ def invoke(handler: str, event: dict, context) -> dict:
 
 def signed_up_and_confirmed(moto_pool, context) -> None:
     assert invoke("sign_up", load_event("sign_up"), context)["statusCode"] == 201
-    assert invoke("confirm", load_event("confirm"), context)["statusCode"] == 200
+    assert invoke("confirm", load_event("confirm_sign_up"), context)["statusCode"] == 200
 
 
 def test_sign_up_creates_an_unconfirmed_user(moto_pool, lambda_context):
     response = invoke("sign_up", load_event("sign_up"), lambda_context)
     assert response["statusCode"] == 201
-    assert body_of(response) == {"code_delivery": {"destination": "j***@e***", "medium": "EMAIL"}}
+    assert body_of(response) == {"code_delivery": {"destination": "a***@e***", "medium": "EMAIL"}}
     user = moto_pool.client.admin_get_user(UserPoolId=moto_pool.user_pool_id, Username=EMAIL)
     attributes = {a["Name"]: a["Value"] for a in user["UserAttributes"]}
     assert user["UserStatus"] == "UNCONFIRMED"
-    assert attributes["name"] == "Jane Doe"
+    assert attributes["name"] == "Alice"
 
 
 def test_signing_up_twice_answers_the_same_bytes(moto_pool, lambda_context):
@@ -117,10 +124,10 @@ def test_browser_sign_in_puts_the_refresh_token_only_in_the_cookie(moto_pool, la
 def test_forgot_password_answers_known_and_unknown_emails_alike(moto_pool, lambda_context):
     signed_up_and_confirmed(moto_pool, lambda_context)
     known = invoke("forgot_password", load_event("forgot_password"), lambda_context)
-    # "jack" masks like "jane": same first letter, same domain
+    # "adam" masks like "alice": same first letter, same domain
     unknown = invoke(
         "forgot_password",
-        with_body(load_event("forgot_password"), {"email": "jack.doe@example.com"}),
+        with_body(load_event("forgot_password"), {"email": "adam@example.com"}),
         lambda_context,
     )
     assert known["statusCode"] == unknown["statusCode"] == 200
@@ -155,7 +162,7 @@ def test_sign_out_with_a_bearer_token_signs_out_everywhere(moto_pool, lambda_con
 
 def test_sign_out_without_any_token_is_invalid_request(moto_pool, lambda_context):
     event = with_body(load_event("sign_out"), {})
-    del event["headers"]["Authorization"], event["multiValueHeaders"]["Authorization"]
+    assert "Authorization" not in event["headers"]
     response = invoke("sign_out", event, lambda_context)
     assert response["statusCode"] == 400
     assert body_of(response)["error"] == "invalid_request"
@@ -164,7 +171,7 @@ def test_sign_out_without_any_token_is_invalid_request(moto_pool, lambda_context
 def test_code_exchange_reaches_the_hosted_ui_with_the_pools_real_secret(
     moto_pool, hosted_ui, lambda_context
 ):
-    response = invoke("token", load_event("token_authorization_code"), lambda_context)
+    response = invoke("token", authorization_code_event(), lambda_context)
     assert response["statusCode"] == 200
     assert body_of(response)["access_token"] == "hosted-access"
     [request] = hosted_ui.requests
@@ -178,7 +185,7 @@ def test_code_exchange_reaches_the_hosted_ui_with_the_pools_real_secret(
 
 def test_a_rejected_code_is_invalid_grant(moto_pool, hosted_ui, lambda_context):
     hosted_ui.status, hosted_ui.body = 400, {"error": "invalid_grant"}
-    response = invoke("token", load_event("token_authorization_code"), lambda_context)
+    response = invoke("token", authorization_code_event(), lambda_context)
     assert response["statusCode"] == 400
     assert body_of(response)["error"] == "invalid_grant"
     assert header(response, "Cache-Control") == ["no-store"]

@@ -16,15 +16,23 @@ from botocore.stub import Stubber
 from auth.cognito import CognitoIdentityProvider, HostedUiTokenClient
 from auth.config import load_settings
 from auth.service import AuthService
-from tests.handlers.auth.auth_events import body_of, header, load_event, with_body, with_headers
+from tests.handlers.auth.auth_events import (
+    authorization_code_event,
+    body_of,
+    header,
+    load_event,
+    with_body,
+    with_headers,
+)
 from tests.handlers.auth.conftest import auth_env
+from tests.support.routes import api_functions
 
 POOL_ID = "us-east-1_Example"
 CLIENT_ID = "1example23456789"
 SECRET = "example-client-secret-value"
-EMAIL = "jane.doe@example.com"
+EMAIL = "alice@example.com"
 # Base64(HMAC_SHA256(SECRET, EMAIL + CLIENT_ID)), computed with openssl
-SECRET_HASH = "clIkSwsuysq34DCIfFexrM6PNnbzoab2Ouifjd+aCWo="
+SECRET_HASH = "EnQ+GRD9pP6iZqe7xF+H52FOWr2Pdrk83p+0DqqyA9I="
 # Base64("1example23456789:example-client-secret-value")
 BASIC = "Basic MWV4YW1wbGUyMzQ1Njc4OTpleGFtcGxlLWNsaWVudC1zZWNyZXQtdmFsdWU="
 VERIFIER = "dBjftJeZ4CVP-mJ92K27uhbUJU1p1r_wW1gFWFOEjXk"
@@ -103,13 +111,13 @@ def test_sign_up_sends_secret_hash_and_the_normalised_email(broker):
             "SecretHash": SECRET_HASH,
             "Username": EMAIL,
             "Password": "Correct-Horse-9",
-            "UserAttributes": [{"Name": "name", "Value": "Jane Doe"}],
+            "UserAttributes": [{"Name": "name", "Value": "Alice"}],
         },
         {
             "UserConfirmed": False,
             "UserSub": "7f6f96ef-4715-468d-8281-92ab41bd4d67",
             "CodeDeliveryDetails": {
-                "Destination": "j***@e***",
+                "Destination": "a***@e***",
                 "DeliveryMedium": "EMAIL",
                 "AttributeName": "email",
             },
@@ -117,30 +125,30 @@ def test_sign_up_sends_secret_hash_and_the_normalised_email(broker):
     )
     event = with_body(
         load_event("sign_up"),
-        {"email": " Jane.Doe@Example.com", "password": "Correct-Horse-9", "name": "Jane Doe"},
+        {"email": " Alice@Example.com", "password": "Correct-Horse-9", "name": "Alice"},
     )
     response = broker.invoke("sign_up", event)
     assert response["statusCode"] == 201
     assert body_of(response) == {
-        "code_delivery": {"destination": "j***@e***", "medium": "EMAIL"},
+        "code_delivery": {"destination": "a***@e***", "medium": "EMAIL"},
     }
     broker.stubber.assert_no_pending_responses()
 
 
 def test_confirm_resend_forgot_and_reset_each_send_secret_hash(broker):
     base = {"ClientId": CLIENT_ID, "SecretHash": SECRET_HASH, "Username": EMAIL}
-    delivery = {"CodeDeliveryDetails": {"Destination": "j***@e***", "DeliveryMedium": "EMAIL"}}
-    broker.expect("confirm_sign_up", base | {"ConfirmationCode": "123456"})
+    delivery = {"CodeDeliveryDetails": {"Destination": "a***@e***", "DeliveryMedium": "EMAIL"}}
+    broker.expect("confirm_sign_up", base | {"ConfirmationCode": "828092"})
     broker.expect("resend_confirmation_code", base, delivery)
     broker.expect("forgot_password", base, delivery)
     broker.expect(
         "confirm_forgot_password",
-        base | {"ConfirmationCode": "654321", "Password": "Battery-Staple-7"},
+        base | {"ConfirmationCode": "828092", "Password": "Another-Horse-10"},
     )
     statuses = [
         broker.invoke(handler, load_event(name))["statusCode"]
         for handler, name in [
-            ("confirm", "confirm"),
+            ("confirm", "confirm_sign_up"),
             ("resend_code", "resend_code"),
             ("forgot_password", "forgot_password"),
             ("reset_password", "reset_password"),
@@ -187,10 +195,10 @@ def test_cognito_throttling_is_429_with_retry_after(broker):
 def test_refresh_uses_get_tokens_from_refresh_token_with_the_secret(broker):
     broker.expect(
         "get_tokens_from_refresh_token",
-        {"ClientId": CLIENT_ID, "ClientSecret": SECRET, "RefreshToken": "example-refresh-token"},
+        {"ClientId": CLIENT_ID, "ClientSecret": SECRET, "RefreshToken": "eyJjdHkiOiJKV1Qi…"},
         {"AuthenticationResult": RESULT | {"RefreshToken": "rotated-refresh-token"}},
     )
-    response = broker.invoke("token", load_event("token_refresh"))
+    response = broker.invoke("token", load_event("token"))
     assert response["statusCode"] == 200
     assert body_of(response)["refresh_token"] == "rotated-refresh-token"
     assert header(response, "Cache-Control") == ["no-store"]
@@ -203,7 +211,7 @@ def test_browser_refresh_reads_and_rotates_the_cookie(broker):
         {"AuthenticationResult": RESULT | {"RefreshToken": "rotated-refresh-token"}},
     )
     event = with_headers(
-        with_body(load_event("token_refresh"), {"grant_type": "refresh_token"}),
+        with_body(load_event("token"), {"grant_type": "refresh_token"}),
         X_Token_Delivery="cookie",
         Cookie="moments_refresh_token=cookie-refresh-token",
     )
@@ -223,7 +231,7 @@ def test_a_reused_or_revoked_refresh_token_is_invalid_grant(broker):
         "Refresh Token has been revoked",
         400,
     )
-    response = broker.invoke("token", load_event("token_refresh"))
+    response = broker.invoke("token", load_event("token"))
     assert response["statusCode"] == 400
     assert body_of(response)["error"] == "invalid_grant"
 
@@ -234,9 +242,10 @@ def test_sign_out_signs_out_globally_then_revokes_with_the_secret(broker):
     broker.expect("global_sign_out", {"AccessToken": "example-access-token"})
     broker.expect(
         "revoke_token",
-        {"Token": "example-refresh-token", "ClientId": CLIENT_ID, "ClientSecret": SECRET},
+        {"Token": "eyJjdHkiOiJKV1Qi…", "ClientId": CLIENT_ID, "ClientSecret": SECRET},
     )
-    response = broker.invoke("sign_out", load_event("sign_out"))
+    event = with_headers(load_event("sign_out"), Authorization="Bearer example-access-token")
+    response = broker.invoke("sign_out", event)
     assert response["statusCode"] == 200
     assert body_of(response) == {
         "signed_out": True,
@@ -256,7 +265,6 @@ def test_browser_sign_out_revokes_the_cookie_token_and_clears_the_cookie(broker)
         X_Token_Delivery="cookie",
         Cookie="moments_refresh_token=cookie-refresh-token",
     )
-    del event["headers"]["Authorization"], event["multiValueHeaders"]["Authorization"]
     response = broker.invoke("sign_out", event)
     assert response["statusCode"] == 200
     assert header(response, "Set-Cookie") == [
@@ -265,7 +273,7 @@ def test_browser_sign_out_revokes_the_cookie_token_and_clears_the_cookie(broker)
 
 
 def test_code_exchange_sends_the_exact_token_request(broker):
-    response = broker.invoke("token", load_event("token_authorization_code"))
+    response = broker.invoke("token", authorization_code_event())
     assert response["statusCode"] == 200
     assert body_of(response)["access_token"] == "hosted-access"
     [request] = broker.hosted_ui.requests
@@ -283,7 +291,7 @@ def test_code_exchange_sends_the_exact_token_request(broker):
 
 def test_an_upstream_timeout_is_a_clean_503(broker):
     broker.hosted_ui.stall = threading.Event()  # the server answers only after the client gave up
-    response = broker.invoke("token", load_event("token_authorization_code"))
+    response = broker.invoke("token", authorization_code_event())
     assert response["statusCode"] == 503
     assert body_of(response) == {
         "error": "temporarily_unavailable",
@@ -302,7 +310,7 @@ def test_an_upstream_timeout_is_a_clean_503(broker):
 )
 def test_upstream_failures_are_clean_contract_errors(broker, status, body, expected_status, error):
     broker.hosted_ui.status, broker.hosted_ui.body = status, body
-    response = broker.invoke("token", load_event("token_authorization_code"))
+    response = broker.invoke("token", authorization_code_event())
     assert response["statusCode"] == expected_status
     assert body_of(response)["error"] == error
     assert "Traceback" not in response["body"]
@@ -310,7 +318,7 @@ def test_upstream_failures_are_clean_contract_errors(broker, status, body, expec
 
 def test_unsupported_grant_types_never_reach_upstream(broker):
     event = with_headers(
-        load_event("token_authorization_code"), Content_Type="application/x-www-form-urlencoded"
+        authorization_code_event(), Content_Type="application/x-www-form-urlencoded"
     )
     event["body"] = "grant_type=password&username=jane&password=x"
     response = broker.invoke("token", event)
@@ -356,7 +364,8 @@ def test_code_attempt_limits_are_429_with_retry_after(broker, handler, operation
         "Attempt limit exceeded, please try after some time.",
         400,
     )
-    response = broker.invoke(handler, with_body(load_event(handler), body))
+    event = load_event(next(f.event for f in api_functions("auth") if f.handler == handler))
+    response = broker.invoke(handler, with_body(event, body))
     assert response["statusCode"] == 429
     assert body_of(response)["error"] == "too_many_requests"
     assert int(header(response, "Retry-After")[0]) > 0
@@ -373,7 +382,7 @@ def test_sign_up_of_an_existing_email_is_the_same_201_as_a_new_one(broker):
             "UserConfirmed": False,
             "UserSub": "7f6f96ef-4715-468d-8281-92ab41bd4d67",
             "CodeDeliveryDetails": {
-                "Destination": "j***@e***",
+                "Destination": "a***@e***",
                 "DeliveryMedium": "EMAIL",
                 "AttributeName": "email",
             },
@@ -385,6 +394,6 @@ def test_sign_up_of_an_existing_email_is_the_same_201_as_a_new_one(broker):
         == (fresh["statusCode"], fresh["body"])
         == (
             201,
-            '{"code_delivery":{"destination":"j***@e***","medium":"EMAIL"}}',
+            '{"code_delivery":{"destination":"a***@e***","medium":"EMAIL"}}',
         )
     )

@@ -9,8 +9,9 @@ import json
 import pytest
 
 from tests.handlers.auth.auth_events import load_event, with_body
+from tests.support.routes import by_event
 
-EMAIL = "jane.doe@example.com"  # the address in events/*.json
+EMAIL = "alice@example.com"  # the address in events/*.json
 PASSWORD = "Correct-Horse-9"
 
 
@@ -39,7 +40,7 @@ def test_a_sign_in_publishes_sign_ins_and_a_wrong_password_sign_in_failures(
 ):
     # Given a confirmed user
     assert invoke("sign_up", load_event("sign_up"), lambda_context)["statusCode"] == 201
-    assert invoke("confirm", load_event("confirm"), lambda_context)["statusCode"] == 200
+    assert invoke("confirm", load_event("confirm_sign_up"), lambda_context)["statusCode"] == 200
     capsys.readouterr()
     # When they sign in, then try a wrong password
     assert invoke("sign_in", load_event("sign_in"), lambda_context)["statusCode"] == 200
@@ -61,10 +62,10 @@ def test_a_sign_in_publishes_sign_ins_and_a_wrong_password_sign_in_failures(
 
 FAILURE_METRICS = {
     "sign_up": "SignUpFailures",
-    "confirm": "ConfirmSignUpFailures",
+    "confirm_sign_up": "ConfirmSignUpFailures",
     "resend_code": "ResendCodeFailures",
     "sign_in": "SignInFailures",
-    "token_refresh": "TokenFailures",
+    "token": "TokenFailures",
     "sign_out": "SignOutFailures",
     "forgot_password": "ForgotPasswordFailures",
     "reset_password": "ResetPasswordFailures",
@@ -78,7 +79,7 @@ def test_every_broker_function_counts_its_rejected_requests(
     # Given a request whose body is not JSON
     event = load_event(event_name)
     event["body"] = "not json"
-    handler = "token" if event_name.startswith("token") else event_name
+    handler = by_event(event_name).handler
     # When the function answers it
     assert invoke(handler, event, lambda_context)["statusCode"] == 400
     # Then its failure metric is the one application metric published

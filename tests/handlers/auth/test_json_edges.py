@@ -14,17 +14,13 @@ import importlib
 import pytest
 
 from tests.handlers.auth.auth_events import body_of, load_event, with_headers
+from tests.support.routes import api_functions
 
-# (handler module, events/*.json) of every auth route that takes a JSON body
+# (handler module, events/*.json) of every auth route of the template that takes a JSON body
 JSON_ROUTES = [
-    ("sign_up", "sign_up"),
-    ("confirm", "confirm"),
-    ("resend_code", "resend_code"),
-    ("sign_in", "sign_in"),
-    ("sign_out", "sign_out"),
-    ("forgot_password", "forgot_password"),
-    ("reset_password", "reset_password"),
-    ("token", "token_refresh"),
+    (f.handler, f.event)
+    for f in api_functions("auth")
+    if load_event(f.event)["headers"].get("Content-Type") == "application/json"
 ]
 
 
@@ -97,9 +93,7 @@ def test_a_json_route_refuses_a_body_with_no_content_type(lambda_context):
 
 def test_the_token_route_still_takes_a_form_body(lambda_context):
     # Given an RFC 6749 form with an unsupported grant (so no upstream call is needed)
-    event = with_headers(
-        load_event("token_refresh"), Content_Type="application/x-www-form-urlencoded"
-    )
+    event = with_headers(load_event("token"), Content_Type="application/x-www-form-urlencoded")
     event["body"] = "grant_type=client_credentials"
     response = invoke("token", event, lambda_context)
     # Then the form is parsed (a 415 would mean it was not)

@@ -23,6 +23,7 @@ from tests.handlers.photos.photo_events import (
     multipart_event,
     with_query,
 )
+from tests.support.routes import api_functions, by_event, functions
 
 OTHER_SUB = "0b1c2d3e-4f5a-4b6c-8d7e-9f0a1b2c3d4e"
 PNG_1X1 = base64.b64decode(
@@ -38,17 +39,8 @@ def owner_sub() -> str:
 
 @pytest.fixture
 def handlers(cold_start):
-    """Every photo function, cold-started with its template environment."""
-    names = [
-        "list_photos",
-        "upload_photo",
-        "create_upload_url",
-        "get_photo",
-        "delete_photo",
-        "process_photo",
-        "purge_photo",
-    ]
-    return {name: cold_start(name) for name in names}
+    """Every photo function of the template, cold-started with its environment, by handler."""
+    return {f.handler: cold_start(f.handler) for f in functions() if f.service == "photos"}
 
 
 def object_created(key: str) -> dict:
@@ -329,8 +321,12 @@ def _policy(upload_url_body: dict) -> dict:
 def test_upload_url_presigns_an_exact_size_post_and_the_photo_turns_ready_once_processed(
     handlers, template
 ):
-    # Given the upload-url event (a 7 MiB JPEG)
-    response = handlers["create_upload_url"](load_event("create_upload_url"))
+    # Given the upload-url event for a 7 MiB JPEG
+    request = load_event("create_upload_url")
+    request["body"] = json.dumps(
+        {"filename": "mountains.jpg", "content_type": "image/jpeg", "size_bytes": 7 * 2**20}
+    )
+    response = handlers["create_upload_url"](request)
 
     # Then a presigned POST is issued for a key under the caller's sub, whose policy
     # pins the type and exactly the declared size
@@ -339,7 +335,7 @@ def test_upload_url_presigns_an_exact_size_post_and_the_photo_turns_ready_once_p
     key = f"{owner_sub()}/{body['photo_id']}"
     assert body["upload"]["fields"]["key"] == key
     conditions = _policy(body)["conditions"]
-    declared = json.loads(load_event("create_upload_url")["body"])["size_bytes"]
+    declared = json.loads(request["body"])["size_bytes"]
     assert ["content-length-range", declared, declared] in conditions
     assert int(template.parameters["MaxDirectUploadBytes"]) >= 100 * 1024 * 1024
     assert {"Content-Type": "image/jpeg"} in conditions
@@ -371,7 +367,7 @@ def test_upload_url_presigns_an_exact_size_post_and_the_photo_turns_ready_once_p
 
     # When a new upload URL declares the real size and the same bytes are posted
     event = load_event("create_upload_url")
-    event["body"] = json.dumps({**json.loads(event["body"]), "size_bytes": len(jpeg)})
+    event["body"] = json.dumps({**json.loads(request["body"]), "size_bytes": len(jpeg)})
     body = body_of(handlers["create_upload_url"](event))
     key = f"{owner_sub()}/{body['photo_id']}"
     get = for_photo(load_event("get_photo"), body["photo_id"])
@@ -431,16 +427,14 @@ def test_upload_url_refuses_bad_requests(handlers, change, status, error):
 
 
 # ------------------------------------------------------------------ identity
-@pytest.mark.parametrize(
-    "name", ["list_photos", "upload_photo", "create_upload_url", "get_photo", "delete_photo"]
-)
+@pytest.mark.parametrize("name", [f.event for f in api_functions("photos")])
 def test_every_route_is_401_without_authorizer_claims(cold_start, name):
     # Given an event that did not pass through the Cognito authorizer
     event = load_event(name)
     del event["requestContext"]["authorizer"]
 
     # When the function runs (TOKEN_VERIFICATION=authorizer, the template's default)
-    response = cold_start(name)(event)
+    response = cold_start(by_event(name).handler)(event)
 
     # Then it is refused, with the gateway's own 401 body
     assert response["statusCode"] == 401

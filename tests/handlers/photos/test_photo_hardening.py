@@ -17,15 +17,17 @@ import pytest
 
 from shared import revocation
 from tests.handlers.photos.photo_events import body_of, for_photo, load_event
+from tests.support.routes import api_functions, by_event
 
-ROUTES = ["list_photos", "upload_photo", "create_upload_url", "get_photo", "delete_photo"]
+#: The photo routes of template.yaml, by events/ file stem.
+ROUTES = [f.event for f in api_functions("photos")]
 REVOCATIONS_TABLE = "moments-local-RevocationsTable"
 API_GATEWAY_TIME = "%a %b %d %H:%M:%S UTC %Y"
 
 
 def event_for(name: str) -> dict:
     event = load_event(name)
-    if name in ("get_photo", "delete_photo"):
+    if "{photo_id}" in str(by_event(name).path):
         event = for_photo(event, "01JCK0000000000000000000AA")
     return event
 
@@ -40,7 +42,7 @@ def iat_of(event: dict) -> int:
 
 @pytest.fixture
 def routes(cold_start):
-    return {name: cold_start(name) for name in ROUTES}
+    return {name: cold_start(by_event(name).handler) for name in ROUTES}
 
 
 # ------------------------------------------------------------------ audience (client_id)
