@@ -23,7 +23,7 @@ from the template, and writes it into the event:
   app, that code: the sign-up code (``POST /auth/confirm``, for a second, unconfirmed
   user), the reset code (``POST /auth/reset-password``), the new address's code
   (``POST /auth/account/email/verify``), a TOTP code (``POST /auth/mfa/verify``, RFC 6238
-  via pyotp). The dev inbox (:class:`local_stack.inbox.Inbox`) receives the emailed ones.
+  via pyotp). The dev inbox (:class:`local_stack.cognito.inbox.Inbox`) receives the emailed ones.
 
 ``--raw`` runs the event exactly as written (what ``python -m local_stack invoke`` does).
 The result JSON goes to stdout, logs to stderr; the exit status is 1 when the function
@@ -53,8 +53,8 @@ import jwt
 import pyotp
 
 from local_stack import cognito
-from local_stack.inbox import Inbox
-from local_stack.server import LocalStack, Ports, configure_logging
+from local_stack.cognito.inbox import Inbox
+from local_stack.stack import LocalStack, Ports, configure_logging
 from local_stack.template import Template
 from tools.events import EXAMPLES, generate
 

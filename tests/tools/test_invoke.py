@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from local_stack import cognito
-from local_stack.server import LocalStack
+from local_stack.stack import LocalStack
 from tests.support.routes import Function, functions
 from tools import invoke
 from tools.events import EVENTS_DIR

@@ -20,7 +20,7 @@ import pyotp
 import pytest
 
 from local_stack import cognito
-from local_stack.inbox import Inbox
+from local_stack.cognito.inbox import Inbox
 from tests.handlers.auth.auth_events import body_of, load_event, with_body, with_headers
 from tests.support.routes import Function, by_event
 
