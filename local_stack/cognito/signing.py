@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import contextvars
+import functools
 import hashlib
 import json
 import uuid
@@ -41,7 +42,12 @@ KEY_ID = _thumbprint(_MOTO_PUBLIC_JWK)
 _PRIVATE_JWK = dict(load_resource("cognitoidp/resources/jwks-private.json"), kid=KEY_ID)
 
 
-_SIGNING_KEY = jwt.PyJWK(_PRIVATE_JWK, algorithm="RS256").key
+@functools.cache
+def _signing_key() -> Any:
+    """moto's private key, loaded on the first token signed, not at import: cryptography
+    checks an RSA private key as it loads it, 0.13-0.55 s of CPU here (python -X
+    importtime), which every start paid before its first answer."""
+    return jwt.PyJWK(_PRIVATE_JWK, algorithm="RS256").key
 
 
 #: Set around ID-token minting by :func:`issue_tokens` (authorization-code grant only).
@@ -62,7 +68,7 @@ def at_hash(access_token: str) -> str:
 def sign(payload: dict[str, Any]) -> str:
     """RS256 JWS with Cognito's header: ``kid`` and ``alg`` only (no ``typ``)."""
     return jwt.encode(
-        payload, _SIGNING_KEY, algorithm="RS256", headers={"kid": KEY_ID, "typ": None}
+        payload, _signing_key(), algorithm="RS256", headers={"kid": KEY_ID, "typ": None}
     )
 
 
