@@ -77,6 +77,12 @@ invoke: $(STAMP) ## Docker-free `sam local invoke`: FN=<LogicalId> EVENT=events/
 postman: $(STAMP) ## Run the Postman collection with newman (npm ci on first use) against a fresh local stack
 	@$(BIN)/python -m local_stack run -- $(CURDIR)/$(BIN)/python -m tools.newman
 
+.PHONY: sam-local
+# Ports and options for `make sam-local`, e.g. SAM_LOCAL_FLAGS="--api-port 4000 --warm-containers EAGER".
+SAM_LOCAL_FLAGS ?=
+sam-local: $(STAMP) ## SAM CLI's `sam local start-api` (Docker) on :3000 in front of the local stack's emulator (docs/sam-local.md)
+	@$(BIN)/python -m tools.sam_local $(SAM_LOCAL_FLAGS)
+
 .PHONY: deploy-web
 deploy-web: $(STAMP) ## Upload web/ to the deployed stack's bucket and invalidate CloudFront (ENV=dev|prod)
 	@$(BIN)/python -m tools.deploy_web --stack-name moments-$(or $(ENV),dev)
