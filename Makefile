@@ -49,12 +49,13 @@ test: $(STAMP) ## Run every test: unit, handlers, end-to-end, SAM, Postman, brow
 unit: $(STAMP) ## Run the fast tests only (no local stack, no SAM CLI, no browser)
 	@$(BIN)/python -m pytest -n 2 --dist worksteal tests/unit tests/handlers
 
-bench: $(STAMP) ## Benchmarks: cold starts; list latency 100 vs 100k items; 10 parallel uploads; the photo pipeline
+bench: $(STAMP) ## Benchmarks: cold starts; list latency 100 vs 100k items; 10 parallel uploads; the photo pipeline; sam local vs make dev
 	@$(BIN)/python bench/cold_start.py
 	@$(BIN)/python bench/list_latency.py
 	@$(BIN)/python bench/concurrent_uploads.py
 	@$(BIN)/python bench/revocation_check.py
 	@$(BIN)/python bench/photos.py --big --browser  # grid bytes, upload-end to ready, 100 MiB uploads
+	@$(BIN)/python bench/sam_local.py  # sam local (LAZY, EAGER) vs make dev: first request, warm p50 (needs Docker)
 
 # --------------------------------------------------------- SAM, sam local, Postman (docs/)
 ENV ?= dev

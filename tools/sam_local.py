@@ -357,8 +357,10 @@ class SamLocal:
         write_env_json(emulator_env_json(self.stack, urls), env_json)
         self._containers_before = sam_containers()
         lambda_port = free_port("127.0.0.1")
-        self._sam("start-lambda", lambda_port, built, env_json)
-        self._sam("start-api", api_port, built, env_json)
+        # start-lambda serves the two event-driven functions only: EAGER would start a
+        # container for each of the 27 that never gets an event.
+        self._sam("start-lambda", lambda_port, built, env_json, "LAZY")
+        self._sam("start-api", api_port, built, env_json, self.warm_containers)
         for process, port, what in zip(
             self._processes,
             (lambda_port, api_port),
@@ -376,7 +378,7 @@ class SamLocal:
         self._timed("start_s", started)
         return self
 
-    def _sam(self, command: str, port: int, template: Path, env_json: Path) -> None:
+    def _sam(self, command: str, port: int, template: Path, env_json: Path, warm: str) -> None:
         assert self.stack is not None and self.stack.template is not None
         env = {
             **os.environ,
@@ -392,12 +394,12 @@ class SamLocal:
         args = [
             SAM, "local", command, "--template-file", str(template),
             "--env-vars", str(env_json), "--host", "127.0.0.1", "--port", str(port),
-            "--skip-pull-image", "--warm-containers", self.warm_containers,
+            "--skip-pull-image", "--warm-containers", warm,
             "--region", self.stack.template.region,
             # SAM answers CORS itself, from the template's Cors and these parameters.
             "--parameter-overrides", f"AllowedOrigin={self.stack.info.web_url.rstrip('/')}",
         ]  # fmt: skip
-        self._say(f"$ sam local {command} --port {port} --warm-containers {self.warm_containers}")
+        self._say(f"$ sam local {command} --port {port} --warm-containers {warm}")
         self._processes.append(
             subprocess.Popen(
                 args,

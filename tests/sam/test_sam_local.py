@@ -41,7 +41,8 @@ from tests.e2e.test_oauth_flow import Browser, User, exchange, refresh
 from tests.e2e.test_token_hardening import photo_calls
 from tools import docker_host
 
-pytestmark = [pytest.mark.sam, pytest.mark.slow, pytest.mark.e2e]
+# The first test also waits for the fixture: image build and sam build on a fresh machine.
+pytestmark = [pytest.mark.sam, pytest.mark.slow, pytest.mark.e2e, pytest.mark.timeout(2400)]
 
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "Correct-Horse-9"
