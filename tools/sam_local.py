@@ -463,16 +463,24 @@ class SamLocal:
             self._server.server_close()
             self._server = None
         processes, self._processes = self._processes, []
+        # A SAM CLI that exits on SIGINT has removed its containers; one that died or had
+        # to be killed may have left some: then every SAM container that appeared since
+        # start() goes (another sam-local on the same daemon at the same time would
+        # lose its containers too; the next request recreates them).
+        orphans = False
         for process in processes:
             if process.poll() is None:
                 os.killpg(process.pid, signal.SIGINT)
+            else:
+                orphans = True
         for process in processes:
             try:
                 process.wait(timeout=SAM_STOP_TIMEOUT_S)
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
-        if processes:
+                orphans = True
+        if orphans:
             left = sam_containers() - self._containers_before
             if left:
                 subprocess.run(

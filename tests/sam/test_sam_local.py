@@ -38,7 +38,7 @@ from moto.utilities.utils import load_resource
 from local_stack import cognito
 from local_stack.template import load_yaml
 from tests.e2e.test_oauth_flow import Browser, User, exchange, refresh
-from tests.e2e.test_token_hardening import photo_calls
+from tests.e2e.test_token_hardening import other_app_access_token, photo_calls
 from tools import docker_host
 
 # The first test also waits for the fixture: image build and sam build on a fresh machine.
@@ -60,8 +60,12 @@ def _docker_or_skip() -> subprocess.Popen[bytes] | None:
     problem = docker_host.docker_problem()
     started = None
     if problem and "not running" in problem and os.geteuid() == 0:
-        started = docker_host.start_dockerd(ROOT / ".aws-sam" / "dockerd.log")
-        problem = docker_host.docker_problem()
+        try:
+            started = docker_host.start_dockerd(ROOT / ".aws-sam" / "dockerd.log")
+        except docker_host.DockerError as exc:
+            problem = f"{problem}; {exc}"
+        else:
+            problem = docker_host.docker_problem()
     if problem:
         if os.environ.get("CI", "").lower() == "true":
             pytest.fail(f"sam local needs Docker under CI: {problem}")
@@ -90,6 +94,7 @@ class Running:
 @pytest.fixture(scope="module")
 def sam(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
     dockerd = _docker_or_skip()
+    before = docker_host.sam_containers()
     work = tmp_path_factory.mktemp("sam-local")
     info_file, log = work / "info.json", work / "sam-local.log"
     ports = [f"--{name}-port=0" for name in ("api", "hosted-ui", "emulator", "local")]
@@ -119,10 +124,11 @@ def sam(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
         print(log.read_text()[-3000:])
+        left = docker_host.sam_containers() - before
         if dockerd is not None:
             docker_host.stop_dockerd(dockerd)
-    # Then nothing it started is left: no SAM container.
-    assert not docker_host.sam_containers(), "SAM containers left behind"
+    # Then nothing it started is left: no SAM container (and no SAM CLI: its group ended).
+    assert not left, f"SAM containers left behind: {left}"
 
 
 # ------------------------------------------------------------------ helpers
@@ -276,16 +282,7 @@ def attack_tokens(sam: Running) -> dict[str, str]:
         "cognito-idp", endpoint_url=sam.info["emulator_url"], region_name="us-east-1",
         aws_access_key_id="testing", aws_secret_access_key="testing",
     )  # fmt: skip
-    other_client = emulator.create_user_pool_client(
-        UserPoolId=sam.info["user_pool_id"],
-        ClientName="someone-elses-app",
-        ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
-    )["UserPoolClient"]["ClientId"]
-    other_app_token = emulator.initiate_auth(
-        ClientId=other_client,
-        AuthFlow="USER_PASSWORD_AUTH",
-        AuthParameters={"USERNAME": email, "PASSWORD": PASSWORD},
-    )["AuthenticationResult"]["AccessToken"]
+    other_app_token = other_app_access_token(emulator, sam.info["user_pool_id"], email)
     signed_out = sign_in(sam, email)
     response = requests.post(
         f"{sam.api}/auth/sign-out",
