@@ -17,7 +17,10 @@ Needs Docker (see docs/sam-local.md). Usage: ``make bench`` or
 from __future__ import annotations
 
 import argparse
+import json
+import signal
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -31,7 +34,6 @@ sys.path.insert(0, str(ROOT))
 
 from tests.support.stack import start_stack, stop_stack
 from tools.docker_host import docker_problem
-from tools.sam_local import SamLocal, SamPorts
 
 PASSWORD = "Correct-Horse-9"
 ROUTES = ("GET /auth/config", "GET /photos", "GET /photos/{id}")
@@ -80,6 +82,25 @@ def measure(backends: dict[str, tuple[str, str]], count: int) -> dict[str, dict[
     return results
 
 
+def start_sam_local(mode: str, log_path: Path) -> tuple[subprocess.Popen[bytes], dict, float]:
+    """``python -m tools.sam_local`` (what ``make sam-local`` runs) on free ports; returns
+    the process, its info and the seconds until it answered."""
+    info_file = log_path.with_suffix(".json")
+    started = time.monotonic()
+    with log_path.open("w") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "tools.sam_local", "--api-port=0", "--hosted-ui-port=0",
+             "--emulator-port=0", "--local-port=0", f"--warm-containers={mode}",
+             f"--info-file={info_file}"],
+            cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        )  # fmt: skip
+    while not info_file.exists():
+        if process.poll() is not None:
+            raise RuntimeError(f"sam-local did not start; see {log_path}")
+        time.sleep(0.5)
+    return process, json.loads(info_file.read_text()), time.monotonic() - started
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--requests", type=int, default=30)
@@ -91,27 +112,25 @@ def main() -> int:
         return 0
     log_dir = Path(tempfile.mkdtemp(prefix="bench-sam-local-"))
     dev = start_stack(log_dir / "make-dev.log")
+    modes = args.modes.split(",")
     try:
         dev_token = sign_in(dev.api_url, dev.api_url)
         print(f"sam local vs make dev, {args.requests} warm requests per route (ms)")
         print(f"{'backend':<22} {'route':<18} {'first':>8} {'warm p50':>9} {'warm p90':>9}")
-        for mode in args.modes.split(","):
-            with (log_dir / f"sam-local-{mode}.log").open("w") as log:
-                ports = SamPorts(0, 0, 0, 0)
-                started = time.monotonic()
-                sam = SamLocal(ports=ports, warm_containers=mode, log=log).start()
-                start_s = time.monotonic() - started
-                try:
-                    token = sign_in(sam.info["api_url"], sam.info["local_url"])
-                    dev_name = "make dev" if mode == args.modes.split(",")[0] else "make dev (warm)"
-                    backends = {
-                        f"sam local ({mode})": (sam.info["api_url"], token),
-                        dev_name: (dev.api_url, dev_token),
-                    }
-                    report(measure(backends, args.requests))
-                finally:
-                    sam.stop()
-            print(f"  sam local ({mode}) start-up: {start_s:.1f} s {sam.timings}")
+        for mode in modes:
+            process, info, start_s = start_sam_local(mode, log_dir / f"sam-local-{mode}.log")
+            try:
+                token = sign_in(info["api_url"], info["local_url"])
+                dev_name = "make dev" if mode == modes[0] else "make dev (warm)"
+                backends = {
+                    f"sam local ({mode})": (info["api_url"], token),
+                    dev_name: (dev.api_url, dev_token),
+                }
+                report(measure(backends, args.requests))
+            finally:
+                process.send_signal(signal.SIGINT)
+                process.wait(timeout=120)
+            print(f"  sam local ({mode}) start-up: {start_s:.1f} s {info['timings']}")
     finally:
         stop_stack(dev.process)
     print(f"logs: {log_dir}")

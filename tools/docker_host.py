@@ -122,12 +122,25 @@ def bridge_gateway() -> str:
 SAM_CONTAINER_LABEL = "sam.cli.container.type=lambda"
 
 
-def sam_containers() -> set[str]:
-    """Ids of the containers SAM CLI runs functions in (:data:`SAM_CONTAINER_LABEL`)."""
+def sam_containers(emulator_url: str | None = None) -> set[str]:
+    """Ids of the containers SAM CLI runs functions in (:data:`SAM_CONTAINER_LABEL`); with
+    ``emulator_url``, only those whose ``AWS_ENDPOINT_URL`` is it: one ``make sam-local``'s
+    (each has its own emulator port)."""
     result = subprocess.run(
         ["docker", "ps", "-a", "-q", "--no-trunc", "--filter", f"label={SAM_CONTAINER_LABEL}"],
         capture_output=True,
         text=True,
         check=False,
     )
-    return set(result.stdout.split())
+    ids = set(result.stdout.split())
+    if emulator_url is None or not ids:
+        return ids
+    inspected = subprocess.run(
+        ["docker", "inspect", "--format", "{{.Id}} {{json .Config.Env}}", *sorted(ids)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    wanted = f"AWS_ENDPOINT_URL={emulator_url}"
+    rows = (line.split(" ", 1) for line in inspected.stdout.splitlines() if " " in line)
+    return {ident for ident, env in rows if wanted in json.loads(env)}

@@ -34,6 +34,7 @@ sentence that says what to do.
 from __future__ import annotations
 
 import argparse
+import fcntl
 import json
 import os
 import signal
@@ -123,7 +124,9 @@ def sam_build(template_path: Path, architecture: str, say: Callable[[str], None]
     """
     WORK_DIR.mkdir(parents=True, exist_ok=True)
     source = WORK_DIR / "template.json"
-    source.write_text(json.dumps(sam_local_template(template_path, architecture), indent=1))
+    text = json.dumps(sam_local_template(template_path, architecture), indent=1)
+    if not source.is_file() or source.read_text() != text:
+        source.write_text(text)
     build_dir = WORK_DIR / "build"
     env = {
         **os.environ,
@@ -132,11 +135,15 @@ def sam_build(template_path: Path, architecture: str, say: Callable[[str], None]
         "BUILD_PYTHON": sys.executable,
     }
     say(f"sam build ({architecture}, cached in {build_dir.relative_to(ROOT)}) ...")
-    result = subprocess.run(
-        [SAM, "build", "--template-file", str(source), "--build-dir", str(build_dir),
-         "--cache-dir", str(WORK_DIR / "cache"), "--cached", "--parallel"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=1800, check=False,
-    )  # fmt: skip
+    # One build at a time (a test and `make bench` may start together): two sam builds
+    # into one build dir fail ("Unable to use build dir").
+    with (WORK_DIR / "build.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        result = subprocess.run(
+            [SAM, "build", "--template-file", str(source), "--build-dir", str(build_dir),
+             "--cache-dir", str(WORK_DIR / "cache"), "--cached", "--parallel"],
+            cwd=ROOT, env=env, capture_output=True, text=True, timeout=1800, check=False,
+        )  # fmt: skip
     if result.returncode != 0:
         raise SamLocalError(f"sam build failed:\n{(result.stdout + result.stderr)[-3000:]}")
     return build_dir / "template.yaml"
@@ -316,7 +323,7 @@ class SamLocal:
         self.timings: dict[str, float] = {}
         self._processes: list[subprocess.Popen[bytes]] = []
         self._server: Any = None
-        self._containers_before: set[str] = set()
+        self._env_json: Path | None = None
 
     def _say(self, line: str) -> None:
         print(line, file=self.log, flush=True)
@@ -353,9 +360,9 @@ class SamLocal:
             "emulator": self.stack.info.emulator_url,
             "hosted_ui": self.stack.info.hosted_ui_url,
         }
-        env_json = WORK_DIR / "env.json"
+        # One per instance (its emulator's ports): SAM reads it when it starts.
+        env_json = self._env_json = WORK_DIR / f"env-{api_port}.json"
         write_env_json(emulator_env_json(self.stack, urls), env_json)
-        self._containers_before = sam_containers()
         lambda_port = free_port("127.0.0.1")
         # start-lambda serves the two event-driven functions only: EAGER would start a
         # container for each of the 27 that never gets an event.
@@ -463,25 +470,20 @@ class SamLocal:
             self._server.server_close()
             self._server = None
         processes, self._processes = self._processes, []
-        # A SAM CLI that exits on SIGINT has removed its containers; one that died or had
-        # to be killed may have left some: then every SAM container that appeared since
-        # start() goes (another sam-local on the same daemon at the same time would
-        # lose its containers too; the next request recreates them).
-        orphans = False
         for process in processes:
             if process.poll() is None:
                 os.killpg(process.pid, signal.SIGINT)
-            else:
-                orphans = True
         for process in processes:
             try:
                 process.wait(timeout=SAM_STOP_TIMEOUT_S)
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
-                orphans = True
-        if orphans:
-            left = sam_containers() - self._containers_before
+        # SAM CLI removes its warm containers on SIGINT, but not always all of them (with
+        # EAGER, some were left running); and a killed one removes none. Whatever is left
+        # of this instance's (they point at its emulator) goes.
+        if processes and self.stack is not None and self.stack.info is not None:
+            left = sam_containers(self.stack.info.emulator_url)
             if left:
                 subprocess.run(
                     ["docker", "rm", "-f", *sorted(left)], capture_output=True, check=False
@@ -489,6 +491,9 @@ class SamLocal:
         if self.stack is not None:
             self.stack.stop()
             self.stack = None
+        if self._env_json is not None:
+            self._env_json.unlink(missing_ok=True)
+            self._env_json = None
 
 
 def main(argv: list[str] | None = None) -> int:

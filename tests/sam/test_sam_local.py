@@ -94,7 +94,7 @@ class Running:
 @pytest.fixture(scope="module")
 def sam(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
     dockerd = _docker_or_skip()
-    before = docker_host.sam_containers()
+    emulator_url = None
     work = tmp_path_factory.mktemp("sam-local")
     info_file, log = work / "info.json", work / "sam-local.log"
     ports = [f"--{name}-port=0" for name in ("api", "hosted-ui", "emulator", "local")]
@@ -113,6 +113,7 @@ def sam(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
                 pytest.fail(f"make sam-local did not start:\n{log.read_text()[-6000:]}")
             time.sleep(1)
         running = Running(json.loads(info_file.read_text()), log)
+        emulator_url = running.info["emulator_url"]
         print(f"sam-local started: {running.info}")
         yield running
     finally:
@@ -124,7 +125,8 @@ def sam(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
         print(log.read_text()[-3000:])
-        left = docker_host.sam_containers() - before
+        # Its containers are the ones pointed at its emulator.
+        left = docker_host.sam_containers(emulator_url) if emulator_url else set()
         if dockerd is not None:
             docker_host.stop_dockerd(dockerd)
     # Then nothing it started is left: no SAM container (and no SAM CLI: its group ended).
