@@ -66,7 +66,7 @@ def start_dockerd(log_path: Path, timeout_s: float = 60.0) -> subprocess.Popen[b
     deadline = time.monotonic() + timeout_s
     while docker_problem() is not None:
         if daemon.poll() is not None or time.monotonic() > deadline:
-            stop_dockerd(daemon)
+            _terminate(daemon)
             raise DockerError(f"dockerd did not start; see {log_path}")
         time.sleep(0.5)
     subprocess.run(["iptables", "-I", *DOCKER_USER_RULE], capture_output=True, check=False)
@@ -74,7 +74,14 @@ def start_dockerd(log_path: Path, timeout_s: float = 60.0) -> subprocess.Popen[b
 
 
 def stop_dockerd(daemon: subprocess.Popen[bytes]) -> None:
-    """Stop a daemon :func:`start_dockerd` started (SIGTERM, then SIGKILL after 30 s)."""
+    """Stop a daemon :func:`start_dockerd` started (SIGTERM, then SIGKILL after 30 s) and
+    delete the one :data:`DOCKER_USER_RULE` it inserted: iptables keeps the rule after the
+    daemon exits, so each start would otherwise leave one more behind."""
+    _terminate(daemon)
+    subprocess.run(["iptables", "-D", *DOCKER_USER_RULE], capture_output=True, check=False)
+
+
+def _terminate(daemon: subprocess.Popen[bytes]) -> None:
     if daemon.poll() is None:
         daemon.terminate()
         try:

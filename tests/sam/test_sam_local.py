@@ -93,6 +93,7 @@ class Running:
 
 @pytest.fixture(scope="module")
 def sam(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
+    rules_before = _docker_user_rules()
     dockerd = _docker_or_skip()
     emulator_url = None
     work = tmp_path_factory.mktemp("sam-local")
@@ -129,8 +130,23 @@ def sam(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
         left = docker_host.sam_containers(emulator_url) if emulator_url else set()
         if dockerd is not None:
             docker_host.stop_dockerd(dockerd)
-    # Then nothing it started is left: no SAM container (and no SAM CLI: its group ended).
+    # Then nothing it started is left: no SAM container (and no SAM CLI: its group ended),
+    # nor the DROP rule its own dockerd added (iptables keeps it after the daemon exits).
     assert not left, f"SAM containers left behind: {left}"
+    assert _docker_user_rules() == rules_before
+
+
+def _docker_user_rules() -> int:
+    """How many :data:`tools.docker_host.DOCKER_USER_RULE` rules iptables holds (0 where
+    the chain or iptables is missing, or this is not root)."""
+    try:
+        shown = subprocess.run(
+            ["iptables", "-S", "DOCKER-USER"], capture_output=True, text=True, check=False
+        )
+    except FileNotFoundError:
+        return 0
+    rule = "-A " + " ".join(docker_host.DOCKER_USER_RULE)
+    return shown.stdout.splitlines().count(rule)
 
 
 # ------------------------------------------------------------------ helpers
