@@ -64,13 +64,14 @@ test: $(STAMP) $(CHECKOV_STAMP) ## Run every test: unit, handlers, end-to-end, S
 unit: $(STAMP) ## Run the fast tests only (no local stack, no SAM CLI, no browser)
 	@$(BIN)/python -m pytest -n 2 --dist worksteal tests/unit tests/handlers
 
-bench: $(STAMP) ## Benchmarks: cold starts; make dev's start; list latency 100 vs 100k items; 10 parallel uploads; the photo pipeline
+bench: $(STAMP) ## Benchmarks: cold starts; make dev's start; list latency 100 vs 100k items; 10 parallel uploads; the photo pipeline; sam local vs make dev
 	@$(BIN)/python bench/cold_start.py
 	@$(BIN)/python bench/stack_start.py
 	@$(BIN)/python bench/list_latency.py
 	@$(BIN)/python bench/concurrent_uploads.py
 	@$(BIN)/python bench/revocation_check.py
 	@$(BIN)/python bench/photos.py --big --browser  # grid bytes, upload-end to ready, 100 MiB uploads
+	@$(BIN)/python bench/sam_local.py  # sam local (LAZY, EAGER) vs make dev: first request, warm p50 (needs Docker)
 
 # --------------------------------------------------------- SAM, sam local, Postman (docs/)
 ENV ?= dev
@@ -92,6 +93,12 @@ invoke: $(STAMP) ## Docker-free `sam local invoke` with the emulator's user, tok
 
 postman: $(STAMP) ## Run the Postman collection with newman (npm ci on first use) against a fresh local stack
 	@$(BIN)/python -m local_stack run -- $(CURDIR)/$(BIN)/python -m tools.newman
+
+.PHONY: sam-local
+# Ports and options for `make sam-local`, e.g. SAM_LOCAL_FLAGS="--api-port 4000 --warm-containers EAGER".
+SAM_LOCAL_FLAGS ?=
+sam-local: $(STAMP) ## SAM CLI's `sam local start-api` (Docker) on :3000 in front of the local stack's emulator (docs/sam-local.md)
+	@$(BIN)/python -m tools.sam_local $(SAM_LOCAL_FLAGS)
 
 .PHONY: deploy-web
 deploy-web: $(STAMP) ## Upload web/ to the deployed stack's bucket and invalidate CloudFront (ENV=dev|prod)

@@ -149,6 +149,7 @@ class LocalStack:
         self.provisioned: Provisioned | None = None
         self.info: LocalInfo | None = None
         self.events: EventDelivery | None = None
+        self.inbox: Inbox | None = None  # the dev inbox, once started
         self._servers: list[_Server] = []
         self._emulator: Emulator | None = None
         self._sockets: list[socket.socket] = []
@@ -172,7 +173,7 @@ class LocalStack:
         api_url = f"http://{url_root}:{api_port}"
         hosted_ui_url = f"http://{url_root}:{ui_sock.getsockname()[1]}"
 
-        inbox = Inbox(stream=self.console)
+        inbox = self.inbox = Inbox(stream=self.console)
         cognito.install(inbox)  # before moto serves its first request
         install_partition_query()
         restored = None

@@ -74,6 +74,21 @@ def sign_in(api: str, email: str) -> dict:
     return response.json()
 
 
+def other_app_access_token(cognito, user_pool_id: str, email: str) -> str:
+    """``email``'s access token from a new, second app client of the pool (someone
+    else's app); ``cognito`` is a cognito-idp client of the emulator."""
+    other = cognito.create_user_pool_client(
+        UserPoolId=user_pool_id,
+        ClientName="someone-elses-app",
+        ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+    )["UserPoolClient"]["ClientId"]
+    return cognito.initiate_auth(
+        ClientId=other,
+        AuthFlow="USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": email, "PASSWORD": PASSWORD},
+    )["AuthenticationResult"]["AccessToken"]
+
+
 def test_a_token_of_a_second_app_client_in_the_same_pool_is_refused(local_stack) -> None:
     api = local_stack.api_url
     email = confirmed_user(api)
@@ -89,17 +104,8 @@ def test_a_token_of_a_second_app_client_in_the_same_pool_is_refused(local_stack)
     cognito = boto3.client(
         "cognito-idp", endpoint_url=local_stack.emulator_url, region_name=config["region"]
     )
-    other = cognito.create_user_pool_client(
-        UserPoolId=config["user_pool_id"],
-        ClientName="someone-elses-app",
-        ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
-    )["UserPoolClient"]["ClientId"]
     # And the same user's access token issued to it
-    token = cognito.initiate_auth(
-        ClientId=other,
-        AuthFlow="USER_PASSWORD_AUTH",
-        AuthParameters={"USERNAME": email, "PASSWORD": PASSWORD},
-    )["AuthenticationResult"]["AccessToken"]
+    token = other_app_access_token(cognito, config["user_pool_id"], email)
     # Then every photo route refuses it
     assert answers(api, token) == dict.fromkeys(photo_calls(api), 401)
 
