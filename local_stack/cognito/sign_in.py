@@ -36,6 +36,7 @@ from local_stack.cognito.rules import (
 )
 from local_stack.cognito.tokens import check_refresh_usable, refresh_result
 from local_stack.cognito.totp import answer_code_challenge, mfa_challenge
+from local_stack.cognito.user_auth import answer_web_authn, start_web_authn
 from local_stack.cognito.user_srp_auth import srp_user_id, start_srp, verify_srp
 
 
@@ -69,14 +70,35 @@ def password_flow(
     return sign_in()
 
 
+def start_user_auth(
+    pool: CognitoIdpUserPool, client: CognitoIdpUserPoolClient, params: dict[str, str]
+) -> dict[str, Any]:
+    """InitiateAuth ``USER_AUTH`` by ``PREFERRED_CHALLENGE``: ``WEB_AUTHN``
+    (:mod:`user_auth`) or ``EMAIL_OTP`` (:mod:`email_otp`).
+
+    :raises InvalidParameterException: no ``USERNAME``; no or another preferred challenge
+        (Cognito then answers ``SELECT_CHALLENGE``, not emulated yet).
+    """
+    if not params.get("USERNAME"):
+        raise InvalidParameterException("Missing required parameter USERNAME")
+    preferred = params.get("PREFERRED_CHALLENGE")
+    if preferred == "WEB_AUTHN":
+        return start_web_authn(pool, client, params)
+    if preferred == "EMAIL_OTP":
+        return start_email_otp(pool, client, params)
+    raise InvalidParameterException(
+        "The local stack emulates USER_AUTH with PREFERRED_CHALLENGE WEB_AUTHN or EMAIL_OTP"
+    )
+
+
 def initiate_auth(
     self: CognitoIdpBackend, client_id: str, auth_flow: str, auth_parameters: dict[str, str]
 ) -> dict[str, Any]:
     """InitiateAuth with Cognito's rules (API reference, InitiateAuth): the client's
     ``ExplicitAuthFlows`` are enforced; ``USER_PASSWORD_AUTH`` checks SECRET_HASH, the
     lockout, ``PreventUserExistenceErrors`` and leads to the TOTP challenge when the user has
-    MFA; ``USER_SRP_AUTH`` is real SRP (:mod:`user_srp_auth`); ``USER_AUTH`` is email OTP
-    (:mod:`email_otp`); ``REFRESH_TOKEN_AUTH`` checks the refresh token's lifetime,
+    MFA; ``USER_SRP_AUTH`` is real SRP (:mod:`user_srp_auth`); ``USER_AUTH`` is a passkey or
+    an email OTP (:func:`start_user_auth`); ``REFRESH_TOKEN_AUTH`` checks the refresh token's lifetime,
     revocation and SECRET_HASH, and is refused when the client rotates refresh tokens.
     """
     pool, client = pool_and_client(self, client_id)
@@ -95,7 +117,7 @@ def initiate_auth(
     if auth_flow == "USER_SRP_AUTH":
         return start_srp(self, pool, client, params)
     if auth_flow == "USER_AUTH":
-        return start_email_otp(pool, client, params)
+        return start_user_auth(pool, client, params)
     if auth_flow in ("REFRESH_TOKEN_AUTH", "REFRESH_TOKEN"):
         token = params.get("REFRESH_TOKEN")
         if not token:
@@ -158,12 +180,16 @@ def respond_to_auth_challenge(
     challenge_responses: dict[str, str],
 ) -> dict[str, Any]:
     """RespondToAuthChallenge: ``PASSWORD_VERIFIER`` checks the SRP proof
-    (:func:`verify_srp`); ``SOFTWARE_TOKEN_MFA`` and ``EMAIL_OTP`` check the code against
+    (:func:`verify_srp`); ``WEB_AUTHN`` the passkey assertion
+    (:func:`answer_web_authn`); ``SOFTWARE_TOKEN_MFA`` and ``EMAIL_OTP`` check the code against
     the Session (:func:`answer_code_challenge`); other challenges are moto's.
     """
     if challenge_name == "PASSWORD_VERIFIER":
         pool, client = pool_and_client(self, client_id)
         return verify_srp(self, pool, client, session, challenge_responses or {})
+    if challenge_name == "WEB_AUTHN":
+        pool, client = pool_and_client(self, client_id)
+        return answer_web_authn(self, pool, client, session, challenge_responses or {})
     if challenge_name in ("SOFTWARE_TOKEN_MFA", "EMAIL_OTP"):
         pool, client = pool_and_client(self, client_id)
         return answer_code_challenge(

@@ -86,7 +86,30 @@ class ChallengeSession:
     client_id: str
     expires_at: float
     wrong_answers: int = 0
-    challenge: str = "SOFTWARE_TOKEN_MFA"  # or "EMAIL_OTP" (USER_AUTH, passwordless)
+    challenge: str = "SOFTWARE_TOKEN_MFA"  # or "EMAIL_OTP" / "WEB_AUTHN" (USER_AUTH)
+    webauthn_challenge: str = ""  # WEB_AUTHN: the base64url challenge the options carry
+
+
+@dataclass
+class Passkey:
+    """A WebAuthn credential registered by CompleteWebAuthnRegistration (bytes as base64url)."""
+
+    user_id: str  # the ``sub`` of the user who registered it; only they may sign in with it
+    public_key: str  # the COSE public key
+    sign_count: int  # the authenticator's counter at the last use (W3C WebAuthn §6.1.1)
+    relying_party_id: str
+    created_at: float  # seconds since the epoch
+    friendly_name: str = ""
+    attachment: str = ""  # "platform" / "cross-platform", when the client said
+    transports: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Registration:
+    """A StartWebAuthnRegistration challenge waiting for CompleteWebAuthnRegistration."""
+
+    challenge: str  # base64url
+    expires_at: float
 
 
 @dataclass
@@ -121,6 +144,11 @@ class PoolState:
     mfa: dict[str, ChallengeSession] = field(default_factory=dict)
     # user.id -> the new email waiting for VerifyUserAttribute (its code: kind "verify_email").
     pending_email: dict[str, str] = field(default_factory=dict)
+    # SetUserPoolMfaConfig's WebAuthnConfiguration (RelyingPartyId, UserVerification).
+    webauthn_config: dict[str, str] = field(default_factory=dict)
+    # Passkeys by base64url credential id; registrations in flight by user.id.
+    passkeys: dict[str, Passkey] = field(default_factory=dict)
+    registrations: dict[str, Registration] = field(default_factory=dict)
 
 
 @dataclass
