@@ -34,6 +34,7 @@ from local_stack.cognito.rules import (
     prevents_existence_errors,
     rotation,
 )
+from local_stack.cognito.select_challenge import answer_select_challenge, start_select_challenge
 from local_stack.cognito.tokens import check_refresh_usable, refresh_result
 from local_stack.cognito.totp import answer_code_challenge, mfa_challenge
 from local_stack.cognito.user_auth import answer_web_authn, start_web_authn
@@ -74,10 +75,10 @@ def start_user_auth(
     pool: CognitoIdpUserPool, client: CognitoIdpUserPoolClient, params: dict[str, str]
 ) -> dict[str, Any]:
     """InitiateAuth ``USER_AUTH`` by ``PREFERRED_CHALLENGE``: ``WEB_AUTHN``
-    (:mod:`user_auth`) or ``EMAIL_OTP`` (:mod:`email_otp`).
+    (:mod:`user_auth`), ``EMAIL_OTP`` (:mod:`email_otp`), or none: ``SELECT_CHALLENGE``
+    (:mod:`select_challenge`).
 
-    :raises InvalidParameterException: no ``USERNAME``; no or another preferred challenge
-        (Cognito then answers ``SELECT_CHALLENGE``, not emulated yet).
+    :raises InvalidParameterException: no ``USERNAME``, or another preferred challenge.
     """
     if not params.get("USERNAME"):
         raise InvalidParameterException("Missing required parameter USERNAME")
@@ -86,8 +87,10 @@ def start_user_auth(
         return start_web_authn(pool, client, params)
     if preferred == "EMAIL_OTP":
         return start_email_otp(pool, client, params)
+    if not preferred:
+        return start_select_challenge(pool, client, params)
     raise InvalidParameterException(
-        "The local stack emulates USER_AUTH with PREFERRED_CHALLENGE WEB_AUTHN or EMAIL_OTP"
+        "The local stack emulates PREFERRED_CHALLENGE WEB_AUTHN or EMAIL_OTP (or none)"
     )
 
 
@@ -180,13 +183,36 @@ def respond_to_auth_challenge(
     challenge_responses: dict[str, str],
 ) -> dict[str, Any]:
     """RespondToAuthChallenge: ``PASSWORD_VERIFIER`` checks the SRP proof
-    (:func:`verify_srp`); ``WEB_AUTHN`` the passkey assertion
+    (:func:`verify_srp`); ``SELECT_CHALLENGE`` the chosen challenge
+    (:func:`answer_select_challenge`); ``WEB_AUTHN`` the passkey assertion
     (:func:`answer_web_authn`); ``SOFTWARE_TOKEN_MFA`` and ``EMAIL_OTP`` check the code against
     the Session (:func:`answer_code_challenge`); other challenges are moto's.
     """
     if challenge_name == "PASSWORD_VERIFIER":
         pool, client = pool_and_client(self, client_id)
         return verify_srp(self, pool, client, session, challenge_responses or {})
+    if challenge_name == "SELECT_CHALLENGE":
+        pool, client = pool_and_client(self, client_id)
+
+        def password_sign_in(params: dict[str, str]) -> dict[str, Any]:
+            return password_flow(
+                self,
+                pool,
+                client,
+                params,
+                lambda: moto_original(CognitoIdpBackend, "initiate_auth")(
+                    self, client_id, "USER_PASSWORD_AUTH", params
+                ),
+            )
+
+        return answer_select_challenge(
+            pool,
+            client,
+            session,
+            challenge_responses or {},
+            password_sign_in,
+            lambda params: start_srp(self, pool, client, params),
+        )
     if challenge_name == "WEB_AUTHN":
         pool, client = pool_and_client(self, client_id)
         return answer_web_authn(self, pool, client, session, challenge_responses or {})

@@ -88,6 +88,7 @@ class ChallengeSession:
     wrong_answers: int = 0
     challenge: str = "SOFTWARE_TOKEN_MFA"  # or "EMAIL_OTP" / "WEB_AUTHN" (USER_AUTH)
     webauthn_challenge: str = ""  # WEB_AUTHN: the base64url challenge the options carry
+    available: list[str] = field(default_factory=list)  # SELECT_CHALLENGE: the offer
 
 
 @dataclass

@@ -15,7 +15,7 @@ from moto.backends import get_backend
 
 from local_stack.cognito.inbox import Inbox
 from local_stack.cognito.saved_state import export_state, import_state
-from tests.local_stack.cognito.test_cognito_gaps import EMAIL, error_of
+from tests.local_stack.cognito.test_cognito_gaps import EMAIL, PASSWORD, error_of
 from tests.local_stack.cognito.test_cognito_passwordless import SES, PasswordlessPool
 from tests.support.clock import FakeClock
 from tests.support.passkey import AT, UP, SoftwarePasskey
@@ -315,3 +315,85 @@ def enrol_totp(pool: PasskeyPool, clock: FakeClock, access: str) -> None:
         AccessToken=access, SoftwareTokenMfaSettings={"Enabled": True, "PreferredMfa": True}
     )
     clock.advance(60)
+
+
+# ---------------------------------------------------------------- SELECT_CHALLENGE
+def select(pool: PasskeyPool, email: str = EMAIL) -> dict[str, Any]:
+    return dict(
+        pool.idp.initiate_auth(
+            ClientId=pool.client_id,
+            AuthFlow="USER_AUTH",
+            AuthParameters={"USERNAME": email, "SECRET_HASH": pool.hash(email)},
+        )
+    )
+
+
+def choose(pool: PasskeyPool, session: str, answer: str, email: str = EMAIL, **more: str) -> Any:
+    return pool.idp.respond_to_auth_challenge(
+        ClientId=pool.client_id,
+        ChallengeName="SELECT_CHALLENGE",
+        Session=session,
+        ChallengeResponses={
+            "USERNAME": email,
+            "ANSWER": answer,
+            "SECRET_HASH": pool.hash(email),
+            **more,
+        },
+    )
+
+
+def test_select_challenge_offers_web_authn_only_to_a_user_with_a_passkey(
+    pool: PasskeyPool,
+) -> None:
+    access = pool.user()
+    offered = select(pool)
+    assert offered["ChallengeName"] == "SELECT_CHALLENGE"
+    assert offered["AvailableChallenges"] == ["PASSWORD", "PASSWORD_SRP", "EMAIL_OTP"]
+    pool.register(access, passkey := SoftwarePasskey())
+    offered = select(pool)
+    assert offered["AvailableChallenges"] == ["PASSWORD", "PASSWORD_SRP", "EMAIL_OTP", "WEB_AUTHN"]
+    # choosing WEB_AUTHN leads to the passkey challenge, which signs the user in
+    chosen = choose(pool, offered["Session"], "WEB_AUTHN")
+    assert chosen["ChallengeName"] == "WEB_AUTHN"
+    options = json.loads(chosen["ChallengeParameters"]["CREDENTIAL_REQUEST_OPTIONS"])
+    assert pool.answer_passkey(chosen["Session"], passkey.get(options))["AuthenticationResult"]
+    # the SELECT_CHALLENGE Session was spent
+    assert refused(choose, pool, offered["Session"], "WEB_AUTHN")[0] == "NotAuthorizedException"
+
+
+def test_select_challenge_answers_password_and_email_otp(pool: PasskeyPool) -> None:
+    pool.user()
+    by_password = choose(pool, select(pool)["Session"], "PASSWORD", PASSWORD=PASSWORD)
+    assert by_password["AuthenticationResult"]["AccessToken"]
+    wrong = refused(choose, pool, select(pool)["Session"], "PASSWORD", PASSWORD="Wrong-pass-1!")
+    assert wrong == ("NotAuthorizedException", "Incorrect username or password.")
+    by_code = choose(pool, select(pool)["Session"], "EMAIL_OTP")
+    assert by_code["ChallengeName"] == "EMAIL_OTP"
+    code = pool.latest_code(kind="sign_in")
+    assert pool.answer(by_code["Session"], code)["AuthenticationResult"]
+
+
+def test_select_challenge_refuses_an_answer_it_did_not_offer(pool: PasskeyPool) -> None:
+    pool.user()
+    assert refused(choose, pool, select(pool)["Session"], "WEB_AUTHN")[0] == (
+        "InvalidParameterException"
+    )
+
+
+def test_select_challenge_hides_unknown_users_and_mfa_drops_passwordless(
+    pool: PasskeyPool, clock: FakeClock
+) -> None:
+    access = pool.user()
+    pool.register(access, SoftwarePasskey())
+    offers = {
+        tuple(select(pool, f"nobody{i}@example.com")["AvailableChallenges"]) for i in range(16)
+    }
+    # unknown names get the offers real users get: with and without a passkey
+    assert offers == {
+        ("PASSWORD", "PASSWORD_SRP", "EMAIL_OTP"),
+        ("PASSWORD", "PASSWORD_SRP", "EMAIL_OTP", "WEB_AUTHN"),
+    }
+    first = select(pool, "nobody0@example.com")["AvailableChallenges"]
+    assert select(pool, "nobody0@example.com")["AvailableChallenges"] == first
+    enrol_totp(pool, clock, access)
+    assert select(pool)["AvailableChallenges"] == ["PASSWORD", "PASSWORD_SRP"]
