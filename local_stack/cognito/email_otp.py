@@ -19,7 +19,7 @@ from local_stack.cognito.state import (
     ChallengeSession,
     Code,
     clock,
-    drop_expired,
+    open_challenge,
     pool_state,
 )
 from local_stack.cognito.user_auth import passwordless_user
@@ -51,18 +51,16 @@ def start_email_otp(
         raise InvalidParameterException("EMAIL_OTP is not an allowed first auth factor")
     check_secret_hash(client, [username], params.get("SECRET_HASH"))
     user = passwordless_user(pool, client, username)
-    session = secrets.token_urlsafe(96)
     lifetime = auth_session_seconds(client)
-    with LOCK:
-        state = pool_state(pool)
-        now = clock()
-        drop_expired(state.mfa, now)
-        state.mfa[session] = ChallengeSession(
+    session = open_challenge(
+        pool,
+        ChallengeSession(
             user.username if user is not None else "",
             client.id,
-            now + lifetime,
+            clock() + lifetime,
             challenge="EMAIL_OTP",
-        )
+        ),
+    )
     if user is not None:
         code = f"{secrets.randbelow(10**EMAIL_OTP_DIGITS):0{EMAIL_OTP_DIGITS}d}"
         with LOCK:

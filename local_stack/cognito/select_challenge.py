@@ -6,9 +6,6 @@ choice-based sign-in; API reference, ChallengeResponseType).
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import secrets
 from collections.abc import Callable
 from typing import Any
 
@@ -18,12 +15,15 @@ from moto.cognitoidp.models import CognitoIdpUserPool, CognitoIdpUserPoolClient
 from local_stack.cognito.email_otp import start_email_otp
 from local_stack.cognito.errors import INVALID_SESSION
 from local_stack.cognito.rules import auth_session_seconds, check_secret_hash
-from local_stack.cognito.state import LOCK, ChallengeSession, clock, drop_expired, pool_state
-from local_stack.cognito.user_auth import has_mfa, passwordless_user, start_web_authn
+from local_stack.cognito.state import ChallengeSession, clock, open_challenge
+from local_stack.cognito.user_auth import (
+    has_mfa,
+    passwordless_user,
+    simulated_digest,
+    start_web_authn,
+    take_session,
+)
 from local_stack.cognito.webauthn import first_factors, relying_party, user_passkeys
-
-#: Keys the simulated offer of unknown users, so one name always gets the same offer.
-_SIMULATION_KEY = secrets.token_bytes(32)
 
 
 def available_challenges(
@@ -52,8 +52,7 @@ def available_challenges(
         offer.append("EMAIL_OTP")
     if relying_party(pool) is not None:
         if user is None:  # hidden: unknown, unconfirmed or disabled
-            digest = hmac.new(_SIMULATION_KEY, f"{pool.id}|{username}".encode(), hashlib.sha256)
-            has_passkey = digest.digest()[0] & 1 == 1
+            has_passkey = simulated_digest(pool, username)[0] & 1 == 1
         else:
             has_passkey = bool(user_passkeys(pool, user))
         if has_passkey:
@@ -70,18 +69,16 @@ def start_select_challenge(
     username = params["USERNAME"]
     check_secret_hash(client, [username], params.get("SECRET_HASH"))
     offer = available_challenges(pool, client, username)
-    session = secrets.token_urlsafe(96)
-    with LOCK:
-        sessions = pool_state(pool).mfa
-        now = clock()
-        drop_expired(sessions, now)
-        sessions[session] = ChallengeSession(
+    session = open_challenge(
+        pool,
+        ChallengeSession(
             username,
             client.id,
-            now + auth_session_seconds(client),
+            clock() + auth_session_seconds(client),
             challenge="SELECT_CHALLENGE",
             available=offer,
-        )
+        ),
+    )
     return {
         "ChallengeName": "SELECT_CHALLENGE",
         "Session": session,
@@ -108,13 +105,8 @@ def answer_select_challenge(
         ``USERNAME`` other than the session's.
     :raises InvalidParameterException: ``ANSWER`` missing or not offered.
     """
-    with LOCK:
-        sessions = pool_state(pool).mfa
-        item = sessions.get(session or "")
-        if item is None or item.client_id != client.id or item.challenge != "SELECT_CHALLENGE":
-            raise NotAuthorizedError(INVALID_SESSION)
-        del sessions[session or ""]
-    if clock() >= item.expires_at or responses.get("USERNAME") != item.username:
+    item = take_session(pool, client, session, "SELECT_CHALLENGE")
+    if responses.get("USERNAME") != item.username:
         raise NotAuthorizedError(INVALID_SESSION)
     answer = responses.get("ANSWER") or ""
     if answer not in item.available:

@@ -71,6 +71,25 @@ def password_flow(
     return sign_in()
 
 
+def user_password_auth(
+    self: CognitoIdpBackend,
+    pool: CognitoIdpUserPool,
+    client: CognitoIdpUserPoolClient,
+    params: dict[str, str],
+) -> dict[str, Any]:
+    """``USER_PASSWORD_AUTH`` (also the ``PASSWORD`` answer to ``SELECT_CHALLENGE``):
+    :func:`password_flow` around moto's InitiateAuth."""
+    return password_flow(
+        self,
+        pool,
+        client,
+        params,
+        lambda: moto_original(CognitoIdpBackend, "initiate_auth")(
+            self, client.id, "USER_PASSWORD_AUTH", params
+        ),
+    )
+
+
 def start_user_auth(
     pool: CognitoIdpUserPool, client: CognitoIdpUserPoolClient, params: dict[str, str]
 ) -> dict[str, Any]:
@@ -108,15 +127,7 @@ def initiate_auth(
     params = auth_parameters or {}
     check_flow_allowed(client, auth_flow)
     if auth_flow == "USER_PASSWORD_AUTH":
-        return password_flow(
-            self,
-            pool,
-            client,
-            params,
-            lambda: moto_original(CognitoIdpBackend, "initiate_auth")(
-                self, client_id, auth_flow, params
-            ),
-        )
+        return user_password_auth(self, pool, client, params)
     if auth_flow == "USER_SRP_AUTH":
         return start_srp(self, pool, client, params)
     if auth_flow == "USER_AUTH":
@@ -193,24 +204,12 @@ def respond_to_auth_challenge(
         return verify_srp(self, pool, client, session, challenge_responses or {})
     if challenge_name == "SELECT_CHALLENGE":
         pool, client = pool_and_client(self, client_id)
-
-        def password_sign_in(params: dict[str, str]) -> dict[str, Any]:
-            return password_flow(
-                self,
-                pool,
-                client,
-                params,
-                lambda: moto_original(CognitoIdpBackend, "initiate_auth")(
-                    self, client_id, "USER_PASSWORD_AUTH", params
-                ),
-            )
-
         return answer_select_challenge(
             pool,
             client,
             session,
             challenge_responses or {},
-            password_sign_in,
+            lambda params: user_password_auth(self, pool, client, params),
             lambda params: start_srp(self, pool, client, params),
         )
     if challenge_name == "WEB_AUTHN":

@@ -4,6 +4,7 @@ the settings :func:`local_stack.cognito.install` sets (the dev inbox and the clo
 
 from __future__ import annotations
 
+import secrets
 import threading
 import time
 import uuid
@@ -193,3 +194,14 @@ def drop_expired(sessions: dict[str, Any], now: float) -> None:
     since the epoch). Call with :data:`LOCK` held."""
     for key in [key for key, item in sessions.items() if item.expires_at <= now]:
         del sessions[key]
+
+
+def open_challenge(pool: CognitoIdpUserPool, item: ChallengeSession) -> str:
+    """Keep ``item`` under a new random Session (the opaque string InitiateAuth returns),
+    dropping the pool's expired challenge sessions first; the Session."""
+    session = secrets.token_urlsafe(96)
+    with LOCK:
+        sessions = pool_state(pool).mfa
+        drop_expired(sessions, clock())
+        sessions[session] = item
+    return session

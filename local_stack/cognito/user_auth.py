@@ -48,12 +48,19 @@ from local_stack.cognito.rules import (
     check_secret_hash,
     prevents_existence_errors,
 )
-from local_stack.cognito.state import LOCK, ChallengeSession, clock, drop_expired, pool_state
+from local_stack.cognito.state import LOCK, ChallengeSession, clock, open_challenge, pool_state
 from local_stack.cognito.webauthn import allowed_origin, relying_party, user_passkeys
 
-#: Keys the simulated credential ids of unknown users, so that one name always gets the
-#: same id and nothing tells them from a real user's (PreventUserExistenceErrors).
+#: Keys what unknown users are shown (a credential id, a SELECT_CHALLENGE offer), so that
+#: one name always gets the same and nothing tells them from a real user
+#: (PreventUserExistenceErrors). Per process: a restart changes it, as a redeploy might.
 _SIMULATION_KEY = secrets.token_bytes(32)
+
+
+def simulated_digest(pool: CognitoIdpUserPool, username: str) -> bytes:
+    """32 bytes fixed for ``username`` in ``pool`` (HMAC-SHA256 under a process key), from
+    which simulated answers for hidden users are drawn."""
+    return hmac.new(_SIMULATION_KEY, f"{pool.id}|{username}".encode(), hashlib.sha256).digest()
 
 
 def has_mfa(pool: CognitoIdpUserPool, user: CognitoIdpUser) -> bool:
@@ -104,9 +111,7 @@ def start_web_authn(
     check_secret_hash(client, [username], params.get("SECRET_HASH"))
     user = passwordless_user(pool, client, username)
     keys = list(user_passkeys(pool, user)) if user is not None else []
-    ids = [base64url_to_bytes(k) for k in keys] or [
-        hmac.new(_SIMULATION_KEY, f"{pool.id}|{username}".encode(), hashlib.sha256).digest()
-    ]
+    ids = [base64url_to_bytes(k) for k in keys] or [simulated_digest(pool, username)[:16]]
     options = generate_authentication_options(
         rp_id=rp_id,
         timeout=auth_session_seconds(client) * 1000,
@@ -117,18 +122,16 @@ def start_web_authn(
             else UserVerificationRequirement.PREFERRED
         ),
     )
-    session = secrets.token_urlsafe(96)
-    with LOCK:
-        sessions = pool_state(pool).mfa
-        now = clock()
-        drop_expired(sessions, now)
-        sessions[session] = ChallengeSession(
+    session = open_challenge(
+        pool,
+        ChallengeSession(
             user.username if user is not None and keys else "",
             client.id,
-            now + auth_session_seconds(client),
+            clock() + auth_session_seconds(client),
             challenge="WEB_AUTHN",
             webauthn_challenge=bytes_to_base64url(options.challenge),
-        )
+        ),
+    )
     return {
         "ChallengeName": "WEB_AUTHN",
         "Session": session,
@@ -136,10 +139,10 @@ def start_web_authn(
     }
 
 
-def _take_session(
-    pool: CognitoIdpUserPool, client: CognitoIdpUserPoolClient, session: str | None
+def take_session(
+    pool: CognitoIdpUserPool, client: CognitoIdpUserPoolClient, session: str | None, challenge: str
 ) -> ChallengeSession:
-    """Spend the live ``WEB_AUTHN`` Session of this client (single use, right or wrong).
+    """Spend this client's live ``challenge`` Session (single use, right or wrong answer).
 
     :raises NotAuthorizedError: unknown, expired or spent Session, or another client's or
         challenge's (which is left in place).
@@ -147,7 +150,7 @@ def _take_session(
     with LOCK:
         sessions = pool_state(pool).mfa
         item = sessions.get(session or "")
-        if item is None or item.client_id != client.id or item.challenge != "WEB_AUTHN":
+        if item is None or item.client_id != client.id or item.challenge != challenge:
             raise NotAuthorizedError(INVALID_SESSION)
         del sessions[session or ""]
     if clock() >= item.expires_at:
@@ -179,7 +182,7 @@ def answer_web_authn(
     for name in ("USERNAME", "CREDENTIAL"):
         if not responses.get(name):
             raise InvalidParameterException(f"Missing required parameter {name}")
-    item = _take_session(pool, client, session)
+    item = take_session(pool, client, session, "WEB_AUTHN")
     user = pool._get_user(item.username) if item.username else None
     named = pool._get_user(responses["USERNAME"])
     if item.username and named is not user:

@@ -68,6 +68,17 @@ class SoftwarePasskey:
             {"type": kind, "challenge": challenge, "origin": origin, "crossOrigin": False}
         ).encode()
 
+    def public_key_credential(self, response: dict[str, Any]) -> dict[str, Any]:
+        """The PublicKeyCredential JSON around ``response`` (W3C WebAuthn §5.1, toJSON)."""
+        return {
+            "id": self.id,
+            "rawId": self.id,
+            "type": "public-key",
+            "authenticatorAttachment": "platform",
+            "clientExtensionResults": {},
+            "response": response,
+        }
+
     def create(
         self,
         options: dict[str, Any],
@@ -79,20 +90,15 @@ class SoftwarePasskey:
         """RegistrationResponseJSON for ``options`` (PublicKeyCredentialCreationOptionsJSON)."""
         auth_data = self.authenticator_data(rp_id or options["rp"]["id"], flags, attested=True)
         attestation = encode_cbor({"fmt": "none", "attStmt": {}, "authData": auth_data})
-        return {
-            "id": self.id,
-            "rawId": self.id,
-            "type": "public-key",
-            "authenticatorAttachment": "platform",
-            "clientExtensionResults": {},
-            "response": {
+        return self.public_key_credential(
+            {
                 "clientDataJSON": b64(
                     self.client_data("webauthn.create", options["challenge"], origin)
                 ),
                 "attestationObject": b64(attestation),
                 "transports": ["internal"],
-            },
-        }
+            }
+        )
 
     def get(
         self,
@@ -115,16 +121,11 @@ class SoftwarePasskey:
             auth_data + hashlib.sha256(client_data).digest(), ec.ECDSA(hashes.SHA256())
         )
         return json.dumps(
-            {
-                "id": self.id,
-                "rawId": self.id,
-                "type": "public-key",
-                "authenticatorAttachment": "platform",
-                "clientExtensionResults": {},
-                "response": {
+            self.public_key_credential(
+                {
                     "clientDataJSON": b64(client_data),
                     "authenticatorData": b64(auth_data),
                     "signature": b64(signature),
-                },
-            }
+                }
+            )
         )
