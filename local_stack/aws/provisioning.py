@@ -164,11 +164,34 @@ def _rename(props: dict[str, Any], renames: dict[str, str]) -> dict[str, Any]:
     return {renames.get(key, key): value for key, value in props.items()}
 
 
+#: AWS::Cognito::UserPool properties that the API sets with SetUserPoolMfaConfig's
+#: ``WebAuthnConfiguration``, not CreateUserPool (CloudFormation resource reference).
+_WEBAUTHN_PROPERTIES = ("WebAuthnRelyingPartyID", "WebAuthnUserVerification")
+
+
 def _user_pool(ctx: _Context, props: dict[str, Any]) -> None:
-    params = _rename(props, {"UserPoolName": "PoolName"})
+    params = _rename(
+        {k: v for k, v in props.items() if k not in _WEBAUTHN_PROPERTIES},
+        {"UserPoolName": "PoolName"},
+    )
     params.setdefault("PoolName", ctx.default_name())
     pool = ctx.call("cognito-idp", "CreateUserPool", params)["UserPool"]
     pool_id, region = pool["Id"], ctx.template.region
+    if any(key in props for key in _WEBAUTHN_PROPERTIES):
+        # The passkey relying party (SetUserPoolMfaConfig's WebAuthnConfiguration), with the
+        # pool's MFA settings restated, as SetUserPoolMfaConfig sets them all at once.
+        mfa: dict[str, Any] = {"MfaConfiguration": props.get("MfaConfiguration", "OFF")}
+        if mfa["MfaConfiguration"] != "OFF":
+            enabled = "SOFTWARE_TOKEN_MFA" in (props.get("EnabledMfas") or [])
+            mfa["SoftwareTokenMfaConfiguration"] = {"Enabled": enabled}
+        webauthn = {"RelyingPartyId": props.get("WebAuthnRelyingPartyID")}
+        webauthn["UserVerification"] = props.get("WebAuthnUserVerification", "preferred")
+        config = {k: v for k, v in webauthn.items() if v is not None}
+        ctx.call(
+            "cognito-idp",
+            "SetUserPoolMfaConfig",
+            {"UserPoolId": pool_id, **mfa, "WebAuthnConfiguration": config},
+        )
     provider = f"cognito-idp.{region}.amazonaws.com/{pool_id}"
     ctx.record(
         pool_id,

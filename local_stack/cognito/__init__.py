@@ -67,7 +67,13 @@ What changes (moto's behaviour → what Cognito does, and what this module now d
 * Choice-based sign-in (moto has no ``USER_AUTH``): ``USER_AUTH`` with
   ``PREFERRED_CHALLENGE: EMAIL_OTP`` mails an 8-digit code (kind ``sign_in``) and answers
   an ``EMAIL_OTP`` challenge; the pool's ``SignInPolicy.AllowedFirstAuthFactors`` must list
-  ``EMAIL_OTP`` (``email_otp``).
+  ``EMAIL_OTP`` (``email_otp``). ``PREFERRED_CHALLENGE: WEB_AUTHN`` is passkey sign-in
+  (``user_auth``); without a preferred challenge the answer is ``SELECT_CHALLENGE`` with
+  ``AvailableChallenges`` (``select_challenge``). A user with TOTP MFA gets no passwordless
+  first factor.
+* Passkeys (moto has no WebAuthn operations): Start/CompleteWebAuthnRegistration,
+  ListWebAuthnCredentials, DeleteWebAuthnCredential and the pool's
+  ``WebAuthnConfiguration``, every ceremony verified by py_webauthn (``webauthn``).
 * All added state is in ``state.PoolState``, one plain-data object per pool.
 
 Helpers for the hosted-UI stand-in (``oauth_grants``, exported here):

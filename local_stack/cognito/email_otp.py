@@ -9,31 +9,21 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from moto.cognitoidp.exceptions import (
-    InvalidParameterException,
-    UserNotFoundError,
-)
-from moto.cognitoidp.models import (
-    CognitoIdpUserPool,
-    CognitoIdpUserPoolClient,
-    UserStatus,
-)
+from moto.cognitoidp.exceptions import InvalidParameterException
+from moto.cognitoidp.models import CognitoIdpUserPool, CognitoIdpUserPoolClient
 
-from local_stack.cognito.rules import (
-    auth_session_seconds,
-    check_secret_hash,
-    mask_email,
-    prevents_existence_errors,
-)
+from local_stack.cognito.rules import auth_session_seconds, check_secret_hash, mask_email
 from local_stack.cognito.state import (
     LOCK,
     SETTINGS,
     ChallengeSession,
     Code,
     clock,
-    drop_expired,
+    open_challenge,
     pool_state,
 )
+from local_stack.cognito.user_auth import passwordless_user
+from local_stack.cognito.webauthn import first_factors
 
 #: Email OTP sign-in codes have 8 digits (developer guide, "Passwordless sign-in with
 #: one-time passwords"; MFA codes have 6).
@@ -50,43 +40,28 @@ def start_email_otp(
     long as the Session (``AuthSessionValidity``). The factor must be allowed by the pool
     (``Policies.SignInPolicy.AllowedFirstAuthFactors``). Unknown and unconfirmed users get
     a simulated challenge and no email (PreventUserExistenceErrors), so the answer cannot
-    tell them apart; no answer passes it. Without ``PREFERRED_CHALLENGE`` Cognito offers
-    ``SELECT_CHALLENGE``, which this emulation does not: it asks for the parameter.
+    tell them apart; no answer passes it. A user with MFA configured gets the simulated
+    challenge too (:func:`local_stack.cognito.user_auth.passwordless_user`: no
+    passwordless first factor with MFA).
 
-    :raises InvalidParameterException: no USERNAME / PREFERRED_CHALLENGE, or EMAIL_OTP is
-        not an allowed first factor of the pool.
+    :raises InvalidParameterException: EMAIL_OTP is not an allowed first factor of the pool.
     """
-    username = params.get("USERNAME")
-    if not username:
-        raise InvalidParameterException("Missing required parameter USERNAME")
-    preferred = params.get("PREFERRED_CHALLENGE")
-    if preferred != "EMAIL_OTP":
-        raise InvalidParameterException(
-            "The local stack emulates USER_AUTH with PREFERRED_CHALLENGE=EMAIL_OTP only"
-        )
-    factors = ((pool.extended_config.get("Policies") or {}).get("SignInPolicy") or {}).get(
-        "AllowedFirstAuthFactors"
-    ) or ["PASSWORD"]
-    if "EMAIL_OTP" not in factors:
+    username = params["USERNAME"]
+    if "EMAIL_OTP" not in first_factors(pool):
         raise InvalidParameterException("EMAIL_OTP is not an allowed first auth factor")
     check_secret_hash(client, [username], params.get("SECRET_HASH"))
-    user = pool._get_user(username)
-    real = user is not None and user.enabled and user.status == UserStatus.CONFIRMED
-    if user is None and not prevents_existence_errors(client):
-        raise UserNotFoundError("User does not exist.")
-    session = secrets.token_urlsafe(96)
+    user = passwordless_user(pool, client, username)
     lifetime = auth_session_seconds(client)
-    with LOCK:
-        state = pool_state(pool)
-        now = clock()
-        drop_expired(state.mfa, now)
-        state.mfa[session] = ChallengeSession(
-            user.username if real and user else "",
+    session = open_challenge(
+        pool,
+        ChallengeSession(
+            user.username if user is not None else "",
             client.id,
-            now + lifetime,
+            clock() + lifetime,
             challenge="EMAIL_OTP",
-        )
-    if real and user is not None:
+        ),
+    )
+    if user is not None:
         code = f"{secrets.randbelow(10**EMAIL_OTP_DIGITS):0{EMAIL_OTP_DIGITS}d}"
         with LOCK:
             pool_state(pool).codes[(user.id, "sign_in")] = Code(code, clock() + lifetime)

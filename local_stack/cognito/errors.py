@@ -72,3 +72,15 @@ class EnableSoftwareTokenMfaError(JsonRESTError):
         # VerifySoftwareToken API reference: "EnableSoftwareTokenMFAException ... there is
         # a code mismatch and the service fails to configure the software token TOTP MFA".
         super().__init__("EnableSoftwareTokenMFAException", "Code mismatch")
+
+
+class WebAuthnError(JsonRESTError):
+    """The WebAuthn*Exception family of StartWebAuthnRegistration and
+    CompleteWebAuthnRegistration (API reference, "Errors" of each): ``code`` is the
+    exception name without ``Exception`` (``WebAuthnNotEnabled``,
+    ``WebAuthnConfigurationMissing``, ``WebAuthnChallengeNotFound``,
+    ``WebAuthnRelyingPartyMismatch``, ``WebAuthnOriginNotAllowed``,
+    ``WebAuthnCredentialNotSupported``)."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(f"{code}Exception", message)

@@ -137,3 +137,30 @@ def delete_user(self: CognitoIdpResponse) -> ActionResult:
     """DeleteUser (moto has none): ``AccessToken`` to the backend."""
     _token_backend(self).delete_user(self._get_param("AccessToken") or "")
     return EmptyResult()
+
+
+def start_web_authn_registration(self: CognitoIdpResponse) -> ActionResult:
+    """StartWebAuthnRegistration (moto answers 500): ``AccessToken`` to the backend."""
+    token = self._get_param("AccessToken") or ""
+    return ActionResult(_token_backend(self).start_web_authn_registration(token))
+
+
+def complete_web_authn_registration(self: CognitoIdpResponse) -> ActionResult:
+    """CompleteWebAuthnRegistration (moto has none): ``AccessToken`` and ``Credential``."""
+    token = self._get_param("AccessToken") or ""
+    credential = self._get_param("Credential")
+    return ActionResult(_token_backend(self).complete_web_authn_registration(token, credential))
+
+
+def list_web_authn_credentials(self: CognitoIdpResponse) -> ActionResult:
+    """ListWebAuthnCredentials (moto has none): ``AccessToken`` to the backend."""
+    token = self._get_param("AccessToken") or ""
+    return ActionResult(_token_backend(self).list_web_authn_credentials(token))
+
+
+def delete_web_authn_credential(self: CognitoIdpResponse) -> ActionResult:
+    """DeleteWebAuthnCredential (moto has none): ``AccessToken`` and ``CredentialId``."""
+    token, credential_id = self._get_param("AccessToken") or "", self._get_param("CredentialId")
+    return ActionResult(
+        _token_backend(self).delete_web_authn_credential(token, credential_id or "")
+    )

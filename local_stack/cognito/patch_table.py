@@ -37,6 +37,7 @@ from local_stack.cognito import (
     signing,
     tokens,
     totp,
+    webauthn,
 )
 from local_stack.cognito.inbox import Inbox
 from local_stack.cognito.originals import replace, restore_all
@@ -160,6 +161,67 @@ PATCHES: tuple[Patch, ...] = (
     Patch("VerifySoftwareToken", _BACKEND, "verify_software_token", totp.verify_software_token),
     Patch(
         "SetUserMFAPreference", _BACKEND, "set_user_mfa_preference", totp.set_user_mfa_preference
+    ),
+    # passkeys (WebAuthn): the pool's relying party, registration, list, delete
+    Patch(
+        "SetUserPoolMfaConfig",
+        _HANDLER,
+        "set_user_pool_mfa_config",
+        webauthn.set_user_pool_mfa_config,
+    ),
+    Patch(
+        "GetUserPoolMfaConfig",
+        _BACKEND,
+        "get_user_pool_mfa_config",
+        webauthn.get_user_pool_mfa_config,
+    ),
+    Patch(
+        "StartWebAuthnRegistration",
+        _BACKEND,
+        "start_web_authn_registration",
+        webauthn.start_web_authn_registration,
+    ),
+    Patch(
+        "StartWebAuthnRegistration",
+        _HANDLER,
+        "start_web_authn_registration",
+        json_handlers.start_web_authn_registration,
+    ),
+    Patch(
+        "CompleteWebAuthnRegistration",
+        _BACKEND,
+        "complete_web_authn_registration",
+        webauthn.complete_web_authn_registration,
+    ),
+    Patch(
+        "CompleteWebAuthnRegistration",
+        _HANDLER,
+        "complete_web_authn_registration",
+        json_handlers.complete_web_authn_registration,
+    ),
+    Patch(
+        "ListWebAuthnCredentials",
+        _BACKEND,
+        "list_web_authn_credentials",
+        webauthn.list_web_authn_credentials,
+    ),
+    Patch(
+        "ListWebAuthnCredentials",
+        _HANDLER,
+        "list_web_authn_credentials",
+        json_handlers.list_web_authn_credentials,
+    ),
+    Patch(
+        "DeleteWebAuthnCredential",
+        _BACKEND,
+        "delete_web_authn_credential",
+        webauthn.delete_web_authn_credential,
+    ),
+    Patch(
+        "DeleteWebAuthnCredential",
+        _HANDLER,
+        "delete_web_authn_credential",
+        json_handlers.delete_web_authn_credential,
     ),
     # sign-out
     Patch("GlobalSignOut", _POOL, "sign_out", sign_out.pool_sign_out),

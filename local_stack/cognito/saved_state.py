@@ -20,8 +20,10 @@ from local_stack.cognito.state import (
     Code,
     Failures,
     Family,
+    Passkey,
     PoolState,
     RefreshMeta,
+    Registration,
     SrpSession,
     pool_state,
 )
@@ -49,6 +51,9 @@ def export_state(pool: CognitoIdpUserPool) -> dict[str, Any]:
             "totp_last_step": dict(state.totp_last_step),
             "mfa": {k: asdict(v) for k, v in state.mfa.items()},
             "pending_email": dict(state.pending_email),
+            "webauthn_config": dict(state.webauthn_config),
+            "passkeys": {k: asdict(v) for k, v in state.passkeys.items()},
+            "registrations": {k: asdict(v) for k, v in state.registrations.items()},
         }
 
 
@@ -78,6 +83,9 @@ def import_state(pool: CognitoIdpUserPool, data: dict[str, Any]) -> None:
         totp_last_step={k: int(v) for k, v in (data.get("totp_last_step") or {}).items()},
         mfa={k: ChallengeSession(**v) for k, v in (data.get("mfa") or {}).items()},
         pending_email=dict(data.get("pending_email") or {}),
+        webauthn_config=dict(data.get("webauthn_config") or {}),
+        passkeys={k: Passkey(**v) for k, v in (data.get("passkeys") or {}).items()},
+        registrations={k: Registration(**v) for k, v in (data.get("registrations") or {}).items()},
     )
     with LOCK:
         pool.__dict__[STATE_ATTRIBUTE] = state

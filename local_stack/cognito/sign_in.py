@@ -34,8 +34,10 @@ from local_stack.cognito.rules import (
     prevents_existence_errors,
     rotation,
 )
+from local_stack.cognito.select_challenge import answer_select_challenge, start_select_challenge
 from local_stack.cognito.tokens import check_refresh_usable, refresh_result
 from local_stack.cognito.totp import answer_code_challenge, mfa_challenge
+from local_stack.cognito.user_auth import answer_web_authn, start_web_authn
 from local_stack.cognito.user_srp_auth import srp_user_id, start_srp, verify_srp
 
 
@@ -69,33 +71,67 @@ def password_flow(
     return sign_in()
 
 
+def user_password_auth(
+    self: CognitoIdpBackend,
+    pool: CognitoIdpUserPool,
+    client: CognitoIdpUserPoolClient,
+    params: dict[str, str],
+) -> dict[str, Any]:
+    """``USER_PASSWORD_AUTH`` (also the ``PASSWORD`` answer to ``SELECT_CHALLENGE``):
+    :func:`password_flow` around moto's InitiateAuth."""
+    return password_flow(
+        self,
+        pool,
+        client,
+        params,
+        lambda: moto_original(CognitoIdpBackend, "initiate_auth")(
+            self, client.id, "USER_PASSWORD_AUTH", params
+        ),
+    )
+
+
+def start_user_auth(
+    pool: CognitoIdpUserPool, client: CognitoIdpUserPoolClient, params: dict[str, str]
+) -> dict[str, Any]:
+    """InitiateAuth ``USER_AUTH`` by ``PREFERRED_CHALLENGE``: ``WEB_AUTHN``
+    (:mod:`user_auth`), ``EMAIL_OTP`` (:mod:`email_otp`), or none: ``SELECT_CHALLENGE``
+    (:mod:`select_challenge`).
+
+    :raises InvalidParameterException: no ``USERNAME``, or another preferred challenge.
+    """
+    if not params.get("USERNAME"):
+        raise InvalidParameterException("Missing required parameter USERNAME")
+    preferred = params.get("PREFERRED_CHALLENGE")
+    if preferred == "WEB_AUTHN":
+        return start_web_authn(pool, client, params)
+    if preferred == "EMAIL_OTP":
+        return start_email_otp(pool, client, params)
+    if not preferred:
+        return start_select_challenge(pool, client, params)
+    raise InvalidParameterException(
+        "The local stack emulates PREFERRED_CHALLENGE WEB_AUTHN or EMAIL_OTP (or none)"
+    )
+
+
 def initiate_auth(
     self: CognitoIdpBackend, client_id: str, auth_flow: str, auth_parameters: dict[str, str]
 ) -> dict[str, Any]:
     """InitiateAuth with Cognito's rules (API reference, InitiateAuth): the client's
     ``ExplicitAuthFlows`` are enforced; ``USER_PASSWORD_AUTH`` checks SECRET_HASH, the
     lockout, ``PreventUserExistenceErrors`` and leads to the TOTP challenge when the user has
-    MFA; ``USER_SRP_AUTH`` is real SRP (:mod:`user_srp_auth`); ``USER_AUTH`` is email OTP
-    (:mod:`email_otp`); ``REFRESH_TOKEN_AUTH`` checks the refresh token's lifetime,
+    MFA; ``USER_SRP_AUTH`` is real SRP (:mod:`user_srp_auth`); ``USER_AUTH`` is a passkey or
+    an email OTP (:func:`start_user_auth`); ``REFRESH_TOKEN_AUTH`` checks the refresh token's lifetime,
     revocation and SECRET_HASH, and is refused when the client rotates refresh tokens.
     """
     pool, client = pool_and_client(self, client_id)
     params = auth_parameters or {}
     check_flow_allowed(client, auth_flow)
     if auth_flow == "USER_PASSWORD_AUTH":
-        return password_flow(
-            self,
-            pool,
-            client,
-            params,
-            lambda: moto_original(CognitoIdpBackend, "initiate_auth")(
-                self, client_id, auth_flow, params
-            ),
-        )
+        return user_password_auth(self, pool, client, params)
     if auth_flow == "USER_SRP_AUTH":
         return start_srp(self, pool, client, params)
     if auth_flow == "USER_AUTH":
-        return start_email_otp(pool, client, params)
+        return start_user_auth(pool, client, params)
     if auth_flow in ("REFRESH_TOKEN_AUTH", "REFRESH_TOKEN"):
         token = params.get("REFRESH_TOKEN")
         if not token:
@@ -158,12 +194,27 @@ def respond_to_auth_challenge(
     challenge_responses: dict[str, str],
 ) -> dict[str, Any]:
     """RespondToAuthChallenge: ``PASSWORD_VERIFIER`` checks the SRP proof
-    (:func:`verify_srp`); ``SOFTWARE_TOKEN_MFA`` and ``EMAIL_OTP`` check the code against
+    (:func:`verify_srp`); ``SELECT_CHALLENGE`` the chosen challenge
+    (:func:`answer_select_challenge`); ``WEB_AUTHN`` the passkey assertion
+    (:func:`answer_web_authn`); ``SOFTWARE_TOKEN_MFA`` and ``EMAIL_OTP`` check the code against
     the Session (:func:`answer_code_challenge`); other challenges are moto's.
     """
     if challenge_name == "PASSWORD_VERIFIER":
         pool, client = pool_and_client(self, client_id)
         return verify_srp(self, pool, client, session, challenge_responses or {})
+    if challenge_name == "SELECT_CHALLENGE":
+        pool, client = pool_and_client(self, client_id)
+        return answer_select_challenge(
+            pool,
+            client,
+            session,
+            challenge_responses or {},
+            lambda params: user_password_auth(self, pool, client, params),
+            lambda params: start_srp(self, pool, client, params),
+        )
+    if challenge_name == "WEB_AUTHN":
+        pool, client = pool_and_client(self, client_id)
+        return answer_web_authn(self, pool, client, session, challenge_responses or {})
     if challenge_name in ("SOFTWARE_TOKEN_MFA", "EMAIL_OTP"):
         pool, client = pool_and_client(self, client_id)
         return answer_code_challenge(

@@ -4,6 +4,7 @@ the settings :func:`local_stack.cognito.install` sets (the dev inbox and the clo
 
 from __future__ import annotations
 
+import secrets
 import threading
 import time
 import uuid
@@ -86,7 +87,31 @@ class ChallengeSession:
     client_id: str
     expires_at: float
     wrong_answers: int = 0
-    challenge: str = "SOFTWARE_TOKEN_MFA"  # or "EMAIL_OTP" (USER_AUTH, passwordless)
+    challenge: str = "SOFTWARE_TOKEN_MFA"  # or "EMAIL_OTP" / "WEB_AUTHN" (USER_AUTH)
+    webauthn_challenge: str = ""  # WEB_AUTHN: the base64url challenge the options carry
+    available: list[str] = field(default_factory=list)  # SELECT_CHALLENGE: the offer
+
+
+@dataclass
+class Passkey:
+    """A WebAuthn credential registered by CompleteWebAuthnRegistration (bytes as base64url)."""
+
+    user_id: str  # the ``sub`` of the user who registered it; only they may sign in with it
+    public_key: str  # the COSE public key
+    sign_count: int  # the authenticator's counter at the last use (W3C WebAuthn §6.1.1)
+    relying_party_id: str
+    created_at: float  # seconds since the epoch
+    friendly_name: str = ""
+    attachment: str = ""  # "platform" / "cross-platform", when the client said
+    transports: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Registration:
+    """A StartWebAuthnRegistration challenge waiting for CompleteWebAuthnRegistration."""
+
+    challenge: str  # base64url
+    expires_at: float
 
 
 @dataclass
@@ -121,6 +146,11 @@ class PoolState:
     mfa: dict[str, ChallengeSession] = field(default_factory=dict)
     # user.id -> the new email waiting for VerifyUserAttribute (its code: kind "verify_email").
     pending_email: dict[str, str] = field(default_factory=dict)
+    # SetUserPoolMfaConfig's WebAuthnConfiguration (RelyingPartyId, UserVerification).
+    webauthn_config: dict[str, str] = field(default_factory=dict)
+    # Passkeys by base64url credential id; registrations in flight by user.id.
+    passkeys: dict[str, Passkey] = field(default_factory=dict)
+    registrations: dict[str, Registration] = field(default_factory=dict)
 
 
 @dataclass
@@ -164,3 +194,14 @@ def drop_expired(sessions: dict[str, Any], now: float) -> None:
     since the epoch). Call with :data:`LOCK` held."""
     for key in [key for key, item in sessions.items() if item.expires_at <= now]:
         del sessions[key]
+
+
+def open_challenge(pool: CognitoIdpUserPool, item: ChallengeSession) -> str:
+    """Keep ``item`` under a new random Session (the opaque string InitiateAuth returns),
+    dropping the pool's expired challenge sessions first; the Session."""
+    session = secrets.token_urlsafe(96)
+    with LOCK:
+        sessions = pool_state(pool).mfa
+        drop_expired(sessions, clock())
+        sessions[session] = item
+    return session

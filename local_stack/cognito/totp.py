@@ -31,7 +31,7 @@ from local_stack.cognito.errors import (
     UnsupportedOperationError,
 )
 from local_stack.cognito.rules import auth_session_seconds, check_secret_hash, same_secret
-from local_stack.cognito.state import LOCK, ChallengeSession, clock, drop_expired, pool_state
+from local_stack.cognito.state import LOCK, ChallengeSession, clock, open_challenge, pool_state
 from local_stack.cognito.tokens import token_user
 
 #: RFC 6238 parameters of Cognito's software tokens: 6 digits, HMAC-SHA1, 30-second steps
@@ -108,14 +108,9 @@ def mfa_challenge(
         return None
     if user.id not in pool_state(pool).totp:
         return None
-    session = secrets.token_urlsafe(96)
-    with LOCK:
-        sessions = pool_state(pool).mfa
-        now = clock()
-        drop_expired(sessions, now)
-        sessions[session] = ChallengeSession(
-            user.username, client.id, now + auth_session_seconds(client)
-        )
+    session = open_challenge(
+        pool, ChallengeSession(user.username, client.id, clock() + auth_session_seconds(client))
+    )
     return {
         "ChallengeName": "SOFTWARE_TOKEN_MFA",
         "Session": session,

@@ -321,3 +321,20 @@ def test_an_unknown_email_gets_the_same_email_code_answer(local_stack) -> None:
     assert set(known.json()) == set(unknown.json())
     assert known.json()["challenge"] == unknown.json()["challenge"] == "EMAIL_OTP"
     assert len(known.json()["session"]) == len(unknown.json()["session"])
+
+
+def test_a_totp_user_gets_no_emailed_sign_in_code(local_stack) -> None:
+    # Cognito's MFA prerequisites: a user with MFA configured has no passwordless first
+    # factor. The answer keeps the no-oracle shape, but no code is sent and none passes.
+    api = local_stack.api_url
+    email, tokens = new_user(api)
+    enrol(api, tokens)
+    started = email_code(api, email)
+    assert started.status_code == 200 and started.json()["challenge"] == "EMAIL_OTP"
+    messages = requests.get(f"{api}/_local/inbox/{email}", timeout=10).json()["messages"]
+    assert [m for m in messages if m["kind"] == "sign_in"] == []
+    body = {"email": email, "challenge": "EMAIL_OTP", "session": started.json()["session"]}
+    refused = requests.post(
+        f"{api}/auth/challenge", json={**body, "answer": "12345678"}, timeout=30
+    )
+    assert refused.status_code == 400 and refused.json()["error"] == "code_mismatch"
