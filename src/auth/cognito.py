@@ -76,6 +76,22 @@ def secret_hash(client_secret: str, username: str, client_id: str) -> str:
     return base64.b64encode(digest).decode()
 
 
+def derived_key(client_secret: str, purpose: str) -> bytes:
+    """A key for one ``purpose`` of the broker's own keyed hashes (refresh-token families,
+    attempt counters): ``HMAC_SHA256(key=secret, msg="moments/" + purpose + 0x01)``, the
+    HKDF-Expand step of RFC 5869 section 2.3 for one 32-byte block (the Extract step is
+    skipped, as section 3.3 allows, because the secret already is a random key).
+
+    Derived from the app client's secret, which only the broker holds (so no new secret
+    to provision); distinct purposes give unrelated keys. Rotating the client secret
+    changes every derived key: the records keyed with the old one are then never found
+    again and expire through their TTL.
+    """
+    return hmac.new(
+        client_secret.encode(), f"moments/{purpose}\x01".encode(), hashlib.sha256
+    ).digest()
+
+
 def client_secret_basic(client_id: str, client_secret: str) -> str:
     """The ``Authorization`` value for ``client_secret_basic`` (RFC 6749 section 2.3.1).
 

@@ -13,7 +13,12 @@ from typing import Any, Protocol
 
 from aws_lambda_powertools import Logger
 
-from auth.cognito import CognitoIdentityProvider, HostedUiTokenClient, dynamodb_client
+from auth.cognito import (
+    CognitoIdentityProvider,
+    HostedUiTokenClient,
+    derived_key,
+    dynamodb_client,
+)
 from auth.config import AuthSettings, load_settings
 from auth.errors import OAUTH_TOKEN, UPSTREAM_BAD_RESPONSE, UpstreamError
 from auth.models import (
@@ -102,6 +107,10 @@ class SignOutRecords(Protocol):
     def record(
         self, user_sub: str, *, origin_jti: str | None, everywhere: bool, ahead_seconds: int = 0
     ) -> None: ...
+    def remember_refresh_token(
+        self, refresh_token: str, *, user_sub: str, origin_jti: str, lifetime_seconds: int
+    ) -> None: ...
+    def refresh_token_family(self, refresh_token: str) -> tuple[str, str] | None: ...
 
 
 class TokenEndpoint(Protocol):
@@ -160,9 +169,11 @@ class AuthService:
         if self._revocations is None and self.settings.revocations_table_name:
             from auth.revocations import RevocationTable  # boto3 dynamodb: sign-out only
 
+            idp = self.idp
             self._revocations = RevocationTable(
                 self.settings.revocations_table_name,
                 self.settings.access_token_validity_seconds,
+                family_key=lambda: derived_key(idp.client_secret, REFRESH_TOKEN_FAMILY_KEY),
             )
         return self._revocations
 
@@ -296,7 +307,7 @@ class AuthService:
         """
         result = self.idp.initiate_password_auth(request.email, request.password)
         if "AuthenticationResult" in result:
-            return _token_set(result["AuthenticationResult"])
+            return self._issued(_token_set(result["AuthenticationResult"]))
         challenge = str(result.get("ChallengeName", "unknown"))
         if challenge == "SOFTWARE_TOKEN_MFA" and result.get("Session"):
             return SignInChallenge(challenge="SOFTWARE_TOKEN_MFA", session=str(result["Session"]))
@@ -353,7 +364,7 @@ class AuthService:
             raise ApiError(
                 403, "challenge_required", "Sign-in needs a further step this API does not answer."
             )
-        return _token_set(result["AuthenticationResult"])
+        return self._issued(_token_set(result["AuthenticationResult"]))
 
     # ------------------------------------------------------------ TOTP MFA (access token)
 
@@ -438,9 +449,10 @@ class AuthService:
             }
         )
         try:
-            return UpstreamTokenResponse.model_validate(body).to_token_set()
+            tokens = UpstreamTokenResponse.model_validate(body).to_token_set()
         except ValueError as exc:
             raise UpstreamError(OAUTH_TOKEN, UPSTREAM_BAD_RESPONSE) from exc
+        return self._issued(tokens)
 
     def refresh(self, refresh_token: str) -> TokenSet:
         """New tokens from a refresh token with GetTokensFromRefreshToken.
@@ -450,7 +462,33 @@ class AuthService:
         refresh token and the used one stops working after the grace period.
         """
         result = self.idp.get_tokens_from_refresh_token(refresh_token)
-        return _token_set(result["AuthenticationResult"])
+        return self._issued(_token_set(result["AuthenticationResult"]))
+
+    def _issued(self, tokens: TokenSet) -> TokenSet:
+        """Record the refresh token's session family before it is handed out (issue 23), so
+        that a sign-out with that refresh token alone can revoke the session on the photo
+        routes. A failed write fails the request (5xx): a refresh token the broker could
+        not record would sign out on Cognito only. Tokens come straight from Cognito here,
+        so their claims are read without a signature check.
+
+        Raises:
+            UpstreamError: the record could not be written.
+        """
+        records = self.revocations
+        if records is None or not tokens.refresh_token:
+            return tokens
+        claims = _claims_of_accepted_token(tokens.access_token)
+        sub, origin_jti = claims.get("sub"), claims.get("origin_jti")
+        if isinstance(sub, str) and sub and isinstance(origin_jti, str) and origin_jti:
+            records.remember_refresh_token(
+                tokens.refresh_token,
+                user_sub=sub,
+                origin_jti=origin_jti,
+                lifetime_seconds=self.idp.refresh_token_validity_seconds,
+            )
+        else:
+            logger.warning("access token has no origin_jti; refresh-token family not recorded")
+        return tokens
 
     def sign_out(
         self,
@@ -464,7 +502,9 @@ class AuthService:
           revokes every access token of the user issued until now ("everywhere").
         - With ``session_access_token`` (the body's ``access_token``): GetUser checks it,
           then a record revokes its session (its ``origin_jti`` family) only.
-        - With ``refresh_token``: RevokeToken (RFC 7009).
+        - With ``refresh_token``: the record of its session family, written when the
+          broker handed it out (:meth:`_issued`), revokes that session on the photo routes
+          (issue 23: RFC 7009 clients send the refresh token alone); then RevokeToken.
 
         Cognito alone would leave the access tokens working on API Gateway's authorizer
         until they expire; the records (:mod:`shared.revocation`) are what the photo
@@ -507,10 +547,22 @@ class AuthService:
             else:
                 self._record(session_access_token, everywhere=False)
         if refresh_token:
+            self._record_refresh_family(refresh_token)
             self.idp.revoke_token(refresh_token)
         return SignedOut(
             refresh_token_revoked=bool(refresh_token), signed_out_everywhere=everywhere
         )
+
+    def _record_refresh_family(self, refresh_token: str) -> None:
+        """Revoke, on the photo routes, the session a refresh token belongs to. Found by the
+        token's keyed hash, so only a holder of the token can name the session; a token
+        the broker never recorded (issued before issue 23, or by another client) revokes
+        nothing here."""
+        records = self.revocations
+        family = records.refresh_token_family(refresh_token) if records is not None else None
+        if records is not None and family is not None:
+            sub, origin_jti = family
+            records.record(sub, origin_jti=origin_jti, everywhere=False)
 
     def _record(self, access_token: str, *, everywhere: bool, ahead_seconds: int = 0) -> None:
         """Write the sign-out record for an access token Cognito has just accepted."""
@@ -632,6 +684,9 @@ class AuthService:
         return self.idp.refresh_token_validity_seconds
 
 
+#: The purpose of the key that hashes refresh tokens (:func:`auth.cognito.derived_key`).
+REFRESH_TOKEN_FAMILY_KEY = "refresh_token_family"
+
 _HIDDEN_FORGOT_PASSWORD_ERRORS = frozenset(
     {"UserNotFoundException", "InvalidParameterException", "NotAuthorizedException"}
 )
@@ -645,14 +700,18 @@ _HIDDEN_EMAIL_CODE_ERRORS = frozenset(
 
 
 def _claims_of_accepted_token(access_token: str) -> dict[str, Any]:
-    """The payload of an access token that Cognito has *just accepted* (GlobalSignOut or
-    GetUser succeeded), so its signature needs no second check here. PyJWT is imported
-    only on this path (sign-out), not at every broker cold start."""
-    import jwt
+    """The payload of an access token that Cognito has *just issued or accepted* (sign-in,
+    refresh, GlobalSignOut or GetUser succeeded), so its signature needs no second check
+    here: the JWS payload (RFC 7515 section 7.1) is base64url-decoded JSON. Stdlib only:
+    the broker's packages ship no JWT library (src/auth/requirements.txt), and with no
+    signature to verify there is nothing for one to do. ``{}`` for anything unreadable."""
+    import base64
+    import json
 
     try:
-        claims = jwt.decode(access_token, options={"verify_signature": False})
-    except jwt.PyJWTError:
+        payload = access_token.split(".")[1]
+        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    except (IndexError, ValueError):  # binascii.Error and JSONDecodeError are ValueErrors
         return {}
     return claims if isinstance(claims, dict) else {}
 

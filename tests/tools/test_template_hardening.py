@@ -112,7 +112,7 @@ def _grants(statements: list[dict], action: str, resource: dict) -> bool:
 
 
 def test_revocation_storage_is_read_by_the_photo_routes_and_written_by_sign_out_only():
-    """Sign-out and account deletion are the only writers."""
+    """Sign-out and account deletion are the only writers of sign-out records."""
     template = load()
     table = {"Fn::GetAtt": ["RevocationsTable", "Arn"]}
     ttl = template.raw["Resources"]["RevocationsTable"]["Properties"]["TimeToLiveSpecification"]
@@ -133,6 +133,17 @@ def test_revocation_storage_is_read_by_the_photo_routes_and_written_by_sign_out_
     ]
     # DeleteAccountFunction signs the deleted user out everywhere, like sign-out (issue 13).
     assert writers == ["SignOutFunction", "DeleteAccountFunction"]
+    # The functions that hand out refresh tokens record their families (PutItem, nothing
+    # else), and sign-out reads them (issue 23).
+    family_writers = [
+        logical_id
+        for logical_id, resource in template.resources.items()
+        if resource["Type"] == "AWS::Serverless::Function"
+        and "Policies" in resource["Properties"]
+        and _grants(_statements(template, logical_id), "dynamodb:PutItem", table)
+    ]
+    assert family_writers == ["SignInFunction", "TokenFunction", "ChallengeFunction"]
+    assert _grants(_statements(template, "SignOutFunction"), "dynamodb:GetItem", table)
 
 
 def test_the_served_app_clients_come_from_the_template():
