@@ -24,7 +24,7 @@ import boto3
 import urllib3
 from botocore import xform_name
 from botocore.config import Config
-from botocore.exceptions import ClientError, ConnectTimeoutError, ReadTimeoutError
+from botocore.exceptions import BotoCoreError, ClientError, ConnectTimeoutError, ReadTimeoutError
 from botocore.exceptions import ConnectionError as BotoConnectionError
 
 from auth.errors import (
@@ -59,6 +59,14 @@ def dynamodb_client() -> Any:
     records (auth.revocations) and the photo rows an account deletion erases
     (auth.account_data) share it, so DeleteAccountFunction makes one client, not two."""
     return boto3.client("dynamodb", config=BOTO_CONFIG)
+
+
+def dynamodb_error(operation: str, exc: ClientError | BotoCoreError) -> UpstreamError:
+    """A failed call of the broker's DynamoDB client as the contract's 5xx
+    (:mod:`auth.errors`: unknown codes are 502, an unreachable endpoint 503)."""
+    if isinstance(exc, ClientError):
+        return UpstreamError(operation, exc.response.get("Error", {}).get("Code", "Unknown"))
+    return UpstreamError(operation, UPSTREAM_UNREACHABLE)
 
 
 _SECONDS = {"seconds": 1, "minutes": 60, "hours": 3600, "days": 86400}

@@ -86,9 +86,12 @@ _INVALID_SESSION = ErrorMapping(
 # message "Password attempts exceeded" (Cognito guide, "User pool lockout behavior": 5
 # failures, then a lockout from 1 second doubling to about 15 minutes).
 LOCKOUT_MESSAGE = "Password attempts exceeded"
-_LOCKED_OUT = ErrorMapping(429, "too_many_requests", "Too many attempts; retry later.", 60)
+#: The one sentence of every per-account limit: Cognito's lockout and code limits, and the
+#: broker's own attempt counter (:mod:`auth.attempts`), which answers them alike.
+LIMITED_DESCRIPTION = "Too many attempts; retry later."
+_LOCKED_OUT = ErrorMapping(429, "too_many_requests", LIMITED_DESCRIPTION, 60)
 _THROTTLED = ErrorMapping(429, "too_many_requests", "Too many requests; retry later.", 5)
-_LIMITED = ErrorMapping(429, "too_many_requests", "Too many attempts; retry later.", 60)
+_LIMITED = ErrorMapping(429, "too_many_requests", LIMITED_DESCRIPTION, 60)
 _MISCONFIGURED = ErrorMapping(500, "server_error", "The service is misconfigured.")
 _UPSTREAM_FAILED = ErrorMapping(502, "server_error", "The identity provider failed; retry later.")
 _UNAVAILABLE = ErrorMapping(

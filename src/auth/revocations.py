@@ -15,8 +15,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from auth.cognito import dynamodb_client
-from auth.errors import UPSTREAM_UNREACHABLE, UpstreamError
+from auth.cognito import dynamodb_client, dynamodb_error
 from shared import revocation
 
 
@@ -74,7 +73,7 @@ class RevocationTable:
                 everywhere=everywhere,
             )
         except (ClientError, BotoCoreError) as exc:
-            raise _upstream("UpdateItem", exc) from exc
+            raise dynamodb_error("UpdateItem", exc) from exc
 
     def remember_refresh_token(
         self, refresh_token: str, *, user_sub: str, origin_jti: str, lifetime_seconds: int
@@ -98,7 +97,7 @@ class RevocationTable:
                 ttl_seconds=lifetime_seconds,
             )
         except (ClientError, BotoCoreError) as exc:
-            raise _upstream("PutItem", exc) from exc
+            raise dynamodb_error("PutItem", exc) from exc
 
     def refresh_token_family(self, refresh_token: str) -> tuple[str, str] | None:
         """``(sub, origin_jti)`` of a refresh token the broker handed out, or ``None``
@@ -117,11 +116,4 @@ class RevocationTable:
                 now=int(self._clock()),
             )
         except (ClientError, BotoCoreError) as exc:
-            raise _upstream("GetItem", exc) from exc
-
-
-def _upstream(operation: str, exc: ClientError | BotoCoreError) -> UpstreamError:
-    """A failed DynamoDB call as the contract's 5xx (:mod:`auth.errors`)."""
-    if isinstance(exc, ClientError):
-        return UpstreamError(operation, exc.response.get("Error", {}).get("Code", "Unknown"))
-    return UpstreamError(operation, UPSTREAM_UNREACHABLE)
+            raise dynamodb_error("GetItem", exc) from exc

@@ -8,11 +8,13 @@ catches the few whose handling is a product rule, each commented with its source
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager, nullcontext
 from functools import cache
 from typing import Any, Protocol
 
 from aws_lambda_powertools import Logger
 
+from auth.attempts import CONFIRM, RESET_PASSWORD, SIGN_IN, AttemptCounter
 from auth.cognito import (
     CognitoIdentityProvider,
     HostedUiTokenClient,
@@ -147,12 +149,52 @@ class AuthService:
         token_endpoint: TokenEndpoint | None = None,
         revocations: SignOutRecords | None = None,
         photos: PhotoRecords | None = None,
+        attempts: AttemptCounter | None = None,
     ) -> None:
         self.settings = settings
         self._idp = idp
         self._token_endpoint = token_endpoint
         self._revocations = revocations
         self._photos = photos
+        self._attempts = attempts
+
+    @property
+    def attempts(self) -> AttemptCounter | None:
+        """The attempt counter (``None`` when no attempts table is configured)."""
+        if self._attempts is None and self.settings.attempts_table_name:
+            idp = self.idp
+            self._attempts = AttemptCounter(
+                self.settings.attempts_table_name,
+                lambda: derived_key(idp.client_secret, ATTEMPT_COUNTER_KEY),
+            )
+        return self._attempts
+
+    def attempt(self, family: str, email: str) -> AbstractContextManager[None]:
+        """Count one attempt of ``family`` (:data:`auth.attempts.SIGN_IN`, ``CONFIRM``,
+        ``RESET_PASSWORD``) for the normalised ``email`` before the Cognito call in the
+        ``with`` block; the one entry point of :mod:`auth.attempts` (issue 22).
+
+        Raises:
+            auth.attempts.TooManyAttempts: 429 over the limit (the block does not run), or
+                Cognito's own lockout or code limit raised in the block.
+            UpstreamError: the counter failed (5xx).
+        """
+        counter = self.attempts
+        return counter.attempt(family, email) if counter is not None else nullcontext()
+
+    def _succeeded(self, family: str, email: str) -> None:
+        """A success (a sign-in that hands out tokens, a confirmation, a reset) clears the
+        email's counter of that family: only the holder of the password or code gets here,
+        so nobody else learns anything from it, and an owner who just confirmed looks like
+        an unknown email to the next guesser. Best effort: the request has succeeded at
+        Cognito, and a counter left standing only costs the user attempts."""
+        counter = self.attempts
+        if counter is None:
+            return
+        try:
+            counter.reset(family, email)
+        except UpstreamError as exc:
+            logger.warning("attempt counter not reset", extra={"upstream": exc.code})
 
     @property
     def photos(self) -> PhotoRecords | None:
@@ -229,7 +271,9 @@ class AuthService:
             UpstreamError: 400 ``code_mismatch`` with one sentence for a wrong or expired
                 code, an unknown email and an already confirmed account alike; 429.
         """
-        self.idp.confirm_sign_up(request.email, request.code)
+        with self.attempt(CONFIRM, request.email):
+            self.idp.confirm_sign_up(request.email, request.code)
+        self._succeeded(CONFIRM, request.email)
         return Confirmed()
 
     def resend_code(self, request: EmailRequest) -> CodeSent:
@@ -279,7 +323,9 @@ class AuthService:
                 400 ``invalid_password``; 429.
         """
         self._check_password(request.password)
-        self.idp.confirm_forgot_password(request.email, request.code, request.password)
+        with self.attempt(RESET_PASSWORD, request.email):
+            self.idp.confirm_forgot_password(request.email, request.code, request.password)
+        self._succeeded(RESET_PASSWORD, request.email)
         return PasswordReset()
 
     def _check_password(self, password: str) -> None:
@@ -305,9 +351,12 @@ class AuthService:
             ApiError: 403 ``challenge_required`` for a challenge this API does not answer
                 (NEW_PASSWORD_REQUIRED).
         """
-        result = self.idp.initiate_password_auth(request.email, request.password)
+        with self.attempt(SIGN_IN, request.email):
+            result = self.idp.initiate_password_auth(request.email, request.password)
         if "AuthenticationResult" in result:
-            return self._issued(_token_set(result["AuthenticationResult"]))
+            tokens = self._issued(_token_set(result["AuthenticationResult"]))
+            self._succeeded(SIGN_IN, request.email)
+            return tokens
         challenge = str(result.get("ChallengeName", "unknown"))
         if challenge == "SOFTWARE_TOKEN_MFA" and result.get("Session"):
             return SignInChallenge(challenge="SOFTWARE_TOKEN_MFA", session=str(result["Session"]))
@@ -332,7 +381,8 @@ class AuthService:
             UpstreamError: 429; 5xx.
         """
         try:
-            result = self.idp.initiate_email_otp(request.email)
+            with self.attempt(SIGN_IN, request.email):
+                result = self.idp.initiate_email_otp(request.email)
         except UpstreamError as exc:
             if exc.code == "InvalidParameterException":
                 raise ApiError(
@@ -357,14 +407,17 @@ class AuthService:
                 is not the session's: one answer for all, no account oracle), 429.
             ApiError: 403 ``challenge_required`` if Cognito asks for yet another step.
         """
-        result = self.idp.respond_to_mfa_challenge(
-            request.email, request.challenge, request.session, request.answer
-        )
+        with self.attempt(SIGN_IN, request.email):
+            result = self.idp.respond_to_mfa_challenge(
+                request.email, request.challenge, request.session, request.answer
+            )
         if "AuthenticationResult" not in result:
             raise ApiError(
                 403, "challenge_required", "Sign-in needs a further step this API does not answer."
             )
-        return self._issued(_token_set(result["AuthenticationResult"]))
+        tokens = self._issued(_token_set(result["AuthenticationResult"]))
+        self._succeeded(SIGN_IN, request.email)
+        return tokens
 
     # ------------------------------------------------------------ TOTP MFA (access token)
 
@@ -684,8 +737,10 @@ class AuthService:
         return self.idp.refresh_token_validity_seconds
 
 
-#: The purpose of the key that hashes refresh tokens (:func:`auth.cognito.derived_key`).
+#: The purposes of the keys that hash refresh tokens and emails
+#: (:func:`auth.cognito.derived_key`).
 REFRESH_TOKEN_FAMILY_KEY = "refresh_token_family"
+ATTEMPT_COUNTER_KEY = "attempt_counter"
 
 _HIDDEN_FORGOT_PASSWORD_ERRORS = frozenset(
     {"UserNotFoundException", "InvalidParameterException", "NotAuthorizedException"}
