@@ -268,6 +268,8 @@ class AuthService:
         """Confirm a sign-up with the emailed code.
 
         Raises:
+            TooManyAttempts: 429 over the email's attempt limit (:mod:`auth.attempts`),
+                checked before Cognito is called.
             UpstreamError: 400 ``code_mismatch`` with one sentence for a wrong or expired
                 code, an unknown email and an already confirmed account alike; 429.
         """
@@ -318,6 +320,8 @@ class AuthService:
         """Set a new password with the emailed reset code (ConfirmForgotPassword).
 
         Raises:
+            TooManyAttempts: 429 over the email's attempt limit (:mod:`auth.attempts`),
+                checked before Cognito is called.
             UpstreamError: 400 ``code_mismatch`` with one sentence for a wrong or expired
                 code, an unknown email and an account with no pending reset alike;
                 400 ``invalid_password``; 429.
@@ -346,6 +350,8 @@ class AuthService:
             the challenge reveals nothing about who has an account).
 
         Raises:
+            TooManyAttempts: 429 over the email's attempt limit (:mod:`auth.attempts`),
+                checked before Cognito is called.
             UpstreamError: 401 ``invalid_credentials`` for an unknown email and for a wrong
                 password alike, 403 ``user_not_confirmed`` / ``password_reset_required``.
             ApiError: 403 ``challenge_required`` for a challenge this API does not answer
@@ -376,6 +382,8 @@ class AuthService:
         answered with a session no code passes.
 
         Raises:
+            TooManyAttempts: 429 over the email's attempt limit (:mod:`auth.attempts`),
+                checked before Cognito is called.
             ApiError: 403 ``passwordless_disabled`` when the deployment has no SES identity
                 (template parameter ``PasswordlessEmailSourceArn``).
             UpstreamError: 429; 5xx.
@@ -402,6 +410,8 @@ class AuthService:
         """Answer a sign-in challenge (RespondToAuthChallenge) with its ``session``.
 
         Raises:
+            TooManyAttempts: 429 over the email's attempt limit (:mod:`auth.attempts`),
+                checked before Cognito is called.
             UpstreamError: 400 ``code_mismatch`` (wrong, stale or reused code), 401
                 ``invalid_session`` (unknown, expired or spent session, or an email that
                 is not the session's: one answer for all, no account oracle), 429.
