@@ -30,6 +30,13 @@ class AuthApp(FunctionApp):
         503: ("temporarily_unavailable",),
         500: ("server_error",),
     }
+    #: ``Retry-After`` (RFC 9110 section 10.2.3): seconds to wait, on Cognito's throttling,
+    #: its lockout and the broker's attempt counter (429: the counter's window end,
+    #: :mod:`auth.attempts`) and on an unavailable identity provider (503).
+    error_headers: ClassVar[dict[int, dict[str, Any]]] = {
+        status: {"Retry-After": {"schema": {"type": "integer", "minimum": 1}, "example": 60}}
+        for status in (429, 503)
+    }
 
     def error_mapping(self, exc: DomainError) -> ErrorMapping:
         """:func:`auth.errors.error_mapping`: the broker's one table."""

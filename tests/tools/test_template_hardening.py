@@ -109,8 +109,19 @@ def _grants(statements: list[dict], action: str, resource: dict) -> bool:
     )
 
 
+def _granted(template: Template, action: str, resource: dict) -> list[str]:
+    """The functions whose policies grant ``action`` on ``resource``, in template order."""
+    return [
+        logical_id
+        for logical_id, spec in template.resources.items()
+        if spec["Type"] == "AWS::Serverless::Function"
+        and "Policies" in spec["Properties"]
+        and _grants(_statements(template, logical_id), action, resource)
+    ]
+
+
 def test_revocation_storage_is_read_by_the_photo_routes_and_written_by_sign_out_only():
-    """Sign-out and account deletion are the only writers."""
+    """Sign-out and account deletion are the only writers of sign-out records."""
     template = load()
     table = {"Fn::GetAtt": ["RevocationsTable", "Arn"]}
     ttl = template.raw["Resources"]["RevocationsTable"]["Properties"]["TimeToLiveSpecification"]
@@ -122,15 +133,14 @@ def test_revocation_storage_is_read_by_the_photo_routes_and_written_by_sign_out_
         env = template.functions()[logical_id].environment
         assert env["REVOCATIONS_TABLE_NAME"] and "ADDITIONAL_CLIENT_IDS" in env
     assert _grants(_statements(template, "SignOutFunction"), "dynamodb:UpdateItem", table)
-    writers = [
-        logical_id
-        for logical_id, resource in template.resources.items()
-        if resource["Type"] == "AWS::Serverless::Function"
-        and "Policies" in resource["Properties"]
-        and _grants(_statements(template, logical_id), "dynamodb:UpdateItem", table)
-    ]
     # DeleteAccountFunction signs the deleted user out everywhere, like sign-out (issue 13).
+    writers = _granted(template, "dynamodb:UpdateItem", table)
     assert writers == ["SignOutFunction", "DeleteAccountFunction"]
+    # The functions that hand out refresh tokens record their families (PutItem, nothing
+    # else), and sign-out reads them (issue 23).
+    family_writers = _granted(template, "dynamodb:PutItem", table)
+    assert family_writers == ["SignInFunction", "TokenFunction", "ChallengeFunction"]
+    assert _grants(_statements(template, "SignOutFunction"), "dynamodb:GetItem", table)
 
 
 def test_the_served_app_clients_come_from_the_template():
@@ -197,7 +207,7 @@ def test_prod_turns_on_access_logs_a_customer_managed_key_and_reserved_concurren
     assert distribution["Logging"]["IncludeCookies"] is False
     key = template.get_att("DataKey", "Arn")
     assert _properties(template, "DataKey")["EnableKeyRotation"] is True
-    for table in ("PhotosTable", "RevocationsTable"):
+    for table in ("PhotosTable", "RevocationsTable", "AttemptsTable"):
         sse = _properties(template, table)["SSESpecification"]
         assert (sse["SSEType"], sse["KMSMasterKeyId"]) == ("KMS", key), table
     for group in ("FunctionLogGroup", "ApiAccessLogGroup"):
@@ -255,3 +265,33 @@ def test_a_custom_domain_makes_viewers_use_tls_1_2():
     )
     prod = _properties(_prod(), "WebDistribution")["DistributionConfig"]
     assert prod["ViewerCertificate"]["MinimumProtocolVersion"] == "TLSv1.2_2021"
+
+
+def test_the_attempt_counters_are_reached_only_by_the_routes_that_take_guesses():
+    """Issue 22: each function gets only the actions it needs on AttemptsTable."""
+    template = load()
+    table = {"Fn::GetAtt": ["AttemptsTable", "Arn"]}
+    properties = template.raw["Resources"]["AttemptsTable"]["Properties"]
+    assert properties["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}
+    assert properties["KeySchema"] == [{"AttributeName": "counter_key", "KeyType": "HASH"}]
+
+    def granted(action: str) -> list[str]:
+        return _granted(template, action, table)
+
+    assert granted("dynamodb:UpdateItem") == [
+        "ConfirmSignUpFunction",
+        "SignInFunction",
+        "ResetPasswordFunction",
+        "EmailCodeSignInFunction",
+        "ChallengeFunction",
+    ]
+    assert granted("dynamodb:DeleteItem") == [
+        "ConfirmSignUpFunction",
+        "SignInFunction",
+        "ResetPasswordFunction",
+        "ChallengeFunction",
+    ]
+    for action in ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Scan", "dynamodb:Query"):
+        assert granted(action) == [], action
+    env = template.functions()["SignInFunction"].environment
+    assert env["ATTEMPTS_TABLE_NAME"]

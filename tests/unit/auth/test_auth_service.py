@@ -261,7 +261,7 @@ def test_a_totp_challenge_is_handed_to_the_client_with_its_session(service, idp,
 
 
 def test_the_otpauth_uri_is_the_key_uri_format_an_authenticator_reads():
-    from auth.service import otpauth_uri
+    from auth.account import otpauth_uri
 
     uri = otpauth_uri("JBSWY3DPEHPK3PXP", "jane+x@example.com")
     assert (
@@ -321,7 +321,7 @@ def test_account_deletion_revokes_first_then_erases_photos_then_deletes_the_user
         idp, "delete_user", lambda token: events.append(("delete_user",)), raising=False
     )
     monkeypatch.setattr(
-        "auth.service._claims_of_accepted_token",
+        "auth.sessions.claims_of_accepted_token",
         lambda token: {"sub": "sub-1", "origin_jti": "f-1"},
     )
     service = AuthService(
