@@ -149,6 +149,19 @@ _PHOTO = {
     **_SERVER,
 }
 _BAD_JSON = ("invalid_request",)
+#: The sensitive routes' 401s: the token (authorizer, Cognito), then the fresh proof
+#: (auth.reauthentication: none sent, or wrong).
+_PROOF_ERRORS = (
+    "unauthorized",
+    "invalid_token",
+    "reauthentication_required",
+    "invalid_credentials",
+)
+_PROOF_DESCRIPTION = (
+    "Needs a fresh proof of identity on top of the access token (docs/auth.md): `password`, "
+    "and `code` (a current authenticator code) when TOTP MFA is on. Without one: 401 "
+    "`reauthentication_required`; a wrong one: 401 `invalid_credentials`, as a wrong sign-in."
+)
 
 _EMAIL = "alice@example.com"
 _PASSWORD = "Correct-Horse-9"
@@ -295,13 +308,16 @@ OPERATIONS: dict[str, Operation] = {
         (200, auth_models.MfaStatus, "TOTP MFA is on: sign-in asks for a code."),
         {
             400: ("invalid_request", "code_mismatch"),
-            401: ("unauthorized", "invalid_token"),
+            401: _PROOF_ERRORS,
             403: ("access_denied",),
+            409: ("mfa_enabled",),
             **_UPSTREAM,
         },
         body=auth_models.MfaVerifyRequest,
-        request_example={"code": "123456", "device_name": "phone"},
+        request_example={"code": "123456", "device_name": "phone", "password": "Correct-Horse-9"},
         response_example={"totp_enabled": True},
+        description="`password` is the fresh proof of identity (docs/auth.md). With TOTP "
+        "already on the answer is 409 `mfa_enabled`: turn it off first.",
     ),
     "MfaDisableFunction": Operation(
         "disableMfa",
@@ -309,12 +325,15 @@ OPERATIONS: dict[str, Operation] = {
         "auth",
         (200, auth_models.MfaStatus, "TOTP MFA is off."),
         {
-            400: _BAD_JSON,
-            401: ("unauthorized", "invalid_token"),
+            400: ("invalid_request",),
+            401: _PROOF_ERRORS,
             403: ("access_denied",),
             **_UPSTREAM,
         },
+        body=auth_models.MfaDisableRequest,
+        request_example={"password": "Correct-Horse-9", "code": "123456"},
         response_example={"totp_enabled": False},
+        description=_PROOF_DESCRIPTION,
     ),
     "TokenFunction": Operation(
         "token",
@@ -430,15 +449,16 @@ OPERATIONS: dict[str, Operation] = {
         (200, auth_models.CodeSent, "The same answer whether or not the address is free."),
         {
             400: ("invalid_request",),
-            401: ("unauthorized", "invalid_token"),
+            401: _PROOF_ERRORS,
             403: ("access_denied",),
             **_UPSTREAM,
         },
-        body=auth_models.EmailRequest,
-        request_example={"email": "alice.new@example.com"},
+        body=auth_models.ChangeEmailRequest,
+        request_example={"email": "alice.new@example.com", "password": "Correct-Horse-9"},
         response_example={"code_delivery": _CODE_DELIVERY},
         description="The old email stays the sign-in name until `POST "
-        "/auth/account/email/verify` (Cognito's AttributesRequireVerificationBeforeUpdate).",
+        "/auth/account/email/verify` (Cognito's AttributesRequireVerificationBeforeUpdate). "
+        + _PROOF_DESCRIPTION,
     ),
     "VerifyEmailFunction": Operation(
         "verifyEmail",
@@ -461,8 +481,16 @@ OPERATIONS: dict[str, Operation] = {
         "Delete the account and all of its photos; signs out everywhere",
         "auth",
         (200, auth_models.AccountDeleted, "Deleted; a second delete answers 401."),
-        {401: ("unauthorized", "invalid_token"), 403: ("access_denied",), **_UPSTREAM},
+        {
+            400: ("invalid_request",),
+            401: _PROOF_ERRORS,
+            403: ("access_denied",),
+            **_UPSTREAM,
+        },
+        body=auth_models.DeleteAccountRequest,
+        request_example={"password": "Correct-Horse-9"},
         response_example={"account_deleted": True, "photos_deleted": 3},
+        description=_PROOF_DESCRIPTION,
     ),
     "AuthConfigFunction": Operation(
         "getConfig",

@@ -59,6 +59,9 @@ class ErrorMapping:
 
 
 _INVALID_CREDENTIALS = ErrorMapping(401, "invalid_credentials", "The email or password is wrong.")
+#: A wrong fresh proof of identity (:meth:`auth.service.AuthService.check_proof`): the
+#: status and code of a wrong sign-in, whichever part (password or TOTP code) was wrong.
+WRONG_PROOF = ErrorMapping(401, "invalid_credentials", "The password or code is wrong.")
 _INVALID_GRANT_REFRESH = ErrorMapping(
     400, "invalid_grant", "The refresh token is invalid, expired or revoked."
 )

@@ -22,6 +22,7 @@ from auth.models import (
     AccountUpdate,
     AuthorizationCodeGrant,
     ChallengeAnswer,
+    ChangeEmailRequest,
     ChangePasswordRequest,
     CodeDelivery,
     CodeRequest,
@@ -34,6 +35,7 @@ from auth.models import (
     MfaVerifyRequest,
     PasswordChanged,
     PasswordReset,
+    Proof,
     ResetPasswordRequest,
     SignedOut,
     SignInChallenge,
@@ -44,6 +46,7 @@ from auth.models import (
     TokenSet,
     UpstreamTokenResponse,
 )
+from auth.reauthentication import check_proof, totp_enabled
 from shared import snapstart
 from shared.http import ApiError
 
@@ -372,25 +375,39 @@ class AuthService:
         return MfaSetup(secret_code=secret, otpauth_uri=otpauth_uri(secret, account))
 
     def mfa_verify(self, access_token: str, request: MfaVerifyRequest) -> MfaStatus:
-        """VerifySoftwareToken with the app's code, then SetUserMFAPreference (TOTP on,
+        """After the password proof (:func:`~auth.reauthentication.check_proof`: whoever
+        holds a token could otherwise lock the owner out behind their own authenticator),
+        VerifySoftwareToken with the app's code, then SetUserMFAPreference (TOTP on,
         preferred): from the next sign-in on, a code is asked for.
 
         Raises:
+            ApiError: 409 ``mfa_enabled`` when TOTP is already on (turn it off first, with
+                its own proof); 401 ``reauthentication_required`` / ``invalid_credentials``.
             UpstreamError: 400 ``code_mismatch`` (wrong code or no setup started), 401
                 ``invalid_token``, 429.
         """
+        if totp_enabled(self.idp.get_user(access_token)):
+            raise ApiError(
+                409,
+                "mfa_enabled",
+                "An authenticator app is already on; turn MFA off first (DELETE /auth/mfa).",
+            )
+        self.check_proof(access_token, request.proof)
         verified = self.idp.verify_software_token(access_token, request.code, request.device_name)
         if verified.get("Status") != "SUCCESS":
             raise ApiError(400, "code_mismatch", "The code is wrong.")
         self.idp.set_totp_preference(access_token, True)
         return MfaStatus(totp_enabled=True)
 
-    def mfa_disable(self, access_token: str) -> MfaStatus:
-        """SetUserMFAPreference with TOTP off: sign-in asks for the password only.
+    def mfa_disable(self, access_token: str, proof: Proof) -> MfaStatus:
+        """After the proof (password and a current code), SetUserMFAPreference with TOTP
+        off: sign-in asks for the password only.
 
         Raises:
+            ApiError: 401 ``reauthentication_required`` / ``invalid_credentials``.
             UpstreamError: 401 ``invalid_token``; 429.
         """
+        self.check_proof(access_token, proof)
         self.idp.set_totp_preference(access_token, False)
         return MfaStatus(totp_enabled=False)
 
@@ -573,8 +590,8 @@ class AuthService:
         self.idp.change_password(access_token, request.previous_password, request.proposed_password)
         return PasswordChanged()
 
-    def change_email(self, access_token: str, request: EmailRequest) -> CodeSent:
-        """UpdateUserAttributes ``email``: a code goes to the new address; the old one
+    def change_email(self, access_token: str, request: ChangeEmailRequest) -> CodeSent:
+        """After the proof, UpdateUserAttributes ``email``: a code goes to the new address; the old one
         stays the sign-in name until :meth:`verify_email` (the pool's
         ``AttributesRequireVerificationBeforeUpdate``).
 
@@ -582,8 +599,10 @@ class AuthService:
         section 6.3.8: no account oracle, even for signed-in users).
 
         Raises:
+            ApiError: 401 ``reauthentication_required`` / ``invalid_credentials``.
             UpstreamError: 401 ``invalid_token``; 429.
         """
+        self.check_proof(access_token, request.proof)
         try:
             self.idp.update_user_attributes(access_token, {"email": request.email})
         except UpstreamError as exc:
@@ -602,11 +621,12 @@ class AuthService:
         self.idp.verify_user_attribute(access_token, "email", request.code)
         return self.account(access_token)
 
-    def delete_account(self, access_token: str) -> AccountDeleted:
+    def delete_account(self, access_token: str, proof: Proof) -> AccountDeleted:
         """Delete the account and everything of it, in an order that never leaves an
         account deleted with its photos still stored:
 
-        1. GetUser checks the token and gives the user's ``sub``;
+        1. the proof (:meth:`check_proof`) checks the token and the user, and gives the
+           user's ``sub``;
         2. the sign-out record revokes, on the photo routes, every access token of the user
            issued up to the end of this second (so no upload can race the next step);
         3. every photo row of the ``sub`` is deleted (idempotent; the table's stream
@@ -617,15 +637,22 @@ class AuthService:
         A second delete answers 401 ``invalid_token`` (the user is gone).
 
         Raises:
+            ApiError: 401 ``reauthentication_required`` / ``invalid_credentials``.
             UpstreamError: 401 ``invalid_token``; 429; 5xx.
         """
-        user = self.idp.get_user(access_token)
+        user = self.check_proof(access_token, proof)
         sub = _attributes(user).get("sub") or str(user.get("Username", ""))
         self._record(access_token, everywhere=True, ahead_seconds=1)
         photos = self.photos
         deleted = photos.delete_all(sub) if photos is not None else 0
         self.idp.delete_user(access_token)
         return AccountDeleted(photos_deleted=deleted)
+
+    def check_proof(self, access_token: str, proof: Proof) -> dict[str, Any]:
+        """The fresh proof of identity of every sensitive route (one function, so that a
+        wrong proof can be counted with wrong sign-ins): see
+        :func:`auth.reauthentication.check_proof`; returns GetUser's response."""
+        return check_proof(self.idp, access_token, proof)
 
     def refresh_token_max_age(self) -> int:
         """The refresh token's lifetime in seconds (the cookie's ``Max-Age``)."""

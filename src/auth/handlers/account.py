@@ -5,9 +5,14 @@ ChangeEmailFunction, VerifyEmailFunction and DeleteAccountFunction):
 - ``GET /auth/account`` -> GetUser: ``{email, email_verified, name, totp_enabled}``
 - ``PATCH /auth/account`` ``{name}`` -> UpdateUserAttributes
 - ``POST /auth/account/password`` ``{previous_password, proposed_password}`` -> ChangePassword
-- ``POST /auth/account/email`` ``{email}`` -> UpdateUserAttributes (code to the new email)
+- ``POST /auth/account/email`` ``{email, password, code?}`` -> the proof, then
+  UpdateUserAttributes (code to the new email)
 - ``POST /auth/account/email/verify`` ``{code}`` -> VerifyUserAttribute
-- ``DELETE /auth/account`` -> photo rows, sign-out record, DeleteUser
+- ``DELETE /auth/account`` ``{password, code?}`` -> the proof, photo rows, sign-out
+  record, DeleteUser
+
+The ``password`` (and, with TOTP on, ``code``) is the fresh proof of identity of
+:mod:`auth.reauthentication`.
 """
 
 from typing import Any
@@ -19,7 +24,13 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from auth.cognito import TRACED_LIBRARIES
-from auth.models import AccountUpdate, ChangePasswordRequest, CodeRequest, EmailRequest
+from auth.models import (
+    AccountUpdate,
+    ChangeEmailRequest,
+    ChangePasswordRequest,
+    CodeRequest,
+    DeleteAccountRequest,
+)
 from auth.service import get_service
 from auth.web import require_bearer_token
 from shared.http import build_resolver, json_response, parse_json_request
@@ -54,7 +65,7 @@ def change_password() -> Response:
 @app.post("/auth/account/email")
 def change_email() -> Response:
     token = require_bearer_token(app.current_event)
-    request = parse_json_request(app.current_event, EmailRequest)
+    request = parse_json_request(app.current_event, ChangeEmailRequest)
     return json_response(200, get_service().change_email(token, request))
 
 
@@ -69,7 +80,9 @@ def verify_email() -> Response:
 
 @app.delete("/auth/account")
 def delete_account() -> Response:
-    result = get_service().delete_account(require_bearer_token(app.current_event))
+    token = require_bearer_token(app.current_event)
+    request = parse_json_request(app.current_event, DeleteAccountRequest, empty_body="{}")
+    result = get_service().delete_account(token, request.proof)
     metrics.add_metric(name="AccountsDeleted", unit=MetricUnit.Count, value=1)
     return json_response(200, result)
 

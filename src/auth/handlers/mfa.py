@@ -2,9 +2,12 @@
 MfaDisableFunction: one module, behind the Cognito authorizer):
 
 - ``POST /auth/mfa/setup`` -> AssociateSoftwareToken: ``{secret_code, otpauth_uri}``
-- ``POST /auth/mfa/verify`` ``{code, device_name?}`` -> VerifySoftwareToken +
-  SetUserMFAPreference (on): ``{totp_enabled: true}``
-- ``DELETE /auth/mfa`` -> SetUserMFAPreference (off): ``{totp_enabled: false}``
+- ``POST /auth/mfa/verify`` ``{code, device_name?, password}`` -> the password proof,
+  VerifySoftwareToken + SetUserMFAPreference (on): ``{totp_enabled: true}``
+- ``DELETE /auth/mfa`` ``{password, code}`` -> the proof, SetUserMFAPreference (off):
+  ``{totp_enabled: false}``
+
+The proofs are :mod:`auth.reauthentication`'s.
 
 The authorizer has checked the token's signature and scope; Cognito checks it again
 (revocation, deleted user) since every call here takes the access token itself.
@@ -19,7 +22,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from auth.cognito import TRACED_LIBRARIES
-from auth.models import MfaVerifyRequest
+from auth.models import MfaDisableRequest, MfaVerifyRequest
 from auth.service import get_service
 from auth.web import require_bearer_token
 from shared.http import build_resolver, json_response, parse_json_request
@@ -47,7 +50,9 @@ def verify() -> Response:
 
 @app.delete("/auth/mfa")
 def disable() -> Response:
-    result = get_service().mfa_disable(require_bearer_token(app.current_event))
+    token = require_bearer_token(app.current_event)
+    request = parse_json_request(app.current_event, MfaDisableRequest, empty_body="{}")
+    result = get_service().mfa_disable(token, request.proof)
     metrics.add_metric(name="MfaDisabled", unit=MetricUnit.Count, value=1)
     return json_response(200, result)
 
