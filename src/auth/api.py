@@ -47,6 +47,22 @@ class AuthApp(FunctionApp):
 #: itself): a missing or malformed header, a token Cognito refuses, one without the scope.
 BEARER_ERRORS: ErrorCodes = {401: ("unauthorized", "invalid_token"), 403: ("access_denied",)}
 
+#: The sensitive routes (:mod:`auth.reauthentication`): on top of the token, a fresh
+#: proof of identity; none sent (401 ``reauthentication_required``, with RFC 9470's
+#: ``WWW-Authenticate``), or a wrong one (401 ``invalid_credentials``, as a wrong sign-in,
+#: counted with the email's sign-in attempts: 429 over the limit).
+PROOF_ERRORS: ErrorCodes = {
+    400: ("invalid_request",),
+    401: ("unauthorized", "invalid_token", "reauthentication_required", "invalid_credentials"),
+    403: ("access_denied",),
+}
+PROOF_DESCRIPTION = (
+    "Needs a fresh proof of identity on top of the access token (docs/auth.md): `password`, "
+    "and `code` (a current authenticator code) when TOTP MFA is on. Without one: 401 "
+    "`reauthentication_required`; a wrong one: 401 `invalid_credentials`, as a wrong sign-in, "
+    "and it counts toward the same attempt limit (429 over it)."
+)
+
 #: The ``Set-Cookie`` header of a route that can deliver the refresh token as a cookie.
 SET_COOKIE = {
     "Set-Cookie": {

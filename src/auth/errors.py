@@ -92,6 +92,19 @@ class CodeMismatch(BrokerError):
     """The authenticator's code was not accepted."""
 
 
+class ReauthenticationRequired(BrokerError):
+    """A sensitive route came without (enough of) a fresh proof of identity
+    (:mod:`auth.reauthentication`); the sentence says what to send."""
+
+
+class WrongProof(BrokerError):
+    """The fresh proof's password or code is wrong (:mod:`auth.reauthentication`)."""
+
+
+class MfaAlreadyEnabled(BrokerError):
+    """TOTP is already on; turning it on again would replace the authenticator."""
+
+
 class TooManyAttempts(BrokerError):
     """The email's attempt counter is full (:mod:`auth.attempts`), or Cognito's own
     lockout or code limit answered for it: one answer for every email.
@@ -106,6 +119,10 @@ class TooManyAttempts(BrokerError):
         self.retry_after_seconds = max(1, int(retry_after_seconds))
 
 
+#: RFC 9470 section 3 (OAuth 2.0 Step Up Authentication Challenge): the Bearer error a
+#: resource server answers when the user must authenticate again; ``max_age=0`` asks for
+#: an authentication that happens now.
+STEP_UP_CHALLENGE = 'Bearer error="insufficient_user_authentication", max_age=0'
 _INVALID_CREDENTIALS = ErrorMapping(401, "invalid_credentials", "The email or password is wrong.")
 _INVALID_GRANT_REFRESH = ErrorMapping(
     400, "invalid_grant", "The refresh token is invalid, expired or revoked."
@@ -155,6 +172,21 @@ ERRORS: dict[tuple[str, str], ErrorMapping] = {
         "Sign-in with an emailed code is not enabled on this deployment.",
     ),
     (ANY, "CodeMismatch"): _CODE_MISMATCH,
+    # The fresh proof (auth.reauthentication): RFC 9470 section 3's step-up challenge
+    # (max_age=0: an authentication that happens now); a wrong proof answers as a wrong
+    # sign-in, whichever part (password or TOTP code) was wrong.
+    (ANY, "ReauthenticationRequired"): ErrorMapping(
+        401,
+        "reauthentication_required",
+        None,
+        headers={"WWW-Authenticate": STEP_UP_CHALLENGE},
+    ),
+    (ANY, "WrongProof"): ErrorMapping(401, "invalid_credentials", "The password or code is wrong."),
+    (ANY, "MfaAlreadyEnabled"): ErrorMapping(
+        409,
+        "mfa_enabled",
+        "An authenticator app is already on; turn MFA off first (DELETE /auth/mfa).",
+    ),
     # Retry-After: the error's own seconds to the window's end (error_mapping).
     (ANY, "TooManyAttempts"): _LIMITED,
     # -- operation-specific entries win over the ANY entries below

@@ -191,3 +191,37 @@ def test_other_cognito_errors_pass_through_the_counter(moto_pool):
         with pytest.raises(UpstreamError) as caught, attempts.attempt(SIGN_IN, EMAIL):
             raise error
         assert caught.value is error
+
+
+def delete_account(access_token: str, password: str, context) -> dict:
+    event = with_body(load_event("delete_account"), {"password": password})
+    event["headers"]["Authorization"] = f"Bearer {access_token}"
+    event["multiValueHeaders"]["Authorization"] = [f"Bearer {access_token}"]
+    return importlib.import_module("auth.handlers.account").lambda_handler(event, context)
+
+
+def test_wrong_fresh_proofs_count_toward_the_sign_in_limit(
+    clocked_broker, lambda_context, monkeypatch
+):
+    """Issue 25: a wrong proof "counts toward the same limits" as a wrong sign-in."""
+    handler = importlib.import_module("auth.handlers.account")
+    monkeypatch.setattr(
+        handler, "get_service", importlib.import_module("auth.handlers.sign_in").get_service
+    )
+    signed_in = sign_in("Correct-Horse-9", lambda_context)
+    access_token = body_of(signed_in)["access_token"]
+    # Given LIMIT wrong proofs on a sensitive route (each 401, as a wrong sign-in)
+    statuses = [
+        delete_account(access_token, "Wrong-Horse-1", lambda_context)["statusCode"]
+        for _ in range(LIMIT)
+    ]
+    assert statuses == [401] * LIMIT
+    # Then the email's next sign-in, and its next proof, are over the limit
+    refused = sign_in("Correct-Horse-9", lambda_context)
+    assert refused["statusCode"] == 429
+    assert header(refused, "Retry-After") == [str(WINDOW_SECONDS)]
+    proof = delete_account(access_token, "Correct-Horse-9", lambda_context)
+    assert (proof["statusCode"], body_of(proof)["error"]) == (429, "too_many_requests")
+    # And after the window a proof reaches Cognito again
+    clocked_broker.now += WINDOW_SECONDS
+    assert delete_account(access_token, "Wrong-Horse-1", lambda_context)["statusCode"] == 401

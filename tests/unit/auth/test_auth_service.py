@@ -7,6 +7,7 @@ from auth.models import (
     AuthorizationCodeGrant,
     ConfirmRequest,
     EmailRequest,
+    Proof,
     RefreshTokenGrant,
     ResetPasswordRequest,
     SignInRequest,
@@ -315,7 +316,13 @@ def test_account_deletion_revokes_first_then_erases_photos_then_deletes_the_user
     monkeypatch.setattr(
         idp,
         "get_user",
-        lambda token: {"Username": "u", "UserAttributes": [{"Name": "sub", "Value": "sub-1"}]},
+        lambda token: {
+            "Username": "u",
+            "UserAttributes": [
+                {"Name": "sub", "Value": "sub-1"},
+                {"Name": "email", "Value": "jane@example.com"},
+            ],
+        },
     )
     monkeypatch.setattr(
         idp, "delete_user", lambda token: events.append(("delete_user",)), raising=False
@@ -327,7 +334,7 @@ def test_account_deletion_revokes_first_then_erases_photos_then_deletes_the_user
     service = AuthService(
         settings, idp=idp, token_endpoint=token_endpoint, revocations=Records(), photos=Photos()
     )
-    result = service.delete_account("access-1")
+    result = service.delete_account("access-1", Proof(password="Correct-Horse-9"))
     # The tokens die (including this second's) before the photos go, the user last
     assert events == [("revoke", "sub-1", True, 1), ("photos", "sub-1"), ("delete_user",)]
     assert result.model_dump() == {"account_deleted": True, "photos_deleted": 2}
@@ -347,5 +354,5 @@ def test_a_failed_photo_erase_leaves_the_account_for_a_retry(
     monkeypatch.setattr(idp, "delete_user", lambda token: deleted.append(token), raising=False)
     service = AuthService(settings, idp=idp, token_endpoint=token_endpoint, photos=Photos())
     with pytest.raises(UpstreamError):
-        service.delete_account("access-1")
+        service.delete_account("access-1", Proof(password="Correct-Horse-9"))
     assert deleted == []
