@@ -967,13 +967,16 @@ def mfa_flow() -> dict[str, Any]:
                 "verifyMfa",
                 auth=bearer("accessToken"),
                 description="000000 is the current code about once in 333,000 runs.",
-                body=json_body({"code": "000000"}),
+                body=json_body({"code": "000000", "password": "{{password}}"}),
                 tests=error(400, "Bad Request", "code_mismatch"),
             ),
             item(
                 "Turn TOTP off",
                 "disableMfa",
                 auth=bearer("accessToken"),
+                description="The password is the fresh proof (with TOTP on, a current "
+                "`code` as well; docs/auth.md).",
+                body=json_body({"password": "{{password}}"}),
                 tests=status(200, "OK")
                 + shape(
                     "{totp_enabled: false}",
@@ -1047,7 +1050,9 @@ def account_flow() -> dict[str, Any]:
                 "Start an email change",
                 "changeEmail",
                 auth=bearer("accessToken"),
-                body=json_body({"email": "new-{{$timestamp}}@example.com"}),
+                body=json_body(
+                    {"email": "new-{{$timestamp}}@example.com", "password": "{{password}}"}
+                ),
                 tests=status(200, "OK") + shape("{code_delivery}", contract("CodeSent")),
             ),
             item(
@@ -1058,9 +1063,24 @@ def account_flow() -> dict[str, Any]:
                 tests=error(400, "Bad Request", "code_mismatch"),
             ),
             item(
+                "Delete the account with the token alone → 401",
+                "deleteAccount",
+                auth=bearer("accessToken"),
+                description="Sensitive changes need a fresh proof of identity (docs/auth.md).",
+                tests=error(401, "Unauthorized", "reauthentication_required"),
+            ),
+            item(
+                "Delete the account with a wrong password → 401",
+                "deleteAccount",
+                auth=bearer("accessToken"),
+                body=json_body({"password": "Wrong-Horse-1"}),
+                tests=error(401, "Unauthorized", "invalid_credentials"),
+            ),
+            item(
                 "Delete the account",
                 "deleteAccount",
                 auth=bearer("accessToken"),
+                body=json_body({"password": "{{password}}"}),
                 tests=status(200, "OK")
                 + shape(
                     "{account_deleted, photos_deleted}",

@@ -30,6 +30,13 @@ class AuthApp(FunctionApp):
         503: ("temporarily_unavailable",),
         500: ("server_error",),
     }
+    #: ``Retry-After`` (RFC 9110 section 10.2.3): seconds to wait, on Cognito's throttling,
+    #: its lockout and the broker's attempt counter (429: the counter's window end,
+    #: :mod:`auth.attempts`) and on an unavailable identity provider (503).
+    error_headers: ClassVar[dict[int, dict[str, Any]]] = {
+        status: {"Retry-After": {"schema": {"type": "integer", "minimum": 1}, "example": 60}}
+        for status in (429, 503)
+    }
 
     def error_mapping(self, exc: DomainError) -> ErrorMapping:
         """:func:`auth.errors.error_mapping`: the broker's one table."""
@@ -39,6 +46,22 @@ class AuthApp(FunctionApp):
 #: Authenticated broker routes (the access token in ``Authorization``, checked by Cognito
 #: itself): a missing or malformed header, a token Cognito refuses, one without the scope.
 BEARER_ERRORS: ErrorCodes = {401: ("unauthorized", "invalid_token"), 403: ("access_denied",)}
+
+#: The sensitive routes (:mod:`auth.reauthentication`): on top of the token, a fresh
+#: proof of identity; none sent (401 ``reauthentication_required``, with RFC 9470's
+#: ``WWW-Authenticate``), or a wrong one (401 ``invalid_credentials``, as a wrong sign-in,
+#: counted with the email's sign-in attempts: 429 over the limit).
+PROOF_ERRORS: ErrorCodes = {
+    400: ("invalid_request",),
+    401: ("unauthorized", "invalid_token", "reauthentication_required", "invalid_credentials"),
+    403: ("access_denied",),
+}
+PROOF_DESCRIPTION = (
+    "Needs a fresh proof of identity on top of the access token (docs/auth.md): `password`, "
+    "and `code` (a current authenticator code) when TOTP MFA is on. Without one: 401 "
+    "`reauthentication_required`; a wrong one: 401 `invalid_credentials`, as a wrong sign-in, "
+    "and it counts toward the same attempt limit (429 over it)."
+)
 
 #: The ``Set-Cookie`` header of a route that can deliver the refresh token as a cookie.
 SET_COOKIE = {

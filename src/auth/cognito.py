@@ -24,7 +24,7 @@ import boto3
 import urllib3
 from botocore import xform_name
 from botocore.config import Config
-from botocore.exceptions import ClientError, ConnectTimeoutError, ReadTimeoutError
+from botocore.exceptions import BotoCoreError, ClientError, ConnectTimeoutError, ReadTimeoutError
 from botocore.exceptions import ConnectionError as BotoConnectionError
 
 from auth.errors import (
@@ -54,6 +54,14 @@ def dynamodb_client() -> Any:
     return boto3.client("dynamodb", config=BOTO_CONFIG)
 
 
+def dynamodb_error(operation: str, exc: ClientError | BotoCoreError) -> UpstreamError:
+    """A failed call of the broker's DynamoDB client as the contract's 5xx
+    (:mod:`auth.errors`: unknown codes are 502, an unreachable endpoint 503)."""
+    if isinstance(exc, ClientError):
+        return UpstreamError(operation, exc.response.get("Error", {}).get("Code", "Unknown"))
+    return UpstreamError(operation, UPSTREAM_UNREACHABLE)
+
+
 _SECONDS = {"seconds": 1, "minutes": 60, "hours": 3600, "days": 86400}
 
 
@@ -67,6 +75,22 @@ def secret_hash(client_secret: str, username: str, client_id: str) -> str:
         client_secret.encode(), (username + client_id).encode(), hashlib.sha256
     ).digest()
     return base64.b64encode(digest).decode()
+
+
+def derived_key(client_secret: str, purpose: str) -> bytes:
+    """A key for one ``purpose`` of the broker's own keyed hashes (refresh-token families,
+    attempt counters): ``HMAC_SHA256(key=secret, msg="moments/" + purpose + 0x01)``, the
+    HKDF-Expand step of RFC 5869 section 2.3 for one 32-byte block (the Extract step is
+    skipped, as section 3.3 allows, because the secret already is a random key).
+
+    Derived from the app client's secret, which only the broker holds (so no new secret
+    to provision); distinct purposes give unrelated keys. Rotating the client secret
+    changes every derived key: the records keyed with the old one are then never found
+    again and expire through their TTL.
+    """
+    return hmac.new(
+        client_secret.encode(), f"moments/{purpose}\x01".encode(), hashlib.sha256
+    ).digest()
 
 
 def client_secret_basic(client_id: str, client_secret: str) -> str:

@@ -12,6 +12,8 @@ Every broker function gets the same variables (``&AuthEnv`` in template.yaml):
 - ``AWS_REGION``: set by Lambda itself (``AWS_DEFAULT_REGION`` as a local fallback).
 - ``REVOCATIONS_TABLE_NAME``: the sign-out records table (:mod:`shared.revocation`);
   unset means sign-out writes no record.
+- ``ATTEMPTS_TABLE_NAME``: the attempt counters (:mod:`auth.attempts`); unset means no
+  counting (the template always sets it).
 - ``PASSWORD_MIN_LENGTH``, ``PASSWORD_REQUIRE``: the pool's password policy
   (:mod:`auth.password_policy`), so a weak password is refused the same for every email.
 - ``ACCESS_TOKEN_VALIDITY_MINUTES``: the app client's access-token lifetime (template
@@ -48,6 +50,7 @@ class AuthSettings(BaseModel):
     callback_urls: tuple[str, ...]
     logout_urls: tuple[str, ...]
     revocations_table_name: str | None = Field(default=None, max_length=255)
+    attempts_table_name: str | None = Field(default=None, max_length=255)
     # The photos table: DELETE /auth/account erases the user's rows (issue 13).
     photos_table_name: str | None = Field(default=None, max_length=255)
     access_token_validity_seconds: int = Field(default=3600, ge=300, le=86400)
@@ -94,6 +97,7 @@ def settings_from_env(env: Mapping[str, str]) -> AuthSettings:
             callback_urls=_split(env.get("CALLBACK_URLS", ""), ","),
             logout_urls=_split(env.get("LOGOUT_URLS", ""), ","),
             revocations_table_name=env.get("REVOCATIONS_TABLE_NAME") or None,
+            attempts_table_name=env.get("ATTEMPTS_TABLE_NAME") or None,
             photos_table_name=env.get("PHOTOS_TABLE_NAME") or None,
             access_token_validity_seconds=int(env.get("ACCESS_TOKEN_VALIDITY_MINUTES") or 60) * 60,
             password_policy=PasswordPolicy.parse(

@@ -28,11 +28,17 @@ quotas are per second (``TooManyRequestsException``) or per account and hour
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from shared.errors import ANY, DomainError
 from shared.http import SERVER_ERROR, ApiError, ErrorMapping
 
 OAUTH_TOKEN = "oauth2/token"
 """The ``operation`` name used for the hosted UI's token endpoint."""
+
+#: The one sentence of every per-account limit: Cognito's lockout and code limits, and the
+#: broker's own attempt counter (:mod:`auth.attempts`), which answers them alike.
+LIMITED_DESCRIPTION = "Too many attempts; retry later."
 
 # Synthetic codes for failures that carry no upstream error name.
 UPSTREAM_TIMEOUT = "UpstreamTimeout"
@@ -86,6 +92,37 @@ class CodeMismatch(BrokerError):
     """The authenticator's code was not accepted."""
 
 
+class ReauthenticationRequired(BrokerError):
+    """A sensitive route came without (enough of) a fresh proof of identity
+    (:mod:`auth.reauthentication`); the sentence says what to send."""
+
+
+class WrongProof(BrokerError):
+    """The fresh proof's password or code is wrong (:mod:`auth.reauthentication`)."""
+
+
+class MfaAlreadyEnabled(BrokerError):
+    """TOTP is already on; turning it on again would replace the authenticator."""
+
+
+class TooManyAttempts(BrokerError):
+    """The email's attempt counter is full (:mod:`auth.attempts`), or Cognito's own
+    lockout or code limit answered for it: one answer for every email.
+
+    Args:
+        retry_after_seconds: seconds until the counter's window ends (at least 1); the
+            edge sends them as ``Retry-After`` (RFC 9110 section 10.2.3).
+    """
+
+    def __init__(self, retry_after_seconds: int) -> None:
+        super().__init__(LIMITED_DESCRIPTION)
+        self.retry_after_seconds = max(1, int(retry_after_seconds))
+
+
+#: RFC 9470 section 3 (OAuth 2.0 Step Up Authentication Challenge): the Bearer error a
+#: resource server answers when the user must authenticate again; ``max_age=0`` asks for
+#: an authentication that happens now.
+STEP_UP_CHALLENGE = 'Bearer error="insufficient_user_authentication", max_age=0'
 _INVALID_CREDENTIALS = ErrorMapping(401, "invalid_credentials", "The email or password is wrong.")
 _INVALID_GRANT_REFRESH = ErrorMapping(
     400, "invalid_grant", "The refresh token is invalid, expired or revoked."
@@ -114,9 +151,9 @@ _INVALID_SESSION = ErrorMapping(
 # message "Password attempts exceeded" (Cognito guide, "User pool lockout behavior": 5
 # failures, then a lockout from 1 second doubling to about 15 minutes).
 LOCKOUT_MESSAGE = "Password attempts exceeded"
-_LOCKED_OUT = ErrorMapping(429, "too_many_requests", "Too many attempts; retry later.", 60)
+_LOCKED_OUT = ErrorMapping(429, "too_many_requests", LIMITED_DESCRIPTION, 60)
 _THROTTLED = ErrorMapping(429, "too_many_requests", "Too many requests; retry later.", 5)
-_LIMITED = ErrorMapping(429, "too_many_requests", "Too many attempts; retry later.", 60)
+_LIMITED = ErrorMapping(429, "too_many_requests", LIMITED_DESCRIPTION, 60)
 _MISCONFIGURED = ErrorMapping(500, "server_error", "The service is misconfigured.")
 _UPSTREAM_FAILED = ErrorMapping(502, "server_error", "The identity provider failed; retry later.")
 _UNAVAILABLE = ErrorMapping(
@@ -135,6 +172,23 @@ ERRORS: dict[tuple[str, str], ErrorMapping] = {
         "Sign-in with an emailed code is not enabled on this deployment.",
     ),
     (ANY, "CodeMismatch"): _CODE_MISMATCH,
+    # The fresh proof (auth.reauthentication): RFC 9470 section 3's step-up challenge
+    # (max_age=0: an authentication that happens now); a wrong proof answers as a wrong
+    # sign-in, whichever part (password or TOTP code) was wrong.
+    (ANY, "ReauthenticationRequired"): ErrorMapping(
+        401,
+        "reauthentication_required",
+        None,
+        headers={"WWW-Authenticate": STEP_UP_CHALLENGE},
+    ),
+    (ANY, "WrongProof"): ErrorMapping(401, "invalid_credentials", "The password or code is wrong."),
+    (ANY, "MfaAlreadyEnabled"): ErrorMapping(
+        409,
+        "mfa_enabled",
+        "An authenticator app is already on; turn MFA off first (DELETE /auth/mfa).",
+    ),
+    # Retry-After: the error's own seconds to the window's end (error_mapping).
+    (ANY, "TooManyAttempts"): _LIMITED,
     # -- operation-specific entries win over the ANY entries below
     ("InitiateAuth", "NotAuthorizedException"): _INVALID_CREDENTIALS,
     ("InitiateAuth", "UserNotFoundException"): _INVALID_CREDENTIALS,
@@ -265,9 +319,12 @@ def lookup(operation: str, code: str, message: str | None = None) -> ErrorMappin
 
 def error_mapping(exc: DomainError) -> ErrorMapping:
     """The answer to ``exc``: :func:`lookup` for an upstream failure, the logic's row for
-    a :class:`BrokerError`; any other domain error is a fault (500)."""
+    a :class:`BrokerError` (:class:`TooManyAttempts` with its own ``Retry-After``); any
+    other domain error is a fault (500)."""
     if isinstance(exc, UpstreamError):
         return lookup(exc.operation, exc.code, exc.message)
+    if isinstance(exc, TooManyAttempts):
+        return replace(ERRORS[(ANY, exc.code)], retry_after=exc.retry_after_seconds)
     return ERRORS.get((exc.operation, exc.code)) or ERRORS.get((ANY, exc.code)) or SERVER_ERROR
 
 

@@ -159,11 +159,51 @@ class CodeRequest(_Request):
     code: ConfirmationCode
 
 
+class Proof(_Request):
+    """A fresh proof of identity, sent with the access token on the sensitive routes
+    (OWASP ASVS 5.0 requirement 7.5.1; checked by ``AuthService.check_proof``).
+
+    ``password``: the account's current password. ``code``: a current code of the user's
+    authenticator app, needed as well when TOTP MFA is on. Both optional here: a missing
+    proof is the logic's 401 ``reauthentication_required``, not a validation error.
+    """
+
+    password: Password | None = None
+    code: TotpCode | None = None
+
+    @property
+    def proof(self) -> Proof:
+        """The proof fields alone (the subclasses add the route's own fields)."""
+        return Proof(password=self.password, code=self.code)
+
+
+class DeleteAccountRequest(Proof):
+    """``DELETE /auth/account``: the proof alone."""
+
+
+class MfaDisableRequest(Proof):
+    """``DELETE /auth/mfa``: the proof alone."""
+
+
+class ChangeEmailRequest(Proof):
+    """``POST /auth/account/email``: the new email and the proof."""
+
+    email: Email
+
+
 class MfaVerifyRequest(_Request):
-    """``POST /auth/mfa/verify``: a code of the secret from ``POST /auth/mfa/setup``."""
+    """``POST /auth/mfa/verify``: a code of the secret from ``POST /auth/mfa/setup`` and
+    the account's ``password`` (the proof; TOTP is off whenever this route can succeed,
+    so the password is the whole proof)."""
 
     code: TotpCode
     device_name: Annotated[str, Field(min_length=1, max_length=64)] | None = None
+    password: Password | None = None
+
+    @property
+    def proof(self) -> Proof:
+        """The proof: the password (``code`` here is the new authenticator's)."""
+        return Proof(password=self.password)
 
 
 TokenRequest = AuthorizationCodeGrant | RefreshTokenGrant

@@ -1,4 +1,6 @@
-"""Adapter: the broker's writes to the sign-out records table (:mod:`shared.revocation`).
+"""Adapter: the broker's side of the sign-out records table (:mod:`shared.revocation`):
+sign-out records, and the refresh-token families that let a refresh token alone sign its
+session out (issue 23).
 
 Created on first use, like the cognito-idp client, with no explicit endpoint (the SDK
 honours ``AWS_ENDPOINT_URL`` locally). Failures become :class:`auth.errors.UpstreamError`
@@ -8,12 +10,12 @@ honours ``AWS_ENDPOINT_URL`` locally). Failures become :class:`auth.errors.Upstr
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from auth.cognito import dynamodb_client
-from auth.errors import UPSTREAM_UNREACHABLE, UpstreamError
+from auth.cognito import dynamodb_client, dynamodb_error
 from shared import revocation
 
 
@@ -25,6 +27,9 @@ class RevocationTable:
         ttl_seconds: the access-token lifetime in seconds (each record's TTL).
         client: a boto3 ``dynamodb`` client; tests pass a moto-backed one.
         clock: epoch seconds now (injectable for tests).
+        family_key: returns the HMAC key of refresh-token family items (called when one
+            is written or read; the broker derives it from the client secret,
+            :func:`auth.cognito.derived_key`). ``None``: families are not recorded.
     """
 
     def __init__(
@@ -33,11 +38,13 @@ class RevocationTable:
         ttl_seconds: int,
         client: Any | None = None,
         clock: Any = time.time,
+        family_key: Callable[[], bytes] | None = None,
     ) -> None:
         self.table_name = table_name
         self.ttl_seconds = ttl_seconds
         self._client = client
         self._clock = clock
+        self._family_key = family_key
 
     @property
     def client(self) -> Any:
@@ -65,8 +72,48 @@ class RevocationTable:
                 origin_jti=origin_jti,
                 everywhere=everywhere,
             )
-        except ClientError as exc:
-            code = exc.response.get("Error", {}).get("Code", "Unknown")
-            raise UpstreamError("UpdateItem", code) from exc
-        except BotoCoreError as exc:
-            raise UpstreamError("UpdateItem", UPSTREAM_UNREACHABLE) from exc
+        except (ClientError, BotoCoreError) as exc:
+            raise dynamodb_error("UpdateItem", exc) from exc
+
+    def remember_refresh_token(
+        self, refresh_token: str, *, user_sub: str, origin_jti: str, lifetime_seconds: int
+    ) -> None:
+        """Record the family of a refresh token the broker is handing out
+        (:func:`shared.revocation.record_refresh_family`; TTL ``lifetime_seconds``).
+
+        Raises:
+            UpstreamError: the write failed.
+        """
+        if self._family_key is None:
+            return
+        try:
+            revocation.record_refresh_family(
+                self.client,
+                self.table_name,
+                key=revocation.refresh_token_key(self._family_key(), refresh_token),
+                user_sub=user_sub,
+                origin_jti=origin_jti,
+                now=int(self._clock()),
+                ttl_seconds=lifetime_seconds,
+            )
+        except (ClientError, BotoCoreError) as exc:
+            raise dynamodb_error("PutItem", exc) from exc
+
+    def refresh_token_family(self, refresh_token: str) -> tuple[str, str] | None:
+        """``(sub, origin_jti)`` of a refresh token the broker handed out, or ``None``
+        (:func:`shared.revocation.find_refresh_family`).
+
+        Raises:
+            UpstreamError: the read failed.
+        """
+        if self._family_key is None:
+            return None
+        try:
+            return revocation.find_refresh_family(
+                self.client,
+                self.table_name,
+                key=revocation.refresh_token_key(self._family_key(), refresh_token),
+                now=int(self._clock()),
+            )
+        except (ClientError, BotoCoreError) as exc:
+            raise dynamodb_error("GetItem", exc) from exc

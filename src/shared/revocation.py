@@ -27,6 +27,20 @@ One item per user (the table's key is ``user_sub``, string):
 The check is one strongly consistent ``GetItem`` of at most a few attributes (a
 ``ProjectionExpression`` on ``not_before`` and the token's family): 1 read capacity unit,
 and "at once" means the next request after the sign-out's response.
+
+Refresh-token families share the table (issue 23), as items of their own whose key is
+``refresh_token#<keyed hash>`` (a user's ``sub`` is a UUID and never has that prefix, so
+the two kinds cannot collide, and the photo handlers never read these items). The broker
+writes one whenever it hands out a refresh token; sign-out with only that refresh token
+reads it to learn whose session to revoke:
+
+- ``user_sub``: ``refresh_token#`` + the hex HMAC-SHA256 of the refresh token under a key
+  only the broker holds (:func:`refresh_token_key`): never the token itself, and useless
+  without the key.
+- ``sub``, ``origin_jti`` (strings): the user and the session family of the access token
+  issued with that refresh token.
+- ``expires_at``: the issue time plus the refresh token's lifetime (after that the token
+  cannot sign anyone out of anything).
 """
 
 from __future__ import annotations
@@ -38,6 +52,7 @@ KEY = "user_sub"
 TTL_ATTRIBUTE = "expires_at"
 NOT_BEFORE = "not_before"
 FAMILY_PREFIX = "family#"
+REFRESH_TOKEN_PREFIX = "refresh_token#"
 
 
 def record_sign_out(
@@ -126,3 +141,70 @@ def is_revoked(
         return True
     not_before = item.get(NOT_BEFORE, {}).get("N")
     return not_before is not None and issued_at < int(not_before)
+
+
+def refresh_token_key(key: bytes, refresh_token: str) -> str:
+    """The table key of ``refresh_token``'s family item: ``refresh_token#`` + the hex
+    HMAC-SHA256 (RFC 2104) of the token under ``key``.
+
+    A keyed hash, not a plain one: a table reader who also holds a refresh token learns
+    nothing from the keys, and the key never leaves the broker.
+    """
+    import hashlib
+    import hmac
+
+    digest = hmac.new(key, refresh_token.encode(), hashlib.sha256).hexdigest()
+    return REFRESH_TOKEN_PREFIX + digest
+
+
+def record_refresh_family(
+    client: Any,
+    table_name: str,
+    *,
+    key: str,
+    user_sub: str,
+    origin_jti: str,
+    now: int,
+    ttl_seconds: int,
+) -> None:
+    """Remember which user and session family a refresh token belongs to (one ``PutItem``).
+
+    Args:
+        client: a boto3 ``dynamodb`` client.
+        table_name: the revocations table.
+        key: :func:`refresh_token_key` of the refresh token.
+        user_sub: the ``sub`` of the access token issued with it.
+        origin_jti: that access token's ``origin_jti``.
+        now: epoch seconds.
+        ttl_seconds: the refresh token's lifetime, seconds (the item's TTL).
+
+    Raises:
+        botocore.exceptions.ClientError: the write failed.
+    """
+    client.put_item(
+        TableName=table_name,
+        Item={
+            KEY: {"S": key},
+            "sub": {"S": user_sub},
+            "origin_jti": {"S": origin_jti},
+            TTL_ATTRIBUTE: {"N": str(now + ttl_seconds)},
+        },
+    )
+
+
+def find_refresh_family(
+    client: Any, table_name: str, *, key: str, now: int
+) -> tuple[str, str] | None:
+    """``(sub, origin_jti)`` recorded for a refresh token, or ``None`` (never recorded, or
+    past its TTL: DynamoDB deletes expired items lazily, so the TTL is checked here too).
+
+    Raises:
+        botocore.exceptions.ClientError: the read failed.
+    """
+    item = client.get_item(TableName=table_name, Key={KEY: {"S": key}}, ConsistentRead=True).get(
+        "Item"
+    )
+    if not item or int(item.get(TTL_ATTRIBUTE, {}).get("N", "0")) <= now:
+        return None
+    sub, origin_jti = item.get("sub", {}).get("S"), item.get("origin_jti", {}).get("S")
+    return (sub, origin_jti) if sub and origin_jti else None

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import uuid
 
-import pyotp
 import pytest
 import requests
 from playwright.sync_api import expect
@@ -43,7 +42,10 @@ def test_a_totp_user_signs_in_with_the_authenticator_code(
     used = app.fresh_code()
     assert (
         requests.post(
-            f"{api}/auth/mfa/verify", headers=auth, json={"code": used}, timeout=30
+            f"{api}/auth/mfa/verify",
+            headers=auth,
+            json={"code": used, "password": PASSWORD},
+            timeout=30,
         ).status_code
         == 200
     )
@@ -109,19 +111,37 @@ def test_the_account_page_sets_up_mfa_from_the_qr_code_and_deletes_the_account(
     assert qr.evaluate("c => c.width") > 100
     secret = page.locator("#mfa-secret").inner_text()
     page.screenshot(path=screenshots / "13-mfa-qr-setup.png")
+    app = Authenticator(secret)
     form = page.get_by_role("form", name="Authenticator code")
-    form.get_by_label("Code from the app").fill(pyotp.TOTP(secret).now())
+    form.get_by_label("Code from the app").fill(app.fresh_code())
     form.get_by_role("button", name="Turn on").click()
+    # Turning MFA on asks for the password first (a fresh proof, issue 25)
+    proof = page.get_by_role("dialog", name="Confirm it's you")
+    expect(proof.get_by_label("Code from your authenticator app")).to_be_hidden()
+    proof.get_by_label("Your password").fill(PASSWORD)
+    proof.get_by_role("button", name="Turn on").click()
     expect(page.get_by_text("On: signing in asks for a code")).to_be_visible()
     page.screenshot(path=screenshots / "13-account-page.png")
-    # When they delete the account without typing DELETE, nothing happens
+    # When they delete the account, the dialog asks for the password and, MFA being on,
+    # the code; cancelling it deletes nothing
     page.get_by_role("button", name="Delete my account").click()
-    page.get_by_role("dialog").get_by_role("button", name="Delete account").click()
-    expect(page.get_by_text("nothing was deleted")).to_be_visible()
-    # And typing DELETE deletes it, back to sign-in
+    expect(proof).to_be_visible()
+    expect(proof.get_by_label("Your password")).to_be_focused()
+    proof.get_by_role("button", name="Cancel").click()
+    expect(page.get_by_text("nothing was changed")).to_be_visible()
+    # A wrong password is refused and the user stays signed in on the account page
     page.get_by_role("button", name="Delete my account").click()
-    page.get_by_label("Type DELETE to confirm").fill("DELETE")
-    page.get_by_role("dialog").get_by_role("button", name="Delete account").click()
+    proof.get_by_label("Your password").fill("Wrong-Horse-1")
+    proof.get_by_label("Code from your authenticator app").fill(app.totp.now())
+    proof.get_by_role("button", name="Delete account").click()
+    expect(page.locator("#account-error")).to_contain_text("The password or code is wrong")
+    expect(page.get_by_role("heading", name="Your account")).to_be_visible()
+    page.screenshot(path=screenshots / "25-delete-account-proof.png")
+    # And the right password and code delete it, back to sign-in
+    page.get_by_role("button", name="Delete my account").click()
+    proof.get_by_label("Your password").fill(PASSWORD)
+    proof.get_by_label("Code from your authenticator app").fill(app.fresh_code())
+    proof.get_by_role("button", name="Delete account").click()
     expect(page.get_by_role("heading", name="Welcome back")).to_be_visible()
     # Then the account is gone: its password no longer signs in
     gone = requests.post(
@@ -150,6 +170,9 @@ def test_the_account_page_changes_the_password_and_the_email(page, local_stack, 
     change = page.get_by_role("form", name="Change email")
     change.get_by_label("New email").fill(new_email)
     change.get_by_role("button", name="Send a code").click()
+    proof = page.get_by_role("dialog", name="Confirm it's you")
+    proof.get_by_label("Your password").fill("Another-Horse-10")
+    proof.get_by_role("button", name="Send a code").click()
     verify = page.get_by_role("form", name="Verify new email")
     expect(verify).to_be_visible()
     verify.get_by_label("Code").fill(inbox_code(api, new_email, kind="verify_email"))

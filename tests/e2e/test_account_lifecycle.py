@@ -72,7 +72,7 @@ def enrol(api: str, tokens: dict) -> Authenticator:
     verified = requests.post(
         f"{api}/auth/mfa/verify",
         headers=bearer(tokens),
-        json={"code": app.fresh_code()},
+        json={"code": app.fresh_code(), "password": PASSWORD},
         timeout=30,
     )
     assert verified.status_code == 200, verified.text
@@ -124,8 +124,13 @@ def test_a_spent_session_a_foreign_email_and_a_made_up_session_get_one_answer(lo
 def test_turning_mfa_off_goes_back_to_password_only(local_stack) -> None:
     api = local_stack.api_url
     email, tokens = new_user(api)
-    enrol(api, tokens)
-    off = requests.delete(f"{api}/auth/mfa", headers=bearer(tokens), timeout=30)
+    app = enrol(api, tokens)
+    off = requests.delete(
+        f"{api}/auth/mfa",
+        headers=bearer(tokens),
+        json={"password": PASSWORD, "code": app.fresh_code()},
+        timeout=30,
+    )
     assert off.status_code == 200 and off.json() == {"totp_enabled": False}
     assert "access_token" in sign_in(api, email).json()
 
@@ -139,7 +144,10 @@ def test_mfa_routes_need_an_access_token(local_stack) -> None:
     )
     assert wrong.status_code == 400 and wrong.json()["error"] == "invalid_request"
     not_set_up = requests.post(
-        f"{api}/auth/mfa/verify", headers=bearer(tokens), json={"code": "123456"}, timeout=30
+        f"{api}/auth/mfa/verify",
+        headers=bearer(tokens),
+        json={"code": "123456", "password": PASSWORD},
+        timeout=30,
     )
     assert not_set_up.status_code == 400 and not_set_up.json()["error"] == "code_mismatch"
 
@@ -203,7 +211,10 @@ def test_email_change_keeps_the_old_sign_in_until_the_code_is_verified(local_sta
     email, tokens = new_user(api)
     new_email = f"new-{uuid.uuid4().hex[:10]}@example.com"
     started = requests.post(
-        f"{api}/auth/account/email", headers=bearer(tokens), json={"email": new_email}, timeout=30
+        f"{api}/auth/account/email",
+        headers=bearer(tokens),
+        json={"email": new_email, "password": PASSWORD},
+        timeout=30,
     )
     assert started.status_code == 200
     # Until verified, the old email signs in and the new one does not
@@ -231,12 +242,15 @@ def test_an_email_of_another_account_gets_the_same_answer_and_no_code(local_stac
     other, _ = new_user(api)
     _, tokens = new_user(api)
     taken = requests.post(
-        f"{api}/auth/account/email", headers=bearer(tokens), json={"email": other}, timeout=30
+        f"{api}/auth/account/email",
+        headers=bearer(tokens),
+        json={"email": other, "password": PASSWORD},
+        timeout=30,
     )
     free = requests.post(
         f"{api}/auth/account/email",
         headers=bearer(tokens),
-        json={"email": other.replace("acct-", "anew-")},
+        json={"email": other.replace("acct-", "anew-"), "password": PASSWORD},
         timeout=30,
     )
     assert taken.status_code == free.status_code == 200
@@ -263,7 +277,9 @@ def test_deleting_the_account_erases_its_photos_and_signs_it_out(local_stack) ->
         assert uploaded.status_code == 201
     assert len(photos_table_rows(local_stack, sub)) == 3
     # When the user deletes the account
-    deleted = requests.delete(f"{api}/auth/account", headers=bearer(tokens), timeout=30)
+    deleted = requests.delete(
+        f"{api}/auth/account", headers=bearer(tokens), json={"password": PASSWORD}, timeout=30
+    )
     # Then the rows are gone, the tokens are refused, and sign-in fails like for a stranger
     assert deleted.status_code == 200, deleted.text
     assert deleted.json() == {"account_deleted": True, "photos_deleted": 3}
@@ -277,7 +293,9 @@ def test_deleting_the_account_erases_its_photos_and_signs_it_out(local_stack) ->
     assert refreshed.status_code == 400
     assert sign_in(api, email).json() == sign_in(api, "nobody@example.com").json()
     # And a second delete is a clear 4xx
-    again = requests.delete(f"{api}/auth/account", headers=bearer(tokens), timeout=30)
+    again = requests.delete(
+        f"{api}/auth/account", headers=bearer(tokens), json={"password": PASSWORD}, timeout=30
+    )
     assert again.status_code == 401 and again.json()["error"] in ("invalid_token", "unauthorized")
 
 

@@ -10,6 +10,7 @@ unknown email creates the account.
 from __future__ import annotations
 
 import hashlib
+import statistics
 import time
 import uuid
 
@@ -102,3 +103,72 @@ def test_no_auth_route_tells_account_states_apart(local_stack) -> None:
         assert len(answers) == 1, [r for r in rows if r["route"] == route]
         ((status, _),) = answers
         assert status < 500
+
+
+# ---------------------------------------------------------------- issue 22: repetition
+
+#: The broker's attempt limit per email and route family (src/auth/attempts.py).
+LIMIT = 4
+
+#: route family -> (route, request body for ``email``), one wrong guess each
+REPEATED = {
+    "sign-in": ("/auth/sign-in", lambda email: {"email": email, "password": "Wrong-Horse-1"}),
+    "sign-in (challenge answer)": (
+        "/auth/challenge",
+        lambda email: {
+            "email": email,
+            "challenge": "SOFTWARE_TOKEN_MFA",
+            "session": "A" * 64,
+            "answer": "123456",
+        },
+    ),
+    "sign-in (email code)": ("/auth/sign-in/email-code", lambda email: {"email": email}),
+    "confirm": ("/auth/confirm", lambda email: {"email": email, "code": WRONG_CODE}),
+    "reset-password": ("/auth/reset-password", REQUESTS["/auth/reset-password"]),
+}
+
+
+def answer_of(response: requests.Response) -> tuple:
+    """(status, body, has Retry-After); an email-code session is random, so only its
+    length counts."""
+    body = response.json()
+    if "session" in body:
+        body["session"] = len(body["session"])
+    return response.status_code, body, "Retry-After" in response.headers
+
+
+def repeated_attempts(api: str, route: str, body, email: str) -> tuple[list[tuple], list[float]]:
+    answers, timings = [], []
+    for _ in range(LIMIT + 3):
+        started = time.perf_counter()
+        response = requests.post(f"{api}{route}", json=body(email), timeout=30)
+        timings.append((time.perf_counter() - started) * 1000)
+        answers.append(answer_of(response))
+    return answers, timings
+
+
+@pytest.mark.parametrize("family", list(REPEATED))
+def test_repeated_attempts_look_the_same_for_every_account_state(local_stack, family) -> None:
+    api = local_stack.api_url
+    route, body = REPEATED[family]
+    requests.post(f"{api}{route}", json=body(fresh_email("warmup")), timeout=30)
+    # Given an unknown, an unconfirmed and a confirmed email
+    sequences = {}
+    for state in ("unknown", "unconfirmed", "confirmed"):
+        # When each gets LIMIT + 3 wrong attempts on one route family
+        answers, timings = repeated_attempts(api, route, body, account(api, state))
+        sequences[state] = answers
+        print(
+            f"{family:28} {state:12} {[a[0] for a in answers]} first {timings[0]:.1f} ms, "
+            f"over the limit {statistics.median(timings[LIMIT:]):.1f} ms"
+        )
+    # Then the three sequences of status and body are identical
+    assert sequences["unknown"] == sequences["unconfirmed"] == sequences["confirmed"], sequences
+    # And after LIMIT attempts every email gets the same 429 with Retry-After
+    over = sequences["unknown"][LIMIT:]
+    assert {(status, retry) for status, _, retry in over} == {(429, True)}
+    assert over[0][1] == {
+        "error": "too_many_requests",
+        "error_description": "Too many attempts; retry later.",
+    }
+    assert all(status != 429 for status, _, _ in sequences["unknown"][:LIMIT])

@@ -158,3 +158,70 @@ def test_sign_out_takes_effect_at_once_on_the_photo_routes(local_stack) -> None:
     # Then every access token issued before it is refused, the second session's included
     assert answers(api, second["access_token"]) == dict.fromkeys(photo_calls(api), 401)
     assert answers(api, third["access_token"]) == dict.fromkeys(photo_calls(api), 401)
+
+
+def cookie_sign_in(api: str, email: str) -> tuple[str, str]:
+    """The web app's sign-in: (access token, refresh token from the HttpOnly cookie)."""
+    response = requests.post(
+        f"{api}/auth/sign-in",
+        json={"email": email, "password": PASSWORD},
+        headers={"X-Token-Delivery": "cookie"},
+        timeout=30,
+    )
+    assert response.status_code == 200, response.text
+    assert "refresh_token" not in response.json()
+    return response.json()["access_token"], response.cookies["moments_refresh_token"]
+
+
+def sign_out_request(form: str, api: str, email: str) -> tuple[str, dict]:
+    """Sign a new session of ``email`` in, and build its sign-out in ``form``:
+    (the session's access token, requests.post kwargs)."""
+    if form == "cookie only":
+        access_token, refresh_token = cookie_sign_in(api, email)
+        return access_token, {
+            "json": {},
+            "headers": {
+                "X-Token-Delivery": "cookie",
+                "Cookie": f"moments_refresh_token={refresh_token}",
+            },
+        }
+    tokens = sign_in(api, email)
+    body = {"refresh_token": tokens["refresh_token"]}
+    if form == "body access_token + refresh_token":
+        body["access_token"] = tokens["access_token"]
+    headers = {"Authorization": f"Bearer {tokens['access_token']}"} if form == "Bearer" else {}
+    return tokens["access_token"], {"json": body, "headers": headers}
+
+
+@pytest.mark.parametrize(
+    "form", ["refresh_token only", "cookie only", "body access_token + refresh_token", "Bearer"]
+)
+def test_every_sign_out_form_ends_its_session_on_the_photo_routes_at_once(local_stack, form):
+    """Issue 23: a client following RFC 7009 (Amplify's signOut()) sends the refresh token
+    alone; its access token must not outlive the sign-out on the API."""
+    api = local_stack.api_url
+    email = confirmed_user(api)
+    # Given a second session of the same user (a second earlier: "everywhere" revokes
+    # tokens issued before the sign-out's second, docs/auth.md)
+    second = sign_in(api, email)["access_token"]
+    if form == "Bearer":
+        time.sleep(1.1)
+    # And a session that signs out in the second it signed in, in ``form``
+    access_token, kwargs = sign_out_request(form, api, email)
+    assert (
+        requests.get(
+            f"{api}/photos", headers={"Authorization": f"Bearer {access_token}"}, timeout=30
+        ).status_code
+        == 200
+    )
+    response = requests.post(f"{api}/auth/sign-out", timeout=30, **kwargs)
+    assert response.status_code == 200, response.text
+    assert response.json()["signed_out_everywhere"] is (form == "Bearer")
+    # Then that session's access token is refused on every photo route at once
+    assert answers(api, access_token) == dict.fromkeys(photo_calls(api), 401)
+    # And the other session works, unless the user signed out everywhere
+    others = answers(api, second)
+    if form == "Bearer":
+        assert others == dict.fromkeys(photo_calls(api), 401)
+    else:
+        assert 401 not in others.values() and others["GET /photos"] == 200

@@ -41,3 +41,11 @@ class Authenticator:
             for c in ("000000", "111111", "222222", "333333", "444444", "555555")
             if c not in valid
         )
+
+    def stale_code(self, steps_ago: int = 3) -> str:
+        """A code of this app that was current ``steps_ago`` steps (30 s each) ago, which
+        no step the pool accepts now would produce (the window is one step either side)."""
+        now = int(time.time()) // self.totp.interval
+        valid = {self.totp.at(s * self.totp.interval) for s in range(now - 1, now + 3)}
+        code = self.totp.at((now - steps_ago) * self.totp.interval)
+        return code if code not in valid else self.wrong_code()

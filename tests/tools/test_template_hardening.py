@@ -14,18 +14,6 @@ from tests.support.routes import api_functions
 
 TEMPLATE = Path(__file__).resolve().parents[2] / "template.yaml"
 RETAINED = ["UserPool", "PhotosTable", "PhotosBucket"]
-#: The open POST routes that take a password or a code, or send an email: template.yaml
-#: throttles each below the stage default. The other open POST routes, and why not (yet):
-UNTHROTTLED_OPEN_POSTS = {
-    "/auth/sign-out": "revokes only the tokens the caller holds",
-    "/auth/sign-in/email-code": "not throttled per route yet (issue 25: per-route throttles)",
-    "/auth/challenge": "not throttled per route yet (issue 25: per-route throttles)",
-}
-AUTH_POST_ROUTES = [
-    f.path
-    for f in api_functions("auth", protected=False)
-    if f.method == "POST" and f.path not in UNTHROTTLED_OPEN_POSTS
-]
 PHOTO_API_FUNCTIONS = [f.logical_id for f in api_functions("photos")]
 
 
@@ -75,15 +63,53 @@ def test_api_access_logs_are_one_json_object_per_request():
     )
 
 
-def test_each_auth_route_has_its_own_tighter_throttle():
-    settings = load().raw["Resources"]["MomentsApi"]["Properties"]["MethodSettings"]
-    default = next(s for s in settings if s["ResourcePath"] == "/*")
-    by_path = {s["ResourcePath"].replace("~1", "/"): s for s in settings}
-    for route in AUTH_POST_ROUTES:
-        setting = by_path["/" + route]
-        assert setting["HttpMethod"] == "POST"
-        assert setting["ThrottlingRateLimit"] < default["ThrottlingRateLimit"], route
-        assert setting["ThrottlingBurstLimit"] < default["ThrottlingBurstLimit"], route
+#: API Gateway's default account-level throttle per Region (API Gateway developer guide,
+#: "Amazon API Gateway quotas": 10,000 requests per second, a 5,000-request bucket), shared
+#: by every API of the account in the Region.
+ACCOUNT_RATE, ACCOUNT_BURST = 10_000, 5_000
+
+
+def _method_settings(template: Template) -> dict[tuple[str, str], dict]:
+    """``(HttpMethod, path) -> setting``: a ResourcePath is ``/`` then the path with each
+    ``/`` escaped as ``~1`` (``/~1auth~1sign-in``), or ``/*`` for every method."""
+    settings = template.raw["Resources"]["MomentsApi"]["Properties"]["MethodSettings"]
+
+    def path(resource_path: str) -> str:
+        return resource_path if resource_path == "/*" else resource_path[1:].replace("~1", "/")
+
+    return {(s["HttpMethod"], path(s["ResourcePath"])): s for s in settings}
+
+
+def test_every_auth_route_has_its_own_method_throttle():
+    template = load()
+    settings = _method_settings(template)
+    default = settings[("*", "/*")]
+    # The routes come from the template's events, so a new auth route without its own
+    # throttle fails here
+    auth_routes = [r for r in template.routes() if r.path.startswith("/auth/")]
+    assert len(auth_routes) >= 20
+    for route in auth_routes:
+        setting = settings.get((route.method, route.path))
+        assert setting is not None, f"{route.method} {route.path} has no method throttle"
+        rate, burst = setting["ThrottlingRateLimit"], setting["ThrottlingBurstLimit"]
+        assert 0 < rate <= burst, route
+        if route.authorizer is None and route.path != "/auth/config":
+            # The open sign-in routes are tighter than what the other methods get
+            assert rate < default["ThrottlingRateLimit"], route
+            assert burst < default["ThrottlingBurstLimit"], route
+    # No setting names a route the template does not have (a typo would throttle nothing)
+    served = {(r.method, r.path) for r in template.routes()}
+    assert set(settings) - {("*", "/*")} <= served
+
+
+def test_all_auth_throttles_together_stay_far_below_the_account_quota():
+    """Every auth route flooded at once uses under 2% of the account's rate and 10% of
+    its burst, so no route of this API can use up the account-level bucket the others
+    (and other APIs of the account) share."""
+    settings = _method_settings(load())
+    auth = [s for (_, path), s in settings.items() if path.startswith("/auth/")]
+    assert sum(s["ThrottlingRateLimit"] for s in auth) < ACCOUNT_RATE * 0.02
+    assert sum(s["ThrottlingBurstLimit"] for s in auth) < ACCOUNT_BURST * 0.1
 
 
 def test_the_waf_rate_rule_is_off_by_default_and_on_with_a_limit():
@@ -92,8 +118,45 @@ def test_the_waf_rate_rule_is_off_by_default_and_on_with_a_limit():
     assert {"ApiWebAcl", "ApiWebAclAssociation"} <= template.resources.keys()
     rule = template.resolve(template.resources["ApiWebAcl"]["Properties"])["Rules"][0]
     assert int(rule["Statement"]["RateBasedStatement"]["Limit"]) == 300
-    assert rule["Statement"]["RateBasedStatement"]["AggregateKeyType"] == "IP"
+    # Behind CloudFront the source address is CloudFront's: the client's is counted, from
+    # the first address of X-Forwarded-For
+    assert rule["Statement"]["RateBasedStatement"]["AggregateKeyType"] == "FORWARDED_IP"
+    assert rule["Statement"]["RateBasedStatement"]["ForwardedIPConfig"] == {
+        "HeaderName": "X-Forwarded-For",
+        "FallbackBehavior": "MATCH",
+    }
     assert rule["Action"]["Block"]["CustomResponse"]["ResponseCode"] == 429
+
+
+def test_the_waf_auth_rule_counts_the_auth_paths_per_ip_and_prod_turns_waf_on():
+    import tomllib
+
+    template = load(WafRequestsPer5Minutes="300")
+    rules = template.resolve(template.resources["ApiWebAcl"]["Properties"])["Rules"]
+    auth = next(r for r in rules if r["Name"] == "AuthRateLimitPerIp")
+    statement = auth["Statement"]["RateBasedStatement"]
+    assert statement["AggregateKeyType"] == "FORWARDED_IP" and int(statement["Limit"]) == 100
+    assert statement["ForwardedIPConfig"]["HeaderName"] == "X-Forwarded-For"
+    match = statement["ScopeDownStatement"]["ByteMatchStatement"]
+    assert (match["FieldToMatch"], match["SearchString"]) == ({"UriPath": {}}, "/auth/")
+    assert auth["Action"]["Block"]["CustomResponse"]["ResponseCode"] == 429
+    # A header-keyed rule skips requests without the header (AWS WAF's ForwardedIPConfig):
+    # direct calls without X-Forwarded-For get the auth limit per source address
+    direct = next(r for r in rules if r["Name"] == "DirectAuthRateLimitPerIp")
+    statement = direct["Statement"]["RateBasedStatement"]
+    assert statement["AggregateKeyType"] == "IP" and int(statement["Limit"]) == 100
+    both = statement["ScopeDownStatement"]["AndStatement"]["Statements"]
+    assert both[0] == auth["Statement"]["RateBasedStatement"]["ScopeDownStatement"]
+    missing = both[1]["NotStatement"]["Statement"]["SizeConstraintStatement"]
+    assert missing["FieldToMatch"] == {"SingleHeader": {"Name": "x-forwarded-for"}}
+    assert (missing["ComparisonOperator"], int(missing["Size"])) == ("GT", 0)
+    assert direct["Action"] == auth["Action"]
+    assert len({r["Priority"] for r in rules}) == len(rules)
+    # samconfig.toml's prod deploys with WAF on
+    config = tomllib.loads((TEMPLATE.parent / "samconfig.toml").read_text())
+    overrides = config["prod"]["deploy"]["parameters"]["parameter_overrides"]
+    limit = re.search(r'WafRequestsPer5Minutes="(\d+)"', overrides)
+    assert limit and int(limit.group(1)) >= 10
 
 
 def _statements(template: Template, logical_id: str) -> list[dict]:
@@ -109,8 +172,19 @@ def _grants(statements: list[dict], action: str, resource: dict) -> bool:
     )
 
 
+def _granted(template: Template, action: str, resource: dict) -> list[str]:
+    """The functions whose policies grant ``action`` on ``resource``, in template order."""
+    return [
+        logical_id
+        for logical_id, spec in template.resources.items()
+        if spec["Type"] == "AWS::Serverless::Function"
+        and "Policies" in spec["Properties"]
+        and _grants(_statements(template, logical_id), action, resource)
+    ]
+
+
 def test_revocation_storage_is_read_by_the_photo_routes_and_written_by_sign_out_only():
-    """Sign-out and account deletion are the only writers."""
+    """Sign-out and account deletion are the only writers of sign-out records."""
     template = load()
     table = {"Fn::GetAtt": ["RevocationsTable", "Arn"]}
     ttl = template.raw["Resources"]["RevocationsTable"]["Properties"]["TimeToLiveSpecification"]
@@ -122,15 +196,14 @@ def test_revocation_storage_is_read_by_the_photo_routes_and_written_by_sign_out_
         env = template.functions()[logical_id].environment
         assert env["REVOCATIONS_TABLE_NAME"] and "ADDITIONAL_CLIENT_IDS" in env
     assert _grants(_statements(template, "SignOutFunction"), "dynamodb:UpdateItem", table)
-    writers = [
-        logical_id
-        for logical_id, resource in template.resources.items()
-        if resource["Type"] == "AWS::Serverless::Function"
-        and "Policies" in resource["Properties"]
-        and _grants(_statements(template, logical_id), "dynamodb:UpdateItem", table)
-    ]
     # DeleteAccountFunction signs the deleted user out everywhere, like sign-out (issue 13).
+    writers = _granted(template, "dynamodb:UpdateItem", table)
     assert writers == ["SignOutFunction", "DeleteAccountFunction"]
+    # The functions that hand out refresh tokens record their families (PutItem, nothing
+    # else), and sign-out reads them (issue 23).
+    family_writers = _granted(template, "dynamodb:PutItem", table)
+    assert family_writers == ["SignInFunction", "TokenFunction", "ChallengeFunction"]
+    assert _grants(_statements(template, "SignOutFunction"), "dynamodb:GetItem", table)
 
 
 def test_the_served_app_clients_come_from_the_template():
@@ -197,7 +270,7 @@ def test_prod_turns_on_access_logs_a_customer_managed_key_and_reserved_concurren
     assert distribution["Logging"]["IncludeCookies"] is False
     key = template.get_att("DataKey", "Arn")
     assert _properties(template, "DataKey")["EnableKeyRotation"] is True
-    for table in ("PhotosTable", "RevocationsTable"):
+    for table in ("PhotosTable", "RevocationsTable", "AttemptsTable"):
         sse = _properties(template, table)["SSESpecification"]
         assert (sse["SSEType"], sse["KMSMasterKeyId"]) == ("KMS", key), table
     for group in ("FunctionLogGroup", "ApiAccessLogGroup"):
@@ -255,3 +328,33 @@ def test_a_custom_domain_makes_viewers_use_tls_1_2():
     )
     prod = _properties(_prod(), "WebDistribution")["DistributionConfig"]
     assert prod["ViewerCertificate"]["MinimumProtocolVersion"] == "TLSv1.2_2021"
+
+
+def test_the_attempt_counters_are_reached_only_by_the_routes_that_take_guesses():
+    """Issue 22: each function gets only the actions it needs on AttemptsTable."""
+    template = load()
+    table = {"Fn::GetAtt": ["AttemptsTable", "Arn"]}
+    properties = template.raw["Resources"]["AttemptsTable"]["Properties"]
+    assert properties["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}
+    assert properties["KeySchema"] == [{"AttributeName": "counter_key", "KeyType": "HASH"}]
+
+    def granted(action: str) -> list[str]:
+        return _granted(template, action, table)
+
+    assert granted("dynamodb:UpdateItem") == [
+        "ConfirmSignUpFunction",
+        "SignInFunction",
+        "ResetPasswordFunction",
+        "EmailCodeSignInFunction",
+        "ChallengeFunction",
+    ]
+    assert granted("dynamodb:DeleteItem") == [
+        "ConfirmSignUpFunction",
+        "SignInFunction",
+        "ResetPasswordFunction",
+        "ChallengeFunction",
+    ]
+    for action in ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Scan", "dynamodb:Query"):
+        assert granted(action) == [], action
+    env = template.functions()["SignInFunction"].environment
+    assert env["ATTEMPTS_TABLE_NAME"]

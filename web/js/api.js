@@ -125,9 +125,24 @@ export async function request(path, { method = "GET", json, auth = false, cookie
 export async function withAuth(send) {
   const authHeader = () => (accessToken ? { Authorization: `Bearer ${accessToken}` } : {});
   let response = await send(authHeader());
-  if (response.status === 401 && (await refresh())) response = await send(authHeader());
-  if (response.status === 401) setSession(null);
+  if (response.status !== 401 || (await isProofFailure(response))) return response;
+  if (await refresh()) response = await send(authHeader());
+  if (response.status === 401 && !(await isProofFailure(response))) setSession(null);
   return response;
+}
+
+/** The 401 codes of a missing or wrong fresh proof of identity (docs/auth.md): the token
+ * is fine, so they neither refresh it (a retry would resend a wrong password) nor sign out. */
+const PROOF_ERRORS = new Set(["reauthentication_required", "invalid_credentials"]);
+
+async function isProofFailure(response) {
+  let text = "";
+  try {
+    text = typeof response.clone === "function" ? await response.clone().text() : response.responseText || "";
+    return PROOF_ERRORS.has(JSON.parse(text).error);
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -268,9 +283,10 @@ export function changePassword({ previous_password, proposed_password }) {
   });
 }
 
-/** POST /auth/account/email {email} → {code_delivery}: a code goes to the new address. */
-export function changeEmail({ email }) {
-  return request("/auth/account/email", { method: "POST", json: { email }, auth: true });
+/** POST /auth/account/email {email, password, code?} → {code_delivery}: a code goes to the
+ * new address. `password` (and `code` with TOTP on) is the fresh proof (docs/auth.md). */
+export function changeEmail({ email, password, code }) {
+  return request("/auth/account/email", { method: "POST", json: { email, password, code }, auth: true });
 }
 
 /** POST /auth/account/email/verify {code} → the profile, with the new email. */
@@ -283,19 +299,19 @@ export function setUpMfa() {
   return request("/auth/mfa/setup", { method: "POST", auth: true });
 }
 
-/** POST /auth/mfa/verify {code} → {totp_enabled: true}. */
-export function verifyMfa({ code }) {
-  return request("/auth/mfa/verify", { method: "POST", json: { code }, auth: true });
+/** POST /auth/mfa/verify {code, password} → {totp_enabled: true}. */
+export function verifyMfa({ code, password }) {
+  return request("/auth/mfa/verify", { method: "POST", json: { code, password }, auth: true });
 }
 
-/** DELETE /auth/mfa → {totp_enabled: false}. */
-export function disableMfa() {
-  return request("/auth/mfa", { method: "DELETE", auth: true });
+/** DELETE /auth/mfa {password, code} → {totp_enabled: false}. */
+export function disableMfa({ password, code }) {
+  return request("/auth/mfa", { method: "DELETE", json: { password, code }, auth: true });
 }
 
-/** DELETE /auth/account → {account_deleted, photos_deleted}; the session ends. */
-export async function deleteAccount() {
-  const result = await request("/auth/account", { method: "DELETE", auth: true });
+/** DELETE /auth/account {password, code?} → {account_deleted, photos_deleted}; the session ends. */
+export async function deleteAccount({ password, code }) {
+  const result = await request("/auth/account", { method: "DELETE", json: { password, code }, auth: true });
   setSession(null);
   return result;
 }

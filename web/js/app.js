@@ -498,7 +498,11 @@ boot();
 
 // ---------------------------------------------------------------- the account (issue 13)
 
+/** The profile last shown (its `totp_enabled` says whether a proof needs a code). */
+let shownAccount = null;
+
 function renderAccount(account) {
+  shownAccount = account;
   $("#account-email").textContent = `Signed in as ${account.email}`;
   $("#profile-name").value = account.name || "";
   $("#mfa-status").textContent = account.totp_enabled
@@ -541,8 +545,42 @@ function drawQr(canvas, text) {
 
 $("#go-account").addEventListener("click", openAccount);
 
+/**
+ * Ask for the fresh proof of identity a sensitive change needs (docs/auth.md): the password,
+ * plus the authenticator's code while two-step verification is on.
+ * @returns {Promise<{password: string, code?: string}>} the proof.
+ * @throws {Error} when the dialog is cancelled or left empty (nothing was changed).
+ */
+function askForProof({ text, confirm, danger = false }) {
+  const dialog = $("#proof-dialog");
+  const needsCode = Boolean(shownAccount?.totp_enabled);
+  $("#proof-dialog-text").textContent = text;
+  $("#proof-confirm").textContent = confirm;
+  $("#proof-confirm").className = `btn ${danger ? "btn-danger" : "btn-primary"}`;
+  $("#proof-code-field").hidden = !needsCode;
+  $("form", dialog).reset();
+  dialog.returnValue = "";
+  return new Promise((resolve, reject) => {
+    dialog.addEventListener(
+      "close",
+      () => {
+        const password = $("#proof-password").value;
+        const code = $("#proof-code").value.trim();
+        if (dialog.returnValue !== "confirm") reject(new Error("Cancelled; nothing was changed."));
+        else if (!password || (needsCode && !code)) {
+          reject(new Error(`Enter your password${needsCode ? " and the code" : ""}; nothing was changed.`));
+        } else resolve(needsCode ? { password, code } : { password });
+      },
+      { once: true },
+    );
+    dialog.showModal();
+    $("#proof-password").focus();
+  });
+}
+
 onSubmit($("#email-form"), async ({ email }) => {
-  const sent = await api.changeEmail({ email: email.trim() });
+  const proof = await askForProof({ text: `Change your sign-in email to ${email.trim()}?`, confirm: "Send a code" });
+  const sent = await api.changeEmail({ email: email.trim(), ...proof });
   $("#email-verify-form").hidden = false;
   $("#email-verify-code").focus();
   toast(`We sent a code to ${sent.code_delivery?.destination || "the new address"}.`);
@@ -581,7 +619,8 @@ $("#mfa-start").addEventListener("click", async () => {
 });
 
 onSubmit($("#mfa-form"), async ({ code }, form) => {
-  await api.verifyMfa({ code: code.trim() });
+  const { password } = await askForProof({ text: "Turn on two-step verification?", confirm: "Turn on" });
+  await api.verifyMfa({ code: code.trim(), password });
   form.reset();
   renderAccount(await api.getAccount());
   toast("Two-step verification is on.");
@@ -590,27 +629,23 @@ onSubmit($("#mfa-form"), async ({ code }, form) => {
 $("#mfa-off").addEventListener("click", async () => {
   showError($("#account-error"), null);
   try {
-    await api.disableMfa();
+    const proof = await askForProof({ text: "Turn off two-step verification?", confirm: "Turn off", danger: true });
+    await api.disableMfa(proof);
     renderAccount(await api.getAccount());
   } catch (err) {
     showError($("#account-error"), err);
   }
 });
 
-$("#account-delete").addEventListener("click", () => {
-  $("#account-dialog-confirm").value = "";
-  $("#account-dialog").showModal();
-});
-
-$("#account-dialog").addEventListener("close", async () => {
-  const dialog = $("#account-dialog");
-  if (dialog.returnValue !== "delete") return;
-  if ($("#account-dialog-confirm").value.trim() !== "DELETE") {
-    showError($("#account-error"), new Error("Type DELETE to confirm; nothing was deleted."));
-    return;
-  }
+$("#account-delete").addEventListener("click", async () => {
+  showError($("#account-error"), null);
   try {
-    await api.deleteAccount();
+    const proof = await askForProof({
+      text: "Your account and every photo in it will be deleted. This cannot be undone.",
+      confirm: "Delete account",
+      danger: true,
+    });
+    await api.deleteAccount(proof);
     resetGrid();
     show("sign-in");
     toast("Your account and its photos were deleted.");

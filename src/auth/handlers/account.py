@@ -5,22 +5,38 @@ ChangeEmailFunction, VerifyEmailFunction and DeleteAccountFunction):
 - ``GET /auth/account`` -> GetUser: ``{email, email_verified, name, totp_enabled}``
 - ``PATCH /auth/account`` ``{name}`` -> UpdateUserAttributes
 - ``POST /auth/account/password`` ``{previous_password, proposed_password}`` -> ChangePassword
-- ``POST /auth/account/email`` ``{email}`` -> UpdateUserAttributes (code to the new email)
+- ``POST /auth/account/email`` ``{email, password, code?}`` -> the proof, then
+  UpdateUserAttributes (code to the new email)
 - ``POST /auth/account/email/verify`` ``{code}`` -> VerifyUserAttribute
-- ``DELETE /auth/account`` -> photo rows, sign-out record, DeleteUser
+- ``DELETE /auth/account`` ``{password, code?}`` -> the proof, photo rows, sign-out
+  record, DeleteUser
+
+The ``password`` (and, with TOTP on, ``code``) is the fresh proof of identity of
+:mod:`auth.reauthentication`.
 """
 
 from aws_lambda_powertools.event_handler.api_gateway import Response
 
-from auth.api import ACCOUNT, BEARER_ERRORS, CODE, CODE_SENT, NEW_PASSWORD, PASSWORD, AuthApp
+from auth.api import (
+    ACCOUNT,
+    BEARER_ERRORS,
+    CODE,
+    CODE_SENT,
+    NEW_PASSWORD,
+    PASSWORD,
+    PROOF_DESCRIPTION,
+    PROOF_ERRORS,
+    AuthApp,
+)
 from auth.models import (
     Account,
     AccountDeleted,
     AccountUpdate,
+    ChangeEmailRequest,
     ChangePasswordRequest,
     CodeRequest,
     CodeSent,
-    EmailRequest,
+    DeleteAccountRequest,
     PasswordChanged,
 )
 from auth.service import get_service
@@ -99,20 +115,23 @@ def change_password() -> Response[str]:
     operation_id="changeEmail",
     summary="Start an email change: a code goes to the new address",
     description="The old email stays the sign-in name until `POST "
-    "/auth/account/email/verify` (Cognito's AttributesRequireVerificationBeforeUpdate).",
+    "/auth/account/email/verify` (Cognito's AttributesRequireVerificationBeforeUpdate). "
+    + PROOF_DESCRIPTION,
     tags=["auth"],
-    openapi_extensions=json_body(EmailRequest, {"email": "alice.new@example.com"}),
+    openapi_extensions=json_body(
+        ChangeEmailRequest, {"email": "alice.new@example.com", "password": PASSWORD}
+    ),
     responses=app.responses(
         200,
         CodeSent,
         "The same answer whether or not the address is free.",
         example=CODE_SENT,
-        errors=merge_error_codes({400: ("invalid_request",)}, BEARER_ERRORS),
+        errors=PROOF_ERRORS,
     ),
 )
 def change_email() -> Response[str]:
     token = require_bearer_token(app.current_event)
-    request = parse_json_request(app.current_event, EmailRequest)
+    request = parse_json_request(app.current_event, ChangeEmailRequest)
     return json_response(200, get_service().change_email(token, request))
 
 
@@ -146,17 +165,21 @@ def verify_email() -> Response[str]:
     "/auth/account",
     operation_id="deleteAccount",
     summary="Delete the account and all of its photos; signs out everywhere",
+    description=PROOF_DESCRIPTION,
     tags=["auth"],
+    openapi_extensions=json_body(DeleteAccountRequest, {"password": PASSWORD}),
     responses=app.responses(
         200,
         AccountDeleted,
         "Deleted; a second delete answers 401.",
         example={"account_deleted": True, "photos_deleted": 3},
-        errors=BEARER_ERRORS,
+        errors=PROOF_ERRORS,
     ),
 )
 def delete_account() -> Response[str]:
-    result = get_service().delete_account(require_bearer_token(app.current_event))
+    token = require_bearer_token(app.current_event)
+    request = parse_json_request(app.current_event, DeleteAccountRequest, empty_body="{}")
+    result = get_service().delete_account(token, request.proof)
     app.count("AccountsDeleted")
     return json_response(200, result)
 

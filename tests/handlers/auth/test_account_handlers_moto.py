@@ -75,21 +75,24 @@ def _totp(access: str, context) -> pyotp.TOTP:
 
 def _mfa_on(event: dict, inbox: Inbox, access: str, context) -> dict:
     totp = _totp(access, context)
-    return with_body(event, {"code": totp.now()})
+    # The password is the fresh proof turning MFA on needs (issue 25)
+    return with_body(event, {"code": totp.now(), "password": PASSWORD})
 
 
 def _mfa_verified(event: dict, inbox: Inbox, access: str, context) -> dict:
+    totp = _totp(access, context)
     verify = with_headers(load_event("mfa_verify"), Authorization=f"Bearer {access}")
-    assert (
-        invoke("mfa_verify", _mfa_on(verify, inbox, access, context), context)["statusCode"] == 200
-    )
-    return event
+    verify = with_body(verify, {"code": totp.now(), "password": PASSWORD})
+    assert invoke("mfa_verify", verify, context)["statusCode"] == 200
+    # Turning it off takes the password and a code not used yet (a code works once)
+    return with_body(event, {"password": PASSWORD, "code": totp.at(time.time() + 30)})
 
 
 def _new_email_code(event: dict, inbox: Inbox, access: str, context) -> dict:
     new = "alice.new@example.com"
     change = with_headers(load_event("change_email"), Authorization=f"Bearer {access}")
-    assert invoke("change_email", with_body(change, {"email": new}), context)["statusCode"] == 200
+    body = {"email": new, "password": PASSWORD}
+    assert invoke("change_email", with_body(change, body), context)["statusCode"] == 200
     return with_body(event, {"code": code(inbox, new, "verify_email")})
 
 
@@ -140,7 +143,11 @@ def test_the_mfa_challenge_of_a_password_sign_in_is_answered_with_a_totp(inbox, 
     totp = _totp(access, lambda_context)
     verify = with_headers(load_event("mfa_verify"), Authorization=f"Bearer {access}")
     assert (
-        invoke("mfa_verify", with_body(verify, {"code": totp.now()}), lambda_context)["statusCode"]
+        invoke(
+            "mfa_verify",
+            with_body(verify, {"code": totp.now(), "password": PASSWORD}),
+            lambda_context,
+        )["statusCode"]
         == 200
     )
     # When they sign in with their password, they are asked for a code

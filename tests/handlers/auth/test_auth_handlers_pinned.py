@@ -59,6 +59,10 @@ def broker(template, hosted_ui, lambda_context, monkeypatch):
     template.physical_ids.update({"UserPool": POOL_ID, "UserPoolClient": CLIENT_ID})
     for name, value in (auth_env(template) | {"COGNITO_DOMAIN_URL": hosted_ui.url}).items():
         monkeypatch.setenv(name, value)
+    # Only Cognito is stubbed here: the sign-out and refresh-token records and the attempt
+    # counters (DynamoDB) are pinned in test_sign_out_record_moto.py / test_attempts_moto.py.
+    monkeypatch.delenv("REVOCATIONS_TABLE_NAME")
+    monkeypatch.delenv("ATTEMPTS_TABLE_NAME")
     client = boto3.client("cognito-idp", region_name="us-east-1")
     stubber = Stubber(client)
     stubber.add_response(

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import hmac
+
 import boto3
 import pytest
 
+from auth.cognito import derived_key
+from auth.core import REFRESH_TOKEN_FAMILY_KEY
 from auth.errors import UpstreamError, answer
 from auth.revocations import RevocationTable
 
@@ -35,3 +39,33 @@ def test_a_failed_write_is_an_upstream_error_not_a_traceback(moto_pool):
     with pytest.raises(UpstreamError) as caught:
         table.record("sub-1", origin_jti="family-1", everywhere=False)
     assert answer(caught.value).status >= 500
+
+
+def test_the_family_record_holds_no_raw_refresh_token(moto_pool):
+    # Given the broker handing out a refresh token (issue 23), with its derived key
+    refresh_token = "eyJjdHkiOiJKV1QiLCJlbmMiOiJBMjU2R0NNIn0.example-refresh-token.value"
+    key = derived_key("example-client-secret", REFRESH_TOKEN_FAMILY_KEY)
+    table = RevocationTable(TABLE, 900, clock=lambda: 1_000.0, family_key=lambda: key)
+    table.remember_refresh_token(
+        refresh_token, user_sub="sub-1", origin_jti="family-1", lifetime_seconds=86400
+    )
+    # Then the table holds the family under a keyed hash, and nothing of the token
+    items = boto3.client("dynamodb").scan(TableName=TABLE)["Items"]
+    assert len(items) == 1
+    stored = repr(items)
+    for part in [refresh_token, *refresh_token.split(".")]:
+        assert part not in stored
+    expected_key = "refresh_token#" + hmac.new(key, refresh_token.encode(), "sha256").hexdigest()
+    assert items[0] == {
+        "user_sub": {"S": expected_key},
+        "sub": {"S": "sub-1"},
+        "origin_jti": {"S": "family-1"},
+        "expires_at": {"N": str(1000 + 86400)},
+    }
+    # And only that token finds it, until the refresh token's lifetime is over
+    assert table.refresh_token_family(refresh_token) == ("sub-1", "family-1")
+    assert table.refresh_token_family(refresh_token + "x") is None
+    later = RevocationTable(TABLE, 900, clock=lambda: 1_000.0 + 86400, family_key=lambda: key)
+    assert later.refresh_token_family(refresh_token) is None
+    other_key = RevocationTable(TABLE, 900, family_key=lambda: b"another key")
+    assert other_key.refresh_token_family(refresh_token) is None

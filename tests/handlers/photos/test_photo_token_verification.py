@@ -246,3 +246,33 @@ def test_a_signed_out_token_is_refused_in_handler_mode_too(pool, handler_mode):
     response = list_photos(_sam_local(load_event("list_photos"), token))
     # Then it is refused as the authorizer mode refuses it
     assert response["statusCode"] == 401
+
+
+def test_a_session_signed_out_by_its_refresh_token_is_refused_in_handler_mode(pool, handler_mode):
+    # Given two sessions of one user, the first one's refresh token recorded by the broker
+    # as it handed it out (issue 23)
+    from auth.revocations import RevocationTable
+
+    first, second = pool.sign_in(), pool.sign_in()
+    claims = jwt.decode(first["AccessToken"], options={"verify_signature": False})
+    table = RevocationTable("moments-local-RevocationsTable", 900, family_key=lambda: b"k" * 32)
+    table.remember_refresh_token(
+        first["RefreshToken"],
+        user_sub=claims["sub"],
+        origin_jti=claims["origin_jti"],
+        lifetime_seconds=86400,
+    )
+    list_photos = handler_mode("list_photos")
+    assert (
+        list_photos(_sam_local(load_event("list_photos"), first["AccessToken"]))["statusCode"]
+        == 200
+    )
+    # When the broker signs out with that refresh token alone (AuthService.sign_out's
+    # lookup and record, in the same calls)
+    sub, origin_jti = table.refresh_token_family(first["RefreshToken"])
+    table.record(sub, origin_jti=origin_jti, everywhere=False)
+    # Then, in the same second, that session's access token is refused, the other not
+    status = list_photos(_sam_local(load_event("list_photos"), first["AccessToken"]))
+    assert status["statusCode"] == 401
+    other = list_photos(_sam_local(load_event("list_photos"), second["AccessToken"]))
+    assert other["statusCode"] == 200

@@ -117,7 +117,10 @@ class FakeIdp:
 
     def get_user(self, access_token: str) -> dict[str, Any]:
         self._record("get_user", access_token)
-        return {"Username": "jane", "UserAttributes": []}
+        return {
+            "Username": "jane",
+            "UserAttributes": [{"Name": "email", "Value": "jane@example.com"}],
+        }
 
     def forgot_password(self, username: str) -> dict[str, Any]:
         self._record("forgot_password", username)

@@ -7,6 +7,7 @@ from auth.models import (
     AuthorizationCodeGrant,
     ConfirmRequest,
     EmailRequest,
+    Proof,
     RefreshTokenGrant,
     ResetPasswordRequest,
     SignInRequest,
@@ -261,7 +262,7 @@ def test_a_totp_challenge_is_handed_to_the_client_with_its_session(service, idp,
 
 
 def test_the_otpauth_uri_is_the_key_uri_format_an_authenticator_reads():
-    from auth.service import otpauth_uri
+    from auth.account import otpauth_uri
 
     uri = otpauth_uri("JBSWY3DPEHPK3PXP", "jane+x@example.com")
     assert (
@@ -315,19 +316,25 @@ def test_account_deletion_revokes_first_then_erases_photos_then_deletes_the_user
     monkeypatch.setattr(
         idp,
         "get_user",
-        lambda token: {"Username": "u", "UserAttributes": [{"Name": "sub", "Value": "sub-1"}]},
+        lambda token: {
+            "Username": "u",
+            "UserAttributes": [
+                {"Name": "sub", "Value": "sub-1"},
+                {"Name": "email", "Value": "jane@example.com"},
+            ],
+        },
     )
     monkeypatch.setattr(
         idp, "delete_user", lambda token: events.append(("delete_user",)), raising=False
     )
     monkeypatch.setattr(
-        "auth.service._claims_of_accepted_token",
+        "auth.sessions.claims_of_accepted_token",
         lambda token: {"sub": "sub-1", "origin_jti": "f-1"},
     )
     service = AuthService(
         settings, idp=idp, token_endpoint=token_endpoint, revocations=Records(), photos=Photos()
     )
-    result = service.delete_account("access-1")
+    result = service.delete_account("access-1", Proof(password="Correct-Horse-9"))
     # The tokens die (including this second's) before the photos go, the user last
     assert events == [("revoke", "sub-1", True, 1), ("photos", "sub-1"), ("delete_user",)]
     assert result.model_dump() == {"account_deleted": True, "photos_deleted": 2}
@@ -347,5 +354,5 @@ def test_a_failed_photo_erase_leaves_the_account_for_a_retry(
     monkeypatch.setattr(idp, "delete_user", lambda token: deleted.append(token), raising=False)
     service = AuthService(settings, idp=idp, token_endpoint=token_endpoint, photos=Photos())
     with pytest.raises(UpstreamError):
-        service.delete_account("access-1")
+        service.delete_account("access-1", Proof(password="Correct-Horse-9"))
     assert deleted == []

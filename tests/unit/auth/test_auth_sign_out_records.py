@@ -8,6 +8,7 @@ import jwt
 import pytest
 
 from auth.errors import UpstreamError, answer
+from auth.models import AuthorizationCodeGrant, ChallengeAnswer, SignInRequest
 from auth.service import AuthService
 
 SUB = "7f6f96ef-4715-468d-8281-92ab41bd4d67"
@@ -26,9 +27,21 @@ def access_token(**claims) -> str:
 @dataclass
 class Records:
     written: list[tuple[str, str | None, bool]] = field(default_factory=list)
+    # refresh token -> (sub, origin_jti, lifetime): the families the broker recorded
+    families: dict[str, tuple[str, str, int]] = field(default_factory=dict)
+    log: list[str] | None = None  # shared with the idp's calls, to check the order
 
     def record(self, user_sub, *, origin_jti, everywhere):
         self.written.append((user_sub, origin_jti, everywhere))
+        if self.log is not None:
+            self.log.append("record")
+
+    def remember_refresh_token(self, refresh_token, *, user_sub, origin_jti, lifetime_seconds):
+        self.families[refresh_token] = (user_sub, origin_jti, lifetime_seconds)
+
+    def refresh_token_family(self, refresh_token):
+        family = self.families.get(refresh_token)
+        return family[:2] if family else None
 
 
 @pytest.fixture
@@ -93,3 +106,107 @@ def test_a_failed_record_write_is_a_clean_5xx(broker, records, monkeypatch):
     with pytest.raises(UpstreamError) as caught:
         broker.sign_out(None, access_token())
     assert answer(caught.value).status >= 500
+
+
+# ---------------------------------------------------------------- issue 23: refresh tokens
+
+
+def issuing(idp, token_endpoint, monkeypatch) -> dict:
+    """route -> a call that hands out tokens, every one answering ``access_token()`` and
+    a refresh token named after the route."""
+    result = {"AccessToken": access_token(), "ExpiresIn": 900, "TokenType": "Bearer"}
+    monkeypatch.setattr(
+        idp,
+        "initiate_password_auth",
+        lambda *a: {"AuthenticationResult": {**result, "RefreshToken": "r-sign-in"}},
+    )
+    monkeypatch.setattr(
+        idp,
+        "get_tokens_from_refresh_token",
+        lambda *a: {"AuthenticationResult": {**result, "RefreshToken": "r-refresh"}},
+    )
+    monkeypatch.setattr(
+        idp,
+        "respond_to_mfa_challenge",
+        lambda *a: {"AuthenticationResult": {**result, "RefreshToken": "r-challenge"}},
+        raising=False,
+    )
+    token_endpoint.reply = {
+        "access_token": access_token(),
+        "refresh_token": "r-code",
+        "expires_in": 900,
+        "token_type": "Bearer",
+    }
+    return {
+        "r-sign-in": lambda b: b.sign_in(
+            SignInRequest(email="jane@example.com", password="Correct-Horse-9")
+        ),
+        "r-refresh": lambda b: b.refresh("r-old"),
+        "r-challenge": lambda b: b.answer_challenge(
+            ChallengeAnswer(
+                email="jane@example.com",
+                challenge="SOFTWARE_TOKEN_MFA",
+                session="s" * 20,
+                answer="123456",
+            )
+        ),
+        "r-code": lambda b: b.exchange_code(
+            AuthorizationCodeGrant(
+                grant_type="authorization_code",
+                code="c" * 20,
+                redirect_uri="http://localhost:3000/",
+                code_verifier="v" * 43,
+            )
+        ),
+    }
+
+
+def test_every_route_that_hands_out_a_refresh_token_records_its_family(
+    broker, idp, token_endpoint, records, monkeypatch
+):
+    for refresh_token, call in issuing(idp, token_endpoint, monkeypatch).items():
+        assert call(broker).refresh_token == refresh_token
+        # Then the broker knows whose session it is, for the refresh token's lifetime
+        assert records.families[refresh_token] == (
+            SUB,
+            "family-1",
+            idp.refresh_token_validity_seconds,
+        )
+    assert len(records.families) == 4
+
+
+def test_a_failed_family_write_fails_the_sign_in_cleanly(
+    broker, idp, token_endpoint, records, monkeypatch
+):
+    calls = issuing(idp, token_endpoint, monkeypatch)
+
+    def fail(*args, **kwargs):
+        raise UpstreamError("PutItem", "ProvisionedThroughputExceededException")
+
+    monkeypatch.setattr(records, "remember_refresh_token", fail)
+    with pytest.raises(UpstreamError) as caught:
+        calls["r-sign-in"](broker)
+    assert answer(caught.value).status >= 500
+
+
+def test_the_refresh_token_alone_revokes_its_session_before_cognito_revokes_it(
+    broker, idp, records
+):
+    # Given a refresh token the broker handed out
+    records.families["refresh-1"] = (SUB, "family-1", 86400)
+    log: list[str] = []
+    records.log = log
+    idp.revoke_token = lambda token: log.append("revoke_token")
+    # When the client signs out with it alone (RFC 7009, as Amplify's signOut() does)
+    result = broker.sign_out("refresh-1", None)
+    # Then that session's family is revoked on the photo routes, then at Cognito
+    assert records.written == [(SUB, "family-1", False)]
+    assert log == ["record", "revoke_token"]
+    assert result.refresh_token_revoked is True and result.signed_out_everywhere is False
+
+
+def test_a_refresh_token_the_broker_never_recorded_revokes_at_cognito_only(broker, idp, records):
+    result = broker.sign_out("unknown-refresh-token", None)
+    assert records.written == []
+    assert [name for name, _ in idp.calls] == ["revoke_token"]
+    assert result.refresh_token_revoked is True
