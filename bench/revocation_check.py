@@ -79,7 +79,6 @@ def main() -> int:
             "AWS_SECRET_ACCESS_KEY": "bench",
             "AWS_DEFAULT_REGION": "us-east-1",
             "AWS_REGION": "us-east-1",
-            "POWERTOOLS_TRACE_DISABLED": "true",
             "POWERTOOLS_METRICS_NAMESPACE": "Moments",
             "POWERTOOLS_LOG_LEVEL": "WARNING",
         }

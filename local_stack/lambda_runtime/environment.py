@@ -46,7 +46,7 @@ class InvokeResult:
 
 @dataclass(frozen=True)
 class LocalOverrides:
-    """The environment that differs locally (DESIGN.md: only environment variables do).
+    """The environment that differs locally (the Lambda code is the same; only environment variables differ).
 
     ``hosted_ui_url`` replaces ``COGNITO_DOMAIN_URL`` where the template sets it.
     ``aws_config_file`` is a generated shared-config file (see :class:`Runtime`).
@@ -65,8 +65,7 @@ def function_environment(spec: FunctionSpec, overrides: LocalOverrides) -> dict[
     Lambda's own variables (https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html#configuration-envvars-runtime),
     then the template's ``Environment.Variables``, then the local overrides:
     ``AWS_ENDPOINT_URL`` (every SDK client goes to the emulator), dummy credentials,
-    region, ``POWERTOOLS_TRACE_DISABLED`` (no X-Ray daemon locally) and, if the template
-    sets it, ``COGNITO_DOMAIN_URL`` -> the hosted-UI stand-in.
+    region and, if the template sets it, ``COGNITO_DOMAIN_URL`` -> the hosted-UI stand-in.
     """
     env = {
         "PATH": os.environ.get("PATH", "/usr/local/bin:/usr/bin:/bin"),
@@ -93,7 +92,6 @@ def function_environment(spec: FunctionSpec, overrides: LocalOverrides) -> dict[
             "AWS_REGION": overrides.region,
             "AWS_CONFIG_FILE": overrides.aws_config_file,
             "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
-            "POWERTOOLS_TRACE_DISABLED": "true",
         }
     )
     if "COGNITO_DOMAIN_URL" in spec.environment and overrides.hosted_ui_url:

@@ -127,7 +127,6 @@ def test_each_function_sees_only_its_own_environment_plus_local_overrides(runtim
         assert env["AWS_ENDPOINT_URL"] == "http://127.0.0.1:9"
         assert env["AWS_ACCESS_KEY_ID"] == "testing"
         assert env["AWS_REGION"] == env["AWS_DEFAULT_REGION"] == "us-east-1"
-        assert env["POWERTOOLS_TRACE_DISABLED"] == "true"
         assert "addressing_style = path" in Path(env["AWS_CONFIG_FILE"]).read_text()
     assert first["AWS_LAMBDA_FUNCTION_NAME"] == "First"
     assert first["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"] == "256"
