@@ -8,7 +8,8 @@
 //     keeps the refresh token out of the JSON and sets it as an HttpOnly; Secure;
 //     SameSite=Strict cookie scoped to /auth; `credentials: "same-origin"` sends it back;
 //   - a reload restores the session by asking POST /auth/token for a refresh-token grant
-//     (the cookie supplies the refresh token).
+//     (the cookie supplies the refresh token), but only when the session hint below says a
+//     cookie is there, so a signed-out visitor's first load sends nothing and logs no 400.
 //
 // Every error body is {"error": "<code>", "error_description": "<sentence>"} (API contract v1).
 
@@ -30,6 +31,40 @@ let idClaims = null;
 let refreshing = null;
 const sessionListeners = new Set();
 
+// The session hint: a non-secret note in localStorage, {"expires_at": <ms since the epoch>},
+// saying "a refresh cookie was set and lives until then". Scripts cannot see the HttpOnly
+// cookie itself, and a refresh grant without one rightly answers 400 invalid_request, so
+// restoreSession() only tries the refresh while the hint is present and unexpired.
+//   - Set on sign-in (answerChallenge, exchangeCode too) to now + SESSION_HINT_MS. A
+//     refresh keeps it: a rotated refresh token lives only for the rest of the original's
+//     lifetime (docs/auth.md, "Browser cookie delivery").
+//   - Cleared whenever the session ends: sign-out, account deletion, a failed refresh.
+//   - SESSION_HINT_MS is the template's default RefreshTokenValidityDays (30 days); the app
+//     cannot read the real lifetime. With a shorter one, or when the user clears their
+//     cookies, the hint goes stale: the next load makes one failing refresh (a 400 in the
+//     console), which clears it. With a longer one, a session older than 30 days asks the
+//     user to sign in again instead of restoring silently.
+const SESSION_HINT = "moments.session_hint";
+const SESSION_HINT_MS = 30 * 24 * 3600 * 1000;
+
+function sessionHintValid() {
+  try {
+    const hint = JSON.parse(localStorage.getItem(SESSION_HINT));
+    return typeof hint?.expires_at === "number" && hint.expires_at > Date.now();
+  } catch {
+    return false; // unreadable storage or a malformed hint: no hint
+  }
+}
+
+function setSessionHint(present) {
+  try {
+    if (present) localStorage.setItem(SESSION_HINT, JSON.stringify({ expires_at: Date.now() + SESSION_HINT_MS }));
+    else localStorage.removeItem(SESSION_HINT);
+  } catch {
+    // Storage disabled: no hint, so reloads show the sign-in view; nothing else changes.
+  }
+}
+
 /** Subscribe to session changes; the callback gets the ID-token claims, or null when signed out. */
 export function onSessionChange(callback) {
   sessionListeners.add(callback);
@@ -40,7 +75,11 @@ export function isSignedIn() {
   return accessToken !== null;
 }
 
-function setSession(tokens) {
+/** Keep `tokens` (or drop the session for null). `signedIn`: a sign-in just set a new
+ * refresh cookie, so the session hint starts afresh; ending the session clears it. */
+function setSession(tokens, { signedIn = false } = {}) {
+  if (!tokens) setSessionHint(false);
+  else if (signedIn) setSessionHint(true);
   accessToken = tokens ? tokens.access_token : null;
   idClaims = tokens && tokens.id_token ? decodeClaims(tokens.id_token) : null;
   for (const callback of sessionListeners) callback(idClaims);
@@ -146,6 +185,14 @@ async function isProofFailure(response) {
 }
 
 /**
+ * On load: restore the session from the refresh-token cookie if the session hint says there
+ * is one (see SESSION_HINT above); otherwise send nothing. Resolves true when signed in.
+ */
+export function restoreSession() {
+  return sessionHintValid() ? refresh() : Promise.resolve(false);
+}
+
+/**
  * Get a fresh access token from the refresh-token cookie (single flight: concurrent callers
  * share one request). Resolves true on success, false when there is no valid session.
  */
@@ -206,7 +253,7 @@ export function resendCode({ email }) {
 export async function signIn({ email, password }) {
   const result = await request("/auth/sign-in", { method: "POST", json: { email, password }, cookie: true });
   if (result.challenge) return { challenge: result.challenge, session: result.session };
-  setSession(result);
+  setSession(result, { signedIn: true });
   return idClaims;
 }
 
@@ -222,7 +269,7 @@ export async function answerChallenge({ email, challenge, session, answer }) {
     json: { email, challenge, session, answer },
     cookie: true,
   });
-  setSession(tokens);
+  setSession(tokens, { signedIn: true });
   return idClaims;
 }
 
@@ -233,7 +280,7 @@ export async function exchangeCode({ code, redirect_uri, code_verifier }) {
     json: { grant_type: "authorization_code", code, redirect_uri, code_verifier },
     cookie: true,
   });
-  setSession(tokens);
+  setSession(tokens, { signedIn: true });
   return idClaims;
 }
 

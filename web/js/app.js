@@ -1,8 +1,9 @@
 // Moments: the single-page app. Plain ES modules, no build step.
 //
 // Views: sign-in, sign-up, confirm, forgot (+ reset), photos. On load the app finishes a
-// hosted-UI redirect if the URL carries one, otherwise it tries to restore the session from
-// the refresh-token cookie; then it shows the photos or the sign-in view.
+// hosted-UI redirect if the URL carries one, otherwise it restores the session from the
+// refresh-token cookie when api.js's session hint says there is one (no request, and so no
+// 400 in the console, for a signed-out visitor); then it shows the photos or the sign-in view.
 
 import * as api from "./api.js";
 import { logoutUrl, startAuthorization, takeAuthorizationResponse } from "./pkce.js";
@@ -491,7 +492,7 @@ async function boot() {
     }
     return;
   }
-  show((await api.refresh()) ? "photos" : "sign-in", { focus: false });
+  show((await api.restoreSession()) ? "photos" : "sign-in", { focus: false });
 }
 
 boot();
