@@ -11,115 +11,130 @@ from tools.postman.scripts import CLAIMS_FN, INBOX_FN, NO_STORE, error, js, shap
 
 
 def sign_up_flow() -> dict[str, Any]:
+    """The folder that creates the run's user and keeps its tokens (Postman folder dict)."""
     return folder(
         "Sign up → confirm → sign in",
         "A new user per run. Locally the confirmation code is read from the dev inbox "
         "(`{{baseUrl}}/_local/inbox/{{email}}`). On AWS it arrives by email: put it in "
         "the environment variable `confirmationCode` and run again.",
-        [
-            item(
-                "Public client config",
-                "getConfig",
-                tests=status(200, "OK")
-                + shape("the public client config", contract("PublicConfig"))
-                + js(r"""
-                pm.test('never the client secret', () =>
-                    pm.expect(pm.response.text()).not.to.match(/secret/i));
-                """),
-            ),
-            item(
-                "Sign up",
-                "signUp",
-                description="201 `{code_delivery}`; a code is sent. The answer is the same "
-                "when the email already has an account (no account oracle).",
-                pre_request=js(r"""
-                // Locally: a fresh user per run. On AWS: signUpEmail must be a mailbox you read.
-                const suffix = Date.now() + '-' + Math.floor(Math.random() * 1e6);
-                pm.collectionVariables.set('email', pm.environment.get('signUpEmail') || ('postman-' + suffix + '@example.com'));
-                pm.collectionVariables.set('password', pm.environment.get('signUpPassword') || ('Moments-' + suffix + '-Pw'));
-                if (String(pm.environment.get('inboxLookup')) !== 'true' && pm.environment.get('confirmationCode')) {
-                    console.log('confirmationCode is set: the user already signed up, skipping sign-up.');
-                    pm.execution.skipRequest();
-                }
-                """),
-                body=json_body(
-                    {"email": "{{email}}", "password": "{{password}}", "name": "Postman"}
-                ),
-                tests=INBOX_FN
-                + status(201, "Created")
-                + shape("{code_delivery}", contract("SignUpResult"))
-                + js(r"""
-                pm.collectionVariables.set('signUpBody', pm.response.text());
-                if (inboxLookup) {
-                    fetchCode(pm.collectionVariables.get('email'), 'code');
-                } else {
-                    console.log('The code was emailed to ' + pm.collectionVariables.get('email') + ': set confirmationCode in the environment and run the collection again.');
-                    pm.execution.setNextRequest(null);
-                }
-                """),
-            ),
-            item(
-                "Sign in before confirming → 403",
-                "signIn",
-                body=CREDENTIALS,
-                tests=error(403, "Forbidden", "user_not_confirmed"),
-            ),
-            item(
-                "Confirm with a wrong code → 400",
-                "confirmSignUp",
-                pre_request=js(r"""
-                if (String(pm.environment.get('inboxLookup')) !== 'true') {
-                    const entered = pm.environment.get('confirmationCode');
-                    if (!entered) throw new Error('Set confirmationCode in the environment to the code from the sign-up email.');
-                    pm.collectionVariables.set('code', String(entered).trim());
-                }
-                // Every digit shifted by one: a code of the right form that is certainly wrong.
-                const code = pm.collectionVariables.get('code');
-                pm.collectionVariables.set('wrongCode', code.replace(/\d/g, d => String((Number(d) + 1) % 10)));
-                """),
-                body=json_body({"email": "{{email}}", "code": "{{wrongCode}}"}),
-                tests=error(400, "Bad Request", "code_mismatch"),
-            ),
-            item(
-                "Confirm",
-                "confirmSignUp",
-                body=json_body({"email": "{{email}}", "code": "{{code}}"}),
-                tests=status(200, "OK")
-                + js(r"""
-                pm.test('body is {confirmed: true}', () =>
-                    pm.expect(pm.response.json().confirmed).to.equal(true));
-                """),
-            ),
-            item(
-                "Sign in",
-                "signIn",
-                description="200 with the OAuth token set; the scripts keep the tokens.",
-                body=CREDENTIALS,
-                tests=CLAIMS_FN
-                + status(200, "OK")
-                + shape(
-                    "{access_token, id_token, refresh_token, expires_in, token_type}",
-                    contract("TokenSet", required=["id_token", "refresh_token"], properties=TOKENS),
-                )
-                + NO_STORE
-                + js(r"""
-                const body = pm.response.json();
-                pm.test('the access token is an access token for this user', () => {
-                    const claims = claimsOf(body.access_token);
-                    pm.expect(claims.token_use).to.equal('access');
-                    // Both tokens name the same user (sign-up no longer returns user_sub).
-                    pm.expect(claims.sub).to.equal(claimsOf(body.id_token).sub);
-                });
-                pm.collectionVariables.set('accessToken', body.access_token);
-                pm.collectionVariables.set('idToken', body.id_token);
-                pm.collectionVariables.set('refreshToken', body.refresh_token);
-                """),
-            ),
-        ],
+        [*_sign_up(), *_confirm(), _sign_in()],
+    )
+
+
+def _sign_up() -> list[dict[str, Any]]:
+    """Read the public config, then sign up a new user (the code goes to the inbox)."""
+    return [
+        item(
+            "Public client config",
+            "getConfig",
+            tests=status(200, "OK")
+            + shape("the public client config", contract("PublicConfig"))
+            + js(r"""
+            pm.test('never the client secret', () =>
+                pm.expect(pm.response.text()).not.to.match(/secret/i));
+            """),
+        ),
+        item(
+            "Sign up",
+            "signUp",
+            description="201 `{code_delivery}`; a code is sent. The answer is the same "
+            "when the email already has an account (no account oracle).",
+            pre_request=js(r"""
+            // Locally: a fresh user per run. On AWS: signUpEmail must be a mailbox you read.
+            const suffix = Date.now() + '-' + Math.floor(Math.random() * 1e6);
+            pm.collectionVariables.set('email', pm.environment.get('signUpEmail') || ('postman-' + suffix + '@example.com'));
+            pm.collectionVariables.set('password', pm.environment.get('signUpPassword') || ('Moments-' + suffix + '-Pw'));
+            if (String(pm.environment.get('inboxLookup')) !== 'true' && pm.environment.get('confirmationCode')) {
+                console.log('confirmationCode is set: the user already signed up, skipping sign-up.');
+                pm.execution.skipRequest();
+            }
+            """),
+            body=json_body({"email": "{{email}}", "password": "{{password}}", "name": "Postman"}),
+            tests=INBOX_FN
+            + status(201, "Created")
+            + shape("{code_delivery}", contract("SignUpResult"))
+            + js(r"""
+            pm.collectionVariables.set('signUpBody', pm.response.text());
+            if (inboxLookup) {
+                fetchCode(pm.collectionVariables.get('email'), 'code');
+            } else {
+                console.log('The code was emailed to ' + pm.collectionVariables.get('email') + ': set confirmationCode in the environment and run the collection again.');
+                pm.execution.setNextRequest(null);
+            }
+            """),
+        ),
+    ]
+
+
+def _confirm() -> list[dict[str, Any]]:
+    """Signing in before confirming fails, a wrong code fails, the right one confirms."""
+    return [
+        item(
+            "Sign in before confirming → 403",
+            "signIn",
+            body=CREDENTIALS,
+            tests=error(403, "Forbidden", "user_not_confirmed"),
+        ),
+        item(
+            "Confirm with a wrong code → 400",
+            "confirmSignUp",
+            pre_request=js(r"""
+            if (String(pm.environment.get('inboxLookup')) !== 'true') {
+                const entered = pm.environment.get('confirmationCode');
+                if (!entered) throw new Error('Set confirmationCode in the environment to the code from the sign-up email.');
+                pm.collectionVariables.set('code', String(entered).trim());
+            }
+            // Every digit shifted by one: a code of the right form that is certainly wrong.
+            const code = pm.collectionVariables.get('code');
+            pm.collectionVariables.set('wrongCode', code.replace(/\d/g, d => String((Number(d) + 1) % 10)));
+            """),
+            body=json_body({"email": "{{email}}", "code": "{{wrongCode}}"}),
+            tests=error(400, "Bad Request", "code_mismatch"),
+        ),
+        item(
+            "Confirm",
+            "confirmSignUp",
+            body=json_body({"email": "{{email}}", "code": "{{code}}"}),
+            tests=status(200, "OK")
+            + js(r"""
+            pm.test('body is {confirmed: true}', () =>
+                pm.expect(pm.response.json().confirmed).to.equal(true));
+            """),
+        ),
+    ]
+
+
+def _sign_in() -> dict[str, Any]:
+    """Sign in: keep the access, ID and refresh tokens for the folders after."""
+    return item(
+        "Sign in",
+        "signIn",
+        description="200 with the OAuth token set; the scripts keep the tokens.",
+        body=CREDENTIALS,
+        tests=CLAIMS_FN
+        + status(200, "OK")
+        + shape(
+            "{access_token, id_token, refresh_token, expires_in, token_type}",
+            contract("TokenSet", required=["id_token", "refresh_token"], properties=TOKENS),
+        )
+        + NO_STORE
+        + js(r"""
+        const body = pm.response.json();
+        pm.test('the access token is an access token for this user', () => {
+            const claims = claimsOf(body.access_token);
+            pm.expect(claims.token_use).to.equal('access');
+            // Both tokens name the same user (sign-up no longer returns user_sub).
+            pm.expect(claims.sub).to.equal(claimsOf(body.id_token).sub);
+        });
+        pm.collectionVariables.set('accessToken', body.access_token);
+        pm.collectionVariables.set('idToken', body.id_token);
+        pm.collectionVariables.set('refreshToken', body.refresh_token);
+        """),
     )
 
 
 def refresh_flow() -> dict[str, Any]:
+    """The folder refreshing the tokens, JSON and form bodies (RFC 6749 section 6)."""
     keep_tokens = (
         CLAIMS_FN
         + status(200, "OK")
@@ -173,6 +188,7 @@ def refresh_flow() -> dict[str, Any]:
 
 
 def sign_out_flow() -> dict[str, Any]:
+    """The folder signing out: the refresh token is revoked and refused after."""
     return folder(
         "Sign out",
         "`POST /auth/sign-out` revokes the refresh token; with the Bearer access token it "
