@@ -31,6 +31,7 @@ import statistics
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "src")]
@@ -47,8 +48,6 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=400, help="warm requests per side")
     args = parser.parse_args()
 
-    import contextlib
-    import io
     import logging
 
     from moto.server import ThreadedMotoServer
@@ -58,6 +57,16 @@ def main() -> int:
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()
+    module, event = _set_up(f"http://{host}:{port}")
+    timings = _measure(module, event, args.requests)
+    server.stop()
+    _report(timings, args.requests)
+    return 0
+
+
+def _set_up(endpoint: str) -> tuple[Any, dict[str, Any]]:
+    """Tables, bucket and a sign-out record on moto at ``endpoint``; the ListPhotosFunction
+    handler module (imported with its template environment) and its API Gateway event."""
     from local_stack.template import Template
 
     template = Template.load(ROOT / "template.yaml")
@@ -74,7 +83,7 @@ def main() -> int:
     os.environ.update(
         {
             **env,
-            "AWS_ENDPOINT_URL": f"http://{host}:{port}",
+            "AWS_ENDPOINT_URL": endpoint,
             "AWS_ACCESS_KEY_ID": "bench",
             "AWS_SECRET_ACCESS_KEY": "bench",
             "AWS_DEFAULT_REGION": "us-east-1",
@@ -110,9 +119,16 @@ def main() -> int:
         origin_jti="another-session",
         everywhere=True,
     )
+    return importlib.import_module("photos.handlers.list_photos"), event
 
-    module = importlib.import_module("photos.handlers.list_photos")
-    with_check = module.config
+
+def _measure(module: Any, event: dict[str, Any], requests: int) -> dict[str, list[float]]:
+    """Milliseconds per warm request, ``{"with": [...], "without": [...]}``: ``requests``
+    per side, interleaved (the order alternates), after 20 warm-up requests per side."""
+    import contextlib
+    import io
+
+    with_check = module.app.config  # PhotoApp builds the config once (photos.api)
     without_check = with_check.model_copy(update={"revocations_table_name": None})
 
     class Context:
@@ -122,7 +138,7 @@ def main() -> int:
         aws_request_id = "bench"
 
     def one(config: object) -> float:
-        module.config = config
+        module.app.config = config
         request = copy.deepcopy(event)
         with contextlib.redirect_stdout(io.StringIO()):  # the handler's EMF metric lines
             started = time.perf_counter()
@@ -135,15 +151,18 @@ def main() -> int:
         one(with_check)
         one(without_check)
     timings: dict[str, list[float]] = {"with": [], "without": []}
-    for i in range(args.requests):
+    for i in range(requests):
         order = ("with", "without") if i % 2 == 0 else ("without", "with")
         for side in order:
             timings[side].append(one(with_check if side == "with" else without_check))
-    server.stop()
+    return timings
 
+
+def _report(timings: dict[str, list[float]], requests: int) -> None:
+    """Print the median and p95 per side and what the check adds."""
     med = {side: statistics.median(v) for side, v in timings.items()}
     p95 = {side: _percentile(v, 0.95) for side, v in timings.items()}
-    print(f"warm GET /photos, {args.requests} requests per side, interleaved, same process")
+    print(f"warm GET /photos, {requests} requests per side, interleaved, same process")
     print(f"{'':28}{'median ms':>10}{'p95 ms':>10}")
     print(f"{'without the sign-out check':28}{med['without']:10.2f}{p95['without']:10.2f}")
     print(f"{'with the sign-out check':28}{med['with']:10.2f}{p95['with']:10.2f}")
@@ -151,7 +170,6 @@ def main() -> int:
         f"{'added':28}{med['with'] - med['without']:10.2f}{p95['with'] - p95['without']:10.2f}"
         f"   ({med['with'] / med['without']:.2f}x the median)"
     )
-    return 0
 
 
 if __name__ == "__main__":

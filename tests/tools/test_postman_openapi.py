@@ -1,6 +1,6 @@
 """The Postman collection and ``openapi.json`` describe the same API.
 
-Both are generated (``tools/postman_collection.py``, ``tools/openapi.py``); these tests
+Both are generated (``tools/postman/``, ``tools/openapi.py``); these tests
 hold the collection to the document, request by request:
 
 - every request to ``{{baseUrl}}`` is a documented operation, and every operation has
