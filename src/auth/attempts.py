@@ -15,10 +15,14 @@ Rules:
 
 - One counter per ``(family, email)``; the families are :data:`SIGN_IN` (password,
   emailed-code requests and challenge answers: Cognito's lockout counts password and MFA
-  failures alike), :data:`CONFIRM` and :data:`RESET_PASSWORD`.
+  failures alike), :data:`CONFIRM`, :data:`RESET_PASSWORD` and :data:`CODE_DELIVERY`
+  (resend-code and forgot-password: requests that make Cognito email a code).
 - Every attempt counts, right or wrong (the broker must decide before it knows); a
   success clears its family's counter (:meth:`AttemptCounter.reset`): a sign-in that
-  hands out tokens, a confirmation, a password reset.
+  hands out tokens, a confirmation, a password reset. :data:`CODE_DELIVERY` is never
+  cleared: its routes answer every email with the same success.
+- :data:`CODE_DELIVERY` has its own limit and window (:data:`FAMILY_LIMITS`), the
+  others :data:`LIMIT` and :data:`WINDOW_SECONDS`.
 - The window slides: it ends :data:`WINDOW_SECONDS` after the last *counted* attempt.
   Refused attempts do not reach Cognito and do not extend it, so a flood stops locking
   the email one window after its last counted attempt. With the window as long as
@@ -49,7 +53,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
@@ -62,7 +66,8 @@ from auth.errors import TooManyAttempts, UpstreamError, lookup
 SIGN_IN = "sign_in"
 CONFIRM = "confirm"
 RESET_PASSWORD = "reset_password"
-FAMILIES = frozenset({SIGN_IN, CONFIRM, RESET_PASSWORD})
+CODE_DELIVERY = "code_delivery"
+FAMILIES = frozenset({SIGN_IN, CONFIRM, RESET_PASSWORD, CODE_DELIVERY})
 
 #: Attempts per family and email within a window: one below Cognito's five failed
 #: sign-ins before its lockout, and below the five wrong codes after which clients observe
@@ -72,6 +77,23 @@ LIMIT = 4
 #: The window, seconds after the last counted attempt: Cognito's 15 minutes (its lockout
 #: reset and longest lockout, developer guide as above).
 WINDOW_SECONDS = 900
+
+#: Code emails (resend-code and forgot-password together) per email within a window.
+#: Cognito limits code emails only for accounts that exist, with
+#: ``LimitExceededException``: "In a given hour, we allow between 5 and 20 attempts for a
+#: user to request or enter a password reset code as part of forgot-password and
+#: confirm-forgot-password actions. The exact value depends on the risk parameters"
+#: (Cognito developer guide, "Recovering user accounts" > "Forgot password behavior").
+#: It publishes no figure for ResendConfirmationCode ("Quotas in Amazon Cognito" lists
+#: only request rates per account, e.g. UserAccountRecovery 30 RPS), so the same lowest
+#: figure, 5 per hour, is assumed for it. Two per window of an hour keeps any hour at
+#: four or fewer (two at a window's end, two at the next one's start), below five.
+CODE_DELIVERY_LIMIT = 2
+#: Its window, seconds after the last counted attempt: Cognito's hour.
+CODE_DELIVERY_WINDOW_SECONDS = 3600
+#: family -> (limit, window seconds) where it differs from (:data:`LIMIT`,
+#: :data:`WINDOW_SECONDS`).
+FAMILY_LIMITS = {CODE_DELIVERY: (CODE_DELIVERY_LIMIT, CODE_DELIVERY_WINDOW_SECONDS)}
 
 #: The table's key and TTL attribute (template.yaml ``AttemptsTable``).
 KEY = "counter_key"
@@ -93,6 +115,8 @@ class AttemptCounter:
             from the client secret).
         limit: attempts allowed per window (:data:`LIMIT`).
         window_seconds: the window (:data:`WINDOW_SECONDS`).
+        family_limits: ``family -> (limit, window_seconds)`` for the families that have
+            their own (:data:`FAMILY_LIMITS`).
         client: a boto3 ``dynamodb`` client; the broker's shared one by default.
         clock: epoch seconds now (tests pass a fake one).
     """
@@ -104,12 +128,14 @@ class AttemptCounter:
         *,
         limit: int = LIMIT,
         window_seconds: int = WINDOW_SECONDS,
+        family_limits: Mapping[str, tuple[int, int]] = FAMILY_LIMITS,
         client: Any | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.table_name = table_name
         self.limit = limit
         self.window_seconds = window_seconds
+        self.family_limits = dict(family_limits)
         self._key = key
         self._client = client
         self._clock = clock
@@ -152,23 +178,29 @@ class AttemptCounter:
                 raise TooManyAttempts(window_end - int(self._clock())) from exc
             raise
 
+    def limits(self, family: str) -> tuple[int, int]:
+        """``(limit, window_seconds)`` of ``family``."""
+        return self.family_limits.get(family, (self.limit, self.window_seconds))
+
     def count(self, family: str, email: str) -> int:
         """Count one attempt atomically; returns the window's end (epoch seconds).
 
         Raises:
-            TooManyAttempts: the window already holds :attr:`limit` attempts.
+            TooManyAttempts: the window already holds the family's limit of attempts
+                (:meth:`limits`).
             UpstreamError: DynamoDB failed.
         """
         key = self.counter_key(family, email)
+        limit, window_seconds = self.limits(family)
         for _ in range(2):  # a second pass only if another request restarted the window
             now = int(self._clock())
-            end = now + self.window_seconds
+            end = now + window_seconds
             try:
                 self._update(
                     key,
                     "ADD attempts :one SET #ttl = :end",
                     "attribute_not_exists(attempts) OR (attempts < :limit AND #ttl > :now)",
-                    {":limit": {"N": str(self.limit)}},
+                    {":limit": {"N": str(limit)}},
                     now,
                     end,
                 )
@@ -185,7 +217,7 @@ class AttemptCounter:
             except ClientError as exc:
                 if _conditional_failure_end(exc) is None:
                     raise dynamodb_error("UpdateItem", exc) from exc
-        raise TooManyAttempts(self.window_seconds)
+        raise TooManyAttempts(window_seconds)
 
     def reset(self, family: str, email: str) -> None:
         """Forget the counter (after a success in its family).

@@ -15,7 +15,7 @@ from functools import cache
 from typing import Any
 
 from auth.account import AccountOperations
-from auth.attempts import CONFIRM, RESET_PASSWORD, SIGN_IN
+from auth.attempts import CODE_DELIVERY, CONFIRM, RESET_PASSWORD, SIGN_IN
 from auth.cognito import dynamodb_client
 from auth.config import load_settings
 from auth.core import HIDDEN_SIGN_UP_ERRORS, logger, masked_delivery
@@ -113,13 +113,18 @@ class AuthService(AccountOperations):
         Unknown emails get the same answer as known ones: with PreventUserExistenceErrors
         Cognito simulates success for them (Cognito guide, "Managing error responses").
         An already confirmed account (``InvalidParameterException`` "User is already
-        confirmed.") and a disabled one (``NotAuthorizedException``) get it too.
+        confirmed.") and a disabled one (``NotAuthorizedException``) get it too. Counted
+        in :data:`~auth.attempts.CODE_DELIVERY` before Cognito is called, so Cognito's
+        limit on code emails (real accounts only) is never reached through the broker.
 
         Raises:
+            TooManyAttempts: 429 over the email's code-delivery limit (the same for every
+                email), or Cognito's ``LimitExceededException``.
             UpstreamError: 429 ``too_many_requests``, 5xx.
         """
         try:
-            self.idp.resend_confirmation_code(request.email)
+            with self.attempt(CODE_DELIVERY, request.email):
+                self.idp.resend_confirmation_code(request.email)
         except UpstreamError as exc:
             if exc.code not in _HIDDEN_RESEND_ERRORS:
                 raise
@@ -132,13 +137,17 @@ class AuthService(AccountOperations):
         ``UserNotFoundException`` (moto, or PreventUserExistenceErrors off) and the errors
         Cognito gives for accounts that cannot reset (unverified email:
         ``InvalidParameterException``; disabled: ``NotAuthorizedException``) are logged by
-        name and answered like a success, so the route cannot enumerate accounts.
+        name and answered like a success, so the route cannot enumerate accounts. Counted
+        with resend-code in :data:`~auth.attempts.CODE_DELIVERY`, before Cognito.
 
         Raises:
+            TooManyAttempts: 429 over the email's code-delivery limit, or Cognito's
+                ``LimitExceededException``.
             UpstreamError: 429 ``too_many_requests``, 5xx.
         """
         try:
-            self.idp.forgot_password(request.email)
+            with self.attempt(CODE_DELIVERY, request.email):
+                self.idp.forgot_password(request.email)
         except UpstreamError as exc:
             if exc.code not in _HIDDEN_FORGOT_PASSWORD_ERRORS:
                 raise

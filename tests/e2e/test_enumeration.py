@@ -109,6 +109,8 @@ def test_no_auth_route_tells_account_states_apart(local_stack) -> None:
 
 #: The broker's attempt limit per email and route family (src/auth/attempts.py).
 LIMIT = 4
+#: The code-delivery family's own limit (resend-code and forgot-password together).
+CODE_DELIVERY_LIMIT = 2
 
 #: route family -> (route, request body for ``email``), one wrong guess each
 REPEATED = {
@@ -125,6 +127,16 @@ REPEATED = {
     "sign-in (email code)": ("/auth/sign-in/email-code", lambda email: {"email": email}),
     "confirm": ("/auth/confirm", lambda email: {"email": email, "code": WRONG_CODE}),
     "reset-password": ("/auth/reset-password", REQUESTS["/auth/reset-password"]),
+    "code delivery (resend-code)": ("/auth/resend-code", REQUESTS["/auth/resend-code"]),
+    "code delivery (forgot-password)": (
+        "/auth/forgot-password",
+        REQUESTS["/auth/forgot-password"],
+    ),
+}
+#: family -> its limit where it is not LIMIT
+LIMITS = {
+    "code delivery (resend-code)": CODE_DELIVERY_LIMIT,
+    "code delivery (forgot-password)": CODE_DELIVERY_LIMIT,
 }
 
 
@@ -137,9 +149,11 @@ def answer_of(response: requests.Response) -> tuple:
     return response.status_code, body, "Retry-After" in response.headers
 
 
-def repeated_attempts(api: str, route: str, body, email: str) -> tuple[list[tuple], list[float]]:
+def repeated_attempts(
+    api: str, route: str, body, email: str, limit: int
+) -> tuple[list[tuple], list[float]]:
     answers, timings = [], []
-    for _ in range(LIMIT + 3):
+    for _ in range(limit + 3):
         started = time.perf_counter()
         response = requests.post(f"{api}{route}", json=body(email), timeout=30)
         timings.append((time.perf_counter() - started) * 1000)
@@ -151,24 +165,38 @@ def repeated_attempts(api: str, route: str, body, email: str) -> tuple[list[tupl
 def test_repeated_attempts_look_the_same_for_every_account_state(local_stack, family) -> None:
     api = local_stack.api_url
     route, body = REPEATED[family]
+    limit = LIMITS.get(family, LIMIT)
     requests.post(f"{api}{route}", json=body(fresh_email("warmup")), timeout=30)
     # Given an unknown, an unconfirmed and a confirmed email
     sequences = {}
     for state in ("unknown", "unconfirmed", "confirmed"):
-        # When each gets LIMIT + 3 wrong attempts on one route family
-        answers, timings = repeated_attempts(api, route, body, account(api, state))
+        # When each gets limit + 3 attempts on one route family
+        answers, timings = repeated_attempts(api, route, body, account(api, state), limit)
         sequences[state] = answers
         print(
-            f"{family:28} {state:12} {[a[0] for a in answers]} first {timings[0]:.1f} ms, "
-            f"over the limit {statistics.median(timings[LIMIT:]):.1f} ms"
+            f"{family:32} {state:12} {[a[0] for a in answers]} first {timings[0]:.1f} ms, "
+            f"over the limit {statistics.median(timings[limit:]):.1f} ms"
         )
     # Then the three sequences of status and body are identical
     assert sequences["unknown"] == sequences["unconfirmed"] == sequences["confirmed"], sequences
-    # And after LIMIT attempts every email gets the same 429 with Retry-After
-    over = sequences["unknown"][LIMIT:]
+    # And after `limit` attempts every email gets the same 429 with Retry-After
+    over = sequences["unknown"][limit:]
     assert {(status, retry) for status, _, retry in over} == {(429, True)}
     assert over[0][1] == {
         "error": "too_many_requests",
         "error_description": "Too many attempts; retry later.",
     }
-    assert all(status != 429 for status, _, _ in sequences["unknown"][:LIMIT])
+    assert all(status != 429 for status, _, _ in sequences["unknown"][:limit])
+
+
+def test_resend_code_and_forgot_password_share_one_code_delivery_limit(local_stack) -> None:
+    # Given an email (confirmed, so both routes would email it a code)
+    api = local_stack.api_url
+    email = account(api, "confirmed")
+    # When it asks for codes on both routes in turn
+    statuses = [
+        requests.post(f"{api}{route}", json={"email": email}, timeout=30).status_code
+        for route in ("/auth/resend-code", "/auth/forgot-password") * 2
+    ]
+    # Then the two routes count together
+    assert statuses == [200] * CODE_DELIVERY_LIMIT + [429] * (4 - CODE_DELIVERY_LIMIT)

@@ -343,7 +343,9 @@ def test_the_attempt_counters_are_reached_only_by_the_routes_that_take_guesses()
 
     assert granted("dynamodb:UpdateItem") == [
         "ConfirmSignUpFunction",
+        "ResendCodeFunction",
         "SignInFunction",
+        "ForgotPasswordFunction",
         "ResetPasswordFunction",
         "EmailCodeSignInFunction",
         "ChallengeFunction",

@@ -8,9 +8,19 @@ import threading
 import boto3
 import pytest
 
-from auth.attempts import LIMIT, SIGN_IN, WINDOW_SECONDS, AttemptCounter, TooManyAttempts
+from auth.attempts import (
+    CODE_DELIVERY,
+    CODE_DELIVERY_LIMIT,
+    CODE_DELIVERY_WINDOW_SECONDS,
+    LIMIT,
+    SIGN_IN,
+    WINDOW_SECONDS,
+    AttemptCounter,
+    TooManyAttempts,
+)
 from auth.config import load_settings
 from auth.errors import LIMITED_DESCRIPTION, UpstreamError, answer
+from auth.models import EmailRequest
 from auth.service import AuthService
 from tests.handlers.auth.auth_events import body_of, header, load_event, with_body
 
@@ -78,6 +88,26 @@ def test_over_the_limit_every_attempt_is_refused_until_the_window_ends(moto_pool
     # Another family and another email have counters of their own
     attempts.count("confirm", EMAIL)
     attempts.count(SIGN_IN, "someone@example.com")
+
+
+def test_code_delivery_has_its_own_limit_and_hour_long_window(moto_pool):
+    # Given an email's code-delivery counter at its limit (two per hour, below Cognito's
+    # lowest five per hour on forgot-password)
+    clock = Clock()
+    attempts = counter(clock)
+    assert (CODE_DELIVERY_LIMIT, CODE_DELIVERY_WINDOW_SECONDS) == (2, 3600)
+    for _ in range(CODE_DELIVERY_LIMIT):
+        attempts.count(CODE_DELIVERY, EMAIL)
+    # Then the next one is refused until an hour after the last counted one
+    clock.now += 60
+    with pytest.raises(TooManyAttempts) as caught:
+        attempts.count(CODE_DELIVERY, EMAIL)
+    assert answer(caught.value).headers == {"Retry-After": str(CODE_DELIVERY_WINDOW_SECONDS - 60)}
+    # And the email's sign-in counter is untouched by it
+    for _ in range(LIMIT):
+        attempts.count(SIGN_IN, EMAIL)
+    clock.now += CODE_DELIVERY_WINDOW_SECONDS - 60
+    assert attempts.count(CODE_DELIVERY, EMAIL) == int(clock.now) + CODE_DELIVERY_WINDOW_SECONDS
 
 
 def test_concurrent_attempts_cannot_pass_the_limit(moto_pool, monkeypatch):
@@ -179,6 +209,32 @@ def test_cognitos_own_account_limits_get_the_counters_answer(moto_pool, code, me
         LIMITED_DESCRIPTION,
     )
     assert over.headers == {"Retry-After": str(WINDOW_SECONDS)}
+
+
+class LimitedIdp:
+    """Cognito answering ``LimitExceededException``, as it does for a real account's
+    code emails over its hourly limit."""
+
+    def _limited(self, username: str) -> dict:
+        raise UpstreamError(
+            "ForgotPassword",
+            "LimitExceededException",
+            "Attempt limit exceeded, please try after some time.",
+        )
+
+    forgot_password = resend_confirmation_code = _limited
+
+
+@pytest.mark.parametrize("route", ["resend_code", "forgot_password"])
+def test_cognitos_code_limit_on_code_delivery_gets_the_counters_answer(moto_pool, route):
+    # Given Cognito refusing a code email with its own limit (for real accounts only)
+    service = AuthService(load_settings(), idp=LimitedIdp(), attempts=counter(Clock()))
+    # Then the broker answers as over its own limit, not as a success or Cognito's 429
+    with pytest.raises(TooManyAttempts) as caught:
+        getattr(service, route)(EmailRequest(email=EMAIL))
+    over = answer(caught.value)
+    assert (over.status, over.error) == (429, "too_many_requests")
+    assert over.headers == {"Retry-After": str(CODE_DELIVERY_WINDOW_SECONDS)}
 
 
 def test_other_cognito_errors_pass_through_the_counter(moto_pool):

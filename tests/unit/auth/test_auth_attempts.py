@@ -55,6 +55,8 @@ CALLS = {
     "reset_password": lambda b: b.reset_password(
         ResetPasswordRequest(email=EMAIL, code="123456", password="Another-Horse-8")
     ),
+    "resend_code": lambda b: b.resend_code(EmailRequest(email=EMAIL)),
+    "forgot_password": lambda b: b.forgot_password(EmailRequest(email=EMAIL)),
 }
 FAMILY = {
     "sign_in": "sign_in",
@@ -62,7 +64,12 @@ FAMILY = {
     "challenge": "sign_in",
     "confirm": "confirm",
     "reset_password": "reset_password",
+    "resend_code": "code_delivery",
+    "forgot_password": "code_delivery",
 }
+#: Routes whose success clears nothing: an emailed code requested is no sign-in yet, and
+#: the code-delivery routes answer every email with the same success.
+NOT_CLEARED = {"email_code", "resend_code", "forgot_password"}
 
 
 @pytest.mark.parametrize("route", list(CALLS))
@@ -87,11 +94,11 @@ def test_a_success_clears_its_familys_counter_and_a_failure_does_not(settings, i
         raising=False,
     )
     monkeypatch.setattr(idp, "initiate_email_otp", lambda *a: {"Session": "s"}, raising=False)
-    for route in ("sign_in", "challenge", "confirm", "reset_password", "email_code"):
+    for route, call in CALLS.items():
         counter.log.clear()
-        CALLS[route](broker)
+        call(broker)
         expected = [("counted", FAMILY[route], EMAIL)]
-        if route != "email_code":  # an emailed code requested is no sign-in yet
+        if route not in NOT_CLEARED:
             expected.append(("reset", FAMILY[route], EMAIL))
         assert counter.log == expected, route
     # A wrong password is counted and not cleared
