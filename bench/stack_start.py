@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import os
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -34,13 +33,12 @@ from pathlib import Path
 import requests
 
 ROOT = Path(__file__).resolve().parents[1]
-EXIT_PORT_IN_USE = 3  # local_stack's exit status for a taken port (see its __main__)
+sys.path.insert(0, str(ROOT))
 
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+# The stack's own exit status for a taken port, and the suite's free-port helper (the
+# compared tree is only the stack's cwd; these come from this checkout).
+from local_stack.aws.moto_server import EXIT_PORT_IN_USE
+from tests.support.stack import free_port
 
 
 def _wait_for(url: str, process: subprocess.Popen, deadline: float) -> bool:
@@ -65,7 +63,7 @@ def _cpu_seconds(pid: int) -> float:
 def start_once(tree: Path, timeout_s: float = 120.0) -> tuple[float, float, float] | None:
     """One start of the stack in ``tree``: (seconds to health, seconds to first route, CPU
     seconds at health), or None when a port was taken meanwhile (the caller retries)."""
-    api, hosted_ui, emulator = _free_port(), _free_port(), _free_port()
+    api, hosted_ui, emulator = free_port(), free_port(), free_port()
     with tempfile.TemporaryDirectory() as state:
         started = time.monotonic()
         process = subprocess.Popen(
