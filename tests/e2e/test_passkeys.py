@@ -128,22 +128,30 @@ def test_registration_needs_the_proof_and_a_forged_answer_registers_nothing(loca
     wrong = options(api, tokens, {"password": "Wrong-Horse-1"})
     assert wrong.status_code == 401, wrong.text
     assert wrong.json()["error"] == "invalid_credentials"
-    # A forged answer (signed for another site) to real options, then a garbage one
-    started = options(api, tokens, {"password": PASSWORD})
-    assert started.status_code == 200, started.text
-    forged = SoftwarePasskey().create(
-        started.json()["credential_creation_options"], origin="https://evil.example"
-    )
-    garbage = {**forged, "response": {**forged["response"], "attestationObject": "bm90LWNib3I"}}
-    for credential in (forged, garbage):
+
+    # A forged answer (made for another site), then a garbage one, each to fresh options
+    def fresh_options() -> dict:
+        started = options(api, tokens, {"password": PASSWORD})
+        assert started.status_code == 200, started.text
+        return started.json()["credential_creation_options"]
+
+    def garbage(credential: dict) -> dict:
+        credential["response"]["attestationObject"] = "bm90LWNib3I"  # base64url, not CBOR
+        return credential
+
+    for make, cause in (
+        (lambda o: SoftwarePasskey().create(o, origin="https://evil.example"), "website"),
+        (lambda o: garbage(SoftwarePasskey().create(o, origin=web_origin(api))), "refused"),
+    ):
         refused = requests.post(
             f"{api}/auth/passkeys",
             headers=bearer(tokens),
-            json={"credential": credential},
+            json={"credential": make(fresh_options())},
             timeout=30,
         )
         assert refused.status_code == 400, refused.text
         assert refused.json()["error"] == "invalid_passkey"
+        assert cause in refused.json()["error_description"]
     assert listed(api, tokens) == []
 
 
