@@ -454,11 +454,11 @@ class AccountDeleted(_Response):
 # JSON is the browser's, in W3C WebAuthn Level 3's names (camelCase); it is checked for
 # shape and size here, and verified by Cognito (CompleteWebAuthnRegistration).
 
-#: RFC 4648 section 5 base64url without padding (WebAuthn's ``Base64URLString``), bounded
-#: by the body limit.
-Base64Url = Annotated[
-    str, Field(min_length=1, max_length=MAX_JSON_BODY_BYTES, pattern=r"^[A-Za-z0-9_-]+$")
-]
+#: RFC 4648 section 5 base64url without padding (WebAuthn's ``Base64URLString``). At most
+#: 16,384 characters: attestation objects are a few kilobytes (a packed or TPM attestation
+#: with its certificate chain included), and the bound stays well under the body limit
+#: (:data:`~shared.http.MAX_JSON_BODY_BYTES`), so an over-long member is a 400, not a 413.
+Base64Url = Annotated[str, Field(min_length=1, max_length=16384, pattern=r"^[A-Za-z0-9_-]+$")]
 #: A credential id: at most 1023 bytes (W3C WebAuthn Level 3 section 4, "Credential
 #: ID"), so at most 1364 base64url characters.
 CREDENTIAL_ID_PATTERN = r"^[A-Za-z0-9_-]{1,1364}$"
