@@ -12,7 +12,6 @@ statuses noted under "Raises" are what ``auth.errors.ERRORS`` answers at the edg
 from __future__ import annotations
 
 from functools import cache
-from typing import Any
 
 from auth.account import AccountOperations
 from auth.attempts import CODE_DELIVERY, CONFIRM, RESET_PASSWORD, SIGN_IN
@@ -46,6 +45,7 @@ from auth.models import (
     TokenSet,
     UpstreamTokenResponse,
 )
+from auth.sessions import token_set
 from shared import snapstart
 
 
@@ -198,7 +198,7 @@ class AuthService(AccountOperations):
         with self.attempt(SIGN_IN, request.email):
             result = self.idp.initiate_password_auth(request.email, request.password)
         if "AuthenticationResult" in result:
-            tokens = self._issued(_token_set(result["AuthenticationResult"]))
+            tokens = self._issued(token_set(result["AuthenticationResult"]))
             self._succeeded(SIGN_IN, request.email)
             return tokens
         challenge = str(result.get("ChallengeName", "unknown"))
@@ -255,7 +255,7 @@ class AuthService(AccountOperations):
             )
         if "AuthenticationResult" not in result:
             raise ChallengeRequired("Sign-in needs a further step this API does not answer.")
-        tokens = self._issued(_token_set(result["AuthenticationResult"]))
+        tokens = self._issued(token_set(result["AuthenticationResult"]))
         self._succeeded(SIGN_IN, request.email)
         return tokens
 
@@ -314,7 +314,7 @@ class AuthService(AccountOperations):
         refresh token and the used one stops working after the grace period.
         """
         result = self.idp.get_tokens_from_refresh_token(refresh_token)
-        return self._issued(_token_set(result["AuthenticationResult"]))
+        return self._issued(token_set(result["AuthenticationResult"]))
 
 
 _HIDDEN_FORGOT_PASSWORD_ERRORS = frozenset(
@@ -326,16 +326,6 @@ _HIDDEN_RESEND_ERRORS = _HIDDEN_FORGOT_PASSWORD_ERRORS
 _HIDDEN_EMAIL_CODE_ERRORS = frozenset(
     {"UserNotFoundException", "NotAuthorizedException", "UserNotConfirmedException"}
 )
-
-
-def _token_set(result: dict[str, Any]) -> TokenSet:
-    """A Cognito ``AuthenticationResult`` as the contract's token response."""
-    return TokenSet(
-        access_token=result["AccessToken"],
-        id_token=result.get("IdToken"),
-        refresh_token=result.get("RefreshToken"),
-        expires_in=int(result["ExpiresIn"]),
-    )
 
 
 @cache
