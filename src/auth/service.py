@@ -30,7 +30,6 @@ from auth.errors import (
 )
 from auth.models import (
     AuthorizationCodeGrant,
-    ChallengeAnswer,
     CodeSent,
     Confirmed,
     ConfirmRequest,
@@ -46,10 +45,11 @@ from auth.models import (
     UpstreamTokenResponse,
 )
 from auth.sessions import token_set
+from auth.sign_in_choice import SignInChoice
 from shared import snapstart
 
 
-class AuthService(AccountOperations):
+class AuthService(SignInChoice, AccountOperations):
     """The broker's operations; each raises :class:`UpstreamError` or a
     :class:`~auth.errors.BrokerError` kind, answered by ``auth.errors.ERRORS``.
 
@@ -237,27 +237,6 @@ class AuthService(AccountOperations):
 
             return SignInChallenge(challenge="EMAIL_OTP", session=secrets.token_urlsafe(96))
         return SignInChallenge(challenge="EMAIL_OTP", session=str(result.get("Session", "")))
-
-    def answer_challenge(self, request: ChallengeAnswer) -> TokenSet:
-        """Answer a sign-in challenge (RespondToAuthChallenge) with its ``session``.
-
-        Raises:
-            TooManyAttempts: 429 over the email's attempt limit (:mod:`auth.attempts`),
-                checked before Cognito is called.
-            UpstreamError: 400 ``code_mismatch`` (wrong, stale or reused code), 401
-                ``invalid_session`` (unknown, expired or spent session, or an email that
-                is not the session's: one answer for all, no account oracle), 429.
-            ChallengeRequired: (403) if Cognito asks for yet another step.
-        """
-        with self.attempt(SIGN_IN, request.email):
-            result = self.idp.respond_to_mfa_challenge(
-                request.email, request.challenge, request.session, request.answer
-            )
-        if "AuthenticationResult" not in result:
-            raise ChallengeRequired("Sign-in needs a further step this API does not answer.")
-        tokens = self._issued(token_set(result["AuthenticationResult"]))
-        self._succeeded(SIGN_IN, request.email)
-        return tokens
 
     def token(self, grant: TokenRequest, cookie_refresh_token: str | None = None) -> TokenSet:
         """``POST /auth/token``: the authorization-code or the refresh-token grant.
