@@ -320,16 +320,8 @@ class CognitoIdentityProvider:
     ) -> dict[str, Any]:
         """RespondToAuthChallenge for an MFA challenge (``<challenge>_CODE`` = ``answer``)
         -> ``{AuthenticationResult}`` (or a further challenge)."""
-        return self._call(
-            "RespondToAuthChallenge",
-            ClientId=self.client_id,
-            ChallengeName=challenge,
-            Session=session,
-            ChallengeResponses={
-                "USERNAME": username,
-                f"{challenge}_CODE": answer,
-                "SECRET_HASH": self.secret_hash(username),
-            },
+        return self.respond_to_auth_challenge(
+            username, challenge, session, {f"{challenge}_CODE": answer}
         )
 
     def associate_software_token(self, access_token: str) -> dict[str, Any]:
