@@ -258,3 +258,16 @@ def test_a_pool_without_a_relying_party_answers_passkeys_disabled(moto_pool, inb
     response = invoke("passkey_sign_in", load_event("passkey_sign_in"), lambda_context)
     assert response["statusCode"] == 403, response["body"]
     assert body_of(response)["error"] == "passkeys_disabled"
+
+
+def test_the_decoys_passkey_settings_are_the_pools(moto_pool, inbox):
+    # What a decoy's options are built from (auth.sign_in_choice): the pool's relying party
+    # and user verification (GetUserPoolMfaConfig), the client's session lifetime
+    from auth.cognito import CognitoIdentityProvider
+
+    idp = CognitoIdentityProvider(moto_pool.user_pool_id, moto_pool.client_id, moto_pool.client)
+    described = moto_pool.client.describe_user_pool_client(
+        UserPoolId=moto_pool.user_pool_id, ClientId=moto_pool.client_id
+    )["UserPoolClient"]
+    minutes = described.get("AuthSessionValidity", 3)
+    assert idp.passkey_settings == ("localhost", "required", minutes * 60)
