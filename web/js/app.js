@@ -6,6 +6,7 @@
 // 400 in the console, for a signed-out visitor); then it shows the photos or the sign-in view.
 
 import * as api from "./api.js";
+import { initPasskeys, showPasskeys, signInWithPasskey } from "./passkeys.js";
 import { logoutUrl, startAuthorization, takeAuthorizationResponse } from "./pkce.js";
 import { uploadPhoto } from "./upload.js";
 // Vendored from npm (qrcode-generator 2.0.4, MIT; web/vendor/README.md): no CDN.
@@ -103,51 +104,65 @@ function goToChallenge(email, { challenge, session }) {
   $("#challenge-code").focus();
 }
 
+/** After a sign-in step: the next challenge's view, or the photos once signed in. */
+function signedInOrNext(email, result) {
+  if (result?.challenge) {
+    goToChallenge(email, result);
+    return;
+  }
+  pendingChallenge = null;
+  sessionStorage.removeItem(HOSTED_UI_FLAG);
+  $("#sign-in-form").reset();
+  show("photos");
+}
+
 onSubmit($("#challenge-form"), async ({ code }, form) => {
   if (!pendingChallenge) {
     show("sign-in");
     return;
   }
-  await api.answerChallenge({ ...pendingChallenge, answer: code.trim() });
-  pendingChallenge = null;
-  sessionStorage.removeItem(HOSTED_UI_FLAG);
+  const result = await api.answerChallenge({ ...pendingChallenge, answer: code.trim() });
   form.reset();
-  show("photos");
+  signedInOrNext(pendingChallenge.email, result);
 });
 
-$("#email-code").addEventListener("click", async () => {
+/** The sign-in form's email for the buttons beside the form, or null once its alert says why not. */
+function signInEmail() {
   const input = $("#sign-in-email");
   const errorEl = $("#sign-in-form .form-error");
   showError(errorEl, null);
-  if (!input.value.trim() || !input.checkValidity()) {
-    input.focus();
-    showError(errorEl, new Error("Email: enter your email address first."));
-    return;
-  }
-  try {
-    goToChallenge(input.value.trim().toLowerCase(), await api.emailCode({ email: input.value.trim() }));
-  } catch (err) {
-    showError(errorEl, err);
-  }
-});
+  if (input.value.trim() && input.checkValidity()) return input.value.trim().toLowerCase();
+  input.focus();
+  showError(errorEl, new Error("Email: enter your email address first."));
+  return null;
+}
 
-onSubmit($("#sign-in-form"), async ({ email, password }, form) => {
+/** Run a sign-in button's `action(email)` with the button disabled; its failure goes to the form's alert. */
+function onSignInButton(button, action) {
+  button.addEventListener("click", async () => {
+    const email = signInEmail();
+    if (!email) return;
+    button.disabled = true;
+    try {
+      await action(email);
+    } catch (err) {
+      showError($("#sign-in-form .form-error"), err);
+    } finally {
+      button.disabled = false;
+    }
+  });
+}
+
+onSignInButton($("#email-code"), async (email) => goToChallenge(email, await api.emailCode({ email })));
+onSignInButton($("#passkey-sign-in"), async (email) => signedInOrNext(email, await signInWithPasskey(email)));
+
+onSubmit($("#sign-in-form"), async ({ email, password }) => {
   try {
-    const result = await api.signIn({ email: email.trim(), password });
-    if (result && result.challenge) {
-      goToChallenge(email.trim().toLowerCase(), result);
-      return;
-    }
+    signedInOrNext(email.trim().toLowerCase(), await api.signIn({ email: email.trim(), password }));
   } catch (err) {
-    if (err.error === "user_not_confirmed") {
-      goToConfirm(email.trim(), "Your account isn't confirmed yet. Enter the code we emailed you.");
-      return;
-    }
-    throw err;
+    if (err.error !== "user_not_confirmed") throw err;
+    goToConfirm(email.trim(), "Your account isn't confirmed yet. Enter the code we emailed you.");
   }
-  sessionStorage.removeItem(HOSTED_UI_FLAG);
-  form.reset();
-  show("photos");
 });
 
 onSubmit($("#sign-up-form"), async ({ email, password, name }, form) => {
@@ -512,11 +527,13 @@ function renderAccount(account) {
   $("#mfa-start").hidden = account.totp_enabled;
   $("#mfa-off").hidden = !account.totp_enabled;
   $("#mfa-setup").hidden = true;
+  $("#passkeys-mfa-note").hidden = !account.totp_enabled;
 }
 
 async function openAccount() {
   showError($("#account-error"), null);
   show("account");
+  showPasskeys();
   try {
     renderAccount(await api.getAccount());
   } catch (err) {
@@ -545,6 +562,7 @@ function drawQr(canvas, text) {
 }
 
 $("#go-account").addEventListener("click", openAccount);
+initPasskeys({ askForProof, toast, showError });
 
 /**
  * Ask for the fresh proof of identity a sensitive change needs (docs/auth.md): the password,
