@@ -8,6 +8,7 @@
 import * as api from "./api.js";
 import { initPasskeys, showPasskeys, signInWithPasskey } from "./passkeys.js";
 import { logoutUrl, startAuthorization, takeAuthorizationResponse } from "./pkce.js";
+import { $, onSubmit, showError, toast } from "./ui.js";
 import { uploadPhoto } from "./upload.js";
 // Vendored from npm (qrcode-generator 2.0.4, MIT; web/vendor/README.md): no CDN.
 import qrcode from "../vendor/qrcode-generator-2.0.4.js";
@@ -15,7 +16,6 @@ import qrcode from "../vendor/qrcode-generator-2.0.4.js";
 const PAGE_SIZE = 24;
 const HOSTED_UI_FLAG = "moments.hosted_ui"; // "the session came from the hosted UI" (no token)
 
-const $ = (selector, root = document) => root.querySelector(selector);
 const views = ["loading", "sign-in", "challenge", "sign-up", "confirm", "forgot", "photos", "account"];
 
 // ---------------------------------------------------------------- view plumbing
@@ -26,55 +26,6 @@ function show(name, { focus = true } = {}) {
   if (focus) $(`#view-${name} h1`)?.focus();
   if (name === "photos") startGrid();
   else stopGrid();
-}
-
-let toastTimer = null;
-function toast(message) {
-  const el = $("#toast");
-  el.textContent = message;
-  el.hidden = false;
-  clearTimeout(toastTimer);
-  toastTimer = setTimeout(() => {
-    el.hidden = true;
-  }, 6000);
-}
-
-function showError(el, err) {
-  el.textContent = err ? err.description || err.message || String(err) : "";
-  el.hidden = !err;
-}
-
-/**
- * Wire a form: on submit, clear its error, disable its button, run `action(values)`, and show
- * any failure's error_description in the form's own alert.
- */
-function onSubmit(form, action) {
-  form.addEventListener("submit", async (event) => {
-    event.preventDefault();
-    const errorEl = $(".form-error", form);
-    const button = $("button[type=submit]", form);
-    showError(errorEl, null);
-    const invalid = [...form.elements].find((el) => el.willValidate && !el.checkValidity());
-    if (invalid) {
-      invalid.focus();
-      showError(errorEl, new Error(`${labelOf(invalid)}: ${invalid.validationMessage}`));
-      return;
-    }
-    button.disabled = true;
-    form.setAttribute("aria-busy", "true");
-    try {
-      await action(Object.fromEntries(new FormData(form)), form);
-    } catch (err) {
-      showError(errorEl, err);
-    } finally {
-      button.disabled = false;
-      form.removeAttribute("aria-busy");
-    }
-  });
-}
-
-function labelOf(input) {
-  return input.labels?.[0]?.firstChild?.textContent.trim() || input.name;
 }
 
 // ---------------------------------------------------------------- auth flows
