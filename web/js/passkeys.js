@@ -8,6 +8,7 @@
 // `make dev`), so a passkey works only where the app is opened by that name.
 
 import * as api from "./api.js";
+import { $, showError, toast } from "./ui.js";
 // Vendored from npm (@simplewebauthn/browser 14.0.0, MIT; web/vendor/README.md): no CDN.
 // Why a library rather than the browser's own PublicKeyCredential.parseCreationOptionsFromJSON /
 // parseRequestOptionsFromJSON / credential.toJSON(): those are recent (Chrome 129, Firefox 119,
@@ -20,11 +21,10 @@ import {
   startRegistration,
 } from "../vendor/simplewebauthn-browser-14.0.0/index.js";
 
-const $ = (selector, root = document) => root.querySelector(selector);
 const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
 
-/** The app's helpers (app.js), set by initPasskeys. */
-let ui = null;
+/** account.js's "Confirm it's you" dialog, set by initPasskeys. */
+let askForProof = null;
 
 // ---------------------------------------------------------------- messages
 
@@ -131,7 +131,7 @@ export async function showPasskeys() {
     list.replaceChildren(...passkeys.map(passkeyRow));
     $("#passkeys-empty").hidden = passkeys.length > 0;
   } catch (err) {
-    ui.showError($("#passkey-error"), err);
+    showError($("#passkey-error"), err);
   } finally {
     list.setAttribute("aria-busy", "false");
   }
@@ -139,20 +139,20 @@ export async function showPasskeys() {
 
 async function addPasskey() {
   const button = $("#passkey-add");
-  ui.showError($("#passkey-error"), null);
+  showError($("#passkey-error"), null);
   if (!browserSupportsWebAuthn()) {
-    ui.showError($("#passkey-error"), new Error(`${UNSUPPORTED}.`));
+    showError($("#passkey-error"), new Error(`${UNSUPPORTED}.`));
     return;
   }
   button.disabled = true;
   try {
-    const proof = await ui.askForProof({ text: "Add a passkey to your account?", confirm: "Continue" });
+    const proof = await askForProof({ text: "Add a passkey to your account?", confirm: "Continue" });
     const { credential_creation_options: optionsJSON } = await api.passkeyRegistrationOptions(proof);
     const passkey = await api.registerPasskey(await startRegistration({ optionsJSON }));
     await showPasskeys();
-    ui.toast(`Passkey added: ${passkeyName(passkey)}.`);
+    toast(`Passkey added: ${passkeyName(passkey)}.`);
   } catch (err) {
-    ui.showError($("#passkey-error"), explain(err, "add"));
+    showError($("#passkey-error"), explain(err, "add"));
   } finally {
     button.disabled = false;
     button.focus();
@@ -161,28 +161,29 @@ async function addPasskey() {
 
 async function removePasskey(passkey, button) {
   const name = passkeyName(passkey);
-  ui.showError($("#passkey-error"), null);
+  showError($("#passkey-error"), null);
   try {
-    const proof = await ui.askForProof({
+    const proof = await askForProof({
       text: `Remove the passkey "${name}"? It will no longer sign you in.`,
       confirm: "Remove passkey",
       danger: true,
     });
     await api.deletePasskey(passkey.credential_id, proof);
     await showPasskeys();
-    ui.toast(`Passkey removed: ${name}.`);
+    toast(`Passkey removed: ${name}.`);
     $("#passkey-add").focus();
   } catch (err) {
-    ui.showError($("#passkey-error"), err);
+    showError($("#passkey-error"), err);
     if (button.isConnected) button.focus();
   }
 }
 
 /**
  * Wire the account page's passkey section.
- * @param {{askForProof: Function, toast: Function, showError: Function}} helpers - app.js's.
+ * @param {{askForProof: Function}} account - account.js's proof dialog: resolves to
+ *   `{password, code?}`, rejects when cancelled.
  */
-export function initPasskeys(helpers) {
-  ui = helpers;
+export function initPasskeys(account) {
+  ({ askForProof } = account);
   $("#passkey-add").addEventListener("click", addPasskey);
 }
