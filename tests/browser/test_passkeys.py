@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.test_account_challenges import PASSWORD, confirmed_user
+from tests.browser.test_account_challenges import PASSWORD, confirmed_user, sign_in_in_the_app
 
 pytestmark = pytest.mark.browser
 
@@ -87,15 +87,6 @@ def watch_challenges(page) -> list[int]:
     return statuses
 
 
-def sign_in_with_password(page, origin: str, email: str) -> None:
-    page.goto(f"{origin}/")
-    sign_in = page.get_by_role("form", name="Sign in")
-    sign_in.get_by_label("Email").fill(email)
-    sign_in.get_by_label("Password").fill(PASSWORD)
-    sign_in.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", name="Your photos")).to_be_visible()
-
-
 def prove_identity(page, confirm: str) -> None:
     """Answer the "Confirm it's you" dialog with the password, pressing ``confirm``."""
     proof = page.get_by_role("dialog", name="Confirm it's you")
@@ -127,7 +118,7 @@ def test_a_passkey_is_added_signs_in_and_once_removed_no_longer_does(
     page, local_stack, app_origin, authenticator, screenshots
 ) -> None:
     email, _ = confirmed_user(local_stack.api_url)
-    sign_in_with_password(page, app_origin, email)
+    sign_in_in_the_app(page, app_origin, email)
 
     # Given the account page, with no passkey yet
     page.get_by_role("button", name="Account").click()
@@ -142,7 +133,8 @@ def test_a_passkey_is_added_signs_in_and_once_removed_no_longer_does(
     remove = passkeys.get_by_role("button", name="Remove passkey")
     expect(remove).to_have_accessible_name("Remove passkey Passkey")
     expect(page.get_by_text("No passkeys yet.")).to_be_hidden()
-    page.screenshot(path=screenshots / "passkey-account.png", full_page=True)
+    page.get_by_role("heading", name="Passkeys").scroll_into_view_if_needed()
+    page.screenshot(path=screenshots / "passkey-account.png")
     # And the authenticator holds a passkey for the relying party localhost
     [credential] = authenticator.credentials()
     assert credential["rpId"] == "localhost" and credential["isResidentKey"]
@@ -187,7 +179,7 @@ def test_a_cloned_passkey_is_refused(
     page, local_stack, app_origin, authenticator, screenshots
 ) -> None:
     email, _ = confirmed_user(local_stack.api_url)
-    sign_in_with_password(page, app_origin, email)
+    sign_in_in_the_app(page, app_origin, email)
     page.get_by_role("button", name="Account").click()
     add_passkey(page)
     sign_out(page)
@@ -221,7 +213,7 @@ def test_a_browser_without_webauthn_is_told_so(page, local_stack, app_origin) ->
     expect(alert).to_contain_text("This browser can't use passkeys")
     assert requests == []
     # And so does the account page
-    sign_in_with_password(page, app_origin, email)
+    sign_in_in_the_app(page, app_origin, email)
     page.get_by_role("button", name="Account").click()
     page.get_by_role("button", name="Add a passkey").click()
     expect(page.get_by_role("alert")).to_contain_text("This browser can't use passkeys")
