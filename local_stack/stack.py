@@ -55,20 +55,38 @@ class Ports:
     emulator: int = 3002
 
 
+def web_origin(host: str, api_port: int) -> str:
+    """The web app's origin: ``http://localhost:<api_port>`` when ``host`` (a URL host,
+    :func:`url_host`'s) is a loopback address, else ``http://<host>:<api_port>``.
+
+    Passkeys need a domain name: a WebAuthn relying-party ID cannot be an IP address (W3C
+    WebAuthn Level 3 section 5.1.4.1, a "valid domain string"), and browsers treat
+    ``http://localhost`` as a secure context (W3C Secure Contexts section 3.2) where
+    WebAuthn works without TLS.
+    """
+    loopback = host in ("127.0.0.1", "localhost", "[::1]")
+    return f"http://{'localhost' if loopback else host}:{api_port}"
+
+
 def local_parameter_overrides(host: str, api_port: int) -> dict[str, str]:
-    """Template parameters that differ locally: the SPA is served from the API port, and
-    passwordless sign-in is on (``PasswordlessEmailSourceArn``; no email leaves the machine).
+    """Template parameters that differ locally: the SPA is served from the API port at
+    :func:`web_origin` (the CORS origin and the passkey relying party), and passwordless
+    sign-in is on (``PasswordlessEmailSourceArn``; no email leaves the machine).
 
     ``host`` is the URL host of the API (127.0.0.1 by default). Both it and localhost are
     accepted redirect URIs (Cognito matches redirect URIs exactly).
     """
-    return {
+    origin = web_origin(host, api_port)
+    overrides = {
         "CallbackUrls": f"http://{host}:{api_port}/,http://localhost:{api_port}/",
         "LogoutUrls": f"http://{host}:{api_port}/,http://localhost:{api_port}/",
-        "AllowedOrigin": f"http://{host}:{api_port}",
+        "AllowedOrigin": origin,
         # Passwordless sign-in is always on locally: its codes go to the dev inbox.
         "PasswordlessEmailSourceArn": "arn:aws:ses:us-east-1:123456789012:identity/dev@example.com",
     }
+    if origin.startswith("http://localhost:"):
+        overrides["WebAuthnRelyingPartyId"] = "localhost"
+    return overrides
 
 
 class _Server:
@@ -218,7 +236,7 @@ class LocalStack:
             api_url=api_url,
             hosted_ui_url=hosted_ui_url,
             emulator_url=emulator_url,
-            web_url=f"{api_url}/",
+            web_url=f"{web_origin(url_root, api_port)}/",
             inbox_url=f"{api_url}/_local/inbox/{{email}}",
             user_pool_id=pool_id,
             client_id=client_id,

@@ -7,9 +7,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from werkzeug.exceptions import NotFound
-from werkzeug.utils import send_from_directory
+from werkzeug.utils import redirect, send_from_directory
 from werkzeug.wrappers import Request, Response
 
 from local_stack.api_gateway import api_docs
@@ -58,9 +59,21 @@ def local_route(gateway: Gateway, request: Request) -> Response:
     )
 
 
-def static_file(web_root: Path, request: Request) -> Response | None:
-    """A file of the static web app (``index.html`` for ``/``), or None when there is none."""
+def static_file(web_root: Path, request: Request, web_url: str | None = None) -> Response | None:
+    """A file of the static web app (``index.html`` for ``/``), or None when there is none.
+
+    A page (``/`` or ``*.html``) asked for on another host than ``web_url``'s (the app is
+    ``http://localhost:3000/``, the browser asked ``http://127.0.0.1:3000/``) answers a 307
+    to the same path there: the passkey relying party is ``localhost`` and the photo
+    bucket's CORS rule allows that one origin, so the app only works from it.
+    """
     path = request.path.lstrip("/") or "index.html"
+    if web_url is not None and path.endswith(".html"):
+        target = urlsplit(web_url)
+        if request.host != target.netloc:
+            query = request.query_string.decode("latin-1")
+            location = f"{target.scheme}://{target.netloc}{request.path}"
+            return redirect(f"{location}?{query}" if query else location, code=307)
     try:
         response = send_from_directory(web_root, path, request.environ, max_age=0, etag=True)
     except NotFound:

@@ -187,7 +187,9 @@ class Gateway:
         matched = self._match(raw_path(request))
         if matched is None:
             if request.method in ("GET", "HEAD") and self.web_root is not None:
-                static = static_file(self.web_root, request)
+                static = static_file(
+                    self.web_root, request, self.info.web_url if self.info else None
+                )
                 if static is not None:
                     return static
             return gateway_response(api, "MISSING_AUTHENTICATION_TOKEN", request_id)

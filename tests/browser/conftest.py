@@ -57,19 +57,16 @@ def browser(chromium_path: Path) -> Iterator:
 
 @pytest.fixture(scope="session")
 def web_origin(local_stack) -> str:
-    """The app's origin: the registered redirect URI on the stack's API port, minus the "/".
-
-    The local stack serves web/ on the API's origin and registers both
-    ``http://127.0.0.1:<port>/`` and ``http://localhost:<port>/``; the hosted-UI round trip
-    only works from the one that is a registered callback URL, so the test takes it from
-    ``GET /auth/config`` rather than guessing.
+    """The app's origin as the stack reports it (``web_url`` of ``/_local/health``):
+    ``http://localhost:<api port>``, the passkey relying party's host and the one origin the
+    photo bucket's CORS rule allows (the API answers a page asked on 127.0.0.1 with a
+    redirect there). It is also a registered redirect URI, so the hosted-UI round trip
+    comes back to it.
     """
+    origin = local_stack.health["web_url"].rstrip("/")
     config = requests.get(f"{local_stack.api_url}/auth/config", timeout=30).json()
-    port = local_stack.api_url.rsplit(":", 1)[1]
-    candidates = [uri for uri in config["redirect_uris"] if uri.rstrip("/").endswith(f":{port}")]
-    assert candidates, f"no redirect URI on port {port} in {config['redirect_uris']}"
-    preferred = [uri for uri in candidates if "127.0.0.1" in uri] or candidates
-    return preferred[0].rstrip("/")
+    assert f"{origin}/" in config["redirect_uris"], (origin, config["redirect_uris"])
+    return origin
 
 
 @pytest.fixture

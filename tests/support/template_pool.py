@@ -20,9 +20,11 @@ def template_properties(
     resources = template.resources
     pool = template.resolve(resources["UserPool"]["Properties"])
     pool["PoolName"] = pool.pop("UserPoolName")
-    # CloudFormation's EnabledMfas is SetUserPoolMfaConfig's SoftwareTokenMfaConfiguration
-    # in the API, not a CreateUserPool parameter.
-    pool.pop("EnabledMfas", None)
+    # CloudFormation's EnabledMfas, WebAuthnRelyingPartyID and WebAuthnUserVerification are
+    # SetUserPoolMfaConfig's in the API (SoftwareTokenMfaConfiguration,
+    # WebAuthnConfiguration), not CreateUserPool parameters.
+    for key in ("EnabledMfas", "WebAuthnRelyingPartyID", "WebAuthnUserVerification"):
+        pool.pop(key, None)
     client = template.resolve(
         {k: v for k, v in resources["UserPoolClient"]["Properties"].items() if k != "UserPoolId"}
     )

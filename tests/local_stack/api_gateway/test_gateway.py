@@ -175,7 +175,7 @@ def stack(tmp_path_factory):
             "http://api",
             "http://ui",
             "http://emu",
-            "http://api/",
+            "http://localhost/",  # the web app's origin: the test client's default host
             "http://api/_local/inbox/{email}",
             "us-east-1_TestPool",
             "client",
@@ -376,6 +376,17 @@ def test_the_web_app_is_served_for_paths_that_are_not_routes(stack):
     assert script.status_code == 200 and "javascript" in script.headers["Content-Type"]
     assert missing.status_code == 404
     assert escape.status_code == 404
+
+
+def test_a_page_asked_on_another_host_is_redirected_to_the_web_apps_origin(stack):
+    """http://127.0.0.1:3000/ leads to http://localhost:3000/, the passkey relying party's
+    host and the photo bucket's CORS origin, with the OAuth callback's query intact."""
+    page = stack.client.get("/?code=abc&state=xyz", headers={"Host": "127.0.0.1"})
+    script = stack.client.get("/app.js", headers={"Host": "127.0.0.1"})
+
+    assert page.status_code == 307
+    assert page.headers["Location"] == "http://localhost/?code=abc&state=xyz"
+    assert script.status_code == 200  # assets load from wherever the page is
 
 
 def test_local_inbox_and_health(stack):

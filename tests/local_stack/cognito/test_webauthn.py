@@ -25,13 +25,22 @@ BOB = "bob@example.com"
 
 
 class PasskeyPool(PasswordlessPool):
-    """The template's pool with WEB_AUTHN allowed and ``localhost`` as relying party."""
+    """The template's pool (WEB_AUTHN allowed) with ``localhost`` as relying party, as
+    provisioning sets it; ``factors`` replaces the allowed first factors."""
 
-    def __init__(self, idp: Any, inbox: Inbox, user_verification: str = "required") -> None:
+    def __init__(
+        self,
+        idp: Any,
+        inbox: Inbox,
+        user_verification: str = "required",
+        factors: list[str] | None = None,
+    ) -> None:
         self.idp, self.inbox = idp, inbox
         pool_props, self.client_props = template_properties(SES)
         sign_in = pool_props["Policies"]["SignInPolicy"]
-        sign_in["AllowedFirstAuthFactors"] = [*sign_in["AllowedFirstAuthFactors"], "WEB_AUTHN"]
+        assert "WEB_AUTHN" in sign_in["AllowedFirstAuthFactors"]
+        if factors is not None:
+            sign_in["AllowedFirstAuthFactors"] = factors
         self.pool_id = idp.create_user_pool(**pool_props)["UserPool"]["Id"]
         self.client_id, self.secret = self.add_client()
         idp.set_user_pool_mfa_config(
@@ -186,7 +195,7 @@ def test_a_registration_challenge_is_single_use_and_expires(
 
 
 def test_a_pool_without_web_authn_refuses_registration(idp: Any, inbox: Inbox) -> None:
-    plain = PasswordlessPool(idp, inbox, SES)
+    plain = PasskeyPool(idp, inbox, factors=["PASSWORD", "EMAIL_OTP"])
     plain.signed_up_user()
     access = plain.sign_in()["AccessToken"]
     assert refused(idp.start_web_authn_registration, AccessToken=access)[0] == (
