@@ -64,12 +64,13 @@ test: $(STAMP) $(CHECKOV_STAMP) ## Run every test: unit, handlers, end-to-end, S
 unit: $(STAMP) ## Run the fast tests only (no local stack, no SAM CLI, no browser)
 	@$(BIN)/python -m pytest -n 2 --dist worksteal tests/unit tests/handlers
 
-bench: $(STAMP) ## Benchmarks: cold starts; make dev's start; list latency 100 vs 100k items; 10 parallel uploads; the photo pipeline; sam local vs make dev
+bench: $(STAMP) ## Benchmarks: cold starts; make dev's start; list latency 100 vs 100k items; 10 parallel uploads; the photo pipeline; passkey sign-in timing, known vs unknown email; sam local vs make dev
 	@$(BIN)/python bench/cold_start.py
 	@$(BIN)/python bench/stack_start.py
 	@$(BIN)/python bench/list_latency.py
 	@$(BIN)/python bench/concurrent_uploads.py
 	@$(BIN)/python bench/revocation_check.py
+	@$(BIN)/python bench/sign_in_choice.py  # passkey and choice sign-in: known vs unknown email
 	@$(BIN)/python bench/photos.py --big --browser  # grid bytes, upload-end to ready, 100 MiB uploads
 	@$(BIN)/python bench/sam_local.py  # sam local (LAZY, EAGER) vs make dev: first request, warm p50 (needs Docker)
 

@@ -103,3 +103,14 @@ TOKENS = {
     "token_type": "Bearer",
 }
 ACCOUNT = {"email": EMAIL, "email_verified": True, "name": "Alice", "totp_enabled": False}
+PASSKEY_CHALLENGE = {
+    "challenge": "WEB_AUTHN",
+    "session": SESSION,
+    "credential_request_options": {
+        "challenge": "NX9obnp0xKbU2bBxdBunLAXZa6vu3HZ_jsaTiwZMv6B6GECdkCLUMUL_cKgRvNk4mK2u9wzFVwL7uoWf_BpMRw",
+        "timeout": 180000,
+        "rpId": "localhost",
+        "allowCredentials": [{"id": "q0Xv1mW3RZq0b2Yy8m0iRA", "type": "public-key"}],
+        "userVerification": "required",
+    },
+}

@@ -160,6 +160,22 @@ class CognitoIdentityProvider:
         unit = described.get("TokenValidityUnits", {}).get("RefreshToken", "days")
         return int(described.get("RefreshTokenValidity", 30)) * _SECONDS[unit]
 
+    @cached_property
+    def passkey_settings(self) -> tuple[str | None, str, int]:
+        """``(RelyingPartyId or None, UserVerification, AuthSessionValidity in seconds)``:
+        the pool's ``WebAuthnConfiguration`` (GetUserPoolMfaConfig; ``UserVerification``
+        defaults to ``preferred``, API reference, WebAuthnConfigurationType) and the app
+        client's session lifetime (minutes, default 3; DescribeUserPoolClient). Read once
+        per container, on the first passkey sign-in that needs a decoy."""
+        config = self._call("GetUserPoolMfaConfig", UserPoolId=self.user_pool_id)
+        webauthn = config.get("WebAuthnConfiguration") or {}
+        minutes = int(self._app_client.get("AuthSessionValidity") or 3)
+        return (
+            webauthn.get("RelyingPartyId"),
+            webauthn.get("UserVerification") or "preferred",
+            (minutes * 60),
+        )
+
     def secret_hash(self, username: str) -> str:
         """SECRET_HASH for ``username`` with this client's id and secret."""
         return secret_hash(self.client_secret, username, self.client_id)
@@ -259,13 +275,42 @@ class CognitoIdentityProvider:
     def initiate_email_otp(self, username: str) -> dict[str, Any]:
         """InitiateAuth USER_AUTH with ``PREFERRED_CHALLENGE: EMAIL_OTP`` (choice-based
         sign-in) -> the ``EMAIL_OTP`` challenge; Cognito emails the code."""
+        return self.initiate_user_auth(username, "EMAIL_OTP")
+
+    def initiate_user_auth(
+        self, username: str, preferred_challenge: str | None = None
+    ) -> dict[str, Any]:
+        """InitiateAuth USER_AUTH (choice-based sign-in), with ``PREFERRED_CHALLENGE``
+        (``WEB_AUTHN``: ``{ChallengeName: WEB_AUTHN, Session, ChallengeParameters:
+        {CREDENTIAL_REQUEST_OPTIONS}}``) or without (``{ChallengeName: SELECT_CHALLENGE,
+        Session, AvailableChallenges}``). Cognito developer guide, "Authentication flows",
+        choice-based sign-in."""
+        parameters = {"USERNAME": username, "SECRET_HASH": self.secret_hash(username)}
+        if preferred_challenge:
+            parameters["PREFERRED_CHALLENGE"] = preferred_challenge
         return self._call(
             "InitiateAuth",
             ClientId=self.client_id,
             AuthFlow="USER_AUTH",
-            AuthParameters={
+            AuthParameters=parameters,
+        )
+
+    def respond_to_auth_challenge(
+        self, username: str, challenge: str, session: str, responses: dict[str, str]
+    ) -> dict[str, Any]:
+        """RespondToAuthChallenge with ``responses`` beside ``USERNAME`` and
+        ``SECRET_HASH``: ``{CREDENTIAL}`` for ``WEB_AUTHN`` (AuthenticationResponseJSON as
+        a string), ``{ANSWER, PASSWORD?}`` for ``SELECT_CHALLENGE`` (API reference,
+        RespondToAuthChallenge, ChallengeResponses) -> ``{AuthenticationResult}`` or the
+        next challenge."""
+        return self._call(
+            "RespondToAuthChallenge",
+            ClientId=self.client_id,
+            ChallengeName=challenge,
+            Session=session,
+            ChallengeResponses={
+                **responses,
                 "USERNAME": username,
-                "PREFERRED_CHALLENGE": "EMAIL_OTP",
                 "SECRET_HASH": self.secret_hash(username),
             },
         )
@@ -275,16 +320,8 @@ class CognitoIdentityProvider:
     ) -> dict[str, Any]:
         """RespondToAuthChallenge for an MFA challenge (``<challenge>_CODE`` = ``answer``)
         -> ``{AuthenticationResult}`` (or a further challenge)."""
-        return self._call(
-            "RespondToAuthChallenge",
-            ClientId=self.client_id,
-            ChallengeName=challenge,
-            Session=session,
-            ChallengeResponses={
-                "USERNAME": username,
-                f"{challenge}_CODE": answer,
-                "SECRET_HASH": self.secret_hash(username),
-            },
+        return self.respond_to_auth_challenge(
+            username, challenge, session, {f"{challenge}_CODE": answer}
         )
 
     def associate_software_token(self, access_token: str) -> dict[str, Any]:

@@ -88,6 +88,15 @@ class PasswordlessDisabled(BrokerError):
     """The deployment has no SES identity for emailed sign-in codes."""
 
 
+class PasskeysDisabled(BrokerError):
+    """The pool does not allow ``WEB_AUTHN`` as a first factor."""
+
+
+class RefusedAnswer(BrokerError):
+    """Cognito refused a passkey or password answered to a sign-in challenge (or the
+    session was one of the broker's decoys, :mod:`auth.sign_in_choice`)."""
+
+
 class CodeMismatch(BrokerError):
     """The authenticator's code was not accepted."""
 
@@ -171,6 +180,11 @@ ERRORS: dict[tuple[str, str], ErrorMapping] = {
         "passwordless_disabled",
         "Sign-in with an emailed code is not enabled on this deployment.",
     ),
+    (ANY, "PasskeysDisabled"): ErrorMapping(
+        403, "passkeys_disabled", "Sign-in with a passkey is not enabled on this deployment."
+    ),
+    # A refused passkey or password (auth.sign_in_choice.refusal), as a wrong sign-in.
+    (ANY, "RefusedAnswer"): ErrorMapping(401, "invalid_credentials", None),
     (ANY, "CodeMismatch"): _CODE_MISMATCH,
     # The fresh proof (auth.reauthentication): RFC 9470 section 3's step-up challenge
     # (max_age=0: an authentication that happens now); a wrong proof answers as a wrong

@@ -15,7 +15,15 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 from urllib.parse import parse_qsl
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, RootModel, ValidationError
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    RootModel,
+    ValidationError,
+    model_validator,
+)
 
 from auth.config import AuthSettings
 from shared.http import (
@@ -121,23 +129,91 @@ class RefreshTokenGrant(_Request):
     client_id: Annotated[str, Field(max_length=128)] | None = None
 
 
-#: The challenges sign-in can answer with (Cognito's ChallengeNameType): a TOTP code
-#: (``POST /auth/sign-in``) or an emailed code (``POST /auth/sign-in/email-code``).
+#: The challenges sign-in can answer with (Cognito's ChallengeNameType) that take a code:
+#: a TOTP code (``POST /auth/sign-in``) or an emailed code (``POST /auth/sign-in/email-code``).
 ChallengeName = Literal["SOFTWARE_TOKEN_MFA", "EMAIL_OTP"]
+#: What choice-based sign-in offers and takes, in this order (``POST /auth/sign-in/select``;
+#: Cognito's ``AvailableChallenges`` less PASSWORD_SRP and SMS_OTP, which the broker does
+#: not answer).
+FirstFactor = Literal["PASSWORD", "EMAIL_OTP", "WEB_AUTHN"]
+FIRST_FACTORS: tuple[FirstFactor, ...] = ("PASSWORD", "EMAIL_OTP", "WEB_AUTHN")
 #: An RFC 6238 code as authenticator apps show it (6 digits, Cognito's software tokens).
 TotpCode = Annotated[str, Field(pattern=r"^[0-9]{6}$")]
 #: Cognito's Session: opaque, 20 to 2048 characters (API reference, RespondToAuthChallenge).
 Session = Annotated[str, Field(min_length=20, max_length=2048, pattern=r"^\S+$")]
+#: base64url without padding (W3C WebAuthn Level 3 §5.1, the JSON encodings); ``max``:
+#: the member's bound in characters (a credential id is at most 1023 bytes, §4).
+Base64Url = Annotated[str, Field(max_length=16384, pattern=r"^[A-Za-z0-9_-]*$")]
 
 
-class ChallengeAnswer(_Request):
-    """``POST /auth/challenge``: the answer to a sign-in challenge with its ``session``."""
+class AuthenticatorAssertionResponse(_Request):
+    """W3C WebAuthn Level 3 §5.2.2, AuthenticatorAssertionResponseJSON."""
+
+    clientDataJSON: Annotated[Base64Url, Field(min_length=1)]
+    authenticatorData: Annotated[Base64Url, Field(min_length=1)]
+    signature: Annotated[Base64Url, Field(min_length=1)]
+    userHandle: Annotated[Base64Url, Field(max_length=86)] | None = None  # 64 bytes
+    attestationObject: Base64Url | None = None
+
+
+class AuthenticationResponse(_Request):
+    """W3C WebAuthn Level 3 §5.1, AuthenticationResponseJSON: what
+    ``PublicKeyCredential.toJSON()`` gives after ``navigator.credentials.get()``."""
+
+    id: Annotated[Base64Url, Field(min_length=1, max_length=1366)]
+    rawId: Annotated[Base64Url, Field(min_length=1, max_length=1366)]
+    type: Literal["public-key"]
+    response: AuthenticatorAssertionResponse
+    authenticatorAttachment: Literal["platform", "cross-platform"] | None = None
+    clientExtensionResults: dict[str, Any] = Field(default_factory=dict)
+
+
+class CodeAnswer(_Request):
+    """``POST /auth/challenge`` for ``SOFTWARE_TOKEN_MFA`` or ``EMAIL_OTP``: the code."""
 
     email: Email
     challenge: ChallengeName
     session: Session
     # 6 digits (TOTP) or 8 (EMAIL_OTP sign-in codes)
     answer: Annotated[str, Field(pattern=r"^(?:[0-9]{6}|[0-9]{8})$")]
+
+
+class PasskeyAnswer(_Request):
+    """``POST /auth/challenge`` for ``WEB_AUTHN``: the browser's assertion for the
+    ``credential_request_options`` of the same ``session``."""
+
+    email: Email
+    challenge: Literal["WEB_AUTHN"]
+    session: Session
+    credential: AuthenticationResponse
+
+
+class SelectAnswer(_Request):
+    """``POST /auth/challenge`` for ``SELECT_CHALLENGE``: the chosen first factor, with
+    the ``password`` when it is ``PASSWORD`` (and only then)."""
+
+    email: Email
+    challenge: Literal["SELECT_CHALLENGE"]
+    session: Session
+    answer: FirstFactor
+    password: Password | None = None
+
+    @model_validator(mode="after")
+    def _password_with_password(self) -> SelectAnswer:
+        if (self.answer == "PASSWORD") != (self.password is not None):
+            raise ValueError("password is required with the answer PASSWORD, and only with it")
+        return self
+
+
+class ChallengeAnswer(
+    RootModel[
+        Annotated[CodeAnswer | PasskeyAnswer | SelectAnswer, Field(discriminator="challenge")]
+    ]
+):
+    """``POST /auth/challenge``: the answer to a sign-in challenge with its ``session``,
+    one body shape per ``challenge``."""
+
+    model_config = ConfigDict(defer_build=True)
 
 
 class AccountUpdate(_Request):
@@ -399,6 +475,36 @@ class SignInChallenge(_Response):
 
     challenge: ChallengeName
     session: str
+
+
+class PasskeyChallenge(_Response):
+    """200 body of ``POST /auth/sign-in/passkey`` (and of ``POST /auth/challenge`` after
+    the answer ``WEB_AUTHN``): pass ``credential_request_options`` to
+    ``navigator.credentials.get({publicKey})`` (after ``PublicKeyCredential.
+    parseRequestOptionsFromJSON``) and send the result to ``POST /auth/challenge`` with
+    ``session``. The options are W3C WebAuthn Level 3 PublicKeyCredentialRequestOptionsJSON
+    (§5.5): ``challenge``, ``timeout`` (ms), ``rpId``, ``allowCredentials``,
+    ``userVerification``; Cognito's ``CREDENTIAL_REQUEST_OPTIONS`` as it sent them."""
+
+    challenge: Literal["WEB_AUTHN"] = "WEB_AUTHN"
+    session: str
+    credential_request_options: dict[str, Any]
+
+
+class SelectChallenge(_Response):
+    """200 body of ``POST /auth/sign-in/select``: the first factors offered (in the order of
+    :data:`FIRST_FACTORS`); answer one at ``POST /auth/challenge`` with ``session``."""
+
+    challenge: Literal["SELECT_CHALLENGE"] = "SELECT_CHALLENGE"
+    session: str
+    available_challenges: list[FirstFactor]
+
+
+class ChallengeResult(RootModel[TokenSet | SignInChallenge | PasskeyChallenge]):
+    """200 body of ``POST /auth/challenge``: tokens, or the next challenge
+    (documentation model)."""
+
+    model_config = ConfigDict(defer_build=True)  # only openapi.json builds it
 
 
 class MfaSetup(_Response):

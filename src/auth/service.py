@@ -12,7 +12,6 @@ statuses noted under "Raises" are what ``auth.errors.ERRORS`` answers at the edg
 from __future__ import annotations
 
 from functools import cache
-from typing import Any
 
 from auth.account import AccountOperations
 from auth.attempts import CODE_DELIVERY, CONFIRM, RESET_PASSWORD, SIGN_IN
@@ -31,7 +30,6 @@ from auth.errors import (
 )
 from auth.models import (
     AuthorizationCodeGrant,
-    ChallengeAnswer,
     CodeSent,
     Confirmed,
     ConfirmRequest,
@@ -46,10 +44,12 @@ from auth.models import (
     TokenSet,
     UpstreamTokenResponse,
 )
+from auth.sessions import token_set
+from auth.sign_in_choice import SignInChoice
 from shared import snapstart
 
 
-class AuthService(AccountOperations):
+class AuthService(SignInChoice, AccountOperations):
     """The broker's operations; each raises :class:`UpstreamError` or a
     :class:`~auth.errors.BrokerError` kind, answered by ``auth.errors.ERRORS``.
 
@@ -198,7 +198,7 @@ class AuthService(AccountOperations):
         with self.attempt(SIGN_IN, request.email):
             result = self.idp.initiate_password_auth(request.email, request.password)
         if "AuthenticationResult" in result:
-            tokens = self._issued(_token_set(result["AuthenticationResult"]))
+            tokens = self._issued(token_set(result["AuthenticationResult"]))
             self._succeeded(SIGN_IN, request.email)
             return tokens
         challenge = str(result.get("ChallengeName", "unknown"))
@@ -237,27 +237,6 @@ class AuthService(AccountOperations):
 
             return SignInChallenge(challenge="EMAIL_OTP", session=secrets.token_urlsafe(96))
         return SignInChallenge(challenge="EMAIL_OTP", session=str(result.get("Session", "")))
-
-    def answer_challenge(self, request: ChallengeAnswer) -> TokenSet:
-        """Answer a sign-in challenge (RespondToAuthChallenge) with its ``session``.
-
-        Raises:
-            TooManyAttempts: 429 over the email's attempt limit (:mod:`auth.attempts`),
-                checked before Cognito is called.
-            UpstreamError: 400 ``code_mismatch`` (wrong, stale or reused code), 401
-                ``invalid_session`` (unknown, expired or spent session, or an email that
-                is not the session's: one answer for all, no account oracle), 429.
-            ChallengeRequired: (403) if Cognito asks for yet another step.
-        """
-        with self.attempt(SIGN_IN, request.email):
-            result = self.idp.respond_to_mfa_challenge(
-                request.email, request.challenge, request.session, request.answer
-            )
-        if "AuthenticationResult" not in result:
-            raise ChallengeRequired("Sign-in needs a further step this API does not answer.")
-        tokens = self._issued(_token_set(result["AuthenticationResult"]))
-        self._succeeded(SIGN_IN, request.email)
-        return tokens
 
     def token(self, grant: TokenRequest, cookie_refresh_token: str | None = None) -> TokenSet:
         """``POST /auth/token``: the authorization-code or the refresh-token grant.
@@ -314,7 +293,7 @@ class AuthService(AccountOperations):
         refresh token and the used one stops working after the grace period.
         """
         result = self.idp.get_tokens_from_refresh_token(refresh_token)
-        return self._issued(_token_set(result["AuthenticationResult"]))
+        return self._issued(token_set(result["AuthenticationResult"]))
 
 
 _HIDDEN_FORGOT_PASSWORD_ERRORS = frozenset(
@@ -326,16 +305,6 @@ _HIDDEN_RESEND_ERRORS = _HIDDEN_FORGOT_PASSWORD_ERRORS
 _HIDDEN_EMAIL_CODE_ERRORS = frozenset(
     {"UserNotFoundException", "NotAuthorizedException", "UserNotConfirmedException"}
 )
-
-
-def _token_set(result: dict[str, Any]) -> TokenSet:
-    """A Cognito ``AuthenticationResult`` as the contract's token response."""
-    return TokenSet(
-        access_token=result["AccessToken"],
-        id_token=result.get("IdToken"),
-        refresh_token=result.get("RefreshToken"),
-        expires_in=int(result["ExpiresIn"]),
-    )
 
 
 @cache

@@ -161,3 +161,13 @@ def claims_of_accepted_token(access_token: str) -> dict[str, Any]:
     except jwt.PyJWTError:
         return {}
     return claims if isinstance(claims, dict) else {}
+
+
+def token_set(result: dict[str, Any]) -> TokenSet:
+    """A Cognito ``AuthenticationResult`` as the contract's token response."""
+    return TokenSet(
+        access_token=result["AccessToken"],
+        id_token=result.get("IdToken"),
+        refresh_token=result.get("RefreshToken"),
+        expires_in=int(result["ExpiresIn"]),
+    )

@@ -331,7 +331,10 @@ def test_an_integer_sent_as_a_string_or_a_boolean_is_a_400_on_every_json_operati
         schema = media["schema"]
         if "$ref" not in schema or "example" not in media:
             continue
-        properties = schemas[schema["$ref"].rsplit("/", 1)[1]]["properties"]
+        named = schemas[schema["$ref"].rsplit("/", 1)[1]]
+        # A union body (ChallengeAnswer: oneOf by `challenge`) has its members' properties
+        members = [schemas[m["$ref"].rsplit("/", 1)[1]] for m in named.get("oneOf", [])]
+        properties = {k: v for s in [named, *members] for k, v in s.get("properties", {}).items()}
         for name, prop in properties.items():
             if prop.get("type") != "integer":
                 continue

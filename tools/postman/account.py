@@ -87,6 +87,37 @@ def _challenges() -> list[dict[str, Any]]:
             ),
         ),
         item(
+            "Start a passkey sign-in",
+            "passkeySignIn",
+            description="The WebAuthn request options for navigator.credentials.get(); "
+            "every email gets this shape (docs/auth.md). Postman has no authenticator: the "
+            "full ceremony runs in tests/e2e/test_passkey_sign_in.py.",
+            body=json_body({"email": "{{email}}"}),
+            tests=status(200, "OK")
+            + shape(
+                "{challenge: WEB_AUTHN, session, credential_request_options}",
+                contract(
+                    "PasskeyChallenge",
+                    properties={"challenge": {"const": "WEB_AUTHN"}},
+                ),
+            ),
+        ),
+        item(
+            "Ask which sign-in factors are on offer",
+            "selectChallenge",
+            description="Choice-based sign-in: answer one of `available_challenges` at "
+            "POST /auth/challenge with `challenge: SELECT_CHALLENGE`.",
+            body=json_body({"email": "{{email}}"}),
+            tests=status(200, "OK")
+            + shape(
+                "{challenge: SELECT_CHALLENGE, session, available_challenges}",
+                contract(
+                    "SelectChallenge",
+                    properties={"challenge": {"const": "SELECT_CHALLENGE"}},
+                ),
+            ),
+        ),
+        item(
             "Answer a challenge with a made-up session → 401",
             "answerChallenge",
             body=json_body(

@@ -12,7 +12,7 @@ import pytest
 from auth.attempts import TooManyAttempts
 from auth.errors import UpstreamError, answer
 from auth.models import (
-    ChallengeAnswer,
+    CodeAnswer,
     ConfirmRequest,
     EmailRequest,
     ResetPasswordRequest,
@@ -47,9 +47,7 @@ CALLS = {
     "sign_in": lambda b: b.sign_in(SignInRequest(email=EMAIL, password="Correct-Horse-9")),
     "email_code": lambda b: b.email_code_sign_in(EmailRequest(email=EMAIL)),
     "challenge": lambda b: b.answer_challenge(
-        ChallengeAnswer(
-            email=EMAIL, challenge="SOFTWARE_TOKEN_MFA", session="s" * 20, answer="123456"
-        )
+        CodeAnswer(email=EMAIL, challenge="SOFTWARE_TOKEN_MFA", session="s" * 20, answer="123456")
     ),
     "confirm": lambda b: b.confirm(ConfirmRequest(email=EMAIL, code="123456")),
     "reset_password": lambda b: b.reset_password(

@@ -8,7 +8,7 @@ import jwt
 import pytest
 
 from auth.errors import UpstreamError, answer
-from auth.models import AuthorizationCodeGrant, ChallengeAnswer, SignInRequest
+from auth.models import AuthorizationCodeGrant, CodeAnswer, SignInRequest
 from auth.service import AuthService
 
 SUB = "7f6f96ef-4715-468d-8281-92ab41bd4d67"
@@ -143,7 +143,7 @@ def issuing(idp, token_endpoint, monkeypatch) -> dict:
         ),
         "r-refresh": lambda b: b.refresh("r-old"),
         "r-challenge": lambda b: b.answer_challenge(
-            ChallengeAnswer(
+            CodeAnswer(
                 email="jane@example.com",
                 challenge="SOFTWARE_TOKEN_MFA",
                 session="s" * 20,

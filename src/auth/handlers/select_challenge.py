@@ -1,0 +1,49 @@
+"""POST /auth/sign-in/select -> cognito-idp InitiateAuth USER_AUTH (SelectChallengeFunction):
+choice-based sign-in, step one.
+
+Body ``{email}``; answers ``{challenge: "SELECT_CHALLENGE", session, available_challenges}``
+(:meth:`auth.sign_in_choice.SignInChoice.select_sign_in`). Step two is
+``POST /auth/challenge`` with ``answer`` (one of them) and, for ``PASSWORD``, ``password``.
+"""
+
+from aws_lambda_powertools.event_handler.api_gateway import Response
+
+from auth.api import EMAIL, SESSION, AuthApp
+from auth.models import EmailRequest, SelectChallenge
+from auth.service import get_service
+from shared.app import json_body
+from shared.http import json_response, parse_json_request
+
+app = AuthApp(failure_metric="SelectChallengeFailures")
+
+
+@app.post(
+    "/auth/sign-in/select",
+    operation_id="selectChallenge",
+    summary="Choice-based sign-in, step one: the first factors on offer (USER_AUTH)",
+    description="`available_challenges` lists what the email may answer with, in this "
+    "order: `PASSWORD`, `EMAIL_OTP`, `WEB_AUTHN` (a user with TOTP MFA is offered "
+    "`PASSWORD` only). Answer one at `POST /auth/challenge` with `challenge: "
+    "SELECT_CHALLENGE`. Every email gets an answer of this shape.",
+    tags=["auth"],
+    openapi_extensions=json_body(EmailRequest, {"email": EMAIL}),
+    responses=app.responses(
+        200,
+        SelectChallenge,
+        "The same shape for every email.",
+        example={
+            "challenge": "SELECT_CHALLENGE",
+            "session": SESSION,
+            "available_challenges": ["PASSWORD", "EMAIL_OTP", "WEB_AUTHN"],
+        },
+        errors={400: ("invalid_request",)},
+    ),
+)
+def select_challenge() -> Response[str]:
+    request = parse_json_request(app.current_event, EmailRequest)
+    result = get_service().select_sign_in(request)
+    app.count("SelectChallenges")
+    return json_response(200, result)
+
+
+lambda_handler = app.lambda_handler

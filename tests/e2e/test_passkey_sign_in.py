@@ -1,0 +1,217 @@
+"""Passkey sign-in and choice-based sign-in over real HTTP against the local stack (issue 20).
+
+Passkeys are registered at the emulator with boto3 (StartWebAuthnRegistration /
+CompleteWebAuthnRegistration with the user's access token) and answered by the software
+authenticator of tests/support/passkey.py from the web app's origin,
+``http://localhost:<api port>`` (the relying party is ``localhost``). Every assertion is
+verified by py_webauthn in the emulator.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+from urllib.parse import urlsplit
+
+import boto3
+import pytest
+import requests
+
+from tests.e2e.test_account_lifecycle import bearer, enrol, inbox_code, new_user
+from tests.support.passkey import SoftwarePasskey
+
+pytestmark = pytest.mark.e2e
+
+PASSWORD = "Correct-Horse-9"
+
+
+def origin(api: str) -> str:
+    """The web app's origin: localhost on the API's port (an RP ID is never an IP)."""
+    return f"http://localhost:{urlsplit(api).port}"
+
+
+def idp(stack: Any) -> Any:
+    return boto3.client("cognito-idp", endpoint_url=stack.emulator_url, region_name="us-east-1")
+
+
+def register(stack: Any, tokens: dict[str, Any]) -> SoftwarePasskey:
+    """A passkey for the tokens' user, registered straight at the emulator."""
+    client, passkey = idp(stack), SoftwarePasskey()
+    access = tokens["access_token"]
+    started = client.start_web_authn_registration(AccessToken=access)
+    credential = passkey.create(started["CredentialCreationOptions"], origin=origin(stack.api_url))
+    client.complete_web_authn_registration(AccessToken=access, Credential=credential)
+    return passkey
+
+
+def post(api: str, path: str, body: dict[str, Any]) -> requests.Response:
+    return requests.post(f"{api}{path}", json=body, timeout=30)
+
+
+def start_passkey(api: str, email: str) -> dict[str, Any]:
+    started = post(api, "/auth/sign-in/passkey", {"email": email})
+    assert started.status_code == 200, started.text
+    return started.json()
+
+
+def assertion(api: str, started: dict[str, Any], passkey: SoftwarePasskey, **kw: Any) -> dict:
+    options = started["credential_request_options"]
+    return json.loads(passkey.get(options, origin=origin(api), **kw))
+
+
+def answer_passkey(
+    api: str, email: str, session: str, credential: dict[str, Any]
+) -> requests.Response:
+    body = {"email": email, "challenge": "WEB_AUTHN", "session": session, "credential": credential}
+    return post(api, "/auth/challenge", body)
+
+
+def choose(api: str, email: str, answer: str, **extra: str) -> requests.Response:
+    offer = post(api, "/auth/sign-in/select", {"email": email})
+    assert offer.status_code == 200, offer.text
+    assert answer in offer.json()["available_challenges"], offer.json()
+    body = {"email": email, "challenge": "SELECT_CHALLENGE", "session": offer.json()["session"]}
+    return post(api, "/auth/challenge", body | {"answer": answer} | extra)
+
+
+def tokens_work(api: str, response: requests.Response) -> None:
+    assert response.status_code == 200, response.text
+    assert response.json()["token_type"] == "Bearer"
+    photos = requests.get(f"{api}/photos", headers=bearer(response.json()), timeout=30)
+    assert photos.status_code == 200, photos.text
+
+
+def refused(response: requests.Response, status: int, error: str) -> None:
+    assert (response.status_code, response.json()["error"]) == (status, error), response.text
+
+
+@pytest.fixture
+def user_with_passkey(local_stack) -> tuple[str, SoftwarePasskey]:
+    email, tokens = new_user(local_stack.api_url)
+    return email, register(local_stack, tokens)
+
+
+# ---------------------------------------------------------------- sign-in
+def test_a_passkey_signs_in_and_its_tokens_work_on_the_photos(local_stack, user_with_passkey):
+    api, (email, passkey) = local_stack.api_url, user_with_passkey
+    started = start_passkey(api, email)
+    assert started["challenge"] == "WEB_AUTHN"
+    assert started["credential_request_options"]["rpId"] == "localhost"
+    signed = answer_passkey(api, email, started["session"], assertion(api, started, passkey))
+    tokens_work(api, signed)
+
+
+def test_choice_based_sign_in_with_each_factor(local_stack, user_with_passkey):
+    api, (email, passkey) = local_stack.api_url, user_with_passkey
+    offer = post(api, "/auth/sign-in/select", {"email": email}).json()
+    assert offer["available_challenges"] == ["PASSWORD", "EMAIL_OTP", "WEB_AUTHN"]
+    # PASSWORD: tokens at once
+    tokens_work(api, choose(api, email, "PASSWORD", password=PASSWORD))
+    # EMAIL_OTP: the emailed code is the next answer
+    step = choose(api, email, "EMAIL_OTP")
+    assert step.status_code == 200 and step.json()["challenge"] == "EMAIL_OTP", step.text
+    code = inbox_code(api, email, kind="sign_in")
+    body = {"email": email, "challenge": "EMAIL_OTP", "session": step.json()["session"]}
+    tokens_work(api, post(api, "/auth/challenge", body | {"answer": code}))
+    # WEB_AUTHN: the passkey's options are the next step
+    step = choose(api, email, "WEB_AUTHN")
+    assert step.status_code == 200 and step.json()["challenge"] == "WEB_AUTHN", step.text
+    credential = assertion(api, step.json(), passkey)
+    tokens_work(api, answer_passkey(api, email, step.json()["session"], credential))
+
+
+def test_a_totp_user_is_offered_the_password_only_and_then_asked_for_the_code(local_stack):
+    api = local_stack.api_url
+    email, tokens = new_user(api)
+    app = enrol(api, tokens)
+    offer = post(api, "/auth/sign-in/select", {"email": email})
+    assert offer.json()["available_challenges"] == ["PASSWORD"]
+    step = choose(api, email, "PASSWORD", password=PASSWORD)
+    assert step.status_code == 200 and step.json()["challenge"] == "SOFTWARE_TOKEN_MFA", step.text
+    body = {"email": email, "challenge": "SOFTWARE_TOKEN_MFA", "session": step.json()["session"]}
+    tokens_work(api, post(api, "/auth/challenge", body | {"answer": app.fresh_code()}))
+
+
+# ---------------------------------------------------------------- refusals
+def test_refused_assertions_and_sessions(local_stack, user_with_passkey):
+    api, (email, passkey) = local_stack.api_url, user_with_passkey
+    # A replayed assertion: one that signed in once, sent again with a fresh session
+    first = start_passkey(api, email)
+    used = assertion(api, first, passkey)
+    assert answer_passkey(api, email, first["session"], used).status_code == 200
+    refused(answer_passkey(api, email, start_passkey(api, email)["session"], used), 401,
+            "invalid_credentials")  # fmt: skip
+    # A tampered signature
+    started = start_passkey(api, email)
+    forged = assertion(api, started, passkey)
+    signature = forged["response"]["signature"]
+    forged["response"]["signature"] = ("B" if signature[0] == "A" else "A") + signature[1:]
+    refused(answer_passkey(api, email, started["session"], forged), 401, "invalid_credentials")
+    # ... which spent the session: even the right assertion is now a bad session
+    right = assertion(api, started, passkey)
+    refused(answer_passkey(api, email, started["session"], right), 401, "invalid_session")
+    # An assertion of this passkey for another user's session
+    other, _ = new_user(api)
+    theirs = start_passkey(api, other)
+    mine = assertion(api, theirs, passkey)
+    refused(answer_passkey(api, other, theirs["session"], mine), 401, "invalid_credentials")
+
+
+def test_every_answer_counts_toward_the_sign_in_attempts(local_stack, user_with_passkey):
+    api, (email, passkey) = local_stack.api_url, user_with_passkey
+    statuses = []
+    for _ in range(5):  # the limit is 4 per email and 15 minutes (src/auth/attempts.py)
+        started = start_passkey(api, email)
+        credential = assertion(api, started, passkey, flags=0x01)  # no user verification
+        statuses.append(answer_passkey(api, email, started["session"], credential))
+    assert [r.status_code for r in statuses] == [401, 401, 401, 401, 429], [
+        r.text for r in statuses
+    ]
+    refused(statuses[-1], 429, "too_many_requests")
+
+
+# ---------------------------------------------------------------- no account oracle
+def shape(body: dict[str, Any]) -> tuple[Any, ...]:
+    """What must not depend on the account: the keys, the session's length, and for
+    passkeys the options' keys, the allowed credentials' count and id lengths."""
+    options = body.get("credential_request_options")
+    return (
+        sorted(body),
+        body["challenge"],
+        len(body["session"]),
+        None if options is None else sorted(options),
+        None if options is None else [len(c["id"]) for c in options["allowCredentials"]],
+        None if options is None else (options["rpId"], options["userVerification"]),
+    )
+
+
+def accounts_in_each_state(stack: Any) -> dict[str, str]:
+    """An email per state the no-oracle rule covers."""
+    api = stack.api_url
+    unconfirmed = f"unconfirmed-{uuid.uuid4().hex[:10]}@example.com"
+    signed_up = post(api, "/auth/sign-up", {"email": unconfirmed, "password": PASSWORD})
+    assert signed_up.status_code == 201, signed_up.text
+    disabled, _ = new_user(api)
+    idp(stack).admin_disable_user(UserPoolId=stack.health["user_pool_id"], Username=disabled)
+    totp, tokens = new_user(api)
+    enrol(api, tokens)
+    return {
+        "unknown": f"nobody-{uuid.uuid4().hex[:10]}@example.com",
+        "unconfirmed": unconfirmed,
+        "disabled": disabled,
+        "totp": totp,
+    }
+
+
+@pytest.mark.parametrize("route", ["/auth/sign-in/passkey", "/auth/sign-in/select"])
+def test_every_account_state_gets_what_a_user_with_a_passkey_gets(
+    local_stack, user_with_passkey, route
+):
+    api, (email, _) = local_stack.api_url, user_with_passkey
+    reference = post(api, route, {"email": email})
+    assert reference.status_code == 200, reference.text
+    for state, other in accounts_in_each_state(local_stack).items():
+        answer = post(api, route, {"email": other})
+        assert answer.status_code == reference.status_code, (state, answer.text)
+        assert shape(answer.json()) == shape(reference.json()), state
