@@ -26,7 +26,8 @@ pytestmark = pytest.mark.browser
 def app_origin(web_origin: str) -> str:
     """The app at ``http://localhost:<api port>``: the pool's relying-party ID is ``localhost``
     (a page on 127.0.0.1 could use no passkey: an IP address is never an RP ID)."""
-    return f"http://localhost:{urlsplit(web_origin).port}"
+    assert urlsplit(web_origin).hostname == "localhost", web_origin
+    return web_origin
 
 
 @dataclass
