@@ -43,19 +43,23 @@ def inbox(moto_pool) -> Iterator[Inbox]:
     the host of AllowedOrigin's default, user verification ``required`` the template's."""
     inbox = Inbox(stream=io.StringIO())
     cognito.install(inbox)
-    config = moto_pool.client.get_user_pool_mfa_config(UserPoolId=moto_pool.user_pool_id)
-    mfa = {
-        k: config[k] for k in ("MfaConfiguration", "SoftwareTokenMfaConfiguration") if k in config
-    }
-    moto_pool.client.set_user_pool_mfa_config(
-        UserPoolId=moto_pool.user_pool_id,
-        **mfa,
-        WebAuthnConfiguration={"RelyingPartyId": "localhost", "UserVerification": "required"},
-    )
+    set_passkey_config(moto_pool, {"RelyingPartyId": "localhost", "UserVerification": "required"})
     try:
         yield inbox
     finally:
         cognito.uninstall()
+
+
+def set_passkey_config(moto_pool: Any, config: dict[str, str]) -> None:
+    """SetUserPoolMfaConfig's ``WebAuthnConfiguration``, the pool's MFA settings restated
+    (the operation sets them all at once)."""
+    current = moto_pool.client.get_user_pool_mfa_config(UserPoolId=moto_pool.user_pool_id)
+    mfa = {
+        k: current[k] for k in ("MfaConfiguration", "SoftwareTokenMfaConfiguration") if k in current
+    }
+    moto_pool.client.set_user_pool_mfa_config(
+        UserPoolId=moto_pool.user_pool_id, **mfa, WebAuthnConfiguration=config
+    )
 
 
 def register(moto_pool: Any, access: str) -> SoftwarePasskey:
@@ -245,3 +249,25 @@ def test_every_account_state_gets_the_status_and_shape_of_a_user_with_a_passkey(
         )
         assert response["statusCode"] == 200, (state, response["body"])
         assert shape(body_of(response)) == shape(reference), state
+
+
+def test_a_pool_without_a_relying_party_answers_passkeys_disabled(moto_pool, inbox, lambda_context):
+    # Given a pool whose passkey configuration has no relying party (Cognito then refuses
+    # WEB_AUTHN with InvalidParameterException); the fixture restores it for the next test
+    set_passkey_config(moto_pool, {"UserVerification": "required"})
+    response = invoke("passkey_sign_in", load_event("passkey_sign_in"), lambda_context)
+    assert response["statusCode"] == 403, response["body"]
+    assert body_of(response)["error"] == "passkeys_disabled"
+
+
+def test_the_decoys_passkey_settings_are_the_pools(moto_pool, inbox):
+    # What a decoy's options are built from (auth.sign_in_choice): the pool's relying party
+    # and user verification (GetUserPoolMfaConfig), the client's session lifetime
+    from auth.cognito import CognitoIdentityProvider
+
+    idp = CognitoIdentityProvider(moto_pool.user_pool_id, moto_pool.client_id, moto_pool.client)
+    described = moto_pool.client.describe_user_pool_client(
+        UserPoolId=moto_pool.user_pool_id, ClientId=moto_pool.client_id
+    )["UserPoolClient"]
+    minutes = described.get("AuthSessionValidity", 3)
+    assert idp.passkey_settings == ("localhost", "required", minutes * 60)
