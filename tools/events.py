@@ -60,9 +60,10 @@ EXAMPLES: dict[str, str] = {
     "photo_id": "01KAJ6B3M0Z8Q4W5R7T9V2X3Y4",
     "object_version_id": "IYV3p45BT0ac8hjHg1houSdS1a.Mro8e",
     "origin_jti": "4f5e6d7c-8b9a-4c1d-9e2f-3a4b5c6d7e8f",
+    "credential_id": "hzS0Ht1N4sVcF4n5yYdVYA",
 }
 #: Values of a path parameter, by name.
-PATH_PARAMETERS = {"photo_id": EXAMPLES["photo_id"]}
+PATH_PARAMETERS = {"photo_id": EXAMPLES["photo_id"], "credential_id": EXAMPLES["credential_id"]}
 #: Example key attribute values of a stream record, by attribute name (the others: "example").
 STREAM_KEYS = {"user_sub": EXAMPLES["sub"], "photo_id": EXAMPLES["photo_id"]}
 

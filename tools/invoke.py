@@ -19,6 +19,10 @@ from the template, and writes it into the event:
   ``password``, ``previous_password`` and ``refresh_token`` get that user's;
 - a photo that user uploaded (through ``UploadPhotoFunction``), wherever the example
   photo id appears: path, S3 object key (with its real version id and size), stream keys;
+- a passkey that user registered (the software authenticator of tests/support/passkey.py),
+  wherever the example credential id is the path's ``credential_id``; and for
+  ``POST /auth/passkeys``, a fresh registration answer (RegistrationResponseJSON) to
+  creation options the emulator just issued to that user;
 - for the routes that take a code the user would read in an email or an authenticator
   app, that code: the sign-up code (``POST /auth/confirm``, for a second, unconfirmed
   user), the reset code (``POST /auth/reset-password``), the new address's code
@@ -181,6 +185,29 @@ class EventFiller:
         photo.update(etag=head["ETag"].strip('"'), key=key)
         return photo
 
+    # ------------------------------------------------------------ passkeys
+
+    def _registration(self, user: User) -> dict[str, Any]:
+        """A software authenticator's RegistrationResponseJSON to creation options the
+        emulator issued to ``user`` now (StartWebAuthnRegistration)."""
+        # The tests' software authenticator (py_webauthn's CBOR, cryptography's P-256):
+        # dev-only like this tool, imported when a passkey event needs it.
+        from tests.support.passkey import SoftwarePasskey
+
+        started = self.idp.start_web_authn_registration(AccessToken=user.access_token)
+        return SoftwarePasskey().create(started["CredentialCreationOptions"])
+
+    def _passkey(self, user: User) -> str:
+        """The credential id of a passkey ``user`` registered."""
+        credential = self._registration(user)
+        self.idp.complete_web_authn_registration(
+            AccessToken=user.access_token, Credential=credential
+        )
+        return str(credential["id"])
+
+    def _register_passkey(self, user: User, body: dict[str, Any]) -> None:
+        body["credential"] = self._registration(user)
+
     # ------------------------------------------------------------ the event
 
     def _authorized(self, event: dict[str, Any], user: User) -> dict[str, Any]:
@@ -211,6 +238,8 @@ class EventFiller:
             detail_object = (event.get("detail") or {}).get("object")
             if isinstance(detail_object, dict):
                 detail_object.update(size=photo["size"], etag=photo["etag"])
+        if (event.get("pathParameters") or {}).get("credential_id") == EXAMPLES["credential_id"]:
+            values[EXAMPLES["credential_id"]] = self._passkey(user)
         event = _replace(event, values)
         body = _json_body(event)
         if body is not None:
@@ -276,6 +305,7 @@ _PREPARERS: dict[tuple[str, str], Callable[[EventFiller, User, dict[str, Any]], 
     ("POST", "/auth/account/email/verify"): EventFiller._verify_email,
     ("POST", "/auth/mfa/verify"): EventFiller._verify_totp,
     ("POST", "/auth/challenge"): EventFiller._answer_mfa,
+    ("POST", "/auth/passkeys"): EventFiller._register_passkey,
 }
 
 

@@ -44,6 +44,8 @@ BOTO_CONFIG = Config(
     retries={"mode": "standard", "max_attempts": 2},
 )
 TOKEN_ENDPOINT_TIMEOUT = urllib3.Timeout(connect=2.0, read=5.0)
+#: ListWebAuthnCredentials' largest page (API reference: MaxResults, 0 to 20).
+WEB_AUTHN_PAGE = 20
 
 
 @cache
@@ -371,6 +373,40 @@ class CognitoIdentityProvider:
     def delete_user(self, access_token: str) -> None:
         """DeleteUser: the user deletes themselves; their tokens stop working."""
         self._call("DeleteUser", AccessToken=access_token)
+
+    # -- passkeys (WebAuthn), with the user's access token (issue 20)
+
+    def start_web_authn_registration(self, access_token: str) -> dict[str, Any]:
+        """StartWebAuthnRegistration -> ``{CredentialCreationOptions}`` (W3C WebAuthn
+        PublicKeyCredentialCreationOptionsJSON, a fresh challenge for this user)."""
+        return self._call("StartWebAuthnRegistration", AccessToken=access_token)
+
+    def complete_web_authn_registration(
+        self, access_token: str, credential: dict[str, Any]
+    ) -> None:
+        """CompleteWebAuthnRegistration with the browser's RegistrationResponseJSON (a
+        JSON document, not a string): Cognito verifies it against the pending challenge."""
+        self._call("CompleteWebAuthnRegistration", AccessToken=access_token, Credential=credential)
+
+    def list_web_authn_credentials(self, access_token: str) -> list[dict[str, Any]]:
+        """ListWebAuthnCredentials, every page (``NextToken``; at most
+        :data:`WEB_AUTHN_PAGE` per page, the API's maximum) -> the user's
+        WebAuthnCredentialDescription items (``CredentialId``, ``FriendlyCredentialName``,
+        ``RelyingPartyId``, ``AuthenticatorAttachment``, ``AuthenticatorTransports``,
+        ``CreatedAt`` as a datetime)."""
+        credentials: list[dict[str, Any]] = []
+        params: dict[str, Any] = {"AccessToken": access_token, "MaxResults": WEB_AUTHN_PAGE}
+        while True:
+            page = self._call("ListWebAuthnCredentials", **params)
+            credentials.extend(page.get("Credentials") or [])
+            if not page.get("NextToken"):
+                return credentials
+            params["NextToken"] = page["NextToken"]
+
+    def delete_web_authn_credential(self, access_token: str, credential_id: str) -> None:
+        """DeleteWebAuthnCredential: one of the user's passkeys (ResourceNotFoundException
+        for an id the user has none of)."""
+        self._call("DeleteWebAuthnCredential", AccessToken=access_token, CredentialId=credential_id)
 
 
 class HostedUiTokenClient:

@@ -114,6 +114,16 @@ class MfaAlreadyEnabled(BrokerError):
     """TOTP is already on; turning it on again would replace the authenticator."""
 
 
+class InvalidPasskey(BrokerError):
+    """Cognito refused a passkey registration (CompleteWebAuthnRegistration); the sentence
+    says why in the user's terms (:mod:`auth.passkeys`)."""
+
+
+class PasskeyNotFound(BrokerError):
+    """The signed-in user has no passkey with that credential id (another user's, a
+    deleted one, or none ever)."""
+
+
 class TooManyAttempts(BrokerError):
     """The email's attempt counter is full (:mod:`auth.attempts`), or Cognito's own
     lockout or code limit answered for it: one answer for every email.
@@ -163,6 +173,9 @@ LOCKOUT_MESSAGE = "Password attempts exceeded"
 _LOCKED_OUT = ErrorMapping(429, "too_many_requests", LIMITED_DESCRIPTION, 60)
 _THROTTLED = ErrorMapping(429, "too_many_requests", "Too many requests; retry later.", 5)
 _LIMITED = ErrorMapping(429, "too_many_requests", LIMITED_DESCRIPTION, 60)
+_PASSKEYS_DISABLED = ErrorMapping(
+    403, "passkeys_disabled", "Passkeys are not enabled on this deployment."
+)
 _MISCONFIGURED = ErrorMapping(500, "server_error", "The service is misconfigured.")
 _UPSTREAM_FAILED = ErrorMapping(502, "server_error", "The identity provider failed; retry later.")
 _UNAVAILABLE = ErrorMapping(
@@ -203,6 +216,9 @@ ERRORS: dict[tuple[str, str], ErrorMapping] = {
     ),
     # Retry-After: the error's own seconds to the window's end (error_mapping).
     (ANY, "TooManyAttempts"): _LIMITED,
+    # Passkeys (auth.passkeys, issue 20): a refused registration and an unknown id.
+    (ANY, "InvalidPasskey"): ErrorMapping(400, "invalid_passkey", None),
+    (ANY, "PasskeyNotFound"): ErrorMapping(404, "passkey_not_found", "You have no such passkey."),
     # -- operation-specific entries win over the ANY entries below
     ("InitiateAuth", "NotAuthorizedException"): _INVALID_CREDENTIALS,
     ("InitiateAuth", "UserNotFoundException"): _INVALID_CREDENTIALS,
@@ -236,6 +252,9 @@ ERRORS: dict[tuple[str, str], ErrorMapping] = {
     ("VerifyUserAttribute", "NotAuthorizedException"): _INVALID_TOKEN,
     ("DeleteUser", "NotAuthorizedException"): _INVALID_TOKEN,
     ("DeleteUser", "UserNotFoundException"): _INVALID_TOKEN,
+    ("StartWebAuthnRegistration", "NotAuthorizedException"): _INVALID_TOKEN,
+    ("ListWebAuthnCredentials", "NotAuthorizedException"): _INVALID_TOKEN,
+    ("DeleteWebAuthnCredential", "NotAuthorizedException"): _INVALID_TOKEN,
     # The token was checked (GetUser) just before: NotAuthorized is the current password.
     ("ChangePassword", "NotAuthorizedException"): ErrorMapping(
         400, "invalid_credentials", "The current password is wrong."
@@ -245,6 +264,10 @@ ERRORS: dict[tuple[str, str], ErrorMapping] = {
     ("*", "SoftwareTokenMFANotFoundException"): ErrorMapping(
         400, "mfa_not_set_up", "Set up an authenticator app first (POST /auth/mfa/setup)."
     ),
+    # A pool without passkeys: WEB_AUTHN not among its first factors (or the Lite
+    # feature plan), or no relying party ID (API reference, StartWebAuthnRegistration).
+    ("*", "WebAuthnNotEnabledException"): _PASSKEYS_DISABLED,
+    ("*", "WebAuthnConfigurationMissingException"): _PASSKEYS_DISABLED,
     # -- cognito-idp, any operation
     ("*", "UsernameExistsException"): ErrorMapping(
         409, "user_exists", "An account with this email already exists."

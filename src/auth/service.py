@@ -1,5 +1,6 @@
 """The auth broker's logic: sign-up, sign-in, token exchange and refresh, resets; with
-sign-out (:mod:`auth.sessions`) and the signed-in account (:mod:`auth.account`) mixed in.
+sign-out (:mod:`auth.sessions`), the signed-in account (:mod:`auth.account`) and its
+passkeys (:mod:`auth.passkeys`) mixed in.
 
 Knows no HTTP. :class:`AuthService` takes its two adapters as parameters; the defaults are
 the production ones from :mod:`auth.cognito`, built on first use. Upstream failures arrive
@@ -13,7 +14,6 @@ from __future__ import annotations
 
 from functools import cache
 
-from auth.account import AccountOperations
 from auth.attempts import CODE_DELIVERY, CONFIRM, RESET_PASSWORD, SIGN_IN
 from auth.cognito import dynamodb_client
 from auth.config import load_settings
@@ -44,12 +44,13 @@ from auth.models import (
     TokenSet,
     UpstreamTokenResponse,
 )
+from auth.passkeys import PasskeyOperations
 from auth.sessions import token_set
 from auth.sign_in_choice import SignInChoice
 from shared import snapstart
 
 
-class AuthService(SignInChoice, AccountOperations):
+class AuthService(SignInChoice, PasskeyOperations):
     """The broker's operations; each raises :class:`UpstreamError` or a
     :class:`~auth.errors.BrokerError` kind, answered by ``auth.errors.ERRORS``.
 
@@ -64,7 +65,9 @@ class AuthService(SignInChoice, AccountOperations):
 
     The constructor and the adapters are :class:`auth.core.ServiceCore`'s; tokens and
     sign-out are :class:`auth.sessions.Sessions`'s, the signed-in account's operations
-    :class:`auth.account.AccountOperations`'s.
+    :class:`auth.account.AccountOperations`'s, its passkeys
+    :class:`auth.passkeys.PasskeyOperations`'s, passkey and choice-based sign-in
+    :class:`auth.sign_in_choice.SignInChoice`'s.
     """
 
     # ------------------------------------------------------------ sign-up and codes

@@ -349,12 +349,17 @@ def test_the_attempt_counters_are_reached_only_by_the_routes_that_take_guesses()
         "ResetPasswordFunction",
         "EmailCodeSignInFunction",
         "ChallengeFunction",
+        # the passkey routes that check a fresh proof (issue 20)
+        "PasskeyRegistrationOptionsFunction",
+        "DeletePasskeyFunction",
     ]
     assert granted("dynamodb:DeleteItem") == [
         "ConfirmSignUpFunction",
         "SignInFunction",
         "ResetPasswordFunction",
         "ChallengeFunction",
+        "PasskeyRegistrationOptionsFunction",
+        "DeletePasskeyFunction",
     ]
     for action in ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Scan", "dynamodb:Query"):
         assert granted(action) == [], action

@@ -17,6 +17,7 @@ from tools.postman.auth import (
     sign_up_flow,
 )
 from tools.postman.negative import negative_flow
+from tools.postman.passkeys import passkeys_flow
 from tools.postman.photos import photos_flow
 from tools.postman.schemas import REPO_ROOT
 from tools.postman.scripts import COLLECTION_PRE_REQUEST, COLLECTION_TEST, script
@@ -66,6 +67,7 @@ def build_collection() -> dict[str, Any]:
             sign_out_flow(),
             negative_flow(),
             mfa_flow(),
+            passkeys_flow(),
             codes_and_direct_upload_flow(),
             account_flow(),
         ],

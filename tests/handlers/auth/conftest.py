@@ -8,13 +8,17 @@
   as Lambda would set it.
 - ``hosted_ui``: a tiny ``/oauth2/token`` server on a free port that records each request.
 - ``lambda_context``: a minimal LambdaContext.
+- ``inbox``: the local stack's Cognito behaviour installed on ``moto_pool`` (real codes,
+  VerifyUserAttribute, DeleteUser, passkeys), its dev inbox holding the codes.
 """
 
 from __future__ import annotations
 
+import io
 import json
 import sys
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -25,6 +29,8 @@ import pytest
 
 from auth.config import load_settings
 from auth.service import get_service
+from local_stack import cognito
+from local_stack.cognito.inbox import Inbox
 from local_stack.template import Template
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -174,3 +180,13 @@ def moto_pool(aws_state, hosted_ui, monkeypatch):
         template.attributes[("UserPoolClient", "ClientSecret")],
         env,
     )
+
+
+@pytest.fixture
+def inbox(moto_pool) -> Iterator[Inbox]:
+    inbox = Inbox(stream=io.StringIO())
+    cognito.install(inbox)
+    try:
+        yield inbox
+    finally:
+        cognito.uninstall()

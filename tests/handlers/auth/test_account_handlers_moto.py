@@ -10,16 +10,14 @@ template is named by no handler test.
 from __future__ import annotations
 
 import importlib
-import io
 import json
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pyotp
 import pytest
 
-from local_stack import cognito
 from local_stack.cognito.inbox import Inbox
 from tests.handlers.auth.auth_events import body_of, load_event, with_body, with_headers
 from tests.support.routes import Function, by_event
@@ -28,16 +26,6 @@ from tests.support.routes import Function, by_event
 pytestmark = pytest.mark.filterwarnings("ignore:No application metrics to publish")
 OPENAPI = json.loads((Path(__file__).resolve().parents[3] / "openapi.json").read_text())
 EMAIL, PASSWORD = "alice@example.com", "Correct-Horse-9"  # the events' user (openapi examples)
-
-
-@pytest.fixture
-def inbox(moto_pool) -> Iterator[Inbox]:
-    inbox = Inbox(stream=io.StringIO())
-    cognito.install(inbox)
-    try:
-        yield inbox
-    finally:
-        cognito.uninstall()
 
 
 def invoke(event_name: str, event: dict, context) -> dict:
