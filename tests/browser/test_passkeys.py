@@ -130,6 +130,7 @@ def test_a_passkey_is_added_signs_in_and_once_removed_no_longer_does(
     # Then it is listed with its name, its date and a way to remove it
     passkeys = page.get_by_role("list", name="Your passkeys")
     expect(passkeys.get_by_role("listitem")).to_have_count(1)
+    expect(passkeys.get_by_text("Passkey", exact=True)).to_be_visible()
     expect(passkeys.get_by_role("listitem")).to_contain_text("Added")
     remove = passkeys.get_by_role("button", name="Remove passkey")
     expect(remove).to_have_accessible_name("Remove passkey Passkey")
@@ -138,7 +139,7 @@ def test_a_passkey_is_added_signs_in_and_once_removed_no_longer_does(
     page.screenshot(path=screenshots / "passkey-account.png")
     # And the authenticator holds a passkey for the relying party localhost
     [credential] = authenticator.credentials()
-    assert credential["rpId"] == "localhost" and credential["isResidentKey"]
+    assert credential["rpId"] == "localhost" and credential["isResidentCredential"]
     registered_count = credential["signCount"]
 
     # When they sign out and sign back in with the passkey
@@ -147,6 +148,7 @@ def test_a_passkey_is_added_signs_in_and_once_removed_no_longer_does(
     sign_in_with_passkey(page, email)
     # Then they are signed in, with no password typed
     expect(page.get_by_role("heading", name="Your photos")).to_be_visible()
+    expect(page.get_by_role("status")).to_have_text("Signed in with your passkey.")
     expect(page.get_by_role("button", name="Sign out")).to_be_visible()
     page.screenshot(path=screenshots / "passkey-sign-in.png")
     assert challenges == [200]

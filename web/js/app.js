@@ -105,7 +105,11 @@ function onSignInButton(button, action) {
 }
 
 onSignInButton($("#email-code"), async (email) => goToChallenge(email, await api.emailCode({ email })));
-onSignInButton($("#passkey-sign-in"), async (email) => signedInOrNext(email, await signInWithPasskey(email)));
+onSignInButton($("#passkey-sign-in"), async (email) => {
+  const result = await signInWithPasskey(email);
+  signedInOrNext(email, result);
+  if (!result?.challenge) toast("Signed in with your passkey.");
+});
 
 onSubmit($("#sign-in-form"), async ({ email, password }) => {
   try {
