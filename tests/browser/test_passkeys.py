@@ -137,6 +137,13 @@ def test_a_passkey_is_added_signs_in_and_once_removed_no_longer_does(
     expect(page.get_by_text("No passkeys yet.")).to_be_hidden()
     page.get_by_role("heading", name="Passkeys").scroll_into_view_if_needed()
     page.screenshot(path=screenshots / "passkey-account.png")
+    # And a second one on the same device is refused by the browser (excludeCredentials)
+    page.get_by_role("button", name="Add a passkey").click()
+    prove_identity(page, "Continue")
+    expect(page.get_by_role("alert")).to_have_text(
+        "This device already has a passkey for your account."
+    )
+    expect(passkeys.get_by_role("listitem")).to_have_count(1)
     # And the authenticator holds a passkey for the relying party localhost
     [credential] = authenticator.credentials()
     assert credential["rpId"] == "localhost" and credential["isResidentCredential"]
