@@ -66,7 +66,8 @@ class AuthService(SignInChoice, PasskeyOperations):
     The constructor and the adapters are :class:`auth.core.ServiceCore`'s; tokens and
     sign-out are :class:`auth.sessions.Sessions`'s, the signed-in account's operations
     :class:`auth.account.AccountOperations`'s, its passkeys
-    :class:`auth.passkeys.PasskeyOperations`'s.
+    :class:`auth.passkeys.PasskeyOperations`'s, passkey and choice-based sign-in
+    :class:`auth.sign_in_choice.SignInChoice`'s.
     """
 
     # ------------------------------------------------------------ sign-up and codes

@@ -262,15 +262,28 @@ export function emailCode({ email }) {
   return request("/auth/sign-in/email-code", { method: "POST", json: { email } });
 }
 
-/** POST /auth/challenge with cookie delivery: the code for a sign-in challenge -> the session. */
-export async function answerChallenge({ email, challenge, session, answer }) {
-  const tokens = await request("/auth/challenge", {
-    method: "POST",
-    json: { email, challenge, session, answer },
-    cookie: true,
-  });
-  setSession(tokens, { signedIn: true });
+/**
+ * POST /auth/challenge with cookie delivery: answer a sign-in challenge, with `answer` (the
+ * code of SOFTWARE_TOKEN_MFA / EMAIL_OTP) or `credential` (WEB_AUTHN's
+ * AuthenticationResponseJSON). Resolves to the ID-token claims once signed in, or to the
+ * next challenge `{challenge, session, credential_request_options?}` (e.g. TOTP after a
+ * first factor).
+ */
+export async function answerChallenge({ email, challenge, session, answer, credential }) {
+  const json = credential === undefined ? { email, challenge, session, answer } : { email, challenge, session, credential };
+  const result = await request("/auth/challenge", { method: "POST", json, cookie: true });
+  if (result.challenge) return result;
+  setSession(result, { signedIn: true });
   return idClaims;
+}
+
+/**
+ * POST /auth/sign-in/passkey → `{challenge: "WEB_AUTHN", session, credential_request_options}`
+ * (W3C PublicKeyCredentialRequestOptionsJSON). The same shape for every email (no account
+ * oracle); answer it with answerChallenge({credential}).
+ */
+export function passkeySignIn({ email }) {
+  return request("/auth/sign-in/passkey", { method: "POST", json: { email } });
 }
 
 /** POST /auth/token (authorization_code + PKCE) with cookie delivery; keeps the access token in memory. */
@@ -361,6 +374,33 @@ export async function deleteAccount({ password, code }) {
   const result = await request("/auth/account", { method: "DELETE", json: { password, code }, auth: true });
   setSession(null);
   return result;
+}
+
+// ---------------------------------------------------------------- passkeys (issue 20)
+
+/** POST /auth/passkeys/registration-options {password, code?} (the fresh proof) →
+ * {credential_creation_options} (W3C PublicKeyCredentialCreationOptionsJSON). */
+export function passkeyRegistrationOptions({ password, code }) {
+  return request("/auth/passkeys/registration-options", { method: "POST", json: { password, code }, auth: true });
+}
+
+/** POST /auth/passkeys {credential} (RegistrationResponseJSON) → 201 the new passkey. */
+export function registerPasskey(credential) {
+  return request("/auth/passkeys", { method: "POST", json: { credential }, auth: true });
+}
+
+/** GET /auth/passkeys → {passkeys: [{credential_id, friendly_name, created_at, ...}]}. */
+export function listPasskeys() {
+  return request("/auth/passkeys", { auth: true });
+}
+
+/** DELETE /auth/passkeys/{credential_id} {password, code?} → {deleted: true}. */
+export function deletePasskey(credentialId, { password, code }) {
+  return request(`/auth/passkeys/${encodeURIComponent(credentialId)}`, {
+    method: "DELETE",
+    json: { password, code },
+    auth: true,
+  });
 }
 
 // ---------------------------------------------------------------- photos

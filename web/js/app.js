@@ -1,20 +1,21 @@
 // Moments: the single-page app. Plain ES modules, no build step.
 //
-// Views: sign-in, sign-up, confirm, forgot (+ reset), photos. On load the app finishes a
-// hosted-UI redirect if the URL carries one, otherwise it restores the session from the
-// refresh-token cookie when api.js's session hint says there is one (no request, and so no
-// 400 in the console, for a signed-out visitor); then it shows the photos or the sign-in view.
+// Views: sign-in, sign-up, confirm, forgot (+ reset), photos; the account page is account.js,
+// passkeys are passkeys.js. On load the app finishes a hosted-UI redirect if the URL carries
+// one, otherwise it restores the session from the refresh-token cookie when api.js's session
+// hint says there is one (no request, and so no 400 in the console, for a signed-out
+// visitor); then it shows the photos or the sign-in view.
 
 import * as api from "./api.js";
+import { initAccount } from "./account.js";
+import { signInWithPasskey } from "./passkeys.js";
 import { logoutUrl, startAuthorization, takeAuthorizationResponse } from "./pkce.js";
+import { $, onSubmit, showError, toast } from "./ui.js";
 import { uploadPhoto } from "./upload.js";
-// Vendored from npm (qrcode-generator 2.0.4, MIT; web/vendor/README.md): no CDN.
-import qrcode from "../vendor/qrcode-generator-2.0.4.js";
 
 const PAGE_SIZE = 24;
 const HOSTED_UI_FLAG = "moments.hosted_ui"; // "the session came from the hosted UI" (no token)
 
-const $ = (selector, root = document) => root.querySelector(selector);
 const views = ["loading", "sign-in", "challenge", "sign-up", "confirm", "forgot", "photos", "account"];
 
 // ---------------------------------------------------------------- view plumbing
@@ -25,55 +26,6 @@ function show(name, { focus = true } = {}) {
   if (focus) $(`#view-${name} h1`)?.focus();
   if (name === "photos") startGrid();
   else stopGrid();
-}
-
-let toastTimer = null;
-function toast(message) {
-  const el = $("#toast");
-  el.textContent = message;
-  el.hidden = false;
-  clearTimeout(toastTimer);
-  toastTimer = setTimeout(() => {
-    el.hidden = true;
-  }, 6000);
-}
-
-function showError(el, err) {
-  el.textContent = err ? err.description || err.message || String(err) : "";
-  el.hidden = !err;
-}
-
-/**
- * Wire a form: on submit, clear its error, disable its button, run `action(values)`, and show
- * any failure's error_description in the form's own alert.
- */
-function onSubmit(form, action) {
-  form.addEventListener("submit", async (event) => {
-    event.preventDefault();
-    const errorEl = $(".form-error", form);
-    const button = $("button[type=submit]", form);
-    showError(errorEl, null);
-    const invalid = [...form.elements].find((el) => el.willValidate && !el.checkValidity());
-    if (invalid) {
-      invalid.focus();
-      showError(errorEl, new Error(`${labelOf(invalid)}: ${invalid.validationMessage}`));
-      return;
-    }
-    button.disabled = true;
-    form.setAttribute("aria-busy", "true");
-    try {
-      await action(Object.fromEntries(new FormData(form)), form);
-    } catch (err) {
-      showError(errorEl, err);
-    } finally {
-      button.disabled = false;
-      form.removeAttribute("aria-busy");
-    }
-  });
-}
-
-function labelOf(input) {
-  return input.labels?.[0]?.firstChild?.textContent.trim() || input.name;
 }
 
 // ---------------------------------------------------------------- auth flows
@@ -103,51 +55,69 @@ function goToChallenge(email, { challenge, session }) {
   $("#challenge-code").focus();
 }
 
+/** After a sign-in step: the next challenge's view, or the photos once signed in. */
+function signedInOrNext(email, result) {
+  if (result?.challenge) {
+    goToChallenge(email, result);
+    return;
+  }
+  pendingChallenge = null;
+  sessionStorage.removeItem(HOSTED_UI_FLAG);
+  $("#sign-in-form").reset();
+  show("photos");
+}
+
 onSubmit($("#challenge-form"), async ({ code }, form) => {
   if (!pendingChallenge) {
     show("sign-in");
     return;
   }
-  await api.answerChallenge({ ...pendingChallenge, answer: code.trim() });
-  pendingChallenge = null;
-  sessionStorage.removeItem(HOSTED_UI_FLAG);
+  const result = await api.answerChallenge({ ...pendingChallenge, answer: code.trim() });
   form.reset();
-  show("photos");
+  signedInOrNext(pendingChallenge.email, result);
 });
 
-$("#email-code").addEventListener("click", async () => {
+/** The sign-in form's email for the buttons beside the form, or null once its alert says why not. */
+function signInEmail() {
   const input = $("#sign-in-email");
   const errorEl = $("#sign-in-form .form-error");
   showError(errorEl, null);
-  if (!input.value.trim() || !input.checkValidity()) {
-    input.focus();
-    showError(errorEl, new Error("Email: enter your email address first."));
-    return;
-  }
-  try {
-    goToChallenge(input.value.trim().toLowerCase(), await api.emailCode({ email: input.value.trim() }));
-  } catch (err) {
-    showError(errorEl, err);
-  }
+  if (input.value.trim() && input.checkValidity()) return input.value.trim().toLowerCase();
+  input.focus();
+  showError(errorEl, new Error("Email: enter your email address first."));
+  return null;
+}
+
+/** Run a sign-in button's `action(email)` with the button disabled; its failure goes to the form's alert. */
+function onSignInButton(button, action) {
+  button.addEventListener("click", async () => {
+    const email = signInEmail();
+    if (!email) return;
+    button.disabled = true;
+    try {
+      await action(email);
+    } catch (err) {
+      showError($("#sign-in-form .form-error"), err);
+    } finally {
+      button.disabled = false;
+    }
+  });
+}
+
+onSignInButton($("#email-code"), async (email) => goToChallenge(email, await api.emailCode({ email })));
+onSignInButton($("#passkey-sign-in"), async (email) => {
+  const result = await signInWithPasskey(email);
+  signedInOrNext(email, result);
+  if (!result?.challenge) toast("Signed in with your passkey.");
 });
 
-onSubmit($("#sign-in-form"), async ({ email, password }, form) => {
+onSubmit($("#sign-in-form"), async ({ email, password }) => {
   try {
-    const result = await api.signIn({ email: email.trim(), password });
-    if (result && result.challenge) {
-      goToChallenge(email.trim().toLowerCase(), result);
-      return;
-    }
+    signedInOrNext(email.trim().toLowerCase(), await api.signIn({ email: email.trim(), password }));
   } catch (err) {
-    if (err.error === "user_not_confirmed") {
-      goToConfirm(email.trim(), "Your account isn't confirmed yet. Enter the code we emailed you.");
-      return;
-    }
-    throw err;
+    if (err.error !== "user_not_confirmed") throw err;
+    goToConfirm(email.trim(), "Your account isn't confirmed yet. Enter the code we emailed you.");
   }
-  sessionStorage.removeItem(HOSTED_UI_FLAG);
-  form.reset();
-  show("photos");
 });
 
 onSubmit($("#sign-up-form"), async ({ email, password, name }, form) => {
@@ -495,162 +465,5 @@ async function boot() {
   show((await api.restoreSession()) ? "photos" : "sign-in", { focus: false });
 }
 
+initAccount({ show, resetGrid });
 boot();
-
-// ---------------------------------------------------------------- the account (issue 13)
-
-/** The profile last shown (its `totp_enabled` says whether a proof needs a code). */
-let shownAccount = null;
-
-function renderAccount(account) {
-  shownAccount = account;
-  $("#account-email").textContent = `Signed in as ${account.email}`;
-  $("#profile-name").value = account.name || "";
-  $("#mfa-status").textContent = account.totp_enabled
-    ? "On: signing in asks for a code from your authenticator app."
-    : "Off: signing in needs your password only.";
-  $("#mfa-start").hidden = account.totp_enabled;
-  $("#mfa-off").hidden = !account.totp_enabled;
-  $("#mfa-setup").hidden = true;
-}
-
-async function openAccount() {
-  showError($("#account-error"), null);
-  show("account");
-  try {
-    renderAccount(await api.getAccount());
-  } catch (err) {
-    showError($("#account-error"), err);
-  }
-}
-
-/** Draw `text` as a QR code on `canvas` (module colours from the page, 4-module margin). */
-function drawQr(canvas, text) {
-  const qr = qrcode(0, "M");
-  qr.addData(text);
-  qr.make();
-  const count = qr.getModuleCount();
-  const scale = 6;
-  const margin = 4;
-  canvas.width = canvas.height = (count + 2 * margin) * scale;
-  const ctx = canvas.getContext("2d");
-  ctx.fillStyle = "#fff";
-  ctx.fillRect(0, 0, canvas.width, canvas.height);
-  ctx.fillStyle = "#000";
-  for (let row = 0; row < count; row++) {
-    for (let col = 0; col < count; col++) {
-      if (qr.isDark(row, col)) ctx.fillRect((col + margin) * scale, (row + margin) * scale, scale, scale);
-    }
-  }
-}
-
-$("#go-account").addEventListener("click", openAccount);
-
-/**
- * Ask for the fresh proof of identity a sensitive change needs (docs/auth.md): the password,
- * plus the authenticator's code while two-step verification is on.
- * @returns {Promise<{password: string, code?: string}>} the proof.
- * @throws {Error} when the dialog is cancelled or left empty (nothing was changed).
- */
-function askForProof({ text, confirm, danger = false }) {
-  const dialog = $("#proof-dialog");
-  const needsCode = Boolean(shownAccount?.totp_enabled);
-  $("#proof-dialog-text").textContent = text;
-  $("#proof-confirm").textContent = confirm;
-  $("#proof-confirm").className = `btn ${danger ? "btn-danger" : "btn-primary"}`;
-  $("#proof-code-field").hidden = !needsCode;
-  $("form", dialog).reset();
-  dialog.returnValue = "";
-  return new Promise((resolve, reject) => {
-    dialog.addEventListener(
-      "close",
-      () => {
-        const password = $("#proof-password").value;
-        const code = $("#proof-code").value.trim();
-        if (dialog.returnValue !== "confirm") reject(new Error("Cancelled; nothing was changed."));
-        else if (!password || (needsCode && !code)) {
-          reject(new Error(`Enter your password${needsCode ? " and the code" : ""}; nothing was changed.`));
-        } else resolve(needsCode ? { password, code } : { password });
-      },
-      { once: true },
-    );
-    dialog.showModal();
-    $("#proof-password").focus();
-  });
-}
-
-onSubmit($("#email-form"), async ({ email }) => {
-  const proof = await askForProof({ text: `Change your sign-in email to ${email.trim()}?`, confirm: "Send a code" });
-  const sent = await api.changeEmail({ email: email.trim(), ...proof });
-  $("#email-verify-form").hidden = false;
-  $("#email-verify-code").focus();
-  toast(`We sent a code to ${sent.code_delivery?.destination || "the new address"}.`);
-});
-
-onSubmit($("#email-verify-form"), async ({ code }, form) => {
-  renderAccount(await api.verifyEmail({ code: code.trim() }));
-  form.reset();
-  form.hidden = true;
-  $("#email-form").reset();
-  toast("Your email is changed.");
-});
-
-onSubmit($("#password-form"), async (values, form) => {
-  await api.changePassword(values);
-  form.reset();
-  toast("Your password is changed.");
-});
-
-onSubmit($("#profile-form"), async ({ name }) => {
-  renderAccount(await api.updateAccount({ name: name.trim() }));
-  toast("Saved.");
-});
-
-$("#mfa-start").addEventListener("click", async () => {
-  showError($("#account-error"), null);
-  try {
-    const setup = await api.setUpMfa();
-    drawQr($("#mfa-qr"), setup.otpauth_uri);
-    $("#mfa-secret").textContent = setup.secret_code;
-    $("#mfa-setup").hidden = false;
-    $("#mfa-code").focus();
-  } catch (err) {
-    showError($("#account-error"), err);
-  }
-});
-
-onSubmit($("#mfa-form"), async ({ code }, form) => {
-  const { password } = await askForProof({ text: "Turn on two-step verification?", confirm: "Turn on" });
-  await api.verifyMfa({ code: code.trim(), password });
-  form.reset();
-  renderAccount(await api.getAccount());
-  toast("Two-step verification is on.");
-});
-
-$("#mfa-off").addEventListener("click", async () => {
-  showError($("#account-error"), null);
-  try {
-    const proof = await askForProof({ text: "Turn off two-step verification?", confirm: "Turn off", danger: true });
-    await api.disableMfa(proof);
-    renderAccount(await api.getAccount());
-  } catch (err) {
-    showError($("#account-error"), err);
-  }
-});
-
-$("#account-delete").addEventListener("click", async () => {
-  showError($("#account-error"), null);
-  try {
-    const proof = await askForProof({
-      text: "Your account and every photo in it will be deleted. This cannot be undone.",
-      confirm: "Delete account",
-      danger: true,
-    });
-    await api.deleteAccount(proof);
-    resetGrid();
-    show("sign-in");
-    toast("Your account and its photos were deleted.");
-  } catch (err) {
-    showError($("#account-error"), err);
-  }
-});
