@@ -140,17 +140,26 @@ FIRST_FACTORS: tuple[FirstFactor, ...] = ("PASSWORD", "EMAIL_OTP", "WEB_AUTHN")
 TotpCode = Annotated[str, Field(pattern=r"^[0-9]{6}$")]
 #: Cognito's Session: opaque, 20 to 2048 characters (API reference, RespondToAuthChallenge).
 Session = Annotated[str, Field(min_length=20, max_length=2048, pattern=r"^\S+$")]
-#: base64url without padding (W3C WebAuthn Level 3 §5.1, the JSON encodings); ``max``:
-#: the member's bound in characters (a credential id is at most 1023 bytes, §4).
+#: RFC 4648 section 5 base64url without padding (WebAuthn's ``Base64URLString``, W3C
+#: WebAuthn Level 3 section 5.1). At most 16,384 characters: attestation objects are a few
+#: kilobytes (a packed or TPM attestation with its certificate chain included), and the
+#: bound stays well under the body limit (:data:`~shared.http.MAX_JSON_BODY_BYTES`), so an
+#: over-long member is a 400, not a 413.
 Base64Url = Annotated[str, Field(max_length=16384, pattern=r"^[A-Za-z0-9_-]*$")]
+#: The same, not empty.
+NonEmptyBase64Url = Annotated[Base64Url, Field(min_length=1)]
+#: A credential id: at most 1023 bytes (W3C WebAuthn Level 3 section 4, "Credential
+#: ID"), so at most 1364 base64url characters.
+CREDENTIAL_ID_PATTERN = r"^[A-Za-z0-9_-]{1,1364}$"
+CredentialId = Annotated[str, Field(pattern=CREDENTIAL_ID_PATTERN)]
 
 
 class AuthenticatorAssertionResponse(_Request):
     """W3C WebAuthn Level 3 §5.2.2, AuthenticatorAssertionResponseJSON."""
 
-    clientDataJSON: Annotated[Base64Url, Field(min_length=1)]
-    authenticatorData: Annotated[Base64Url, Field(min_length=1)]
-    signature: Annotated[Base64Url, Field(min_length=1)]
+    clientDataJSON: NonEmptyBase64Url
+    authenticatorData: NonEmptyBase64Url
+    signature: NonEmptyBase64Url
     userHandle: Annotated[Base64Url, Field(max_length=86)] | None = None  # 64 bytes
     attestationObject: Base64Url | None = None
 
@@ -159,8 +168,8 @@ class AuthenticationResponse(_Request):
     """W3C WebAuthn Level 3 §5.1, AuthenticationResponseJSON: what
     ``PublicKeyCredential.toJSON()`` gives after ``navigator.credentials.get()``."""
 
-    id: Annotated[Base64Url, Field(min_length=1, max_length=1366)]
-    rawId: Annotated[Base64Url, Field(min_length=1, max_length=1366)]
+    id: CredentialId
+    rawId: CredentialId
     type: Literal["public-key"]
     response: AuthenticatorAssertionResponse
     authenticatorAttachment: Literal["platform", "cross-platform"] | None = None
@@ -560,16 +569,6 @@ class AccountDeleted(_Response):
 # JSON is the browser's, in W3C WebAuthn Level 3's names (camelCase); it is checked for
 # shape and size here, and verified by Cognito (CompleteWebAuthnRegistration).
 
-#: RFC 4648 section 5 base64url without padding (WebAuthn's ``Base64URLString``). At most
-#: 16,384 characters: attestation objects are a few kilobytes (a packed or TPM attestation
-#: with its certificate chain included), and the bound stays well under the body limit
-#: (:data:`~shared.http.MAX_JSON_BODY_BYTES`), so an over-long member is a 400, not a 413.
-Base64Url = Annotated[str, Field(min_length=1, max_length=16384, pattern=r"^[A-Za-z0-9_-]+$")]
-#: A credential id: at most 1023 bytes (W3C WebAuthn Level 3 section 4, "Credential
-#: ID"), so at most 1364 base64url characters.
-CREDENTIAL_ID_PATTERN = r"^[A-Za-z0-9_-]{1,1364}$"
-CredentialId = Annotated[str, Field(pattern=CREDENTIAL_ID_PATTERN)]
-
 
 class _WebAuthnJson(BaseModel):
     """The browser's WebAuthn JSON: the members this API needs are checked, any others a
@@ -582,8 +581,8 @@ class AuthenticatorAttestationResponseJSON(_WebAuthnJson):
     """W3C WebAuthn Level 3 section 5.2.1 (``AuthenticatorAttestationResponseJSON``): the
     client data and the attestation object, base64url."""
 
-    client_data_json: Base64Url = Field(alias="clientDataJSON")
-    attestation_object: Base64Url = Field(alias="attestationObject")
+    client_data_json: NonEmptyBase64Url = Field(alias="clientDataJSON")
+    attestation_object: NonEmptyBase64Url = Field(alias="attestationObject")
     transports: list[Annotated[str, Field(max_length=32)]] | None = Field(
         default=None, max_length=16
     )
