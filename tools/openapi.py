@@ -62,6 +62,7 @@ if str(REPO_ROOT / "src") not in sys.path:  # src/ is the Lambda CodeUri: `auth.
 from aws_lambda_powertools.event_handler.openapi.merge import OpenAPIMerge
 
 from auth import models as auth_models
+from auth import passkey_models
 from local_stack.template import ApiSpec, RouteSpec, Template
 from photos import models as photo_models
 from shared.app import SCHEMAS, merge_error_codes
@@ -99,7 +100,7 @@ class ErrorBody(BaseModel):
 
 
 #: Where the decorators' ``$ref``s find their models, by class name.
-MODEL_MODULES = (auth_models, photo_models)
+MODEL_MODULES = (auth_models, passkey_models, photo_models)
 
 _STATUS_TEXT = {
     400: "Bad request",

@@ -21,13 +21,12 @@ from typing import Any
 
 from auth.account import AccountOperations
 from auth.errors import UPSTREAM_BAD_RESPONSE, InvalidPasskey, PasskeyNotFound, UpstreamError
-from auth.models import (
-    CREDENTIAL_ID_PATTERN,
+from auth.models import CREDENTIAL_ID_PATTERN, Proof
+from auth.passkey_models import (
     Passkey,
     PasskeyCreationOptions,
     PasskeyDeleted,
     PasskeyList,
-    Proof,
     RegistrationResponseJSON,
 )
 

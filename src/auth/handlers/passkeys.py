@@ -18,7 +18,7 @@ here takes the access token itself.
 from aws_lambda_powertools.event_handler.api_gateway import Response
 
 from auth.api import BEARER_ERRORS, CODE, PASSWORD, PROOF_DESCRIPTION, PROOF_ERRORS, AuthApp
-from auth.models import (
+from auth.passkey_models import (
     DeletePasskeyRequest,
     Passkey,
     PasskeyCreationOptions,

@@ -12,7 +12,8 @@ from botocore.stub import Stubber
 
 from auth.cognito import CognitoIdentityProvider
 from auth.errors import InvalidPasskey, PasskeyNotFound, UpstreamError, error_mapping, lookup
-from auth.models import Proof, RegistrationResponseJSON
+from auth.models import Proof
+from auth.passkey_models import RegistrationResponseJSON
 from auth.passkeys import PasskeyOperations
 
 ACCESS = "eyJraWQiOiJleGFtcGxlIn0.access.token"
