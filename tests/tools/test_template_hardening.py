@@ -172,6 +172,22 @@ def _grants(statements: list[dict], action: str, resource: dict) -> bool:
     )
 
 
+def _routes_answering(status: int, error: str) -> list[str]:
+    """``"METHOD /path"`` of every openapi.json operation that lists ``error`` among its
+    ``status`` answers (the examples the route metadata generates)."""
+    document = json.loads((TEMPLATE.parent / "openapi.json").read_text())
+    found = []
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            if not isinstance(operation, dict):
+                continue  # a path item's shared "parameters"
+            answer = operation.get("responses", {}).get(str(status), {})
+            examples = answer.get("content", {}).get("application/json", {}).get("examples", {})
+            if error in examples:
+                found.append(f"{method.upper()} {path}")
+    return found
+
+
 def _granted(template: Template, action: str, resource: dict) -> list[str]:
     """The functions whose policies grant ``action`` on ``resource``, in template order."""
     return [
@@ -349,19 +365,36 @@ def test_the_attempt_counters_are_reached_only_by_the_routes_that_take_guesses()
         "ResetPasswordFunction",
         "EmailCodeSignInFunction",
         "ChallengeFunction",
-        # the passkey routes that check a fresh proof (issue 20)
+        # the routes that check a fresh proof (issues 25 and 20)
+        "MfaVerifyFunction",
+        "MfaDisableFunction",
         "PasskeyRegistrationOptionsFunction",
         "DeletePasskeyFunction",
+        "ChangeEmailFunction",
+        "DeleteAccountFunction",
     ]
     assert granted("dynamodb:DeleteItem") == [
         "ConfirmSignUpFunction",
         "SignInFunction",
         "ResetPasswordFunction",
         "ChallengeFunction",
+        "MfaVerifyFunction",
+        "MfaDisableFunction",
         "PasskeyRegistrationOptionsFunction",
         "DeletePasskeyFunction",
+        "ChangeEmailFunction",
+        "DeleteAccountFunction",
     ]
     for action in ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Scan", "dynamodb:Query"):
         assert granted(action) == [], action
+    # Every route that takes a fresh proof counts it (auth.reauthentication.check_proof):
+    # found from openapi.json, so a new proof route without the grant fails here rather
+    # than with AccessDenied on AWS (the local stack does not enforce IAM).
+    proof_routes = _routes_answering(401, "reauthentication_required")
+    by_route = {f.route: f.logical_id for f in api_functions()}
+    assert len(proof_routes) >= 6
+    for route in proof_routes:
+        assert by_route[route] in granted("dynamodb:UpdateItem"), route
+        assert by_route[route] in granted("dynamodb:DeleteItem"), route
     env = template.functions()["SignInFunction"].environment
     assert env["ATTEMPTS_TABLE_NAME"]
