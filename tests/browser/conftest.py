@@ -42,8 +42,15 @@ def chromium_path() -> Path:
 
 @pytest.fixture(scope="session")
 def browser(chromium_path: Path) -> Iterator:
-    """One headless Chromium for the session."""
-    from playwright.sync_api import sync_playwright
+    """One headless Chromium for the session.
+
+    ``expect`` waits up to 15 s, as the pages' own default timeout does, instead of
+    Playwright's 5 s: a page that needs a Lambda cold start or two on a loaded 2-core CI
+    machine took longer than 5 s to show its heading (a reload test failed so).
+    """
+    from playwright.sync_api import expect, sync_playwright
+
+    expect.set_options(timeout=15_000)
 
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(
