@@ -238,7 +238,28 @@ class SignInChoice(Sessions):
             if exc.code != "InvalidParameterException" or request.answer == "PASSWORD":
                 raise
             logger.info("unoffered choice answered with a decoy", extra={"answer": request.answer})
+            return self._unoffered(request)
+
+    def _unoffered(self, request: SelectAnswer) -> dict[str, Any]:
+        """The answer to a ``WEB_AUTHN`` or ``EMAIL_OTP`` choice Cognito did not offer this
+        user. ``WEB_AUTHN``: what :meth:`passkey_sign_in` answers this email (Cognito's
+        simulated challenge or the broker's decoy; one more InitiateAuth), so that the
+        allowed credential ids are the same on both routes, as a user with a passkey gets
+        theirs on both (the broker's own decoy would differ from Cognito's simulated ids:
+        a has-a-passkey oracle). ``EMAIL_OTP``: :meth:`_decoy_answer`."""
+        if request.answer != "WEB_AUTHN":
             return self._decoy_answer(request)
+        try:
+            started = self.passkey_sign_in(EmailRequest(email=request.email))
+        except PasskeysDisabled:  # no one is offered a working WEB_AUTHN then
+            return self._decoy_answer(request)
+        return {
+            "ChallengeName": "WEB_AUTHN",
+            "Session": started.session,
+            "ChallengeParameters": {
+                "CREDENTIAL_REQUEST_OPTIONS": started.credential_request_options
+            },
+        }
 
     def _refusing(
         self, request: PasskeyAnswer | SelectAnswer, responses: dict[str, str], sentence: str
@@ -254,8 +275,8 @@ class SignInChoice(Sessions):
         """What a decoy ``SELECT_CHALLENGE`` session, or a choice Cognito did not offer,
         leads to: a wrong password, or a decoy of the chosen challenge in the shape of a
         real one (as Cognito simulates them for unknown users): ``EMAIL_OTP`` with a decoy
-        session (what ``POST /auth/sign-in/email-code`` answers a TOTP user; no email is
-        sent), ``WEB_AUTHN`` with the options of :meth:`passkey_sign_in`'s decoy."""
+        session (no email is sent), ``WEB_AUTHN`` with the options of
+        :meth:`passkey_sign_in`'s decoy. Cognito is not called."""
         if request.answer == "PASSWORD":
             raise RefusedAnswer(_REFUSED_PASSWORD)
         session = decoy_session(self._decoy_key)

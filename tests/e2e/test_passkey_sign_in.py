@@ -267,3 +267,21 @@ def test_every_account_state_gets_what_a_user_with_a_passkey_gets(
         if route == "/auth/sign-in/select":  # the offer, byte for byte
             assert offer_bytes(answer) == offer_bytes(reference), state
             assert json.loads(offer_bytes(answer)) == OFFER, state
+
+
+def test_a_passkey_choice_names_the_credentials_the_passkey_route_names(local_stack):
+    """Comparing the two routes' allowed credential ids for one email tells nothing either:
+    a user without a passkey (whom Cognito does not offer WEB_AUTHN) gets on both what
+    POST /auth/sign-in/passkey answers, as a user with one gets their passkey's id on both."""
+    api = local_stack.api_url
+    email, tokens = new_user(api)
+    register(local_stack, tokens)
+    password_only, _ = new_user(api)
+    totp, totp_tokens = new_user(api)
+    enrol(api, totp_tokens)
+    unknown = [f"nobody-{uuid.uuid4().hex[:10]}@example.com" for _ in range(6)]
+    for other in [email, password_only, totp, *unknown]:
+        route = start_passkey(api, other)["credential_request_options"]["allowCredentials"]
+        step = choose(api, other, "WEB_AUTHN")
+        assert step.status_code == 200, (other, step.text)
+        assert step.json()["credential_request_options"]["allowCredentials"] == route, other

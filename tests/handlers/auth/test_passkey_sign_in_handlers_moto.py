@@ -221,9 +221,15 @@ def test_a_passkey_choice_cognito_did_not_offer_gets_a_passkey_challenge_no_answ
         steps[email] = body_of(step)
     # Then the same shape as alice's real passkey challenge ...
     assert shape(steps[other]) == shape(steps[EMAIL])
-    # ... naming no real passkey; no assertion passes it
-    [decoy_id] = steps[other]["credential_request_options"]["allowCredentials"]
+    # ... naming the credential the passkey route names for that email (no real passkey)
+    route = start("passkey_sign_in", other, lambda_context)["credential_request_options"]
+    assert (
+        steps[other]["credential_request_options"]["allowCredentials"]
+        == (route["allowCredentials"])
+    )
+    [decoy_id] = route["allowCredentials"]
     assert decoy_id["id"] != alice.id
+    # and no assertion passes it
     refused = answer(passkey_answer(other, steps[other], alice), lambda_context)
     assert refused["statusCode"] == 401 and body_of(refused)["error"] == "invalid_credentials"
 

@@ -300,9 +300,24 @@ def choice(answer: str, **extra: str) -> SelectAnswer:
     return SelectAnswer.model_validate(body | extra)
 
 
-def test_an_unoffered_passkey_choice_gets_the_passkey_decoy_of_the_passkey_route(settings):
+def test_an_unoffered_passkey_choice_gets_what_the_passkey_route_answers(settings):
+    # Cognito simulates a WEB_AUTHN challenge for this email: the choice passes it on, so
+    # its credential id is the one POST /auth/sign-in/passkey names for the email
+    simulated = {**WEB_AUTHN, "Session": "t" * 128}
+    service, idp = broker(settings, UNOFFERED, simulated)
+    step = service.answer_challenge(choice("WEB_AUTHN")).model_dump()
+    assert step == {
+        "challenge": "WEB_AUTHN",
+        "session": "t" * 128,
+        "credential_request_options": OPTIONS,
+    }
+    assert [name for name, _ in idp.calls] == ["respond_to_auth_challenge", "initiate_user_auth"]
+    assert idp.calls[1][1] == (EMAIL, "WEB_AUTHN")
+
+
+def test_an_unoffered_passkey_choice_gets_the_passkey_routes_decoy(settings):
     hidden = UpstreamError("InitiateAuth", "UserNotFoundException")
-    service, idp = broker(settings, WEB_AUTHN, UNOFFERED, hidden)
+    service, idp = broker(settings, WEB_AUTHN, UNOFFERED, hidden, hidden)
     real = service.answer_challenge(choice("WEB_AUTHN")).model_dump()
     decoy = service.answer_challenge(choice("WEB_AUTHN")).model_dump()
     route = service.passkey_sign_in(EmailRequest(email=EMAIL)).model_dump()
@@ -320,7 +335,14 @@ def test_an_unoffered_passkey_choice_gets_the_passkey_decoy_of_the_passkey_route
                 email=EMAIL, challenge="WEB_AUTHN", session=decoy["session"], credential=ASSERTION
             )
         )
-    assert len(idp.calls) == 3  # the decoy's answer never reaches Cognito
+    assert len(idp.calls) == 4  # the decoy's answer never reaches Cognito
+
+
+def test_an_unoffered_passkey_choice_in_a_pool_without_passkeys_gets_a_decoy(settings):
+    disabled = UpstreamError("InitiateAuth", "InvalidParameterException")
+    service, _ = broker(settings, UNOFFERED, disabled)
+    step = service.answer_challenge(choice("WEB_AUTHN"))
+    assert step.challenge == "WEB_AUTHN" and is_decoy(service._decoy_key, step.session)
 
 
 def test_an_unoffered_emailed_code_choice_gets_a_code_challenge_no_code_passes(settings):
