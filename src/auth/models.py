@@ -560,9 +560,10 @@ class AccountDeleted(_Response):
 # JSON is the browser's, in W3C WebAuthn Level 3's names (camelCase); it is checked for
 # shape and size here, and verified by Cognito (CompleteWebAuthnRegistration).
 
-#: RFC 4648 section 5 base64url without padding (WebAuthn's ``Base64URLString``), bounded
-#: by the body limit.
-Base64Url = Annotated[
+#: RFC 4648 section 5 base64url without padding (WebAuthn's ``Base64URLString``), not
+#: empty, bounded by the body limit (the registration's members; the sign-in answer's are
+#: ``Base64Url`` above).
+RegistrationBase64Url = Annotated[
     str, Field(min_length=1, max_length=MAX_JSON_BODY_BYTES, pattern=r"^[A-Za-z0-9_-]+$")
 ]
 #: A credential id: at most 1023 bytes (W3C WebAuthn Level 3 section 4, "Credential
@@ -582,8 +583,8 @@ class AuthenticatorAttestationResponseJSON(_WebAuthnJson):
     """W3C WebAuthn Level 3 section 5.2.1 (``AuthenticatorAttestationResponseJSON``): the
     client data and the attestation object, base64url."""
 
-    client_data_json: Base64Url = Field(alias="clientDataJSON")
-    attestation_object: Base64Url = Field(alias="attestationObject")
+    client_data_json: RegistrationBase64Url = Field(alias="clientDataJSON")
+    attestation_object: RegistrationBase64Url = Field(alias="attestationObject")
     transports: list[Annotated[str, Field(max_length=32)]] | None = Field(
         default=None, max_length=16
     )
