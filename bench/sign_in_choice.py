@@ -10,6 +10,12 @@ a fresh unknown email, interleaved (known, unknown, unknown, known, ...), after 
 warm-up calls so that no cold start is timed. It prints the median, p10 and p90 per route
 and email, and the difference of the medians.
 
+It also times ``POST /auth/challenge`` choosing ``WEB_AUTHN`` after a ``/select``: for
+the user with a passkey (Cognito offered it: one RespondToAuthChallenge), a user without
+one and an unknown email (not offered: RespondToAuthChallenge, then the passkey route's
+InitiateAuth, ``auth.sign_in_choice``). A password sign-in after each timed choice, not
+timed, clears the attempt counter the choice counts toward.
+
 Reading it: a difference of the medians well inside the spread (p10-p90) of either side
 means one timing class; the local stack's numbers are this machine's, and on AWS it is
 Cognito's simulation for unknown users that sets the class.
@@ -28,11 +34,13 @@ import sys
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parents[1]
 PASSWORD = "Correct-Horse-9"
 ROUTES = ("/auth/sign-in/passkey", "/auth/sign-in/select")
+CHOICE = "/auth/challenge WEB_AUTHN"
 
 
 def known_user(api: str, emulator: str) -> str:
@@ -55,6 +63,19 @@ def known_user(api: str, emulator: str) -> str:
     origin = f"http://localhost:{urlsplit(api).port}"
     credential = SoftwarePasskey().create(started["CredentialCreationOptions"], origin=origin)
     idp.complete_web_authn_registration(AccessToken=access, Credential=credential)
+    return email
+
+
+def password_user(api: str) -> str:
+    """A confirmed user without a passkey; their email."""
+    import requests
+
+    email = f"bench-{uuid.uuid4().hex[:8]}@example.com"
+    body = {"email": email, "password": PASSWORD}
+    requests.post(f"{api}/auth/sign-up", json=body, timeout=60).raise_for_status()
+    messages = requests.get(f"{api}/_local/inbox/{email}", timeout=10).json()["messages"]
+    code = {"email": email, "code": messages[0]["code"]}
+    requests.post(f"{api}/auth/confirm", json=code, timeout=60).raise_for_status()
     return email
 
 
@@ -84,6 +105,39 @@ def measure(runs: int) -> dict[str, dict[str, list[float]]]:
             for kind in order:
                 email = known if kind == "known" else f"nobody-{uuid.uuid4().hex[:10]}@example.com"
                 samples[route][kind].append(timed(route, email))
+    samples[CHOICE] = choose_web_authn(session, api, known, password_user(api), runs)
+    return samples
+
+
+def choose_web_authn(
+    session: Any, api: str, known: str, without: str, runs: int
+) -> dict[str, list[float]]:
+    """Samples (ms) of the ``WEB_AUTHN`` choice's answer, by email kind, interleaved."""
+
+    def timed(email: str) -> float:
+        offer = session.post(f"{api}/auth/sign-in/select", json={"email": email}, timeout=60)
+        body = {"email": email, "challenge": "SELECT_CHALLENGE", "answer": "WEB_AUTHN"}
+        started = time.perf_counter()
+        response = session.post(
+            f"{api}/auth/challenge", json=body | {"session": offer.json()["session"]}, timeout=60
+        )
+        elapsed = (time.perf_counter() - started) * 1000
+        assert response.status_code == 200, response.text
+        if email in (known, without):  # a success clears the counter the choice counted in
+            signed = {"email": email, "password": PASSWORD}
+            session.post(f"{api}/auth/sign-in", json=signed, timeout=60).raise_for_status()
+        return elapsed
+
+    kinds = {"known": lambda: known, "no passkey": lambda: without,
+             "unknown": lambda: f"nobody-{uuid.uuid4().hex[:10]}@example.com"}  # fmt: skip
+    for _ in range(4):  # warm-up
+        for email in kinds.values():
+            timed(email())
+    samples: dict[str, list[float]] = {kind: [] for kind in kinds}
+    for n in range(runs):
+        order = list(kinds) if n % 2 == 0 else list(reversed(kinds))
+        for kind in order:
+            samples[kind].append(timed(kinds[kind]()))
     return samples
 
 
@@ -111,14 +165,15 @@ def main() -> int:
         return done.returncode
     samples = json.loads(done.stdout.strip().splitlines()[-1])
     print(f"known vs unknown email, {args.runs} interleaved calls each (ms)")
-    print(f"{'route':<24}{'email':<9}{'median':>8}{'p10':>8}{'p90':>8}")
-    for route in ROUTES:
+    print(f"{'route':<27}{'email':<11}{'median':>8}{'p10':>8}{'p90':>8}")
+    for route in (*ROUTES, CHOICE):
         medians = {}
-        for kind in ("known", "unknown"):
-            median, p10, p90 = summary(samples[route][kind])
+        for kind, values in samples[route].items():
+            median, p10, p90 = summary(values)
             medians[kind] = median
-            print(f"{route:<24}{kind:<9}{median:>8.1f}{p10:>8.1f}{p90:>8.1f}")
-        print(f"{'':<24}{'diff':<9}{medians['unknown'] - medians['known']:>+8.1f}")
+            print(f"{route:<27}{kind:<11}{median:>8.1f}{p10:>8.1f}{p90:>8.1f}")
+        for kind in medians.keys() - {"known"}:
+            print(f"{'':<27}{'diff ' + kind:<11}{medians[kind] - medians['known']:>+8.1f}")
     return 0
 
 

@@ -178,6 +178,15 @@ class CognitoIdentityProvider:
             (minutes * 60),
         )
 
+    @cached_property
+    def first_auth_factors(self) -> frozenset[str]:
+        """The pool's ``Policies.SignInPolicy.AllowedFirstAuthFactors`` (DescribeUserPool;
+        ``PASSWORD`` alone when unset, Cognito's default, API reference SignInPolicyType):
+        what choice-based sign-in may offer on this deployment. Read once per container."""
+        pool = self._call("DescribeUserPool", UserPoolId=self.user_pool_id)["UserPool"]
+        policy = (pool.get("Policies") or {}).get("SignInPolicy") or {}
+        return frozenset(policy.get("AllowedFirstAuthFactors") or ("PASSWORD",))
+
     def secret_hash(self, username: str) -> str:
         """SECRET_HASH for ``username`` with this client's id and secret."""
         return secret_hash(self.client_secret, username, self.client_id)

@@ -46,6 +46,8 @@ class IdentityProvider(Protocol):
 
     @property
     def passkey_settings(self) -> tuple[str | None, str, int]: ...
+    @property
+    def first_auth_factors(self) -> frozenset[str]: ...
 
     def sign_up(
         self, username: str, password: str, attributes: dict[str, str]

@@ -132,9 +132,8 @@ class RefreshTokenGrant(_Request):
 #: The challenges sign-in can answer with (Cognito's ChallengeNameType) that take a code:
 #: a TOTP code (``POST /auth/sign-in``) or an emailed code (``POST /auth/sign-in/email-code``).
 ChallengeName = Literal["SOFTWARE_TOKEN_MFA", "EMAIL_OTP"]
-#: What choice-based sign-in offers and takes, in this order (``POST /auth/sign-in/select``;
-#: Cognito's ``AvailableChallenges`` less PASSWORD_SRP and SMS_OTP, which the broker does
-#: not answer).
+#: What choice-based sign-in offers and takes, in this order (``POST /auth/sign-in/select``:
+#: those of the pool's AllowedFirstAuthFactors; PASSWORD_SRP and SMS_OTP are not answered).
 FirstFactor = Literal["PASSWORD", "EMAIL_OTP", "WEB_AUTHN"]
 FIRST_FACTORS: tuple[FirstFactor, ...] = ("PASSWORD", "EMAIL_OTP", "WEB_AUTHN")
 #: An RFC 6238 code as authenticator apps show it (6 digits, Cognito's software tokens).
@@ -492,8 +491,9 @@ class PasskeyChallenge(_Response):
 
 
 class SelectChallenge(_Response):
-    """200 body of ``POST /auth/sign-in/select``: the first factors offered (in the order of
-    :data:`FIRST_FACTORS`); answer one at ``POST /auth/challenge`` with ``session``."""
+    """200 body of ``POST /auth/sign-in/select``: the first factors the deployment offers
+    every email (in the order of :data:`FIRST_FACTORS`); answer one at
+    ``POST /auth/challenge`` with ``session``."""
 
     challenge: Literal["SELECT_CHALLENGE"] = "SELECT_CHALLENGE"
     session: str

@@ -13,6 +13,12 @@ where it answers anything else (an error an account's state causes, another chal
 the broker answers a *decoy*: a session only the broker recognises (:func:`decoy_session`,
 so answering it is refused as a wrong answer, not as a bad session) and, for passkeys,
 request options whose one allowed credential id is an HMAC of the email (stable per email).
+
+Cognito's ``AvailableChallenges`` tell an account's state (a user with TOTP MFA gets no
+passwordless factor, only a user with a passkey gets ``WEB_AUTHN``; "Managing user
+existence error responses" covers unknown users only), so the offer is the deployment's
+(:attr:`auth.cognito.CognitoIdentityProvider.first_auth_factors`), the same for every
+email, and a choice Cognito did not offer that user gets a decoy of the chosen challenge.
 """
 
 from __future__ import annotations
@@ -31,6 +37,7 @@ from auth.core import logger
 from auth.errors import (
     LOCKOUT_MESSAGE,
     ChallengeRequired,
+    CodeMismatch,
     PasskeysDisabled,
     RefusedAnswer,
     UpstreamError,
@@ -147,8 +154,10 @@ class SignInChoice(Sessions):
 
     def select_sign_in(self, request: EmailRequest) -> SelectChallenge:
         """Step one of choice-based sign-in: InitiateAuth USER_AUTH without a preferred
-        challenge -> ``SELECT_CHALLENGE`` with Cognito's ``AvailableChallenges`` that the
-        broker answers, in :data:`~auth.models.FIRST_FACTORS` order. Not counted.
+        challenge -> ``SELECT_CHALLENGE`` with Cognito's session (a decoy where Cognito
+        answers otherwise) and, whatever Cognito's ``AvailableChallenges`` say, the first
+        factors the pool allows that the broker answers, in
+        :data:`~auth.models.FIRST_FACTORS` order: one list for every email. Not counted.
 
         Raises:
             UpstreamError: 400 ``invalid_request`` (USER_AUTH not allowed), 429, 5xx.
@@ -159,16 +168,12 @@ class SignInChoice(Sessions):
             if exc.code not in HIDDEN_USER_AUTH_ERRORS:
                 raise
             result = {"ChallengeName": exc.code}
+        allowed = self.idp.first_auth_factors
+        offer = [f for f in FIRST_FACTORS if f in allowed]
         if result.get("ChallengeName") == "SELECT_CHALLENGE" and result.get("Session"):
-            offered = set(result.get("AvailableChallenges") or ())
-            return SelectChallenge(
-                session=str(result["Session"]),
-                available_challenges=[f for f in FIRST_FACTORS if f in offered],
-            )
+            return SelectChallenge(session=str(result["Session"]), available_challenges=offer)
         logger.info("select sign-in answered with a decoy", extra={"upstream": _name(result)})
-        return SelectChallenge(
-            session=decoy_session(self._decoy_key), available_challenges=["PASSWORD"]
-        )
+        return SelectChallenge(session=decoy_session(self._decoy_key), available_challenges=offer)
 
     def answer_challenge(
         self, request: CodeAnswer | PasskeyAnswer | SelectAnswer
@@ -183,7 +188,8 @@ class SignInChoice(Sessions):
         Raises:
             TooManyAttempts: (429) over the email's attempt limit.
             RefusedAnswer: (401 ``invalid_credentials``) a passkey or password Cognito
-                refused, and any answer to a decoy session.
+                refused, and a passkey or password answered to a decoy session.
+            CodeMismatch: (400 ``code_mismatch``) a code answered to a decoy session.
             UpstreamError: 400 ``code_mismatch``, 401 ``invalid_session`` (unknown,
                 expired or spent session), 429.
             ChallengeRequired: (403) Cognito asks for a step this API does not answer.
@@ -206,12 +212,14 @@ class SignInChoice(Sessions):
 
     def _respond(self, request: CodeAnswer | PasskeyAnswer | SelectAnswer) -> dict[str, Any]:
         """The RespondToAuthChallenge call for ``request`` (a decoy session is answered
-        here, as Cognito answers a wrong one)."""
+        here, as Cognito answers a wrong answer: a code with 400 ``code_mismatch``)."""
+        decoy = is_decoy(self._decoy_key, request.session)
         if isinstance(request, CodeAnswer):
+            if decoy:
+                raise CodeMismatch()
             return self.idp.respond_to_mfa_challenge(
                 request.email, request.challenge, request.session, request.answer
             )
-        decoy = is_decoy(self._decoy_key, request.session)
         if isinstance(request, PasskeyAnswer):
             if decoy:
                 raise RefusedAnswer(_REFUSED_PASSKEY)
@@ -222,7 +230,36 @@ class SignInChoice(Sessions):
         responses: dict[str, str] = {"ANSWER": request.answer}
         if request.password is not None:
             responses["PASSWORD"] = request.password
-        return self._refusing(request, responses, _REFUSED_PASSWORD)
+        try:
+            return self._refusing(request, responses, _REFUSED_PASSWORD)
+        except UpstreamError as exc:
+            # A choice Cognito did not offer this user ("<X> is not an available
+            # challenge"): what was offered must not show (module docstring).
+            if exc.code != "InvalidParameterException" or request.answer == "PASSWORD":
+                raise
+            logger.info("unoffered choice answered with a decoy", extra={"answer": request.answer})
+            return self._unoffered(request)
+
+    def _unoffered(self, request: SelectAnswer) -> dict[str, Any]:
+        """The answer to a ``WEB_AUTHN`` or ``EMAIL_OTP`` choice Cognito did not offer this
+        user. ``WEB_AUTHN``: what :meth:`passkey_sign_in` answers this email (Cognito's
+        simulated challenge or the broker's decoy; one more InitiateAuth), so that the
+        allowed credential ids are the same on both routes, as a user with a passkey gets
+        theirs on both (the broker's own decoy would differ from Cognito's simulated ids:
+        a has-a-passkey oracle). ``EMAIL_OTP``: :meth:`_decoy_answer`."""
+        if request.answer != "WEB_AUTHN":
+            return self._decoy_answer(request)
+        try:
+            started = self.passkey_sign_in(EmailRequest(email=request.email))
+        except PasskeysDisabled:  # no one is offered a working WEB_AUTHN then
+            return self._decoy_answer(request)
+        return {
+            "ChallengeName": "WEB_AUTHN",
+            "Session": started.session,
+            "ChallengeParameters": {
+                "CREDENTIAL_REQUEST_OPTIONS": started.credential_request_options
+            },
+        }
 
     def _refusing(
         self, request: PasskeyAnswer | SelectAnswer, responses: dict[str, str], sentence: str
@@ -235,8 +272,11 @@ class SignInChoice(Sessions):
             raise refusal(exc, sentence) from exc
 
     def _decoy_answer(self, request: SelectAnswer) -> dict[str, Any]:
-        """What a decoy ``SELECT_CHALLENGE`` session leads to: a wrong password, or a decoy
-        of the chosen challenge (as Cognito simulates them for unknown users)."""
+        """What a decoy ``SELECT_CHALLENGE`` session, or a choice Cognito did not offer,
+        leads to: a wrong password, or a decoy of the chosen challenge in the shape of a
+        real one (as Cognito simulates them for unknown users): ``EMAIL_OTP`` with a decoy
+        session (no email is sent), ``WEB_AUTHN`` with the options of
+        :meth:`passkey_sign_in`'s decoy. Cognito is not called."""
         if request.answer == "PASSWORD":
             raise RefusedAnswer(_REFUSED_PASSWORD)
         session = decoy_session(self._decoy_key)

@@ -10,6 +10,7 @@ verified by py_webauthn in the emulator.
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from typing import Any
 from urllib.parse import urlsplit
@@ -24,6 +25,9 @@ from tests.support.passkey import SoftwarePasskey
 pytestmark = pytest.mark.e2e
 
 PASSWORD = "Correct-Horse-9"
+#: What POST /auth/sign-in/select offers every email on the local stack (its pool allows
+#: all three first factors).
+OFFER = ["PASSWORD", "EMAIL_OTP", "WEB_AUTHN"]
 
 
 def origin(api: str) -> str:
@@ -82,6 +86,12 @@ def tokens_work(api: str, response: requests.Response) -> None:
     assert photos.status_code == 200, photos.text
 
 
+def inbox_kinds(api: str, email: str) -> list[str]:
+    """The kinds of the messages the local stack mailed to ``email`` so far."""
+    messages = requests.get(f"{api}/_local/inbox/{email}", timeout=10).json()["messages"]
+    return [m["kind"] for m in messages]
+
+
 def refused(response: requests.Response, status: int, error: str) -> None:
     assert (response.status_code, response.json()["error"]) == (status, error), response.text
 
@@ -105,7 +115,7 @@ def test_a_passkey_signs_in_and_its_tokens_work_on_the_photos(local_stack, user_
 def test_choice_based_sign_in_with_each_factor(local_stack, user_with_passkey):
     api, (email, passkey) = local_stack.api_url, user_with_passkey
     offer = post(api, "/auth/sign-in/select", {"email": email}).json()
-    assert offer["available_challenges"] == ["PASSWORD", "EMAIL_OTP", "WEB_AUTHN"]
+    assert offer["available_challenges"] == OFFER
     # PASSWORD: tokens at once
     tokens_work(api, choose(api, email, "PASSWORD", password=PASSWORD))
     # EMAIL_OTP: the emailed code is the next answer
@@ -121,16 +131,45 @@ def test_choice_based_sign_in_with_each_factor(local_stack, user_with_passkey):
     tokens_work(api, answer_passkey(api, email, step.json()["session"], credential))
 
 
-def test_a_totp_user_is_offered_the_password_only_and_then_asked_for_the_code(local_stack):
+def test_a_totp_users_password_choice_asks_for_the_code(local_stack):
     api = local_stack.api_url
     email, tokens = new_user(api)
     app = enrol(api, tokens)
     offer = post(api, "/auth/sign-in/select", {"email": email})
-    assert offer.json()["available_challenges"] == ["PASSWORD"]
+    assert offer.json()["available_challenges"] == OFFER  # Cognito offers PASSWORD only
     step = choose(api, email, "PASSWORD", password=PASSWORD)
     assert step.status_code == 200 and step.json()["challenge"] == "SOFTWARE_TOKEN_MFA", step.text
     body = {"email": email, "challenge": "SOFTWARE_TOKEN_MFA", "session": step.json()["session"]}
     tokens_work(api, post(api, "/auth/challenge", body | {"answer": app.fresh_code()}))
+
+
+def test_choices_cognito_did_not_offer_get_challenges_of_the_real_shape(
+    local_stack, user_with_passkey
+):
+    """A password-only user and a TOTP user choosing WEB_AUTHN, and the TOTP user choosing
+    EMAIL_OTP, get what a user with a passkey / the emailed code gets: the same status and
+    shape, no email, and no answer passes (a wrong answer's refusal)."""
+    api, (email, passkey) = local_stack.api_url, user_with_passkey
+    real_passkey = choose(api, email, "WEB_AUTHN")
+    real_code = choose(api, email, "EMAIL_OTP")
+    assert real_code.status_code == real_passkey.status_code == 200, real_code.text
+    password_only, _ = new_user(api)
+    totp, tokens = new_user(api)
+    enrol(api, tokens)
+    for other in (password_only, totp):
+        step = choose(api, other, "WEB_AUTHN")
+        assert step.status_code == 200, (other, step.text)
+        assert shape(step.json()) == shape(real_passkey.json()), other
+        credential = assertion(api, step.json(), passkey)  # a real passkey, not theirs
+        refused(answer_passkey(api, other, step.json()["session"], credential), 401,
+                "invalid_credentials")  # fmt: skip
+    step = choose(api, totp, "EMAIL_OTP")
+    assert step.status_code == 200, step.text
+    assert shape(step.json()) == shape(real_code.json())
+    body = {"email": totp, "challenge": "EMAIL_OTP", "session": step.json()["session"]}
+    refused(post(api, "/auth/challenge", body | {"answer": "12345678"}), 400, "code_mismatch")
+    # no sign-in code was mailed to either (the sign-up code only)
+    assert inbox_kinds(api, password_only) == inbox_kinds(api, totp) == ["sign_up"]
 
 
 # ---------------------------------------------------------------- refusals
@@ -187,7 +226,8 @@ def shape(body: dict[str, Any]) -> tuple[Any, ...]:
 
 
 def accounts_in_each_state(stack: Any) -> dict[str, str]:
-    """An email per state the no-oracle rule covers."""
+    """An email per state the no-oracle rule covers, and several unknown ones (Cognito
+    draws a hidden user's offer per name)."""
     api = stack.api_url
     unconfirmed = f"unconfirmed-{uuid.uuid4().hex[:10]}@example.com"
     signed_up = post(api, "/auth/sign-up", {"email": unconfirmed, "password": PASSWORD})
@@ -196,12 +236,21 @@ def accounts_in_each_state(stack: Any) -> dict[str, str]:
     idp(stack).admin_disable_user(UserPoolId=stack.health["user_pool_id"], Username=disabled)
     totp, tokens = new_user(api)
     enrol(api, tokens)
-    return {
-        "unknown": f"nobody-{uuid.uuid4().hex[:10]}@example.com",
+    password_only, _ = new_user(api)
+    unknown = {f"unknown {i}": f"nobody-{uuid.uuid4().hex[:10]}@example.com" for i in range(6)}
+    return unknown | {
         "unconfirmed": unconfirmed,
         "disabled": disabled,
         "totp": totp,
+        "password only": password_only,
     }
+
+
+def offer_bytes(response: requests.Response) -> str:
+    """``available_challenges`` as the response's bytes spell it."""
+    found = re.search(r'"available_challenges":\s*(\[[^\]]*\])', response.text)
+    assert found, response.text
+    return found.group(1)
 
 
 @pytest.mark.parametrize("route", ["/auth/sign-in/passkey", "/auth/sign-in/select"])
@@ -215,3 +264,24 @@ def test_every_account_state_gets_what_a_user_with_a_passkey_gets(
         answer = post(api, route, {"email": other})
         assert answer.status_code == reference.status_code, (state, answer.text)
         assert shape(answer.json()) == shape(reference.json()), state
+        if route == "/auth/sign-in/select":  # the offer, byte for byte
+            assert offer_bytes(answer) == offer_bytes(reference), state
+            assert json.loads(offer_bytes(answer)) == OFFER, state
+
+
+def test_a_passkey_choice_names_the_credentials_the_passkey_route_names(local_stack):
+    """Comparing the two routes' allowed credential ids for one email tells nothing either:
+    a user without a passkey (whom Cognito does not offer WEB_AUTHN) gets on both what
+    POST /auth/sign-in/passkey answers, as a user with one gets their passkey's id on both."""
+    api = local_stack.api_url
+    email, tokens = new_user(api)
+    register(local_stack, tokens)
+    password_only, _ = new_user(api)
+    totp, totp_tokens = new_user(api)
+    enrol(api, totp_tokens)
+    unknown = [f"nobody-{uuid.uuid4().hex[:10]}@example.com" for _ in range(6)]
+    for other in [email, password_only, totp, *unknown]:
+        route = start_passkey(api, other)["credential_request_options"]["allowCredentials"]
+        step = choose(api, other, "WEB_AUTHN")
+        assert step.status_code == 200, (other, step.text)
+        assert step.json()["credential_request_options"]["allowCredentials"] == route, other

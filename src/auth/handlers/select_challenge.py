@@ -4,6 +4,7 @@ choice-based sign-in, step one.
 Body ``{email}``; answers ``{challenge: "SELECT_CHALLENGE", session, available_challenges}``
 (:meth:`auth.sign_in_choice.SignInChoice.select_sign_in`). Step two is
 ``POST /auth/challenge`` with ``answer`` (one of them) and, for ``PASSWORD``, ``password``.
+The offer is the deployment's, the same for every email (no account oracle).
 """
 
 from aws_lambda_powertools.event_handler.api_gateway import Response
@@ -21,10 +22,12 @@ app = AuthApp(failure_metric="SelectChallengeFailures")
     "/auth/sign-in/select",
     operation_id="selectChallenge",
     summary="Choice-based sign-in, step one: the first factors on offer (USER_AUTH)",
-    description="`available_challenges` lists what the email may answer with, in this "
-    "order: `PASSWORD`, `EMAIL_OTP`, `WEB_AUTHN` (a user with TOTP MFA is offered "
-    "`PASSWORD` only). Answer one at `POST /auth/challenge` with `challenge: "
-    "SELECT_CHALLENGE`. Every email gets an answer of this shape.",
+    description="`available_challenges` lists the first factors this deployment allows, in "
+    "this order: `PASSWORD`, `EMAIL_OTP` (with SES), `WEB_AUTHN`; the same list for every "
+    "email, whatever the account. Answer one at `POST /auth/challenge` with `challenge: "
+    "SELECT_CHALLENGE`. A factor the account cannot use (no passkey; TOTP MFA, which rules "
+    "out a passwordless first factor) leads to a challenge of the usual shape that no "
+    "answer passes.",
     tags=["auth"],
     openapi_extensions=json_body(EmailRequest, {"email": EMAIL}),
     responses=app.responses(

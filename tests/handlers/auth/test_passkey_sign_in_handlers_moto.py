@@ -143,13 +143,22 @@ def test_a_tampered_signature_is_invalid_credentials_and_the_session_is_spent(
     assert again["statusCode"] == 401 and body_of(again)["error"] == "invalid_session"
 
 
-def test_the_select_event_offers_the_factors_and_password_gets_tokens(alice, lambda_context):
+def pool_offer(moto_pool: Any) -> list[str]:
+    """What /auth/sign-in/select offers every email: the pool's AllowedFirstAuthFactors
+    the broker answers, in its order (the template's pool without SES: no EMAIL_OTP)."""
+    pool = moto_pool.client.describe_user_pool(UserPoolId=moto_pool.user_pool_id)["UserPool"]
+    allowed = pool["Policies"]["SignInPolicy"]["AllowedFirstAuthFactors"]
+    return [f for f in ("PASSWORD", "EMAIL_OTP", "WEB_AUTHN") if f in allowed]
+
+
+def test_the_select_event_offers_the_factors_and_password_gets_tokens(
+    alice, moto_pool, lambda_context
+):
     response = invoke("select_challenge", load_event("select_challenge"), lambda_context)
     assert response["statusCode"] == success(by_event("select_challenge")), response["body"]
     offer = body_of(response)
     assert offer["challenge"] == "SELECT_CHALLENGE"
-    assert offer["available_challenges"][0] == "PASSWORD"
-    assert "WEB_AUTHN" in offer["available_challenges"]
+    assert offer["available_challenges"] == pool_offer(moto_pool) == ["PASSWORD", "WEB_AUTHN"]
     chosen = {"email": EMAIL, "challenge": "SELECT_CHALLENGE", "session": offer["session"]}
     signed = answer(chosen | {"answer": "PASSWORD", "password": PASSWORD}, lambda_context)
     assert signed["statusCode"] == 200, signed["body"]
@@ -174,7 +183,7 @@ def test_a_wrong_password_choice_is_invalid_credentials(alice, lambda_context):
     assert refused["statusCode"] == 401 and body_of(refused)["error"] == "invalid_credentials"
 
 
-def test_a_totp_user_is_offered_password_only_then_asked_for_the_code(
+def test_a_totp_user_is_offered_every_factor_and_password_then_asks_for_the_code(
     moto_pool, inbox, lambda_context
 ):
     access = signed_in(inbox, lambda_context)
@@ -183,12 +192,46 @@ def test_a_totp_user_is_offered_password_only_then_asked_for_the_code(
     event = with_body(load_event("mfa_verify"), verify)
     event["headers"]["Authorization"] = f"Bearer {access}"
     assert invoke("mfa_verify", event, lambda_context)["statusCode"] == 200
+    # Cognito offers this user PASSWORD only ("MFA prerequisites"); the broker's offer is
+    # the deployment's, as for every email
     offer = start("select_challenge", EMAIL, lambda_context)
-    assert offer["available_challenges"] == ["PASSWORD"]
+    assert offer["available_challenges"] == pool_offer(moto_pool)
     chosen = {"email": EMAIL, "challenge": "SELECT_CHALLENGE", "session": offer["session"]}
     step = answer(chosen | {"answer": "PASSWORD", "password": PASSWORD}, lambda_context)
     assert step["statusCode"] == 200, step["body"]
     assert body_of(step)["challenge"] == "SOFTWARE_TOKEN_MFA"
+
+
+def test_a_passkey_choice_cognito_did_not_offer_gets_a_passkey_challenge_no_answer_passes(
+    alice, moto_pool, inbox, lambda_context
+):
+    # Given a user without a passkey (Cognito offers them no WEB_AUTHN) beside alice
+    other = "nopasskey@example.com"
+    signed_up = with_body(load_event("sign_up"), {"email": other, "password": PASSWORD})
+    assert invoke("sign_up", signed_up, lambda_context)["statusCode"] == 201
+    confirm = {"email": other, "code": code(inbox, other, "sign_up")}
+    assert invoke("confirm_sign_up", with_body(load_event("confirm_sign_up"), confirm),
+                  lambda_context)["statusCode"] == 200  # fmt: skip
+    steps = {}
+    for email in (EMAIL, other):
+        offer = start("select_challenge", email, lambda_context)
+        chosen = {"email": email, "challenge": "SELECT_CHALLENGE", "session": offer["session"]}
+        step = answer(chosen | {"answer": "WEB_AUTHN"}, lambda_context)
+        assert step["statusCode"] == 200, (email, step["body"])
+        steps[email] = body_of(step)
+    # Then the same shape as alice's real passkey challenge ...
+    assert shape(steps[other]) == shape(steps[EMAIL])
+    # ... naming the credential the passkey route names for that email (no real passkey)
+    route = start("passkey_sign_in", other, lambda_context)["credential_request_options"]
+    assert (
+        steps[other]["credential_request_options"]["allowCredentials"]
+        == (route["allowCredentials"])
+    )
+    [decoy_id] = route["allowCredentials"]
+    assert decoy_id["id"] != alice.id
+    # and no assertion passes it
+    refused = answer(passkey_answer(other, steps[other], alice), lambda_context)
+    assert refused["statusCode"] == 401 and body_of(refused)["error"] == "invalid_credentials"
 
 
 def _states(moto_pool, inbox: Inbox, context) -> dict[str, str]:
@@ -249,6 +292,8 @@ def test_every_account_state_gets_the_status_and_shape_of_a_user_with_a_passkey(
         )
         assert response["statusCode"] == 200, (state, response["body"])
         assert shape(body_of(response)) == shape(reference), state
+        offered = body_of(response).get("available_challenges")
+        assert offered == reference.get("available_challenges"), state
 
 
 def test_a_pool_without_a_relying_party_answers_passkeys_disabled(moto_pool, inbox, lambda_context):
@@ -258,6 +303,13 @@ def test_a_pool_without_a_relying_party_answers_passkeys_disabled(moto_pool, inb
     response = invoke("passkey_sign_in", load_event("passkey_sign_in"), lambda_context)
     assert response["statusCode"] == 403, response["body"]
     assert body_of(response)["error"] == "passkeys_disabled"
+
+
+def test_the_offer_is_the_pools_allowed_first_factors(moto_pool, inbox):
+    from auth.cognito import CognitoIdentityProvider
+
+    idp = CognitoIdentityProvider(moto_pool.user_pool_id, moto_pool.client_id, moto_pool.client)
+    assert idp.first_auth_factors == {"PASSWORD", "WEB_AUTHN"}  # the template, without SES
 
 
 def test_the_decoys_passkey_settings_are_the_pools(moto_pool, inbox):

@@ -10,8 +10,14 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from auth.errors import PasskeysDisabled, RefusedAnswer, UpstreamError, error_mapping
-from auth.models import ChallengeAnswer, EmailRequest, PasskeyAnswer, SelectAnswer
+from auth.errors import (
+    CodeMismatch,
+    PasskeysDisabled,
+    RefusedAnswer,
+    UpstreamError,
+    error_mapping,
+)
+from auth.models import ChallengeAnswer, CodeAnswer, EmailRequest, PasskeyAnswer, SelectAnswer
 from auth.service import AuthService
 from auth.sign_in_choice import decoy_session, is_decoy, refusal
 
@@ -45,6 +51,8 @@ class ScriptedIdp:
 
     client_secret = "example-client-secret"
     passkey_settings = ("localhost", "required", 180)
+    #: the pool's AllowedFirstAuthFactors (SMS_OTP: one the broker does not answer)
+    first_auth_factors = frozenset({"WEB_AUTHN", "SMS_OTP", "EMAIL_OTP", "PASSWORD"})
 
     def __init__(self, *answers: dict[str, Any] | UpstreamError) -> None:
         self.answers = list(answers)
@@ -152,24 +160,45 @@ def test_a_throttled_cognito_is_not_hidden(settings):
 
 
 # ---------------------------------------------------------------- choice, step one
-def test_the_offer_is_filtered_to_what_the_broker_answers_in_its_order(settings):
-    offered = ["WEB_AUTHN", "SMS_OTP", "PASSWORD_SRP", "EMAIL_OTP", "PASSWORD"]
-    cognito = {
+def select(available: list[str]) -> dict[str, Any]:
+    return {
         "ChallengeName": "SELECT_CHALLENGE",
         "Session": SESSION,
-        "AvailableChallenges": offered,
+        "AvailableChallenges": available,
     }
-    service, idp = broker(settings, cognito)
+
+
+@pytest.mark.parametrize(
+    "available",
+    [
+        ["WEB_AUTHN", "SMS_OTP", "PASSWORD_SRP", "EMAIL_OTP", "PASSWORD"],  # a passkey
+        ["PASSWORD", "PASSWORD_SRP", "EMAIL_OTP"],  # no passkey
+        ["PASSWORD", "PASSWORD_SRP"],  # TOTP MFA: no passwordless factor
+        [],
+    ],
+    ids=["passkey", "password-only", "totp", "none"],
+)
+def test_the_offer_is_the_deployments_whatever_cognito_offers_the_user(settings, available):
+    service, idp = broker(settings, select(available))
     answer = service.select_sign_in(EmailRequest(email=EMAIL))
     assert answer.available_challenges == ["PASSWORD", "EMAIL_OTP", "WEB_AUTHN"]
+    assert answer.session == SESSION
     assert idp.calls == [("initiate_user_auth", (EMAIL, None))]
 
 
-def test_a_hidden_error_on_select_gets_a_decoy_offer(settings):
+def test_a_deployment_without_emailed_codes_offers_password_and_passkey(settings):
+    service, idp = broker(settings, select(["PASSWORD"]))
+    idp.first_auth_factors = frozenset({"PASSWORD", "WEB_AUTHN"})
+    answer = service.select_sign_in(EmailRequest(email=EMAIL))
+    assert answer.available_challenges == ["PASSWORD", "WEB_AUTHN"]
+
+
+def test_a_hidden_error_on_select_gets_a_decoy_session_and_the_same_offer(settings):
     service, _ = broker(settings, UpstreamError("InitiateAuth", "UserNotFoundException"))
     answer = service.select_sign_in(EmailRequest(email=EMAIL))
-    assert answer.challenge == "SELECT_CHALLENGE" and answer.available_challenges == ["PASSWORD"]
-    assert len(answer.session) == 128
+    assert answer.challenge == "SELECT_CHALLENGE"
+    assert answer.available_challenges == ["PASSWORD", "EMAIL_OTP", "WEB_AUTHN"]
+    assert len(answer.session) == 128 and is_decoy(service._decoy_key, answer.session)
 
 
 # ---------------------------------------------------------------- the answers
@@ -253,7 +282,93 @@ def test_a_decoy_session_is_refused_as_a_wrong_answer_without_calling_cognito(se
     assert passkey.challenge == "WEB_AUTHN" and is_decoy(service._decoy_key, passkey.session)
     code = service.answer_challenge(SelectAnswer.model_validate(choice | {"answer": "EMAIL_OTP"}))
     assert code.challenge == "EMAIL_OTP"
+    with pytest.raises(CodeMismatch):  # as a wrong code, not as a bad session
+        service.answer_challenge(
+            CodeAnswer(email=EMAIL, challenge="EMAIL_OTP", session=code.session, answer="12345678")
+        )
     assert [name for name, _ in idp.calls] == ["initiate_user_auth", "initiate_user_auth"]
+
+
+# ---------------------------------------------------------------- a choice not offered
+UNOFFERED = UpstreamError(
+    "RespondToAuthChallenge", "InvalidParameterException", "WEB_AUTHN is not an available challenge"
+)
+
+
+def choice(answer: str, **extra: str) -> SelectAnswer:
+    body = {"email": EMAIL, "challenge": "SELECT_CHALLENGE", "session": SESSION, "answer": answer}
+    return SelectAnswer.model_validate(body | extra)
+
+
+def test_an_unoffered_passkey_choice_gets_what_the_passkey_route_answers(settings):
+    # Cognito simulates a WEB_AUTHN challenge for this email: the choice passes it on, so
+    # its credential id is the one POST /auth/sign-in/passkey names for the email
+    simulated = {**WEB_AUTHN, "Session": "t" * 128}
+    service, idp = broker(settings, UNOFFERED, simulated)
+    step = service.answer_challenge(choice("WEB_AUTHN")).model_dump()
+    assert step == {
+        "challenge": "WEB_AUTHN",
+        "session": "t" * 128,
+        "credential_request_options": OPTIONS,
+    }
+    assert [name for name, _ in idp.calls] == ["respond_to_auth_challenge", "initiate_user_auth"]
+    assert idp.calls[1][1] == (EMAIL, "WEB_AUTHN")
+
+
+def test_an_unoffered_passkey_choice_gets_the_passkey_routes_decoy(settings):
+    hidden = UpstreamError("InitiateAuth", "UserNotFoundException")
+    service, idp = broker(settings, WEB_AUTHN, UNOFFERED, hidden, hidden)
+    real = service.answer_challenge(choice("WEB_AUTHN")).model_dump()
+    decoy = service.answer_challenge(choice("WEB_AUTHN")).model_dump()
+    route = service.passkey_sign_in(EmailRequest(email=EMAIL)).model_dump()
+    assert list(decoy) == list(real) and len(decoy["session"]) == len(real["session"])
+    assert shape(decoy["credential_request_options"]) == shape(real["credential_request_options"])
+    # the same credential id as POST /auth/sign-in/passkey's decoy for that email
+    assert (
+        decoy["credential_request_options"]["allowCredentials"]
+        == route["credential_request_options"]["allowCredentials"]
+    )
+    assert is_decoy(service._decoy_key, decoy["session"])
+    with pytest.raises(RefusedAnswer):  # any assertion is a refused passkey
+        service.answer_challenge(
+            PasskeyAnswer(
+                email=EMAIL, challenge="WEB_AUTHN", session=decoy["session"], credential=ASSERTION
+            )
+        )
+    assert len(idp.calls) == 4  # the decoy's answer never reaches Cognito
+
+
+def test_an_unoffered_passkey_choice_in_a_pool_without_passkeys_gets_a_decoy(settings):
+    disabled = UpstreamError("InitiateAuth", "InvalidParameterException")
+    service, _ = broker(settings, UNOFFERED, disabled)
+    step = service.answer_challenge(choice("WEB_AUTHN"))
+    assert step.challenge == "WEB_AUTHN" and is_decoy(service._decoy_key, step.session)
+
+
+def test_an_unoffered_emailed_code_choice_gets_a_code_challenge_no_code_passes(settings):
+    sent = {"ChallengeName": "EMAIL_OTP", "Session": SESSION, "ChallengeParameters": {}}
+    service, idp = broker(settings, sent, UNOFFERED)
+    real = service.answer_challenge(choice("EMAIL_OTP")).model_dump()
+    decoy = service.answer_challenge(choice("EMAIL_OTP")).model_dump()
+    assert real == {"challenge": "EMAIL_OTP", "session": SESSION}
+    assert list(decoy) == list(real) and decoy["challenge"] == "EMAIL_OTP"
+    assert len(decoy["session"]) == 128
+    answer = CodeAnswer(
+        email=EMAIL, challenge="EMAIL_OTP", session=decoy["session"], answer="1" * 8
+    )
+    with pytest.raises(CodeMismatch) as refused:
+        service.answer_challenge(answer)
+    assert error_mapping(refused.value).error == "code_mismatch"
+    assert len(idp.calls) == 2
+
+
+def test_an_invalid_password_choice_is_not_hidden(settings):
+    # PASSWORD is offered to everyone: Cognito refusing it is a request to look at
+    refused = UpstreamError("RespondToAuthChallenge", "InvalidParameterException", "Missing")
+    service, _ = broker(settings, refused)
+    with pytest.raises(UpstreamError) as raised:
+        service.answer_challenge(choice("PASSWORD", password="Correct-Horse-9"))
+    assert raised.value is refused
 
 
 def test_decoy_sessions_are_known_only_under_their_key():
