@@ -141,7 +141,10 @@ TotpCode = Annotated[str, Field(pattern=r"^[0-9]{6}$")]
 #: Cognito's Session: opaque, 20 to 2048 characters (API reference, RespondToAuthChallenge).
 Session = Annotated[str, Field(min_length=20, max_length=2048, pattern=r"^\S+$")]
 #: base64url without padding (W3C WebAuthn Level 3 §5.1, the JSON encodings); ``max``:
-#: the member's bound in characters (a credential id is at most 1023 bytes, §4).
+#: the member's bound in characters (a credential id is at most 1023 bytes, §4). 16,384
+#: covers an attestation object (a few kilobytes, with a packed or TPM attestation's
+#: certificate chain) and stays under the body limit, so an over-long member is a 400, not
+#: a 413.
 Base64Url = Annotated[str, Field(max_length=16384, pattern=r"^[A-Za-z0-9_-]*$")]
 
 
@@ -560,12 +563,6 @@ class AccountDeleted(_Response):
 # JSON is the browser's, in W3C WebAuthn Level 3's names (camelCase); it is checked for
 # shape and size here, and verified by Cognito (CompleteWebAuthnRegistration).
 
-#: RFC 4648 section 5 base64url without padding (WebAuthn's ``Base64URLString``), not
-#: empty, bounded by the body limit (the registration's members; the sign-in answer's are
-#: ``Base64Url`` above).
-RegistrationBase64Url = Annotated[
-    str, Field(min_length=1, max_length=MAX_JSON_BODY_BYTES, pattern=r"^[A-Za-z0-9_-]+$")
-]
 #: A credential id: at most 1023 bytes (W3C WebAuthn Level 3 section 4, "Credential
 #: ID"), so at most 1364 base64url characters.
 CREDENTIAL_ID_PATTERN = r"^[A-Za-z0-9_-]{1,1364}$"
@@ -583,8 +580,8 @@ class AuthenticatorAttestationResponseJSON(_WebAuthnJson):
     """W3C WebAuthn Level 3 section 5.2.1 (``AuthenticatorAttestationResponseJSON``): the
     client data and the attestation object, base64url."""
 
-    client_data_json: RegistrationBase64Url = Field(alias="clientDataJSON")
-    attestation_object: RegistrationBase64Url = Field(alias="attestationObject")
+    client_data_json: Annotated[Base64Url, Field(min_length=1)] = Field(alias="clientDataJSON")
+    attestation_object: Annotated[Base64Url, Field(min_length=1)] = Field(alias="attestationObject")
     transports: list[Annotated[str, Field(max_length=32)]] | None = Field(
         default=None, max_length=16
     )

@@ -7,7 +7,6 @@ touches no other user.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import boto3
@@ -15,9 +14,9 @@ import pytest
 import requests
 from botocore.exceptions import ClientError
 
-from auth.cognito import secret_hash
 from tests.e2e.test_account_lifecycle import PASSWORD, bearer, new_user
 from tests.support.passkey import SoftwarePasskey
+from tests.support.passkey import passkey_sign_in as sign_in_with_passkey
 
 pytestmark = pytest.mark.e2e
 
@@ -72,27 +71,8 @@ def passkey_sign_in(stack: Any, email: str, passkey: SoftwarePasskey) -> dict:
     secret = idp.describe_user_pool_client(UserPoolId=config["user_pool_id"], ClientId=client_id)[
         "UserPoolClient"
     ]["ClientSecret"]
-    digest = secret_hash(secret, email, client_id)
-    started = idp.initiate_auth(
-        ClientId=client_id,
-        AuthFlow="USER_AUTH",
-        AuthParameters={
-            "USERNAME": email,
-            "PREFERRED_CHALLENGE": "WEB_AUTHN",
-            "SECRET_HASH": digest,
-        },
-    )
-    request_options = json.loads(started["ChallengeParameters"]["CREDENTIAL_REQUEST_OPTIONS"])
-    return idp.respond_to_auth_challenge(
-        ClientId=client_id,
-        ChallengeName="WEB_AUTHN",
-        Session=started["Session"],
-        ChallengeResponses={
-            "USERNAME": email,
-            "CREDENTIAL": passkey.get(request_options, origin=web_origin(stack.api_url)),
-            "SECRET_HASH": digest,
-        },
-    )
+    origin = web_origin(stack.api_url)
+    return sign_in_with_passkey(idp, client_id, secret, email, passkey, origin=origin)
 
 
 def test_a_passkey_registered_through_the_api_signs_in_until_it_is_deleted(local_stack) -> None:

@@ -129,3 +129,37 @@ class SoftwarePasskey:
                 }
             )
         )
+
+
+def passkey_sign_in(
+    idp: Any, client_id: str, client_secret: str, email: str, passkey: SoftwarePasskey, **get: Any
+) -> dict[str, Any]:
+    """Sign ``email`` in with ``passkey`` straight at Cognito: InitiateAuth ``USER_AUTH`` with
+    ``PREFERRED_CHALLENGE: WEB_AUTHN``, then RespondToAuthChallenge ``WEB_AUTHN`` with the
+    authenticator's answer (``get``: :meth:`SoftwarePasskey.get`'s keywords, e.g.
+    ``origin``). ``idp`` is a boto3 cognito-idp client; raises its ClientError on refusal."""
+    from auth.cognito import secret_hash
+
+    digest = secret_hash(client_secret, email, client_id)
+    started = idp.initiate_auth(
+        ClientId=client_id,
+        AuthFlow="USER_AUTH",
+        AuthParameters={
+            "USERNAME": email,
+            "PREFERRED_CHALLENGE": "WEB_AUTHN",
+            "SECRET_HASH": digest,
+        },
+    )
+    options = json.loads(started["ChallengeParameters"]["CREDENTIAL_REQUEST_OPTIONS"])
+    return dict(
+        idp.respond_to_auth_challenge(
+            ClientId=client_id,
+            ChallengeName="WEB_AUTHN",
+            Session=started["Session"],
+            ChallengeResponses={
+                "USERNAME": email,
+                "CREDENTIAL": passkey.get(options, **get),
+                "SECRET_HASH": digest,
+            },
+        )
+    )

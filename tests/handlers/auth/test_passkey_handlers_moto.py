@@ -6,7 +6,6 @@ browser: register, list, sign in with the passkey, delete; and each refusal.
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
@@ -18,6 +17,7 @@ from tests.handlers.auth.auth_events import body_of, load_event, with_body, with
 from tests.handlers.auth.conftest import ACCOUNT, REGION
 from tests.handlers.auth.test_account_handlers_moto import EMAIL, PASSWORD, code, invoke, success
 from tests.support.passkey import AT, UP, SoftwarePasskey
+from tests.support.passkey import passkey_sign_in as sign_in_with_passkey
 from tests.support.routes import by_event
 
 pytestmark = pytest.mark.filterwarnings("ignore:No application metrics to publish")
@@ -73,30 +73,8 @@ def listed(access: str, context) -> list[dict]:
 
 def passkey_sign_in(moto_pool, passkey: SoftwarePasskey, email: str = EMAIL) -> dict:
     """USER_AUTH with WEB_AUTHN straight at the emulator, answered by ``passkey``."""
-    from auth.cognito import secret_hash
-
-    digest = secret_hash(moto_pool.client_secret, email, moto_pool.client_id)
-    started = moto_pool.client.initiate_auth(
-        ClientId=moto_pool.client_id,
-        AuthFlow="USER_AUTH",
-        AuthParameters={
-            "USERNAME": email,
-            "PREFERRED_CHALLENGE": "WEB_AUTHN",
-            "SECRET_HASH": digest,
-        },
-    )
-    assert started["ChallengeName"] == "WEB_AUTHN"
-    options = json.loads(started["ChallengeParameters"]["CREDENTIAL_REQUEST_OPTIONS"])
-    return moto_pool.client.respond_to_auth_challenge(
-        ClientId=moto_pool.client_id,
-        ChallengeName="WEB_AUTHN",
-        Session=started["Session"],
-        ChallengeResponses={
-            "USERNAME": email,
-            "CREDENTIAL": passkey.get(options),
-            "SECRET_HASH": digest,
-        },
-    )
+    client, client_id, secret = moto_pool.client, moto_pool.client_id, moto_pool.client_secret
+    return sign_in_with_passkey(client, client_id, secret, email, passkey)
 
 
 @pytest.fixture

@@ -64,8 +64,9 @@ def test_photo_routes_use_the_default_authorizer_and_auth_routes_are_open(templa
     for route in routes:
         if route.path.startswith("/photos"):
             assert route.authorizer == "CognitoAuthorizer", route
-        # The account routes (issue 13) act on the signed-in user: behind the authorizer.
-        if route.path.startswith(("/auth/mfa", "/auth/account")):
+        # The account routes (issue 13) and its passkeys (issue 20) act on the signed-in
+        # user: behind the authorizer.
+        if route.path.startswith(("/auth/mfa", "/auth/account", "/auth/passkeys")):
             assert route.authorizer == "CognitoAuthorizer", route
         elif route.path.startswith("/auth/"):
             assert route.authorizer is None, route
