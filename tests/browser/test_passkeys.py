@@ -118,6 +118,8 @@ def sign_out(page) -> None:
 def test_a_passkey_is_added_signs_in_and_once_removed_no_longer_does(
     page, local_stack, app_origin, authenticator, screenshots
 ) -> None:
+    uncaught: list[str] = []
+    page.on("pageerror", lambda err: uncaught.append(str(err)))
     email, _ = confirmed_user(local_stack.api_url)
     sign_in_in_the_app(page, app_origin, email)
 
@@ -183,6 +185,7 @@ def test_a_passkey_is_added_signs_in_and_once_removed_no_longer_does(
     expect(page.get_by_role("heading", name="Welcome back")).to_be_visible()
     expect(page.get_by_role("button", name="Sign out")).to_be_hidden()
     assert 200 not in challenges
+    assert uncaught == []
 
 
 def test_a_cloned_passkey_is_refused(
