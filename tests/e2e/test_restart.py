@@ -4,11 +4,13 @@ Issue 10: every start used to create a new pool, new ids and an empty bucket, so
 photos and the browser's session were gone. Here a user signs in and uploads, the stack
 stops the way Ctrl-C stops it, and a new process on the same ports and state folder
 serves the same pool and client ids, the photo (row and bytes), the access token (same
-signing key) and a refresh of the session, as the web app does after a reload.
+signing key), a refresh of the session, as the web app does after a reload, and the
+user's passkey.
 """
 
 from __future__ import annotations
 
+import json
 import secrets
 
 import pytest
@@ -16,6 +18,8 @@ import requests
 
 from tests.e2e.test_journey import bearer, png_bytes, signed_up_user, wait_until_processed
 from tests.e2e.test_oauth_flow import Authorization, Browser, User, exchange, pkce_pair, query_of
+from tests.e2e.test_passkeys import register, web_origin
+from tests.support.passkey import SoftwarePasskey
 from tests.support.stack import free_port, start_stack, stop_stack
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -38,6 +42,9 @@ def test_a_restart_keeps_users_photos_and_the_signed_in_session(tmp_path):
             timeout=30,
             files={"file": ("kept.png", image, "image/png")},
         ).json()
+        # And a passkey registered through the API (issue 20)
+        passkey = SoftwarePasskey()
+        register(api, tokens, passkey)
         # And a browser signed in as the web app does (refresh token in an HttpOnly cookie)
         browser = requests.Session()
         browser.headers["X-Token-Delivery"] = "cookie"
@@ -103,6 +110,16 @@ def test_a_restart_keeps_users_photos_and_the_signed_in_session(tmp_path):
         )
         # And the dev inbox still shows the code the user was sent
         assert requests.get(f"{api}/_local/inbox/{email}", timeout=30).json()["messages"]
+        # And the passkey still signs in: its public key, owner and sign count were saved
+        started = requests.post(
+            f"{api}/auth/sign-in/passkey", json={"email": email}, timeout=30
+        ).json()
+        assertion = passkey.get(started["credential_request_options"], origin=web_origin(api))
+        answer = {"email": email, "challenge": "WEB_AUTHN", "session": started["session"]}
+        with_passkey = requests.post(
+            f"{api}/auth/challenge", json=answer | {"credential": json.loads(assertion)}, timeout=30
+        )
+        assert with_passkey.status_code == 200, with_passkey.text
         # And the user can sign in with the same password
         again = requests.post(
             f"{api}/auth/sign-in", timeout=30, json={"email": email, "password": "Correct-Horse-9"}
