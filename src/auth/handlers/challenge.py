@@ -52,7 +52,15 @@ _EXAMPLE = {
         errors={
             400: ("invalid_request", "code_mismatch"),
             401: ("invalid_session", "invalid_credentials"),
-            403: ("challenge_required", "not_authorized"),
+            # the last four: a choice answered as its route answers
+            403: (
+                "challenge_required",
+                "not_authorized",
+                "user_not_confirmed",
+                "password_reset_required",
+                "passwordless_disabled",
+                "passkeys_disabled",
+            ),
         },
     ),
 )
