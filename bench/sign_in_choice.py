@@ -52,12 +52,8 @@ def known_user(api: str, emulator: str) -> str:
     sys.path.insert(0, str(ROOT))
     from tests.support.passkey import SoftwarePasskey
 
-    email = f"bench-{uuid.uuid4().hex[:8]}@example.com"
+    email = password_user(api)
     body = {"email": email, "password": PASSWORD}
-    requests.post(f"{api}/auth/sign-up", json=body, timeout=60).raise_for_status()
-    messages = requests.get(f"{api}/_local/inbox/{email}", timeout=10).json()["messages"]
-    code = {"email": email, "code": messages[0]["code"]}
-    requests.post(f"{api}/auth/confirm", json=code, timeout=60).raise_for_status()
     access = requests.post(f"{api}/auth/sign-in", json=body, timeout=60).json()["access_token"]
     idp = boto3.client("cognito-idp", endpoint_url=emulator, region_name="us-east-1")
     started = idp.start_web_authn_registration(AccessToken=access)
