@@ -162,20 +162,26 @@ class CognitoIdentityProvider:
         unit = described.get("TokenValidityUnits", {}).get("RefreshToken", "days")
         return int(described.get("RefreshTokenValidity", 30)) * _SECONDS[unit]
 
+    @property
+    def auth_session_seconds(self) -> int:
+        """The app client's ``AuthSessionValidity`` in seconds: how long its sign-in
+        challenge sessions live (minutes, 3 to 15, default 3; API reference,
+        UserPoolClientType). Read once per container (DescribeUserPoolClient)."""
+        return int(self._app_client.get("AuthSessionValidity") or 3) * 60
+
     @cached_property
     def passkey_settings(self) -> tuple[str | None, str, int]:
         """``(RelyingPartyId or None, UserVerification, AuthSessionValidity in seconds)``:
         the pool's ``WebAuthnConfiguration`` (GetUserPoolMfaConfig; ``UserVerification``
-        defaults to ``preferred``, API reference, WebAuthnConfigurationType) and the app
-        client's session lifetime (minutes, default 3; DescribeUserPoolClient). Read once
-        per container, on the first passkey sign-in that needs a decoy."""
+        defaults to ``preferred``, API reference, WebAuthnConfigurationType) and
+        :attr:`auth_session_seconds`. Read once per container, on the first passkey
+        sign-in that needs a decoy."""
         config = self._call("GetUserPoolMfaConfig", UserPoolId=self.user_pool_id)
         webauthn = config.get("WebAuthnConfiguration") or {}
-        minutes = int(self._app_client.get("AuthSessionValidity") or 3)
         return (
             webauthn.get("RelyingPartyId"),
             webauthn.get("UserVerification") or "preferred",
-            (minutes * 60),
+            self.auth_session_seconds,
         )
 
     @cached_property
@@ -288,22 +294,22 @@ class CognitoIdentityProvider:
         sign-in) -> the ``EMAIL_OTP`` challenge; Cognito emails the code."""
         return self.initiate_user_auth(username, "EMAIL_OTP")
 
-    def initiate_user_auth(
-        self, username: str, preferred_challenge: str | None = None
-    ) -> dict[str, Any]:
-        """InitiateAuth USER_AUTH (choice-based sign-in), with ``PREFERRED_CHALLENGE``
+    def initiate_user_auth(self, username: str, preferred_challenge: str) -> dict[str, Any]:
+        """InitiateAuth USER_AUTH (choice-based sign-in) with ``PREFERRED_CHALLENGE``
         (``WEB_AUTHN``: ``{ChallengeName: WEB_AUTHN, Session, ChallengeParameters:
-        {CREDENTIAL_REQUEST_OPTIONS}}``) or without (``{ChallengeName: SELECT_CHALLENGE,
-        Session, AvailableChallenges}``). Cognito developer guide, "Authentication flows",
-        choice-based sign-in."""
-        parameters = {"USERNAME": username, "SECRET_HASH": self.secret_hash(username)}
-        if preferred_challenge:
-            parameters["PREFERRED_CHALLENGE"] = preferred_challenge
+        {CREDENTIAL_REQUEST_OPTIONS}}``; ``EMAIL_OTP``: ``{ChallengeName: EMAIL_OTP,
+        Session}``). Cognito developer guide, "Authentication flows", choice-based
+        sign-in. The broker never asks without one (Cognito's ``SELECT_CHALLENGE``:
+        :mod:`auth.sign_in_choice` says why)."""
         return self._call(
             "InitiateAuth",
             ClientId=self.client_id,
             AuthFlow="USER_AUTH",
-            AuthParameters=parameters,
+            AuthParameters={
+                "USERNAME": username,
+                "SECRET_HASH": self.secret_hash(username),
+                "PREFERRED_CHALLENGE": preferred_challenge,
+            },
         )
 
     def respond_to_auth_challenge(
@@ -311,7 +317,7 @@ class CognitoIdentityProvider:
     ) -> dict[str, Any]:
         """RespondToAuthChallenge with ``responses`` beside ``USERNAME`` and
         ``SECRET_HASH``: ``{CREDENTIAL}`` for ``WEB_AUTHN`` (AuthenticationResponseJSON as
-        a string), ``{ANSWER, PASSWORD?}`` for ``SELECT_CHALLENGE`` (API reference,
+        a string), ``{<challenge>_CODE}`` for a code (API reference,
         RespondToAuthChallenge, ChallengeResponses) -> ``{AuthenticationResult}`` or the
         next challenge."""
         return self._call(

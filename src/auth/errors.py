@@ -97,6 +97,11 @@ class RefusedAnswer(BrokerError):
     session was one of the broker's decoys, :mod:`auth.sign_in_choice`)."""
 
 
+class InvalidSession(BrokerError):
+    """A ``SELECT_CHALLENGE`` session the broker did not issue for this email, or one
+    that has expired (:mod:`auth.sign_in_choice`)."""
+
+
 class CodeMismatch(BrokerError):
     """The authenticator's code was not accepted."""
 
@@ -199,6 +204,7 @@ ERRORS: dict[tuple[str, str], ErrorMapping] = {
     # A refused passkey or password (auth.sign_in_choice.refusal), as a wrong sign-in.
     (ANY, "RefusedAnswer"): ErrorMapping(401, "invalid_credentials", None),
     (ANY, "CodeMismatch"): _CODE_MISMATCH,
+    (ANY, "InvalidSession"): _INVALID_SESSION,
     # The fresh proof (auth.reauthentication): RFC 9470 section 3's step-up challenge
     # (max_age=0: an authentication that happens now); a wrong proof answers as a wrong
     # sign-in, whichever part (password or TOTP code) was wrong.

@@ -2,23 +2,25 @@
 factors, and the answers to their challenges; the third part of :class:`auth.service.AuthService`.
 
 Sources: Cognito developer guide, "Authentication flows" (choice-based sign-in,
-``PREFERRED_CHALLENGE``, ``SELECT_CHALLENGE``) and "Passkey sign-in"; API reference,
-InitiateAuth and RespondToAuthChallenge (``WEB_AUTHN``: ``CREDENTIAL`` is the W3C
-AuthenticationResponseJSON as a string; ``SELECT_CHALLENGE``: ``ANSWER`` and, for
-``PASSWORD``, ``PASSWORD``).
+``PREFERRED_CHALLENGE``) and "Passkey sign-in"; API reference, InitiateAuth and
+RespondToAuthChallenge (``WEB_AUTHN``: ``CREDENTIAL`` is the W3C AuthenticationResponseJSON
+as a string).
 
-No account oracle (OWASP ASVS 5.0 6.3.8): every email gets the same status and body shape.
-Cognito itself answers unknown users with simulated challenges (PreventUserExistenceErrors);
-where it answers anything else (an error an account's state causes, another challenge),
-the broker answers a *decoy*: a session only the broker recognises (:func:`decoy_session`,
-so answering it is refused as a wrong answer, not as a bad session) and, for passkeys,
-request options whose one allowed credential id is an HMAC of the email (stable per email).
+No account oracle (OWASP ASVS 5.0 6.3.8): every email gets the same status, body shape and
+timing class. Cognito itself answers unknown users with simulated challenges
+(PreventUserExistenceErrors); where it answers anything else (an error an account's state
+causes, another challenge), the passkey route answers a *decoy*: a session only the broker
+recognises (:func:`decoy_session`, so answering it is refused as a wrong answer, not as a
+bad session) and request options whose one allowed credential id is an HMAC of the email.
 
-Cognito's ``AvailableChallenges`` tell an account's state (a user with TOTP MFA gets no
+The choice (``POST /auth/sign-in/select``) does not use Cognito's ``SELECT_CHALLENGE``:
+its ``AvailableChallenges`` tell an account's state (a user with TOTP MFA gets no
 passwordless factor, only a user with a passkey gets ``WEB_AUTHN``; "Managing user
-existence error responses" covers unknown users only), so the offer is the deployment's
-(:attr:`auth.cognito.CognitoIdentityProvider.first_auth_factors`), the same for every
-email, and a choice Cognito did not offer that user gets a decoy of the chosen challenge.
+existence error responses" covers unknown users only), and answering a choice Cognito did
+not offer takes other round trips than one it did (a timing oracle). So the offer is the
+deployment's (:attr:`auth.cognito.CognitoIdentityProvider.first_auth_factors`) with a
+broker-issued session (:func:`select_session`) and no Cognito call, and the chosen factor
+is started as its single-factor route starts it: the same calls for every email.
 """
 
 from __future__ import annotations
@@ -28,7 +30,8 @@ import hashlib
 import hmac
 import json
 import secrets
-from typing import Any
+import time
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from auth.attempts import SIGN_IN
@@ -37,7 +40,7 @@ from auth.core import logger
 from auth.errors import (
     LOCKOUT_MESSAGE,
     ChallengeRequired,
-    CodeMismatch,
+    InvalidSession,
     PasskeysDisabled,
     RefusedAnswer,
     UpstreamError,
@@ -51,6 +54,7 @@ from auth.models import (
     SelectAnswer,
     SelectChallenge,
     SignInChallenge,
+    SignInRequest,
     TokenSet,
 )
 from auth.sessions import Sessions, token_set
@@ -58,6 +62,8 @@ from auth.sessions import Sessions, token_set
 #: The purpose of the key that makes decoy sessions and credential ids
 #: (:func:`auth.cognito.derived_key`).
 DECOY_KEY = "sign_in_decoy"
+#: The purpose of the key that tags the choice's sessions (:func:`select_session`).
+SELECT_KEY = "sign_in_select"
 #: Cognito's answers to InitiateAuth USER_AUTH that an account's state causes (unknown
 #: with PreventUserExistenceErrors off, disabled, unconfirmed, reset pending): answered
 #: with a decoy.
@@ -69,9 +75,10 @@ HIDDEN_USER_AUTH_ERRORS = frozenset(
         "PasswordResetRequiredException",
     }
 )
-#: A decoy's bytes: 72 random + a 24-byte tag, 128 base64url characters like a session
-#: of the local Cognito (Cognito documents 20 to 2048).
-_NONCE_BYTES, _TAG_BYTES = 72, 24
+#: A tagged session's bytes: an 8-byte expiry (epoch seconds, big-endian; random for a
+#: decoy, which must look like any session), 64 random bytes and a 24-byte tag: 128
+#: base64url characters like a session of the local Cognito (Cognito documents 20 to 2048).
+_EXPIRY_BYTES, _NONCE_BYTES, _TAG_BYTES = 8, 64, 24
 #: A decoy credential id: 16 bytes, the length the local Cognito's simulated ids and
 #: common platform authenticators use (W3C WebAuthn allows 16 to 1023).
 _DECOY_ID_BYTES = 16
@@ -79,7 +86,6 @@ _DECOY_ID_BYTES = 16
 #: Cognito's); W3C WebAuthn §13.4.3 asks for at least 16.
 _CHALLENGE_BYTES = 64
 _REFUSED_PASSKEY = "The passkey was not accepted."
-_REFUSED_PASSWORD = "The email or password is wrong."
 
 
 def b64url(data: bytes) -> str:
@@ -87,23 +93,60 @@ def b64url(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
+def _tag(key: bytes, body: bytes, bound: str) -> bytes:
+    return hmac.new(key, body + bound.encode(), hashlib.sha256).digest()[:_TAG_BYTES]
+
+
+def tagged_session(key: bytes, bound: str = "", expires_at: int | None = None) -> str:
+    """A session Cognito never issued: ``expires_at`` (epoch seconds; random bytes when
+    None) and random bytes, tagged with ``HMAC_SHA256(key, expiry ‖ nonce ‖ bound)`` so
+    that :func:`tagged_session_expiry` knows it for ``bound`` (an email; not written in the
+    session) and nobody without ``key`` can make one. 128 base64url characters."""
+    expiry = (
+        secrets.token_bytes(_EXPIRY_BYTES)
+        if expires_at is None
+        else expires_at.to_bytes(_EXPIRY_BYTES, "big")
+    )
+    body = expiry + secrets.token_bytes(_NONCE_BYTES)
+    return b64url(body + _tag(key, body, bound))
+
+
+def tagged_session_expiry(key: bytes, session: str, bound: str = "") -> int | None:
+    """The expiry (epoch seconds) of a :func:`tagged_session` made with ``key`` for
+    ``bound``; None for any other string."""
+    try:
+        raw = base64.urlsafe_b64decode(session + "=" * (-len(session) % 4))
+    except ValueError:
+        return None
+    if len(raw) != _EXPIRY_BYTES + _NONCE_BYTES + _TAG_BYTES:
+        return None
+    body, tag = raw[:-_TAG_BYTES], raw[-_TAG_BYTES:]
+    if not hmac.compare_digest(tag, _tag(key, body, bound)):
+        return None
+    return int.from_bytes(body[:_EXPIRY_BYTES], "big")
+
+
 def decoy_session(key: bytes) -> str:
-    """A session Cognito never issued: random, tagged with ``HMAC_SHA256(key, nonce)`` so
-    that :func:`is_decoy` knows it and nobody else can tell it from a real one."""
-    nonce = secrets.token_bytes(_NONCE_BYTES)
-    return b64url(nonce + hmac.new(key, nonce, hashlib.sha256).digest()[:_TAG_BYTES])
+    """A passkey decoy's session (:func:`tagged_session` bound to nothing, all random but
+    the tag): :func:`is_decoy` knows it; Cognito would call it invalid."""
+    return tagged_session(key)
 
 
 def is_decoy(key: bytes, session: str) -> bool:
     """Whether ``session`` came from :func:`decoy_session` with ``key``."""
-    try:
-        raw = base64.urlsafe_b64decode(session + "=" * (-len(session) % 4))
-    except ValueError:
-        return False
-    if len(raw) != _NONCE_BYTES + _TAG_BYTES:
-        return False
-    nonce, tag = raw[:_NONCE_BYTES], raw[_NONCE_BYTES:]
-    return hmac.compare_digest(tag, hmac.new(key, nonce, hashlib.sha256).digest()[:_TAG_BYTES])
+    return tagged_session_expiry(key, session) is not None
+
+
+def select_session(key: bytes, email: str, expires_at: int) -> str:
+    """The choice's session for the normalised ``email``, good until ``expires_at``."""
+    return tagged_session(key, email, expires_at)
+
+
+def select_session_valid(key: bytes, session: str, email: str, now: float) -> bool:
+    """Whether ``session`` is :func:`select_session`'s for ``email`` and not expired at
+    ``now`` (epoch seconds)."""
+    expires_at = tagged_session_expiry(key, session, email)
+    return expires_at is not None and now < expires_at
 
 
 def refusal(exc: UpstreamError, sentence: str) -> UpstreamError | RefusedAnswer:
@@ -124,9 +167,18 @@ def refusal(exc: UpstreamError, sentence: str) -> UpstreamError | RefusedAnswer:
 class SignInChoice(Sessions):
     """Passkey and choice-based sign-in, mixed into :class:`auth.service.AuthService`."""
 
+    if TYPE_CHECKING:  # AuthService's single-factor routes, which a choice starts
+
+        def sign_in(self, request: SignInRequest) -> TokenSet | SignInChallenge: ...
+        def email_code_sign_in(self, request: EmailRequest) -> SignInChallenge: ...
+
     @property
     def _decoy_key(self) -> bytes:
         return derived_key(self.idp.client_secret, DECOY_KEY)
+
+    @property
+    def _select_key(self) -> bytes:
+        return derived_key(self.idp.client_secret, SELECT_KEY)
 
     def passkey_sign_in(self, request: EmailRequest) -> PasskeyChallenge:
         """Step one of passkey sign-in: InitiateAuth USER_AUTH, ``PREFERRED_CHALLENGE:
@@ -153,33 +205,29 @@ class SignInChoice(Sessions):
         return self._decoy_passkey_challenge(request.email)
 
     def select_sign_in(self, request: EmailRequest) -> SelectChallenge:
-        """Step one of choice-based sign-in: InitiateAuth USER_AUTH without a preferred
-        challenge -> ``SELECT_CHALLENGE`` with Cognito's session (a decoy where Cognito
-        answers otherwise) and, whatever Cognito's ``AvailableChallenges`` say, the first
-        factors the pool allows that the broker answers, in
-        :data:`~auth.models.FIRST_FACTORS` order: one list for every email. Not counted.
+        """Step one of choice-based sign-in, answered by the broker alone (no Cognito
+        call, module docstring): ``SELECT_CHALLENGE`` with the first factors the pool
+        allows that the broker answers, in :data:`~auth.models.FIRST_FACTORS` order, and
+        a :func:`select_session` for the email that lives as Cognito's sessions do (the
+        app client's ``AuthSessionValidity``). One answer for every email. Not counted.
 
         Raises:
-            UpstreamError: 400 ``invalid_request`` (USER_AUTH not allowed), 429, 5xx.
+            UpstreamError: 5xx (the pool's or the client's settings, read once per
+                container, could not be read).
         """
-        try:
-            result = self.idp.initiate_user_auth(request.email)
-        except UpstreamError as exc:
-            if exc.code not in HIDDEN_USER_AUTH_ERRORS:
-                raise
-            result = {"ChallengeName": exc.code}
         allowed = self.idp.first_auth_factors
-        offer = [f for f in FIRST_FACTORS if f in allowed]
-        if result.get("ChallengeName") == "SELECT_CHALLENGE" and result.get("Session"):
-            return SelectChallenge(session=str(result["Session"]), available_challenges=offer)
-        logger.info("select sign-in answered with a decoy", extra={"upstream": _name(result)})
-        return SelectChallenge(session=decoy_session(self._decoy_key), available_challenges=offer)
+        expires_at = int(time.time()) + self.idp.auth_session_seconds
+        return SelectChallenge(
+            session=select_session(self._select_key, request.email, expires_at),
+            available_challenges=[f for f in FIRST_FACTORS if f in allowed],
+        )
 
     def answer_challenge(
         self, request: CodeAnswer | PasskeyAnswer | SelectAnswer
     ) -> TokenSet | SignInChallenge | PasskeyChallenge:
         """RespondToAuthChallenge with ``request``'s answer, counted in the email's
-        :data:`~auth.attempts.SIGN_IN` family before Cognito is called.
+        :data:`~auth.attempts.SIGN_IN` family before Cognito is called; a
+        ``SELECT_CHALLENGE`` answer is :meth:`_choose`.
 
         Returns:
             The tokens (the counter is cleared), or the next challenge: a code to send
@@ -187,13 +235,14 @@ class SignInChoice(Sessions):
 
         Raises:
             TooManyAttempts: (429) over the email's attempt limit.
-            RefusedAnswer: (401 ``invalid_credentials``) a passkey or password Cognito
-                refused, and a passkey or password answered to a decoy session.
-            CodeMismatch: (400 ``code_mismatch``) a code answered to a decoy session.
+            RefusedAnswer: (401 ``invalid_credentials``) a passkey Cognito refused or
+                answered to a decoy session.
             UpstreamError: 400 ``code_mismatch``, 401 ``invalid_session`` (unknown,
                 expired or spent session), 429.
             ChallengeRequired: (403) Cognito asks for a step this API does not answer.
         """
+        if isinstance(request, SelectAnswer):
+            return self._choose(request)
         with self.attempt(SIGN_IN, request.email):
             result = self._respond(request)
         if "AuthenticationResult" in result:
@@ -210,85 +259,46 @@ class SignInChoice(Sessions):
             f"Sign-in needs the {name} challenge, which this API does not answer."
         )
 
-    def _respond(self, request: CodeAnswer | PasskeyAnswer | SelectAnswer) -> dict[str, Any]:
-        """The RespondToAuthChallenge call for ``request`` (a decoy session is answered
-        here, as Cognito answers a wrong answer: a code with 400 ``code_mismatch``)."""
-        decoy = is_decoy(self._decoy_key, request.session)
+    def _choose(self, request: SelectAnswer) -> TokenSet | SignInChallenge | PasskeyChallenge:
+        """The chosen first factor, started as its single-factor route starts it (the
+        same Cognito calls and attempt counting for every email, module docstring):
+        ``PASSWORD`` is :meth:`~auth.service.AuthService.sign_in`, ``EMAIL_OTP``
+        :meth:`~auth.service.AuthService.email_code_sign_in`, ``WEB_AUTHN``
+        :meth:`passkey_sign_in`.
+
+        Raises:
+            InvalidSession: (401 ``invalid_session``, counted as an attempt) the session is
+                not :meth:`select_sign_in`'s for this email, or has expired.
+            the chosen route's errors.
+        """
+        key, now = self._select_key, time.time()
+        if not select_session_valid(key, request.session, request.email, now):
+            with self.attempt(SIGN_IN, request.email):
+                raise InvalidSession()
+        email = EmailRequest(email=request.email)
+        if request.answer == "PASSWORD":
+            signed_in = SignInRequest(email=request.email, password=request.password or "")
+            return self.sign_in(signed_in)
+        if request.answer == "EMAIL_OTP":
+            return self.email_code_sign_in(email)
+        return self.passkey_sign_in(email)
+
+    def _respond(self, request: CodeAnswer | PasskeyAnswer) -> dict[str, Any]:
+        """The RespondToAuthChallenge call for ``request`` (a passkey answered to a decoy
+        session is refused here, as Cognito refuses a wrong passkey)."""
         if isinstance(request, CodeAnswer):
-            if decoy:
-                raise CodeMismatch()
             return self.idp.respond_to_mfa_challenge(
                 request.email, request.challenge, request.session, request.answer
             )
-        if isinstance(request, PasskeyAnswer):
-            if decoy:
-                raise RefusedAnswer(_REFUSED_PASSKEY)
-            credential = request.credential.model_dump_json(exclude_none=True)
-            return self._refusing(request, {"CREDENTIAL": credential}, _REFUSED_PASSKEY)
-        if decoy:
-            return self._decoy_answer(request)
-        responses: dict[str, str] = {"ANSWER": request.answer}
-        if request.password is not None:
-            responses["PASSWORD"] = request.password
-        try:
-            return self._refusing(request, responses, _REFUSED_PASSWORD)
-        except UpstreamError as exc:
-            # A choice Cognito did not offer this user ("<X> is not an available
-            # challenge"): what was offered must not show (module docstring).
-            if exc.code != "InvalidParameterException" or request.answer == "PASSWORD":
-                raise
-            logger.info("unoffered choice answered with a decoy", extra={"answer": request.answer})
-            return self._unoffered(request)
-
-    def _unoffered(self, request: SelectAnswer) -> dict[str, Any]:
-        """The answer to a ``WEB_AUTHN`` or ``EMAIL_OTP`` choice Cognito did not offer this
-        user. ``WEB_AUTHN``: what :meth:`passkey_sign_in` answers this email (Cognito's
-        simulated challenge or the broker's decoy; one more InitiateAuth), so that the
-        allowed credential ids are the same on both routes, as a user with a passkey gets
-        theirs on both (the broker's own decoy would differ from Cognito's simulated ids:
-        a has-a-passkey oracle). ``EMAIL_OTP``: :meth:`_decoy_answer`."""
-        if request.answer != "WEB_AUTHN":
-            return self._decoy_answer(request)
-        try:
-            started = self.passkey_sign_in(EmailRequest(email=request.email))
-        except PasskeysDisabled:  # no one is offered a working WEB_AUTHN then
-            return self._decoy_answer(request)
-        return {
-            "ChallengeName": "WEB_AUTHN",
-            "Session": started.session,
-            "ChallengeParameters": {
-                "CREDENTIAL_REQUEST_OPTIONS": started.credential_request_options
-            },
-        }
-
-    def _refusing(
-        self, request: PasskeyAnswer | SelectAnswer, responses: dict[str, str], sentence: str
-    ) -> dict[str, Any]:
+        if is_decoy(self._decoy_key, request.session):
+            raise RefusedAnswer(_REFUSED_PASSKEY)
+        credential = request.credential.model_dump_json(exclude_none=True)
         try:
             return self.idp.respond_to_auth_challenge(
-                request.email, request.challenge, request.session, responses
+                request.email, request.challenge, request.session, {"CREDENTIAL": credential}
             )
         except UpstreamError as exc:
-            raise refusal(exc, sentence) from exc
-
-    def _decoy_answer(self, request: SelectAnswer) -> dict[str, Any]:
-        """What a decoy ``SELECT_CHALLENGE`` session, or a choice Cognito did not offer,
-        leads to: a wrong password, or a decoy of the chosen challenge in the shape of a
-        real one (as Cognito simulates them for unknown users): ``EMAIL_OTP`` with a decoy
-        session (no email is sent), ``WEB_AUTHN`` with the options of
-        :meth:`passkey_sign_in`'s decoy. Cognito is not called."""
-        if request.answer == "PASSWORD":
-            raise RefusedAnswer(_REFUSED_PASSWORD)
-        session = decoy_session(self._decoy_key)
-        if request.answer == "EMAIL_OTP":
-            return {"ChallengeName": "EMAIL_OTP", "Session": session}
-        return {
-            "ChallengeName": "WEB_AUTHN",
-            "Session": session,
-            "ChallengeParameters": {
-                "CREDENTIAL_REQUEST_OPTIONS": self._decoy_options(request.email)
-            },
-        }
+            raise refusal(exc, _REFUSED_PASSKEY) from exc
 
     def _decoy_passkey_challenge(self, email: str) -> PasskeyChallenge:
         return PasskeyChallenge(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 import uuid
 from typing import Any
 from urllib.parse import urlsplit
@@ -19,6 +20,8 @@ import boto3
 import pytest
 import requests
 
+from auth.cognito import derived_key
+from auth.sign_in_choice import SELECT_KEY, select_session
 from tests.e2e.test_account_lifecycle import bearer, enrol, inbox_code, new_user
 from tests.support.passkey import SoftwarePasskey
 
@@ -143,7 +146,7 @@ def test_a_totp_users_password_choice_asks_for_the_code(local_stack):
     tokens_work(api, post(api, "/auth/challenge", body | {"answer": app.fresh_code()}))
 
 
-def test_choices_cognito_did_not_offer_get_challenges_of_the_real_shape(
+def test_choices_the_account_cannot_use_get_challenges_of_the_real_shape(
     local_stack, user_with_passkey
 ):
     """A password-only user and a TOTP user choosing WEB_AUTHN, and the TOTP user choosing
@@ -195,6 +198,29 @@ def test_refused_assertions_and_sessions(local_stack, user_with_passkey):
     theirs = start_passkey(api, other)
     mine = assertion(api, theirs, passkey)
     refused(answer_passkey(api, other, theirs["session"], mine), 401, "invalid_credentials")
+
+
+def test_a_choice_session_not_issued_for_the_email_is_invalid_session(
+    local_stack, user_with_passkey
+):
+    api, (email, _) = local_stack.api_url, user_with_passkey
+    mine = post(api, "/auth/sign-in/select", {"email": email}).json()["session"]
+    nobody = f"nobody-{uuid.uuid4().hex[:10]}@example.com"
+    described = idp(local_stack).describe_user_pool_client(
+        UserPoolId=local_stack.health["user_pool_id"], ClientId=local_stack.health["client_id"]
+    )["UserPoolClient"]
+    key = derived_key(described["ClientSecret"], SELECT_KEY)
+    sessions = {
+        "made up": "A" * 128,
+        "tampered": mine[:-1] + ("B" if mine[-1] == "A" else "A"),
+        "another email's": post(api, "/auth/sign-in/select", {"email": nobody}).json()["session"],
+        "expired": select_session(key, email, int(time.time()) - 1),
+    }
+    for kind, session in sessions.items():
+        body = {"email": email, "challenge": "SELECT_CHALLENGE", "session": session}
+        answer = post(api, "/auth/challenge", body | {"answer": "PASSWORD", "password": PASSWORD})
+        assert answer.status_code == 401, (kind, answer.text)
+        assert answer.json()["error"] == "invalid_session", kind
 
 
 def test_every_answer_counts_toward_the_sign_in_attempts(local_stack, user_with_passkey):
@@ -267,6 +293,32 @@ def test_every_account_state_gets_what_a_user_with_a_passkey_gets(
         if route == "/auth/sign-in/select":  # the offer, byte for byte
             assert offer_bytes(answer) == offer_bytes(reference), state
             assert json.loads(offer_bytes(answer)) == OFFER, state
+
+
+def test_every_account_state_gets_the_same_answer_shapes_on_every_choice(
+    local_stack, user_with_passkey
+):
+    """The choice's answers: a wrong password (401 invalid_credentials for everyone), the
+    emailed code's challenge and the passkey challenge, each of one shape for every email."""
+    api, (email, _) = local_stack.api_url, user_with_passkey
+
+    def answers(of: str) -> dict[str, requests.Response]:
+        return {
+            "PASSWORD": choose(api, of, "PASSWORD", password="Wrong-Horse-1"),
+            "EMAIL_OTP": choose(api, of, "EMAIL_OTP"),
+            "WEB_AUTHN": choose(api, of, "WEB_AUTHN"),
+        }
+
+    reference = answers(email)
+    refused(reference["PASSWORD"], 401, "invalid_credentials")
+    for state, other in accounts_in_each_state(local_stack).items():
+        for factor, answer in answers(other).items():
+            expected = reference[factor]
+            assert answer.status_code == expected.status_code, (state, factor, answer.text)
+            if answer.status_code == 200:
+                assert shape(answer.json()) == shape(expected.json()), (state, factor)
+            else:
+                assert answer.json() == expected.json(), (state, factor)
 
 
 def test_a_passkey_choice_names_the_credentials_the_passkey_route_names(local_stack):

@@ -4,7 +4,8 @@ The second step of a sign-in that answered ``{challenge, session, ...}``; one bo
 per ``challenge`` (:class:`auth.models.ChallengeAnswer`): ``answer`` (a code) for
 ``SOFTWARE_TOKEN_MFA`` and ``EMAIL_OTP``, ``credential`` (the browser's
 AuthenticationResponseJSON) for ``WEB_AUTHN``, ``answer`` (a first factor) and
-``password`` for ``SELECT_CHALLENGE``. Success is the token response of
+``password`` for ``SELECT_CHALLENGE`` (which starts that factor as its own route does,
+InitiateAuth). Success is the token response of
 ``POST /auth/sign-in`` (``X-Token-Delivery: cookie`` works the same), or the next
 challenge.
 """
@@ -34,10 +35,12 @@ _EXAMPLE = {
     summary="Answer a sign-in challenge (a code, a passkey or a chosen factor) with its session",
     description="The session lives the app client's `AuthSessionValidity` (3 minutes by "
     "default). A code session takes a few wrong answers and a code works once; a passkey "
-    "or choice session is spent by any answer. Every answer counts toward the email's "
-    "sign-in attempts. The answer is tokens, or the next challenge: `{challenge, session}` "
-    "for a code (`SOFTWARE_TOKEN_MFA`, `EMAIL_OTP`) or `{challenge: WEB_AUTHN, session, "
-    "credential_request_options}`.",
+    "session is spent by any answer. A choice (`SELECT_CHALLENGE`) starts the chosen factor "
+    "as `POST /auth/sign-in`, `/auth/sign-in/email-code` or `/auth/sign-in/passkey` does, "
+    "counted as that route counts; every other answer, and a choice session not issued for "
+    "this email, counts toward the email's sign-in attempts. The answer is tokens, or the "
+    "next challenge: `{challenge, session}` for a code (`SOFTWARE_TOKEN_MFA`, `EMAIL_OTP`) "
+    "or `{challenge: WEB_AUTHN, session, credential_request_options}`.",
     tags=["auth"],
     openapi_extensions={**json_body(ChallengeAnswer, _EXAMPLE), **TOKEN_DELIVERY},
     responses=app.responses(
@@ -49,7 +52,15 @@ _EXAMPLE = {
         errors={
             400: ("invalid_request", "code_mismatch"),
             401: ("invalid_session", "invalid_credentials"),
-            403: ("challenge_required", "not_authorized"),
+            # the last four: a choice answered as its route answers
+            403: (
+                "challenge_required",
+                "not_authorized",
+                "user_not_confirmed",
+                "password_reset_required",
+                "passwordless_disabled",
+                "passkeys_disabled",
+            ),
         },
     ),
 )

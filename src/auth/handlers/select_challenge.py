@@ -1,10 +1,11 @@
-"""POST /auth/sign-in/select -> cognito-idp InitiateAuth USER_AUTH (SelectChallengeFunction):
-choice-based sign-in, step one.
+"""POST /auth/sign-in/select (SelectChallengeFunction): choice-based sign-in, step one,
+answered by the broker without a sign-in call to Cognito.
 
 Body ``{email}``; answers ``{challenge: "SELECT_CHALLENGE", session, available_challenges}``
 (:meth:`auth.sign_in_choice.SignInChoice.select_sign_in`). Step two is
 ``POST /auth/challenge`` with ``answer`` (one of them) and, for ``PASSWORD``, ``password``.
-The offer is the deployment's, the same for every email (no account oracle).
+The offer is the deployment's and the session the broker's, the same for every email (no
+account oracle, in the answer or its timing).
 """
 
 from aws_lambda_powertools.event_handler.api_gateway import Response
@@ -21,13 +22,15 @@ app = AuthApp(failure_metric="SelectChallengeFailures")
 @app.post(
     "/auth/sign-in/select",
     operation_id="selectChallenge",
-    summary="Choice-based sign-in, step one: the first factors on offer (USER_AUTH)",
+    summary="Choice-based sign-in, step one: the first factors on offer",
     description="`available_challenges` lists the first factors this deployment allows, in "
     "this order: `PASSWORD`, `EMAIL_OTP` (with SES), `WEB_AUTHN`; the same list for every "
     "email, whatever the account. Answer one at `POST /auth/challenge` with `challenge: "
-    "SELECT_CHALLENGE`. A factor the account cannot use (no passkey; TOTP MFA, which rules "
-    "out a passwordless first factor) leads to a challenge of the usual shape that no "
-    "answer passes.",
+    "SELECT_CHALLENGE` and this `session` (the broker's, for this email, living the app "
+    "client's `AuthSessionValidity`); the choice then starts as `POST /auth/sign-in`, "
+    "`/auth/sign-in/email-code` or `/auth/sign-in/passkey` does. A factor the account "
+    "cannot use (no passkey; TOTP MFA, which rules out a passwordless first factor) leads "
+    "to a challenge of the usual shape that no answer passes.",
     tags=["auth"],
     openapi_extensions=json_body(EmailRequest, {"email": EMAIL}),
     responses=app.responses(

@@ -202,7 +202,21 @@ def test_a_totp_user_is_offered_every_factor_and_password_then_asks_for_the_code
     assert body_of(step)["challenge"] == "SOFTWARE_TOKEN_MFA"
 
 
-def test_a_passkey_choice_cognito_did_not_offer_gets_a_passkey_challenge_no_answer_passes(
+@pytest.mark.parametrize("kind", ["another email's", "made up", "tampered"])
+def test_a_choice_session_not_issued_for_the_email_is_invalid_session(alice, kind, lambda_context):
+    offer = start("select_challenge", "john@example.com", lambda_context)["session"]
+    session = {
+        "another email's": offer,
+        "made up": "A" * 128,
+        "tampered": start("select_challenge", EMAIL, lambda_context)["session"][:-1] + "x",
+    }[kind]
+    chosen = {"email": EMAIL, "challenge": "SELECT_CHALLENGE", "session": session}
+    refused = answer(chosen | {"answer": "PASSWORD", "password": PASSWORD}, lambda_context)
+    assert refused["statusCode"] == 401, refused["body"]
+    assert body_of(refused)["error"] == "invalid_session"
+
+
+def test_a_passkey_choice_by_a_user_without_a_passkey_gets_a_challenge_no_answer_passes(
     alice, moto_pool, inbox, lambda_context
 ):
     # Given a user without a passkey (Cognito offers them no WEB_AUTHN) beside alice

@@ -1,25 +1,34 @@
 """Passkey and choice-based sign-in logic (auth.sign_in_choice) against a scripted Cognito:
-the decoys that keep the no-oracle rule where Cognito itself would tell, the refusals'
-mapping, and what is sent to RespondToAuthChallenge."""
+the decoys that keep the no-oracle rule where Cognito itself would tell, the broker's own
+choice sessions, the same Cognito calls for every account state, the refusals' mapping,
+and what is sent to RespondToAuthChallenge."""
 
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 import pytest
 from pydantic import ValidationError
 
 from auth.errors import (
-    CodeMismatch,
+    InvalidSession,
     PasskeysDisabled,
     RefusedAnswer,
     UpstreamError,
     error_mapping,
 )
-from auth.models import ChallengeAnswer, CodeAnswer, EmailRequest, PasskeyAnswer, SelectAnswer
+from auth.models import ChallengeAnswer, EmailRequest, PasskeyAnswer, SelectAnswer
 from auth.service import AuthService
-from auth.sign_in_choice import decoy_session, is_decoy, refusal
+from auth.sign_in_choice import (
+    decoy_session,
+    is_decoy,
+    refusal,
+    select_session,
+    select_session_valid,
+    tagged_session_expiry,
+)
 
 EMAIL = "jane@example.com"
 SESSION = "s" * 128
@@ -51,6 +60,7 @@ class ScriptedIdp:
 
     client_secret = "example-client-secret"
     passkey_settings = ("localhost", "required", 180)
+    auth_session_seconds = 180
     #: the pool's AllowedFirstAuthFactors (SMS_OTP: one the broker does not answer)
     first_auth_factors = frozenset({"WEB_AUTHN", "SMS_OTP", "EMAIL_OTP", "PASSWORD"})
 
@@ -65,8 +75,14 @@ class ScriptedIdp:
             raise answer
         return answer
 
-    def initiate_user_auth(self, username: str, preferred: str | None = None) -> dict[str, Any]:
+    def initiate_user_auth(self, username: str, preferred: str) -> dict[str, Any]:
         return self._next("initiate_user_auth", username, preferred)
+
+    def initiate_password_auth(self, username: str, password: str) -> dict[str, Any]:
+        return self._next("initiate_password_auth", username)
+
+    def initiate_email_otp(self, username: str) -> dict[str, Any]:
+        return self._next("initiate_email_otp", username)
 
     def respond_to_auth_challenge(self, *args: Any) -> dict[str, Any]:
         return self._next("respond_to_auth_challenge", *args)
@@ -160,45 +176,36 @@ def test_a_throttled_cognito_is_not_hidden(settings):
 
 
 # ---------------------------------------------------------------- choice, step one
-def select(available: list[str]) -> dict[str, Any]:
-    return {
-        "ChallengeName": "SELECT_CHALLENGE",
-        "Session": SESSION,
-        "AvailableChallenges": available,
-    }
-
-
-@pytest.mark.parametrize(
-    "available",
-    [
-        ["WEB_AUTHN", "SMS_OTP", "PASSWORD_SRP", "EMAIL_OTP", "PASSWORD"],  # a passkey
-        ["PASSWORD", "PASSWORD_SRP", "EMAIL_OTP"],  # no passkey
-        ["PASSWORD", "PASSWORD_SRP"],  # TOTP MFA: no passwordless factor
-        [],
-    ],
-    ids=["passkey", "password-only", "totp", "none"],
-)
-def test_the_offer_is_the_deployments_whatever_cognito_offers_the_user(settings, available):
-    service, idp = broker(settings, select(available))
+def test_the_offer_is_the_deployments_with_a_broker_session_and_no_cognito_call(settings):
+    service, idp = broker(settings)
+    before = int(time.time())
     answer = service.select_sign_in(EmailRequest(email=EMAIL))
+    assert answer.challenge == "SELECT_CHALLENGE"
     assert answer.available_challenges == ["PASSWORD", "EMAIL_OTP", "WEB_AUTHN"]
-    assert answer.session == SESSION
-    assert idp.calls == [("initiate_user_auth", (EMAIL, None))]
+    assert idp.calls == []
+    assert len(answer.session) == 128  # within Cognito's Session bounds (20 to 2048)
+    expires_at = tagged_session_expiry(service._select_key, answer.session, EMAIL)
+    assert expires_at is not None and before + 180 <= expires_at <= int(time.time()) + 180
 
 
 def test_a_deployment_without_emailed_codes_offers_password_and_passkey(settings):
-    service, idp = broker(settings, select(["PASSWORD"]))
-    idp.first_auth_factors = frozenset({"PASSWORD", "WEB_AUTHN"})
+    service, _ = broker(settings)
+    service.idp.first_auth_factors = frozenset({"PASSWORD", "WEB_AUTHN"})
     answer = service.select_sign_in(EmailRequest(email=EMAIL))
     assert answer.available_challenges == ["PASSWORD", "WEB_AUTHN"]
 
 
-def test_a_hidden_error_on_select_gets_a_decoy_session_and_the_same_offer(settings):
-    service, _ = broker(settings, UpstreamError("InitiateAuth", "UserNotFoundException"))
-    answer = service.select_sign_in(EmailRequest(email=EMAIL))
-    assert answer.challenge == "SELECT_CHALLENGE"
-    assert answer.available_challenges == ["PASSWORD", "EMAIL_OTP", "WEB_AUTHN"]
-    assert len(answer.session) == 128 and is_decoy(service._decoy_key, answer.session)
+def test_a_choice_session_is_good_for_its_email_until_it_expires():
+    key, now = b"k" * 32, 1_000_000.0
+    session = select_session(key, EMAIL, 1_000_180)
+    assert select_session_valid(key, session, EMAIL, now)
+    assert not select_session_valid(key, session, EMAIL, 1_000_180)  # expired
+    assert not select_session_valid(key, session, "john@example.com", now)  # another email
+    assert not select_session_valid(b"j" * 32, session, EMAIL, now)  # another key
+    assert not select_session_valid(key, decoy_session(key), EMAIL, now)
+    assert not select_session_valid(key, SESSION, EMAIL, now)  # Cognito's or made up
+    forged = session[:-2] + ("AA" if session[-2:] != "AA" else "BB")
+    assert not select_session_valid(key, forged, EMAIL, now)
 
 
 # ---------------------------------------------------------------- the answers
@@ -214,26 +221,6 @@ def test_a_passkey_answer_sends_the_credential_as_a_json_string(settings):
         "respond_to_auth_challenge", EMAIL, "WEB_AUTHN", SESSION
     )  # fmt: skip
     assert json.loads(responses["CREDENTIAL"]) == ASSERTION
-
-
-def test_a_password_choice_sends_answer_and_password_and_passes_on_the_mfa_step(settings):
-    mfa = {"ChallengeName": "SOFTWARE_TOKEN_MFA", "Session": SESSION, "ChallengeParameters": {}}
-    service, idp = broker(settings, mfa)
-    request = SelectAnswer(
-        email=EMAIL, challenge="SELECT_CHALLENGE", session=SESSION, answer="PASSWORD",
-        password="Correct-Horse-9",
-    )  # fmt: skip
-    answer = service.answer_challenge(request)
-    assert answer.model_dump() == {"challenge": "SOFTWARE_TOKEN_MFA", "session": SESSION}
-    assert idp.calls[0][1][3] == {"ANSWER": "PASSWORD", "PASSWORD": "Correct-Horse-9"}
-
-
-def test_a_web_authn_choice_answers_the_passkey_options(settings):
-    service, _ = broker(settings, WEB_AUTHN)
-    request = SelectAnswer(
-        email=EMAIL, challenge="SELECT_CHALLENGE", session=SESSION, answer="WEB_AUTHN"
-    )
-    assert service.answer_challenge(request).credential_request_options == OPTIONS
 
 
 @pytest.mark.parametrize(
@@ -263,112 +250,194 @@ def test_refusal_leaves_other_errors_alone():
 
 def test_a_decoy_session_is_refused_as_a_wrong_answer_without_calling_cognito(settings):
     hidden = UpstreamError("InitiateAuth", "UserNotFoundException")
-    service, idp = broker(settings, hidden, hidden)
+    service, idp = broker(settings, hidden)
     session = service.passkey_sign_in(EmailRequest(email=EMAIL)).session
     request = PasskeyAnswer(
         email=EMAIL, challenge="WEB_AUTHN", session=session, credential=ASSERTION
     )
     with pytest.raises(RefusedAnswer):
         service.answer_challenge(request)
-    offer = service.select_sign_in(EmailRequest(email=EMAIL)).session
-    choice = {"email": EMAIL, "challenge": "SELECT_CHALLENGE", "session": offer}
-    with pytest.raises(RefusedAnswer):
-        service.answer_challenge(
-            SelectAnswer.model_validate(choice | {"answer": "PASSWORD", "password": "Wrong-1"})
-        )
-    passkey = service.answer_challenge(
-        SelectAnswer.model_validate(choice | {"answer": "WEB_AUTHN"})
-    )
-    assert passkey.challenge == "WEB_AUTHN" and is_decoy(service._decoy_key, passkey.session)
-    code = service.answer_challenge(SelectAnswer.model_validate(choice | {"answer": "EMAIL_OTP"}))
-    assert code.challenge == "EMAIL_OTP"
-    with pytest.raises(CodeMismatch):  # as a wrong code, not as a bad session
-        service.answer_challenge(
-            CodeAnswer(email=EMAIL, challenge="EMAIL_OTP", session=code.session, answer="12345678")
-        )
-    assert [name for name, _ in idp.calls] == ["initiate_user_auth", "initiate_user_auth"]
+    assert [name for name, _ in idp.calls] == ["initiate_user_auth"]
 
 
-# ---------------------------------------------------------------- a choice not offered
-UNOFFERED = UpstreamError(
-    "RespondToAuthChallenge", "InvalidParameterException", "WEB_AUTHN is not an available challenge"
-)
+# ---------------------------------------------------------------- the choice's answer
+TOKENS = {"AuthenticationResult": {"AccessToken": "a", "ExpiresIn": 900}}
+MFA = {"ChallengeName": "SOFTWARE_TOKEN_MFA", "Session": SESSION, "ChallengeParameters": {}}
+CODE_SENT = {"ChallengeName": "EMAIL_OTP", "Session": SESSION, "ChallengeParameters": {}}
+WRONG_PASSWORD = UpstreamError("InitiateAuth", "NotAuthorizedException", "Incorrect username")
+HIDDEN = UpstreamError("InitiateAuth", "UserNotFoundException")
+#: What Cognito answers each start, by account state (the local Cognito's answers; with
+#: PreventUserExistenceErrors on, as the template sets it, simulated challenges for unknown
+#: users; the last state is a pool with it off). The users' password is right here.
+STATES: dict[str, dict[str, dict[str, Any] | UpstreamError]] = {
+    "passkey user": {"PASSWORD": TOKENS, "EMAIL_OTP": CODE_SENT, "WEB_AUTHN": WEB_AUTHN},
+    "no-passkey user": {"PASSWORD": TOKENS, "EMAIL_OTP": CODE_SENT, "WEB_AUTHN": WEB_AUTHN},
+    "totp user": {"PASSWORD": MFA, "EMAIL_OTP": CODE_SENT, "WEB_AUTHN": WEB_AUTHN},
+    "unknown": {"PASSWORD": WRONG_PASSWORD, "EMAIL_OTP": CODE_SENT, "WEB_AUTHN": WEB_AUTHN},
+    "unknown, existence errors on": dict.fromkeys(("PASSWORD", "EMAIL_OTP", "WEB_AUTHN"), HIDDEN),
+}
+#: Cognito's own SELECT_CHALLENGE offer by state ("MFA prerequisites": none passwordless
+#: with TOTP; WEB_AUTHN only with a passkey; a draw for unknown users).
+OFFERED = {
+    "passkey user": ["PASSWORD", "EMAIL_OTP", "WEB_AUTHN"],
+    "no-passkey user": ["PASSWORD", "EMAIL_OTP"],
+    "totp user": ["PASSWORD"],
+    "unknown": ["PASSWORD", "EMAIL_OTP"],
+    "unknown, existence errors on": [],
+}
 
 
-def choice(answer: str, **extra: str) -> SelectAnswer:
-    body = {"email": EMAIL, "challenge": "SELECT_CHALLENGE", "session": SESSION, "answer": answer}
+class StateCognito(ScriptedIdp):
+    """Cognito for one account state: every call it could get is answered from
+    :data:`STATES` and :data:`OFFERED` (so any path the broker takes runs) and recorded."""
+
+    def __init__(self, state: str) -> None:
+        super().__init__()
+        self.state = state
+
+    def _start(self, name: str, factor: str, *args: Any) -> dict[str, Any]:
+        self.answers = [STATES[self.state][factor]]
+        return self._next(name, *args)
+
+    def initiate_user_auth(self, username: str, preferred: str | None = None) -> dict[str, Any]:
+        if preferred is not None:
+            return self._start("initiate_user_auth", preferred, username, preferred)
+        self.answers = [select(OFFERED[self.state])] if OFFERED[self.state] else [HIDDEN]
+        return self._next("initiate_user_auth", username, None)
+
+    def initiate_password_auth(self, username: str, password: str) -> dict[str, Any]:
+        return self._start("initiate_password_auth", "PASSWORD", username)
+
+    def initiate_email_otp(self, username: str) -> dict[str, Any]:
+        return self._start("initiate_email_otp", "EMAIL_OTP", username)
+
+    def respond_to_auth_challenge(self, *args: Any) -> dict[str, Any]:
+        answer = args[3].get("ANSWER")  # SELECT_CHALLENGE
+        if answer is None or answer in OFFERED[self.state]:
+            return self._start("respond_to_auth_challenge", answer or "WEB_AUTHN", *args)
+        self.answers = [UpstreamError("RespondToAuthChallenge", "InvalidParameterException")]
+        return self._next("respond_to_auth_challenge", *args)
+
+
+def select(available: list[str]) -> dict[str, Any]:
+    return {
+        "ChallengeName": "SELECT_CHALLENGE",
+        "Session": SESSION,
+        "AvailableChallenges": available,
+    }
+
+
+def choice(service: AuthService, answer: str, email: str = EMAIL, **extra: str) -> SelectAnswer:
+    """The answer ``answer`` to a fresh offer for ``email``."""
+    session = service.select_sign_in(EmailRequest(email=email)).session
+    body = {"email": email, "challenge": "SELECT_CHALLENGE", "session": session, "answer": answer}
     return SelectAnswer.model_validate(body | extra)
 
 
-def test_an_unoffered_passkey_choice_gets_what_the_passkey_route_answers(settings):
-    # Cognito simulates a WEB_AUTHN challenge for this email: the choice passes it on, so
-    # its credential id is the one POST /auth/sign-in/passkey names for the email
-    simulated = {**WEB_AUTHN, "Session": "t" * 128}
-    service, idp = broker(settings, UNOFFERED, simulated)
-    step = service.answer_challenge(choice("WEB_AUTHN")).model_dump()
-    assert step == {
-        "challenge": "WEB_AUTHN",
-        "session": "t" * 128,
-        "credential_request_options": OPTIONS,
-    }
-    assert [name for name, _ in idp.calls] == ["respond_to_auth_challenge", "initiate_user_auth"]
-    assert idp.calls[1][1] == (EMAIL, "WEB_AUTHN")
+def chosen(service: AuthService, answer: str) -> Any:
+    extra = {"password": "Correct-Horse-9"} if answer == "PASSWORD" else {}
+    try:
+        return service.answer_challenge(choice(service, answer, **extra))
+    except (UpstreamError, RefusedAnswer) as exc:
+        return exc
 
 
-def test_an_unoffered_passkey_choice_gets_the_passkey_routes_decoy(settings):
-    hidden = UpstreamError("InitiateAuth", "UserNotFoundException")
-    service, idp = broker(settings, WEB_AUTHN, UNOFFERED, hidden, hidden)
-    real = service.answer_challenge(choice("WEB_AUTHN")).model_dump()
-    decoy = service.answer_challenge(choice("WEB_AUTHN")).model_dump()
-    route = service.passkey_sign_in(EmailRequest(email=EMAIL)).model_dump()
-    assert list(decoy) == list(real) and len(decoy["session"]) == len(real["session"])
-    assert shape(decoy["credential_request_options"]) == shape(real["credential_request_options"])
-    # the same credential id as POST /auth/sign-in/passkey's decoy for that email
-    assert (
-        decoy["credential_request_options"]["allowCredentials"]
-        == route["credential_request_options"]["allowCredentials"]
+@pytest.mark.parametrize("answer", ["PASSWORD", "EMAIL_OTP", "WEB_AUTHN"])
+def test_every_account_state_costs_the_same_cognito_calls_per_choice(settings, answer):
+    # the timing class as a count: the offer and the choice make the same calls, in the
+    # same order, whatever the state (Cognito modelled per state, whatever path is taken)
+    calls = {}
+    for state in STATES:
+        idp = StateCognito(state)
+        service = AuthService(settings, idp=idp)  # type: ignore[arg-type]
+        chosen(service, answer)
+        calls[state] = [name for name, _ in idp.calls]
+    expected = {
+        "PASSWORD": ["initiate_password_auth"],
+        "EMAIL_OTP": ["initiate_email_otp"],
+        "WEB_AUTHN": ["initiate_user_auth"],
+    }[answer]
+    assert calls == dict.fromkeys(STATES, expected)
+
+
+def test_a_choice_starts_the_chosen_factor_as_its_route_does(settings):
+    service, idp = broker(settings, MFA, CODE_SENT, WEB_AUTHN, TOKENS)
+    totp = service.answer_challenge(choice(service, "PASSWORD", password="Correct-Horse-9"))
+    assert totp.model_dump() == {"challenge": "SOFTWARE_TOKEN_MFA", "session": SESSION}
+    code = service.answer_challenge(choice(service, "EMAIL_OTP"))
+    assert code.model_dump() == {"challenge": "EMAIL_OTP", "session": SESSION}
+    passkey = service.answer_challenge(choice(service, "WEB_AUTHN"))
+    assert passkey.credential_request_options == OPTIONS
+    tokens = service.answer_challenge(choice(service, "PASSWORD", password="Correct-Horse-9"))
+    assert tokens.access_token == "a"
+    assert idp.calls == [
+        ("initiate_password_auth", (EMAIL,)),
+        ("initiate_email_otp", (EMAIL,)),
+        ("initiate_user_auth", (EMAIL, "WEB_AUTHN")),
+        ("initiate_password_auth", (EMAIL,)),
+    ]
+
+
+def test_a_wrong_password_choice_is_invalid_credentials(settings):
+    service, _ = broker(settings, WRONG_PASSWORD)
+    mapping = error_mapping(chosen(service, "PASSWORD"))
+    assert (mapping.status, mapping.error) == (401, "invalid_credentials")
+
+
+def session_for(service: AuthService, kind: str) -> str:
+    """A session that is not the choice's for EMAIL now."""
+    key, now = service._select_key, int(time.time())
+    return {
+        "forged": select_session(b"x" * 32, EMAIL, now + 180),
+        "expired": select_session(key, EMAIL, now - 1),
+        "other email": service.select_sign_in(EmailRequest(email="john@example.com")).session,
+        "cognito's": SESSION,
+        "passkey decoy": decoy_session(service._decoy_key),
+    }[kind]
+
+
+def select_answer(answer: str, session: str) -> SelectAnswer:
+    body = {"email": EMAIL, "challenge": "SELECT_CHALLENGE", "session": session, "answer": answer}
+    return SelectAnswer.model_validate(
+        body | ({"password": "Correct-Horse-9"} if answer == "PASSWORD" else {})
     )
-    assert is_decoy(service._decoy_key, decoy["session"])
-    with pytest.raises(RefusedAnswer):  # any assertion is a refused passkey
-        service.answer_challenge(
-            PasskeyAnswer(
-                email=EMAIL, challenge="WEB_AUTHN", session=decoy["session"], credential=ASSERTION
-            )
-        )
-    assert len(idp.calls) == 4  # the decoy's answer never reaches Cognito
 
 
-def test_an_unoffered_passkey_choice_in_a_pool_without_passkeys_gets_a_decoy(settings):
-    disabled = UpstreamError("InitiateAuth", "InvalidParameterException")
-    service, _ = broker(settings, UNOFFERED, disabled)
-    step = service.answer_challenge(choice("WEB_AUTHN"))
-    assert step.challenge == "WEB_AUTHN" and is_decoy(service._decoy_key, step.session)
+@pytest.mark.parametrize("kind", ["forged", "expired", "other email", "cognito's", "passkey decoy"])
+@pytest.mark.parametrize("answer", ["PASSWORD", "EMAIL_OTP", "WEB_AUTHN"])
+def test_a_session_not_issued_for_this_email_is_invalid_session(settings, kind, answer):
+    service, idp = broker(settings)
+    with pytest.raises(InvalidSession) as refused:
+        service.answer_challenge(select_answer(answer, session_for(service, kind)))
+    mapping = error_mapping(refused.value)
+    assert (mapping.status, mapping.error) == (401, "invalid_session")
+    assert idp.calls == []
 
 
-def test_an_unoffered_emailed_code_choice_gets_a_code_challenge_no_code_passes(settings):
-    sent = {"ChallengeName": "EMAIL_OTP", "Session": SESSION, "ChallengeParameters": {}}
-    service, idp = broker(settings, sent, UNOFFERED)
-    real = service.answer_challenge(choice("EMAIL_OTP")).model_dump()
-    decoy = service.answer_challenge(choice("EMAIL_OTP")).model_dump()
-    assert real == {"challenge": "EMAIL_OTP", "session": SESSION}
-    assert list(decoy) == list(real) and decoy["challenge"] == "EMAIL_OTP"
-    assert len(decoy["session"]) == 128
-    answer = CodeAnswer(
-        email=EMAIL, challenge="EMAIL_OTP", session=decoy["session"], answer="1" * 8
-    )
-    with pytest.raises(CodeMismatch) as refused:
-        service.answer_challenge(answer)
-    assert error_mapping(refused.value).error == "code_mismatch"
-    assert len(idp.calls) == 2
+class CountingService(AuthService):
+    """Records each attempt counted, by family and email."""
+
+    counted: list[tuple[str, str]]
+
+    def attempt(self, family, email):
+        self.counted.append((family, email))
+        return super().attempt(family, email)
 
 
-def test_an_invalid_password_choice_is_not_hidden(settings):
-    # PASSWORD is offered to everyone: Cognito refusing it is a request to look at
-    refused = UpstreamError("RespondToAuthChallenge", "InvalidParameterException", "Missing")
-    service, _ = broker(settings, refused)
-    with pytest.raises(UpstreamError) as raised:
-        service.answer_challenge(choice("PASSWORD", password="Correct-Horse-9"))
-    assert raised.value is refused
+@pytest.mark.parametrize(
+    ("answer", "cognito_says", "counted"),
+    [("PASSWORD", TOKENS, 1), ("EMAIL_OTP", CODE_SENT, 1), ("WEB_AUTHN", WEB_AUTHN, 0)],
+)
+def test_a_choice_counts_attempts_as_its_route_does(settings, answer, cognito_says, counted):
+    # as POST /auth/sign-in, /sign-in/email-code and /sign-in/passkey count, once at most
+    service = CountingService(settings, idp=ScriptedIdp(cognito_says))  # type: ignore[arg-type]
+    service.counted = []
+    chosen(service, answer)
+    assert len(service.counted) == counted
+    service.counted = []
+    with pytest.raises(InvalidSession):
+        service.answer_challenge(select_answer(answer, SESSION))
+    assert service.counted == [("sign_in", EMAIL)]
 
 
 def test_decoy_sessions_are_known_only_under_their_key():
