@@ -41,6 +41,11 @@ the client secret (:func:`auth.cognito.derived_key`; never the address itself),
 one atomic ``UpdateItem`` (``ADD`` with a condition), so concurrent attempts cannot slip
 past the limit; DynamoDB deletes expired items lazily, so expiry is also checked here.
 
+Decoy answers (:mod:`auth.sign_in_choice`) use the same table: :meth:`AttemptCounter.spend`
+keeps one item per answered passkey decoy session, ``counter_key`` = ``decoy#<hex SHA-256
+of the session>`` and ``expires_at`` = the decoy's own expiry, so that a decoy is single
+use as a real ``WEB_AUTHN`` session is.
+
 Issue 25 (re-auth proofs on sensitive routes) counts towards the same limits through
 the one entry point, :meth:`auth.core.ServiceCore.attempt` (so ``AuthService.attempt``)::
 
@@ -98,6 +103,9 @@ FAMILY_LIMITS = {CODE_DELIVERY: (CODE_DELIVERY_LIMIT, CODE_DELIVERY_WINDOW_SECON
 #: The table's key and TTL attribute (template.yaml ``AttemptsTable``).
 KEY = "counter_key"
 TTL_ATTRIBUTE = "expires_at"
+
+#: The key prefix of a decoy session's answer record (:meth:`AttemptCounter.spend`).
+DECOY_PREFIX = "decoy"
 
 #: Cognito's answers that mean "this account has had too many attempts"; 429s for
 #: request-rate throttling (``TooManyRequestsException``) are not about an account.
@@ -231,6 +239,44 @@ class AttemptCounter:
             )
         except (ClientError, BotoCoreError) as exc:
             raise dynamodb_error("DeleteItem", exc) from exc
+
+    def spend(self, session: str, expires_at: int) -> bool:
+        """Spend the broker's passkey decoy ``session`` (:mod:`auth.sign_in_choice`), which
+        lives until ``expires_at`` (epoch seconds; the item's TTL): True for its first
+        answer, False once it was spent.
+
+        Why: a real ``WEB_AUTHN`` sign-in session is spent by any answer, right or wrong,
+        and a second answer is refused as an invalid session (AWS re:Post, "Cognito user
+        pools receiving expired session during custom auth flow": "the session key can be
+        used only once"; the local Cognito's ``answer_web_authn`` does the same), so a
+        decoy that took any number of answers would tell it from a real one (OWASP ASVS
+        5.0 6.3.8, no account oracle). One conditional ``UpdateItem``
+        (``attribute_not_exists``) keeps two concurrent answers from both passing. The
+        key is the session's SHA-256, never the session.
+
+        Without an attempts table (``ATTEMPTS_TABLE_NAME`` unset) there is no counter and
+        this is not called: a live decoy is then refused alike every time (not single use).
+
+        Raises:
+            UpstreamError: DynamoDB failed (5xx).
+        """
+        digest = hashlib.sha256(session.encode()).hexdigest()
+        try:
+            self.client.update_item(
+                TableName=self.table_name,
+                Key={KEY: {"S": f"{DECOY_PREFIX}#{digest}"}},
+                UpdateExpression="SET #ttl = :end",
+                ConditionExpression=f"attribute_not_exists({KEY})",
+                ExpressionAttributeNames={"#ttl": TTL_ATTRIBUTE},
+                ExpressionAttributeValues={":end": {"N": str(expires_at)}},
+            )
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+                return False
+            raise dynamodb_error("UpdateItem", exc) from exc
+        except BotoCoreError as exc:
+            raise dynamodb_error("UpdateItem", exc) from exc
+        return True
 
     def _update(
         self,

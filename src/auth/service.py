@@ -218,7 +218,8 @@ class AuthService(SignInChoice, PasskeyOperations):
 
         Every email gets the same answer: Cognito simulates the challenge for unknown users
         (PreventUserExistenceErrors), and the errors an account's state could cause are
-        answered with a session no code passes.
+        answered with an ``EMAIL_OTP`` decoy session (:mod:`auth.sign_in_choice`: it takes
+        wrong codes and expires as Cognito's session does, and no code passes it).
 
         Raises:
             TooManyAttempts: (429) over the email's attempt limit (:mod:`auth.attempts`),
@@ -236,9 +237,9 @@ class AuthService(SignInChoice, PasskeyOperations):
             if exc.code not in _HIDDEN_EMAIL_CODE_ERRORS:
                 raise
             logger.info("email-code sign-in answered generically", extra={"upstream": exc.code})
-            import secrets
-
-            return SignInChallenge(challenge="EMAIL_OTP", session=secrets.token_urlsafe(96))
+            return SignInChallenge(
+                challenge="EMAIL_OTP", session=self.new_decoy_session("EMAIL_OTP")
+            )
         return SignInChallenge(challenge="EMAIL_OTP", session=str(result.get("Session", "")))
 
     def token(self, grant: TokenRequest, cookie_refresh_token: str | None = None) -> TokenSet:

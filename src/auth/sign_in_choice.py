@@ -10,8 +10,22 @@ No account oracle (OWASP ASVS 5.0 6.3.8): every email gets the same status, body
 timing class. Cognito itself answers unknown users with simulated challenges
 (PreventUserExistenceErrors); where it answers anything else (an error an account's state
 causes, another challenge), the passkey route answers a *decoy*: a session only the broker
-recognises (:func:`decoy_session`, so answering it is refused as a wrong answer, not as a
-bad session) and request options whose one allowed credential id is an HMAC of the email.
+recognises (:func:`decoy_session`) and request options whose one allowed credential id is
+an HMAC of the email; the emailed-code route (:meth:`auth.service.AuthService.email_code_sign_in`)
+answers an ``EMAIL_OTP`` decoy. A decoy is answered as Cognito answers its real session,
+without calling Cognito (:meth:`SignInChoice._answer_decoy`):
+
+- it expires as a real session does, after the app client's ``AuthSessionValidity``
+  (3 minutes by default; CreateUserPoolClient API reference); then 401 ``invalid_session``;
+- a ``WEB_AUTHN`` decoy is spent by its first answer (401 ``invalid_credentials``, as a
+  refused passkey), then 401 ``invalid_session``, as a real ``WEB_AUTHN`` session;
+- an ``EMAIL_OTP`` decoy answers 400 ``code_mismatch`` (no code passes). A real one is
+  spent after a few wrong codes (the local Cognito: three), but the start and three answers
+  already reach the attempt limit (:data:`auth.attempts.LIMIT`, 4 per email per 15
+  minutes), after which both get 429; so no spend record is kept for codes;
+- the passkey spend record is :meth:`auth.attempts.AttemptCounter.spend` (one DynamoDB
+  write per answer); with no attempts table a live passkey decoy is refused alike every
+  time.
 
 The choice (``POST /auth/sign-in/select``) does not use Cognito's ``SELECT_CHALLENGE``:
 its ``AvailableChallenges`` tell an account's state (a user with TOTP MFA gets no
@@ -31,7 +45,7 @@ import hmac
 import json
 import secrets
 import time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 from urllib.parse import urlsplit
 
 from auth.attempts import SIGN_IN
@@ -40,6 +54,7 @@ from auth.core import logger
 from auth.errors import (
     LOCKOUT_MESSAGE,
     ChallengeRequired,
+    CodeMismatch,
     InvalidSession,
     PasskeysDisabled,
     RefusedAnswer,
@@ -75,9 +90,10 @@ HIDDEN_USER_AUTH_ERRORS = frozenset(
         "PasswordResetRequiredException",
     }
 )
-#: A tagged session's bytes: an 8-byte expiry (epoch seconds, big-endian; random for a
-#: decoy, which must look like any session), 64 random bytes and a 24-byte tag: 128
-#: base64url characters like a session of the local Cognito (Cognito documents 20 to 2048).
+#: A tagged session's bytes: an 8-byte expiry (epoch seconds, big-endian, XORed with an
+#: HMAC of the nonce so that a decoy looks random like any session), 64 random bytes (the
+#: nonce) and a 24-byte tag: 128 base64url characters like a session of the local Cognito
+#: (Cognito documents 20 to 2048).
 _EXPIRY_BYTES, _NONCE_BYTES, _TAG_BYTES = 8, 64, 24
 #: A decoy credential id: 16 bytes, the length the local Cognito's simulated ids and
 #: common platform authenticators use (W3C WebAuthn allows 16 to 1023).
@@ -97,21 +113,27 @@ def _tag(key: bytes, body: bytes, bound: str) -> bytes:
     return hmac.new(key, body + bound.encode(), hashlib.sha256).digest()[:_TAG_BYTES]
 
 
-def tagged_session(key: bytes, bound: str = "", expires_at: int | None = None) -> str:
-    """A session Cognito never issued: ``expires_at`` (epoch seconds; random bytes when
-    None) and random bytes, tagged with ``HMAC_SHA256(key, expiry ‖ nonce ‖ bound)`` so
-    that :func:`tagged_session_expiry` knows it for ``bound`` (an email; not written in the
-    session) and nobody without ``key`` can make one. 128 base64url characters."""
-    expiry = (
-        secrets.token_bytes(_EXPIRY_BYTES)
-        if expires_at is None
-        else expires_at.to_bytes(_EXPIRY_BYTES, "big")
-    )
-    body = expiry + secrets.token_bytes(_NONCE_BYTES)
+def _expiry_mask(key: bytes, nonce: bytes) -> bytes:
+    return hmac.new(key, b"expiry" + nonce, hashlib.sha256).digest()[:_EXPIRY_BYTES]
+
+
+def _xor(a: bytes, b: bytes) -> bytes:
+    return bytes(x ^ y for x, y in zip(a, b, strict=True))
+
+
+def tagged_session(key: bytes, bound: str, expires_at: int) -> str:
+    """A session Cognito never issued: ``expires_at`` (epoch seconds, masked) and a random
+    nonce, tagged with ``HMAC_SHA256(key, masked expiry ‖ nonce ‖ bound)`` so that
+    :func:`tagged_session_expiry` knows it for ``bound`` (an email or a challenge name;
+    not written in the session) and nobody without ``key`` can make one. 128 base64url
+    characters that look random."""
+    nonce = secrets.token_bytes(_NONCE_BYTES)
+    expiry = expires_at.to_bytes(_EXPIRY_BYTES, "big")
+    body = _xor(expiry, _expiry_mask(key, nonce)) + nonce
     return b64url(body + _tag(key, body, bound))
 
 
-def tagged_session_expiry(key: bytes, session: str, bound: str = "") -> int | None:
+def tagged_session_expiry(key: bytes, session: str, bound: str) -> int | None:
     """The expiry (epoch seconds) of a :func:`tagged_session` made with ``key`` for
     ``bound``; None for any other string."""
     try:
@@ -123,18 +145,21 @@ def tagged_session_expiry(key: bytes, session: str, bound: str = "") -> int | No
     body, tag = raw[:-_TAG_BYTES], raw[-_TAG_BYTES:]
     if not hmac.compare_digest(tag, _tag(key, body, bound)):
         return None
-    return int.from_bytes(body[:_EXPIRY_BYTES], "big")
+    nonce = body[_EXPIRY_BYTES:]
+    return int.from_bytes(_xor(body[:_EXPIRY_BYTES], _expiry_mask(key, nonce)), "big")
 
 
-def decoy_session(key: bytes) -> str:
-    """A passkey decoy's session (:func:`tagged_session` bound to nothing, all random but
-    the tag): :func:`is_decoy` knows it; Cognito would call it invalid."""
-    return tagged_session(key)
+def decoy_session(key: bytes, challenge: str, expires_at: int) -> str:
+    """A decoy session for ``challenge`` (``WEB_AUTHN`` or ``EMAIL_OTP``) that expires at
+    ``expires_at`` (epoch seconds): :func:`decoy_expiry` knows it for that challenge only
+    (so one kind is not answered as the other); Cognito would call it invalid."""
+    return tagged_session(key, challenge, expires_at)
 
 
-def is_decoy(key: bytes, session: str) -> bool:
-    """Whether ``session`` came from :func:`decoy_session` with ``key``."""
-    return tagged_session_expiry(key, session) is not None
+def decoy_expiry(key: bytes, session: str, challenge: str) -> int | None:
+    """The expiry (epoch seconds) of a :func:`decoy_session` made with ``key`` for
+    ``challenge``; None for any other session."""
+    return tagged_session_expiry(key, session, challenge)
 
 
 def select_session(key: bytes, email: str, expires_at: int) -> str:
@@ -236,7 +261,9 @@ class SignInChoice(Sessions):
         Raises:
             TooManyAttempts: (429) over the email's attempt limit.
             RefusedAnswer: (401 ``invalid_credentials``) a passkey Cognito refused or
-                answered to a decoy session.
+                answered to a live passkey decoy (module docstring).
+            CodeMismatch: (400 ``code_mismatch``) a code answered to a live code decoy.
+            InvalidSession: (401 ``invalid_session``) an expired or spent decoy.
             UpstreamError: 400 ``code_mismatch``, 401 ``invalid_session`` (unknown,
                 expired or spent session), 429.
             ChallengeRequired: (403) Cognito asks for a step this API does not answer.
@@ -284,14 +311,15 @@ class SignInChoice(Sessions):
         return self.passkey_sign_in(email)
 
     def _respond(self, request: CodeAnswer | PasskeyAnswer) -> dict[str, Any]:
-        """The RespondToAuthChallenge call for ``request`` (a passkey answered to a decoy
-        session is refused here, as Cognito refuses a wrong passkey)."""
+        """The RespondToAuthChallenge call for ``request``; an answer to a decoy session is
+        :meth:`_answer_decoy` instead (no Cognito call)."""
+        expires_at = decoy_expiry(self._decoy_key, request.session, request.challenge)
+        if expires_at is not None:
+            self._answer_decoy(request.challenge, request.session, expires_at)
         if isinstance(request, CodeAnswer):
             return self.idp.respond_to_mfa_challenge(
                 request.email, request.challenge, request.session, request.answer
             )
-        if is_decoy(self._decoy_key, request.session):
-            raise RefusedAnswer(_REFUSED_PASSKEY)
         credential = request.credential.model_dump_json(exclude_none=True)
         try:
             return self.idp.respond_to_auth_challenge(
@@ -300,9 +328,35 @@ class SignInChoice(Sessions):
         except UpstreamError as exc:
             raise refusal(exc, _REFUSED_PASSKEY) from exc
 
+    def _answer_decoy(self, challenge: str, session: str, expires_at: int) -> NoReturn:
+        """Answer a decoy ``session`` as Cognito answers a real one of ``challenge`` (module
+        docstring): expired -> :class:`InvalidSession`; a code -> :class:`CodeMismatch`;
+        a passkey spends the session (:meth:`auth.attempts.AttemptCounter.spend`, when
+        there is an attempts table) -> :class:`RefusedAnswer`, or :class:`InvalidSession`
+        if it was spent already.
+
+        Raises:
+            InvalidSession, RefusedAnswer, CodeMismatch: always one of them.
+            UpstreamError: the spend record could not be written (5xx).
+        """
+        if time.time() >= expires_at:
+            raise InvalidSession()
+        if challenge != "WEB_AUTHN":
+            raise CodeMismatch()
+        counter = self.attempts
+        if counter is not None and not counter.spend(session, expires_at):
+            raise InvalidSession()
+        raise RefusedAnswer(_REFUSED_PASSKEY)
+
+    def new_decoy_session(self, challenge: str) -> str:
+        """A fresh decoy session for ``challenge`` (``WEB_AUTHN`` or ``EMAIL_OTP``) that lives
+        as Cognito's sessions do: the app client's ``AuthSessionValidity``."""
+        expires_at = int(time.time()) + self.idp.auth_session_seconds
+        return decoy_session(self._decoy_key, challenge, expires_at)
+
     def _decoy_passkey_challenge(self, email: str) -> PasskeyChallenge:
         return PasskeyChallenge(
-            session=decoy_session(self._decoy_key),
+            session=self.new_decoy_session("WEB_AUTHN"),
             credential_request_options=self._decoy_options(email),
         )
 

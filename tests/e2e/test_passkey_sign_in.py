@@ -21,7 +21,7 @@ import pytest
 import requests
 
 from auth.cognito import derived_key
-from auth.sign_in_choice import SELECT_KEY, select_session
+from auth.sign_in_choice import DECOY_KEY, SELECT_KEY, decoy_session, select_session
 from tests.e2e.test_account_lifecycle import bearer, enrol, inbox_code, new_user
 from tests.support.passkey import SoftwarePasskey
 
@@ -337,3 +337,51 @@ def test_a_passkey_choice_names_the_credentials_the_passkey_route_names(local_st
         step = choose(api, other, "WEB_AUTHN")
         assert step.status_code == 200, (other, step.text)
         assert step.json()["credential_request_options"]["allowCredentials"] == route, other
+
+
+# ---------------------------------------------------------------- decoys
+def decoy(stack: Any, challenge: str, expires_at: int) -> str:
+    """A decoy session as the broker makes one where Cognito answers an account state with
+    an error (auth.sign_in_choice). The local Cognito simulates those states instead
+    (PreventUserExistenceErrors on: unknown, unconfirmed and disabled users get a
+    challenge), so no route hands one out here: it is made with the stack's client key."""
+    described = idp(stack).describe_user_pool_client(
+        UserPoolId=stack.health["user_pool_id"], ClientId=stack.health["client_id"]
+    )["UserPoolClient"]
+    key = derived_key(described["ClientSecret"], DECOY_KEY)
+    return decoy_session(key, challenge, expires_at)
+
+
+def errors(responses: list[requests.Response]) -> list[tuple[int, str]]:
+    return [(r.status_code, r.json().get("error", "")) for r in responses]
+
+
+def test_a_passkey_decoy_answers_as_a_real_session_in_order(local_stack, user_with_passkey):
+    api, (email, passkey) = local_stack.api_url, user_with_passkey
+    started, stranger = start_passkey(api, email), SoftwarePasskey()
+    wrong, right = assertion(api, started, stranger), assertion(api, started, passkey)
+    real = [answer_passkey(api, email, started["session"], c) for c in (wrong, right)]
+    assert errors(real) == [(401, "invalid_credentials"), (401, "invalid_session")]
+    nobody = f"nobody-{uuid.uuid4().hex[:10]}@example.com"
+    live = decoy(local_stack, "WEB_AUTHN", int(time.time()) + 180)
+    assert errors([answer_passkey(api, nobody, live, c) for c in (wrong, right)]) == errors(real)
+    expired = decoy(local_stack, "WEB_AUTHN", int(time.time()) - 1)
+    refused(answer_passkey(api, nobody, expired, wrong), 401, "invalid_session")
+
+
+def test_a_code_decoy_answers_as_a_real_session_in_order(local_stack):
+    api = local_stack.api_url
+    email, _ = new_user(api)
+    started = post(api, "/auth/sign-in/email-code", {"email": email})
+    assert started.status_code == 200, started.text
+    body = {"email": email, "challenge": "EMAIL_OTP", "session": started.json()["session"]}
+    wrong = "0" * 8 if inbox_code(api, email, "sign_in") != "0" * 8 else "1" * 8
+    real = [post(api, "/auth/challenge", body | {"answer": wrong}) for _ in range(3)]
+    assert errors(real) == [(400, "code_mismatch")] * 3
+    nobody = f"nobody-{uuid.uuid4().hex[:10]}@example.com"
+    live = {"email": nobody, "challenge": "EMAIL_OTP", "answer": wrong}
+    live["session"] = decoy(local_stack, "EMAIL_OTP", int(time.time()) + 180)
+    answers = [post(api, "/auth/challenge", live) for _ in range(3)]
+    assert [a.json() for a in answers] == [r.json() for r in real]
+    expired = live | {"session": decoy(local_stack, "EMAIL_OTP", int(time.time()) - 1)}
+    refused(post(api, "/auth/challenge", expired), 401, "invalid_session")

@@ -10,11 +10,14 @@ and ``SELECT_CHALLENGE`` bodies.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
+import time
 from collections.abc import Iterator
 from typing import Any
 
+import boto3
 import pytest
 
 from local_stack import cognito
@@ -29,6 +32,7 @@ from tests.handlers.auth.test_account_handlers_moto import (
     signed_in,
     success,
 )
+from tests.handlers.auth.test_passkey_handlers_moto import user_pool
 from tests.support.passkey import SoftwarePasskey
 from tests.support.routes import by_event
 
@@ -337,3 +341,83 @@ def test_the_decoys_passkey_settings_are_the_pools(moto_pool, inbox):
     )["UserPoolClient"]
     minutes = described.get("AuthSessionValidity", 3)
     assert idp.passkey_settings == ("localhost", "required", minutes * 60)
+
+
+# ---------------------------------------------------------------- decoys answered as real sessions
+ATTEMPTS_TABLE = "moments-local-AttemptsTable"
+NOBODY = "nobody@example.com"
+
+
+def broker_decoy(moto_pool: Any, challenge: str, expires_at: int) -> str:
+    """A decoy session as the broker makes one (auth.sign_in_choice) when Cognito answers
+    an account state with an error: the emulator simulates those states instead (it runs
+    with PreventUserExistenceErrors on), so the handler tests make it with the broker's key."""
+    from auth.cognito import derived_key
+    from auth.sign_in_choice import DECOY_KEY, decoy_session
+
+    return decoy_session(derived_key(moto_pool.client_secret, DECOY_KEY), challenge, expires_at)
+
+
+def outcomes(bodies: list[dict[str, Any]], context: Any) -> list[tuple[int, str]]:
+    """Each answer in order -> (status, error)."""
+    results = [answer(body, context) for body in bodies]
+    return [(r["statusCode"], body_of(r).get("error", "")) for r in results]
+
+
+def test_a_passkey_decoy_is_single_use_as_a_real_web_authn_session(
+    alice, moto_pool, lambda_context
+):
+    # A real session answered by a passkey Cognito refuses, then by the right one
+    started = start("passkey_sign_in", EMAIL, lambda_context)
+    stranger = SoftwarePasskey()
+    real = outcomes(
+        [passkey_answer(EMAIL, started, stranger), passkey_answer(EMAIL, started, alice)],
+        lambda_context,
+    )
+    assert real == [(401, "invalid_credentials"), (401, "invalid_session")]
+    # The broker's decoy answered twice: the same, with one spend record on AttemptsTable
+    expires_at = int(time.time()) + 180
+    decoy = {**started, "session": broker_decoy(moto_pool, "WEB_AUTHN", expires_at)}
+    answers = [passkey_answer(NOBODY, decoy, stranger), passkey_answer(NOBODY, decoy, alice)]
+    assert outcomes(answers, lambda_context) == real
+    assert spend_record(decoy["session"])["Item"]["expires_at"] == {"N": str(expires_at)}
+
+
+def test_an_expired_passkey_decoy_is_an_invalid_session(alice, moto_pool, lambda_context):
+    started = start("passkey_sign_in", EMAIL, lambda_context)
+    decoy = {**started, "session": broker_decoy(moto_pool, "WEB_AUTHN", int(time.time()) - 1)}
+    assert outcomes([passkey_answer(NOBODY, decoy, alice)], lambda_context) == [
+        (401, "invalid_session")
+    ]
+    assert "Item" not in spend_record(decoy["session"])  # nothing written
+
+
+def spend_record(session: str) -> dict[str, Any]:
+    """GetItem of the decoy's spend record on AttemptsTable (auth.attempts.AttemptCounter.spend)."""
+    digest = hashlib.sha256(session.encode()).hexdigest()
+    return boto3.client("dynamodb").get_item(
+        TableName=ATTEMPTS_TABLE, Key={"counter_key": {"S": f"decoy#{digest}"}}
+    )
+
+
+def test_a_code_decoy_gets_cognitos_wrong_code_answer_while_live(
+    alice, moto_pool, inbox, monkeypatch, lambda_context
+):
+    # Given the pool with emailed codes (the template adds EMAIL_OTP where SES is set up)
+    sign_in = user_pool(moto_pool).extended_config["Policies"]["SignInPolicy"]
+    monkeypatch.setitem(sign_in, "AllowedFirstAuthFactors", ["PASSWORD", "EMAIL_OTP", "WEB_AUTHN"])
+    # A real EMAIL_OTP session answered with wrong codes (the start and three answers
+    # reach the attempt limit, 4)
+    started = start("email_code_sign_in", EMAIL, lambda_context)
+    wrong = "0" * 8 if code(inbox, EMAIL, "sign_in") != "0" * 8 else "1" * 8
+    body = {"email": EMAIL, "challenge": "EMAIL_OTP", "session": started["session"]}
+    real = [answer(body | {"answer": wrong}, lambda_context) for _ in range(3)]
+    assert [r["statusCode"] for r in real] == [400] * 3
+    # The broker's code decoy: the same answers, body for body; expired: invalid_session
+    live = broker_decoy(moto_pool, "EMAIL_OTP", int(time.time()) + 180)
+    decoy = {"email": NOBODY, "challenge": "EMAIL_OTP", "session": live, "answer": wrong}
+    answers = [answer(decoy, lambda_context) for _ in range(3)]
+    assert [body_of(a) for a in answers] == [body_of(r) for r in real]
+    assert body_of(real[0])["error"] == "code_mismatch"
+    expired = decoy | {"session": broker_decoy(moto_pool, "EMAIL_OTP", int(time.time()) - 1)}
+    assert outcomes([expired], lambda_context) == [(401, "invalid_session")]

@@ -43,6 +43,7 @@ class FakeIdp:
     fail: dict[str, UpstreamError] = field(default_factory=dict)
     client_secret: str = "example-client-secret"
     refresh_token_validity_seconds: int = 30 * 86400
+    auth_session_seconds: int = 180  # the app client's AuthSessionValidity (3 minutes)
     rotate: bool = True
 
     def _record(self, name: str, *args: Any) -> None:

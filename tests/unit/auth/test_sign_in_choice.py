@@ -5,25 +5,29 @@ and what is sent to RespondToAuthChallenge."""
 
 from __future__ import annotations
 
+import base64
 import json
 import time
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
 from pydantic import ValidationError
 
 from auth.errors import (
+    ChallengeRequired,
+    CodeMismatch,
     InvalidSession,
     PasskeysDisabled,
     RefusedAnswer,
     UpstreamError,
     error_mapping,
 )
-from auth.models import ChallengeAnswer, EmailRequest, PasskeyAnswer, SelectAnswer
+from auth.models import ChallengeAnswer, CodeAnswer, EmailRequest, PasskeyAnswer, SelectAnswer
 from auth.service import AuthService
 from auth.sign_in_choice import (
+    decoy_expiry,
     decoy_session,
-    is_decoy,
     refusal,
     select_session,
     select_session_valid,
@@ -202,7 +206,7 @@ def test_a_choice_session_is_good_for_its_email_until_it_expires():
     assert not select_session_valid(key, session, EMAIL, 1_000_180)  # expired
     assert not select_session_valid(key, session, "john@example.com", now)  # another email
     assert not select_session_valid(b"j" * 32, session, EMAIL, now)  # another key
-    assert not select_session_valid(key, decoy_session(key), EMAIL, now)
+    assert not select_session_valid(key, decoy_session(key, "WEB_AUTHN", 1_000_180), EMAIL, now)
     assert not select_session_valid(key, SESSION, EMAIL, now)  # Cognito's or made up
     forged = session[:-2] + ("AA" if session[-2:] != "AA" else "BB")
     assert not select_session_valid(key, forged, EMAIL, now)
@@ -392,7 +396,7 @@ def session_for(service: AuthService, kind: str) -> str:
         "expired": select_session(key, EMAIL, now - 1),
         "other email": service.select_sign_in(EmailRequest(email="john@example.com")).session,
         "cognito's": SESSION,
-        "passkey decoy": decoy_session(service._decoy_key),
+        "passkey decoy": service.new_decoy_session("WEB_AUTHN"),
     }[kind]
 
 
@@ -440,12 +444,161 @@ def test_a_choice_counts_attempts_as_its_route_does(settings, answer, cognito_sa
     assert service.counted == [("sign_in", EMAIL)]
 
 
-def test_decoy_sessions_are_known_only_under_their_key():
-    session = decoy_session(b"k" * 32)
-    assert is_decoy(b"k" * 32, session)
-    assert not is_decoy(b"j" * 32, session)
-    assert not is_decoy(b"k" * 32, SESSION)
-    assert not is_decoy(b"k" * 32, "not base64 !")
+def test_decoy_sessions_are_known_only_under_their_key_and_for_their_challenge():
+    key, expires_at = b"k" * 32, 1_000_180
+    session = decoy_session(key, "WEB_AUTHN", expires_at)
+    assert decoy_expiry(key, session, "WEB_AUTHN") == expires_at
+    assert decoy_expiry(key, session, "EMAIL_OTP") is None  # not replayed on the code path
+    assert decoy_expiry(b"j" * 32, session, "WEB_AUTHN") is None
+    assert decoy_expiry(key, SESSION, "WEB_AUTHN") is None
+    assert decoy_expiry(key, "not base64 !", "WEB_AUTHN") is None
+    assert len(session) == len(SESSION)
+
+
+def test_a_decoys_expiry_is_not_readable_in_it():
+    # a plain big-endian epoch would start every decoy with the same bytes, unlike
+    # Cognito's random-looking sessions
+    key = b"k" * 32
+    heads = {
+        base64.urlsafe_b64decode(decoy_session(key, "WEB_AUTHN", 1_000_180) + "==")[:8]
+        for _ in range(8)
+    }
+    assert len(heads) == 8
+    assert (1_000_180).to_bytes(8, "big") not in heads
+
+
+# ---------------------------------------------------------------- decoys answered as real sessions
+class Clock:
+    """The module's ``time`` with a hand-moved ``time()`` (epoch seconds)."""
+
+    def __init__(self, now: float = 1_000_000.0) -> None:
+        self.now = now
+
+    def time(self) -> float:
+        return self.now
+
+
+class SpendRecords:
+    """The attempt counter's decoy spend records in memory (auth.attempts.AttemptCounter
+    .spend on DynamoDB in the handler tests); every attempt counted, none refused."""
+
+    def __init__(self) -> None:
+        self.answers: dict[str, int] = {}
+        self.counted = 0
+
+    @contextmanager
+    def attempt(self, family: str, email: str):
+        self.counted += 1
+        yield
+
+    def reset(self, family: str, email: str) -> None:
+        pass
+
+    def spend(self, session: str, expires_at: int) -> bool:
+        self.answers[session] = self.answers.get(session, 0) + 1
+        return self.answers[session] == 1
+
+
+@pytest.fixture
+def clock(monkeypatch) -> Clock:
+    fake = Clock()
+    monkeypatch.setattr("auth.sign_in_choice.time", fake)
+    return fake
+
+
+UNCONFIRMED = UpstreamError("InitiateAuth", "UserNotConfirmedException", "User is not confirmed.")
+
+
+def decoy_broker(
+    settings, records: SpendRecords | None, *answers
+) -> tuple[AuthService, ScriptedIdp]:
+    idp = ScriptedIdp(*answers)
+    return AuthService(settings, idp=idp, attempts=records), idp  # type: ignore[arg-type]
+
+
+def outcome(service: AuthService, request: CodeAnswer | PasskeyAnswer) -> str:
+    """The error body's ``error`` the answer gets."""
+    with pytest.raises((RefusedAnswer, InvalidSession, CodeMismatch)) as raised:
+        service.answer_challenge(request)
+    return error_mapping(raised.value).error
+
+
+def passkey_decoy(service: AuthService) -> PasskeyAnswer:
+    session = service.passkey_sign_in(EmailRequest(email=EMAIL)).session
+    return PasskeyAnswer(email=EMAIL, challenge="WEB_AUTHN", session=session, credential=ASSERTION)
+
+
+def code_decoy(service: AuthService) -> CodeAnswer:
+    session = service.email_code_sign_in(EmailRequest(email=EMAIL)).session
+    return CodeAnswer(email=EMAIL, challenge="EMAIL_OTP", session=session, answer="12345678")
+
+
+def test_a_passkey_decoy_is_not_a_code_decoy(settings, clock):
+    # a passkey decoy sent as an emailed code's session is not the broker's: Cognito's
+    service, idp = decoy_broker(settings, SpendRecords(), HIDDEN)
+    session = passkey_decoy(service).session
+    calls = []
+    idp.respond_to_mfa_challenge = lambda *args: calls.append(args) or {}  # type: ignore[attr-defined]
+    request = CodeAnswer(email=EMAIL, challenge="EMAIL_OTP", session=session, answer="12345678")
+    with pytest.raises(ChallengeRequired):  # the scripted Cognito answered {}
+        service.answer_challenge(request)
+    assert len(calls) == 1
+
+
+def test_a_passkey_decoy_is_spent_by_its_first_answer(settings, clock):
+    # as a real WEB_AUTHN session: any answer spends it
+    records = SpendRecords()
+    service, idp = decoy_broker(settings, records, HIDDEN)
+    request = passkey_decoy(service)
+    assert outcome(service, request) == "invalid_credentials"
+    assert outcome(service, request) == "invalid_session"
+    assert outcome(service, request) == "invalid_session"
+    assert [name for name, _ in idp.calls] == ["initiate_user_auth"]
+    assert records.counted == 3  # every answer counted
+
+
+def test_a_passkey_decoy_expires_after_the_clients_session_validity(settings, clock):
+    service, idp = decoy_broker(settings, SpendRecords(), HIDDEN)
+    request = passkey_decoy(service)
+    clock.now += ScriptedIdp.auth_session_seconds
+    assert outcome(service, request) == "invalid_session"
+    assert [name for name, _ in idp.calls] == ["initiate_user_auth"]
+
+
+def test_without_an_attempts_table_a_live_passkey_decoy_is_not_single_use(settings, clock):
+    service, _ = decoy_broker(settings, None, HIDDEN)
+    request = passkey_decoy(service)
+    assert outcome(service, request) == "invalid_credentials"
+    assert outcome(service, request) == "invalid_credentials"
+    clock.now += ScriptedIdp.auth_session_seconds
+    assert outcome(service, request) == "invalid_session"
+
+
+def test_a_code_decoy_is_a_wrong_code_while_live(settings, clock):
+    # the email-code route's answer to an error an account's state causes: as Cognito's
+    # wrong code, each answer counted, no Cognito call, no spend record
+    records = SpendRecords()
+    service, idp = decoy_broker(settings, records, UNCONFIRMED)
+    request = code_decoy(service)
+    for _ in range(3):
+        assert outcome(service, request) == "code_mismatch"
+    assert [name for name, _ in idp.calls] == ["initiate_email_otp"]
+    assert records.counted == 1 + 3  # the start and each answer
+    assert records.answers == {}
+
+
+def test_a_code_decoy_expires_after_the_clients_session_validity(settings, clock):
+    service, _ = decoy_broker(settings, SpendRecords(), UNCONFIRMED)
+    request = code_decoy(service)
+    clock.now += ScriptedIdp.auth_session_seconds - 1
+    assert outcome(service, request) == "code_mismatch"
+    clock.now += 1
+    assert outcome(service, request) == "invalid_session"
+
+
+def test_a_code_decoys_wrong_code_is_cognitos_wrong_code_body():
+    cognito = UpstreamError("RespondToAuthChallenge", "CodeMismatchException", "Invalid code")
+    assert error_mapping(CodeMismatch()) == error_mapping(cognito)
 
 
 # ---------------------------------------------------------------- the body shapes
