@@ -32,6 +32,17 @@ ATTEMPT_COUNTER_KEY = "attempt_counter"
 #: Cognito's answers to SignUp / UpdateUserAttributes that would tell that an email has
 #: an account (OWASP ASVS 5.0 section 6.3.8): answered like a success.
 HIDDEN_SIGN_UP_ERRORS = frozenset({"UsernameExistsException", "AliasExistsException"})
+#: Cognito's answers to InitiateAuth ``USER_AUTH`` that an account's state causes (unknown
+#: with PreventUserExistenceErrors off, disabled, unconfirmed, reset pending): the
+#: passwordless routes (emailed code, passkey) answer them with a decoy challenge.
+HIDDEN_USER_AUTH_ERRORS = frozenset(
+    {
+        "UserNotFoundException",
+        "NotAuthorizedException",
+        "UserNotConfirmedException",
+        "PasswordResetRequiredException",
+    }
+)
 
 
 class IdentityProvider(Protocol):

@@ -93,7 +93,7 @@ class PasskeysDisabled(BrokerError):
 
 
 class RefusedAnswer(BrokerError):
-    """Cognito refused a passkey or password answered to a sign-in challenge (or the
+    """Cognito refused a passkey answered to a sign-in challenge (or the
     session was one of the broker's decoys, :mod:`auth.sign_in_choice`)."""
 
 
@@ -201,7 +201,7 @@ ERRORS: dict[tuple[str, str], ErrorMapping] = {
     (ANY, "PasskeysDisabled"): ErrorMapping(
         403, "passkeys_disabled", "Sign-in with a passkey is not enabled on this deployment."
     ),
-    # A refused passkey or password (auth.sign_in_choice.refusal), as a wrong sign-in.
+    # A refused passkey (auth.sign_in_choice.refusal), as a wrong sign-in.
     (ANY, "RefusedAnswer"): ErrorMapping(401, "invalid_credentials", None),
     (ANY, "CodeMismatch"): _CODE_MISMATCH,
     (ANY, "InvalidSession"): _INVALID_SESSION,

@@ -17,7 +17,7 @@ from functools import cache
 from auth.attempts import CODE_DELIVERY, CONFIRM, RESET_PASSWORD, SIGN_IN
 from auth.cognito import dynamodb_client
 from auth.config import load_settings
-from auth.core import HIDDEN_SIGN_UP_ERRORS, logger, masked_delivery
+from auth.core import HIDDEN_SIGN_UP_ERRORS, HIDDEN_USER_AUTH_ERRORS, logger, masked_delivery
 from auth.errors import (
     OAUTH_TOKEN,
     UPSTREAM_BAD_RESPONSE,
@@ -234,13 +234,20 @@ class AuthService(SignInChoice, PasskeyOperations):
         except UpstreamError as exc:
             if exc.code == "InvalidParameterException":
                 raise PasswordlessDisabled() from exc
-            if exc.code not in _HIDDEN_EMAIL_CODE_ERRORS:
+            if exc.code not in HIDDEN_USER_AUTH_ERRORS:
                 raise
             logger.info("email-code sign-in answered generically", extra={"upstream": exc.code})
             return SignInChallenge(
                 challenge="EMAIL_OTP", session=self.new_decoy_session("EMAIL_OTP")
             )
-        return SignInChallenge(challenge="EMAIL_OTP", session=str(result.get("Session", "")))
+        if result.get("ChallengeName") != "EMAIL_OTP" or not result.get("Session"):
+            # Another answer (SELECT_CHALLENGE, another challenge) is refused like an
+            # account-state error: a decoy, never a session for another challenge.
+            logger.info("email-code sign-in answered with a decoy", extra={"upstream": "other"})
+            return SignInChallenge(
+                challenge="EMAIL_OTP", session=self.new_decoy_session("EMAIL_OTP")
+            )
+        return SignInChallenge(challenge="EMAIL_OTP", session=str(result["Session"]))
 
     def token(self, grant: TokenRequest, cookie_refresh_token: str | None = None) -> TokenSet:
         """``POST /auth/token``: the authorization-code or the refresh-token grant.
@@ -306,9 +313,6 @@ _HIDDEN_FORGOT_PASSWORD_ERRORS = frozenset(
 
 
 _HIDDEN_RESEND_ERRORS = _HIDDEN_FORGOT_PASSWORD_ERRORS
-_HIDDEN_EMAIL_CODE_ERRORS = frozenset(
-    {"UserNotFoundException", "NotAuthorizedException", "UserNotConfirmedException"}
-)
 
 
 @cache

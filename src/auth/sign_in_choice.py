@@ -50,15 +50,15 @@ from urllib.parse import urlsplit
 
 from auth.attempts import SIGN_IN
 from auth.cognito import derived_key
-from auth.core import logger
+from auth.core import HIDDEN_USER_AUTH_ERRORS, logger
 from auth.errors import (
-    LOCKOUT_MESSAGE,
     ChallengeRequired,
     CodeMismatch,
     InvalidSession,
     PasskeysDisabled,
     RefusedAnswer,
     UpstreamError,
+    lookup,
 )
 from auth.models import (
     FIRST_FACTORS,
@@ -79,17 +79,6 @@ from auth.sessions import Sessions, token_set
 DECOY_KEY = "sign_in_decoy"
 #: The purpose of the key that tags the choice's sessions (:func:`select_session`).
 SELECT_KEY = "sign_in_select"
-#: Cognito's answers to InitiateAuth USER_AUTH that an account's state causes (unknown
-#: with PreventUserExistenceErrors off, disabled, unconfirmed, reset pending): answered
-#: with a decoy.
-HIDDEN_USER_AUTH_ERRORS = frozenset(
-    {
-        "UserNotFoundException",
-        "NotAuthorizedException",
-        "UserNotConfirmedException",
-        "PasswordResetRequiredException",
-    }
-)
 #: A tagged session's bytes: an 8-byte expiry (epoch seconds, big-endian, XORed with an
 #: HMAC of the nonce so that a decoy looks random like any session), 64 random bytes (the
 #: nonce) and a 24-byte tag: 128 base64url characters like a session of the local Cognito
@@ -174,19 +163,19 @@ def select_session_valid(key: bytes, session: str, email: str, now: float) -> bo
     return expires_at is not None and now < expires_at
 
 
-def refusal(exc: UpstreamError, sentence: str) -> UpstreamError | RefusedAnswer:
+def refusal(exc: UpstreamError) -> UpstreamError | RefusedAnswer:
     """RespondToAuthChallenge's ``NotAuthorizedException`` is Cognito's answer both to a
-    bad session ("Invalid session for the user, session is expired.") and to a wrong
-    answer ("Incorrect username or password."); the first stays ``invalid_session``, the
-    lockout stays 429, any other is a :class:`RefusedAnswer` (401 ``invalid_credentials``)."""
-    message = (exc.message or "").lower()
+    bad session ("Invalid session for the user, session is expired.") and to a refused
+    passkey ("Incorrect username or password."); the first stays ``invalid_session``, the
+    lockout stays 429 (``auth.errors.lookup``), any other is a :class:`RefusedAnswer` (401
+    ``invalid_credentials``)."""
     if (
         exc.code != "NotAuthorizedException"
-        or "session" in message
-        or LOCKOUT_MESSAGE.lower() in message
+        or "session" in (exc.message or "").lower()
+        or lookup(exc.operation, exc.code, exc.message).status == 429
     ):
         return exc
-    return RefusedAnswer(sentence)
+    return RefusedAnswer(_REFUSED_PASSKEY)
 
 
 class SignInChoice(Sessions):
@@ -326,7 +315,7 @@ class SignInChoice(Sessions):
                 request.email, request.challenge, request.session, {"CREDENTIAL": credential}
             )
         except UpstreamError as exc:
-            raise refusal(exc, _REFUSED_PASSKEY) from exc
+            raise refusal(exc) from exc
 
     def _answer_decoy(self, challenge: str, session: str, expires_at: int) -> NoReturn:
         """Answer a decoy ``session`` as Cognito answers a real one of ``challenge`` (module

@@ -288,13 +288,47 @@ def test_email_code_sign_in_says_clearly_when_the_deployment_has_it_off(service,
     )
 
 
-def test_email_code_sign_in_hides_account_state_errors(service, idp, monkeypatch):
-    def unconfirmed(username):
-        raise UpstreamError("InitiateAuth", "UserNotConfirmedException", "User is not confirmed.")
+@pytest.mark.parametrize(
+    "code",
+    [
+        "UserNotFoundException",
+        "NotAuthorizedException",
+        "UserNotConfirmedException",
+        "PasswordResetRequiredException",
+    ],
+)
+def test_email_code_sign_in_hides_account_state_errors(service, idp, monkeypatch, code):
+    """Every error an account's state causes gets the EMAIL_OTP challenge's shape, as the
+    passkey route answers the same InitiateAuth USER_AUTH errors (a reset-pending account
+    used to get 403 password_reset_required here)."""
 
-    monkeypatch.setattr(idp, "initiate_email_otp", unconfirmed, raising=False)
+    def refused(username):
+        raise UpstreamError("InitiateAuth", code, "refused")
+
+    monkeypatch.setattr(idp, "initiate_email_otp", refused, raising=False)
     result = service.email_code_sign_in(EmailRequest(email="jane@example.com"))
     assert result.challenge == "EMAIL_OTP" and len(result.session) >= 20
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        {"ChallengeName": "SELECT_CHALLENGE", "Session": "s" * 40},
+        {"ChallengeName": "PASSWORD", "Session": "s" * 40},
+        {"ChallengeName": "EMAIL_OTP"},
+    ],
+)
+def test_email_code_sign_in_answers_a_decoy_for_any_other_cognito_answer(
+    service, idp, monkeypatch, answer
+):
+    """Only an EMAIL_OTP challenge with a session is passed on: any other answer gets a
+    decoy session of the EMAIL_OTP kind (never another challenge's session, never "")."""
+    from auth.sign_in_choice import decoy_expiry
+
+    monkeypatch.setattr(idp, "initiate_email_otp", lambda username: answer, raising=False)
+    result = service.email_code_sign_in(EmailRequest(email="jane@example.com"))
+    assert result.challenge == "EMAIL_OTP"
+    assert decoy_expiry(service._decoy_key, result.session, "EMAIL_OTP") is not None
 
 
 def test_account_deletion_revokes_first_then_erases_photos_then_deletes_the_user(

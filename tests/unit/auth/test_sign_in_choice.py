@@ -249,7 +249,7 @@ def test_cognitos_refusals_are_told_apart_by_their_message(settings, message, st
 
 def test_refusal_leaves_other_errors_alone():
     mismatch = UpstreamError("RespondToAuthChallenge", "CodeMismatchException")
-    assert refusal(mismatch, "x") is mismatch
+    assert refusal(mismatch) is mismatch
 
 
 def test_a_decoy_session_is_refused_as_a_wrong_answer_without_calling_cognito(settings):
