@@ -22,9 +22,10 @@ here is stored or logged.
 from __future__ import annotations
 
 from collections.abc import Callable
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any
 
+from auth.core import attributes_of
 from auth.errors import (
     ChallengeRequired,
     ReauthenticationRequired,
@@ -60,7 +61,7 @@ def check_proof(
     idp: IdentityProvider,
     access_token: str,
     proof: Proof,
-    attempt: Callable[[str], AbstractContextManager[None]] | None = None,
+    attempt: Callable[[str], AbstractContextManager[None]],
 ) -> dict[str, Any]:
     """Check ``proof`` for the user of ``access_token``; nothing changes on any failure.
 
@@ -94,9 +95,9 @@ def check_proof(
         raise ReauthenticationRequired(
             "Confirm it is you: send a current code from the authenticator app as well."
         )
-    email = next((a["Value"] for a in user.get("UserAttributes", []) if a["Name"] == "email"), "")
+    email = attributes_of(user).get("email", "")
     try:
-        with (attempt or _uncounted)(email):
+        with attempt(email):
             result = idp.initiate_password_auth(email, proof.password)
             if result.get("ChallengeName") == _TOTP and result.get("Session"):
                 if not proof.code:  # TOTP turned on since GetUser
@@ -119,8 +120,3 @@ def check_proof(
     if tokens.get("RefreshToken"):
         idp.revoke_token(str(tokens["RefreshToken"]))
     return user
-
-
-def _uncounted(email: str) -> AbstractContextManager[None]:
-    """No attempt counter (tests, or a deployment without one)."""
-    return nullcontext()

@@ -135,12 +135,9 @@ class Sessions(ServiceCore):
                 # handlers then refuse this session's token only after it expires.
                 logger.warning("access token has no origin_jti; session not recorded")
                 return
-        if ahead_seconds:
-            records.record(
-                sub, origin_jti=origin_jti, everywhere=everywhere, ahead_seconds=ahead_seconds
-            )
-        else:
-            records.record(sub, origin_jti=origin_jti, everywhere=everywhere)
+        records.record(
+            sub, origin_jti=origin_jti, everywhere=everywhere, ahead_seconds=ahead_seconds
+        )
 
     def refresh_token_max_age(self) -> int:
         """The refresh token's lifetime in seconds (the cookie's ``Max-Age``)."""

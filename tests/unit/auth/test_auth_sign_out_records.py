@@ -31,7 +31,7 @@ class Records:
     families: dict[str, tuple[str, str, int]] = field(default_factory=dict)
     log: list[str] | None = None  # shared with the idp's calls, to check the order
 
-    def record(self, user_sub, *, origin_jti, everywhere):
+    def record(self, user_sub, *, origin_jti, everywhere, ahead_seconds=0):
         self.written.append((user_sub, origin_jti, everywhere))
         if self.log is not None:
             self.log.append("record")
