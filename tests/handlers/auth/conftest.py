@@ -26,11 +26,13 @@ from typing import Any
 
 import boto3
 import pytest
+from moto.backends import get_backend
 
 from auth.config import load_settings
 from auth.service import get_service
 from local_stack import cognito
 from local_stack.cognito.inbox import Inbox
+from local_stack.cognito.state import pool_state
 from local_stack.template import Template
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -182,10 +184,27 @@ def moto_pool(aws_state, hosted_ui, monkeypatch):
     )
 
 
+def user_pool(moto_pool) -> Any:
+    """moto's own user pool object behind ``moto_pool``."""
+    return get_backend("cognito-idp")[ACCOUNT][REGION].user_pools[moto_pool.user_pool_id]
+
+
 @pytest.fixture
-def inbox(moto_pool) -> Iterator[Inbox]:
+def inbox(moto_pool, aws_state, monkeypatch) -> Iterator[Inbox]:
+    """The local Cognito installed on moto, with the template's passkey relying party on
+    the pool as the local stack's provisioning sets it (``WebAuthnRelyingPartyID``:
+    AllowedOrigin's host by default, ``localhost``; ``WebAuthnUserVerification``). The
+    package-wide provisioning ran before the emulation was installed, and moto's own
+    SetUserPoolMfaConfig drops ``WebAuthnConfiguration``; monkeypatch restores the pool
+    after the test."""
     inbox = Inbox(stream=io.StringIO())
     cognito.install(inbox)
+    props = aws_state.raw["Resources"]["UserPool"]["Properties"]
+    party = {
+        "RelyingPartyId": aws_state.resolve(props["WebAuthnRelyingPartyID"]),
+        "UserVerification": props["WebAuthnUserVerification"],
+    }
+    monkeypatch.setattr(pool_state(user_pool(moto_pool)), "webauthn_config", party)
     try:
         yield inbox
     finally:

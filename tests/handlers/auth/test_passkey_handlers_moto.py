@@ -10,11 +10,10 @@ import re
 from typing import Any
 
 import pytest
-from moto.backends import get_backend
 
 from local_stack.cognito.state import pool_state
 from tests.handlers.auth.auth_events import body_of, load_event, with_body, with_headers
-from tests.handlers.auth.conftest import ACCOUNT, REGION
+from tests.handlers.auth.conftest import user_pool
 from tests.handlers.auth.test_account_handlers_moto import EMAIL, PASSWORD, code, invoke, success
 from tests.support.passkey import AT, UP, SoftwarePasskey
 from tests.support.passkey import passkey_sign_in as sign_in_with_passkey
@@ -22,10 +21,6 @@ from tests.support.routes import by_event
 
 pytestmark = pytest.mark.filterwarnings("ignore:No application metrics to publish")
 BOB = "bob@example.com"
-
-
-def user_pool(moto_pool) -> Any:
-    return get_backend("cognito-idp")[ACCOUNT][REGION].user_pools[moto_pool.user_pool_id]
 
 
 def signed_in(inbox, context, email: str = EMAIL) -> str:
@@ -78,23 +73,18 @@ def passkey_sign_in(moto_pool, passkey: SoftwarePasskey, email: str = EMAIL) -> 
 
 
 @pytest.fixture
-def passkeys(moto_pool, inbox, aws_state, monkeypatch):
+def passkeys(moto_pool, inbox):
     """The template's pool with its passkey relying party, as the local stack provisions
-    it: WEB_AUTHN is a first factor (CreateUserPool) and the relying party
-    (``WebAuthnRelyingPartyID``: AllowedOrigin's host by default, ``localhost``; user
-    verification required) is what SetUserPoolMfaConfig keeps, which the handler tests'
-    package-wide provisioning ran before the local Cognito (``inbox``) was installed."""
+    it: WEB_AUTHN is a first factor (CreateUserPool) and the relying party is the
+    template's (set by the ``inbox`` fixture: ``localhost``, user verification required)."""
     pool = user_pool(moto_pool)
     assert (
         "WEB_AUTHN" in pool.extended_config["Policies"]["SignInPolicy"]["AllowedFirstAuthFactors"]
     )
-    props = aws_state.raw["Resources"]["UserPool"]["Properties"]
-    party = {
-        "RelyingPartyId": aws_state.resolve(props["WebAuthnRelyingPartyID"]),
-        "UserVerification": props["WebAuthnUserVerification"],
+    assert pool_state(pool).webauthn_config == {
+        "RelyingPartyId": "localhost",
+        "UserVerification": "required",
     }
-    assert party == {"RelyingPartyId": "localhost", "UserVerification": "required"}
-    monkeypatch.setattr(pool_state(pool), "webauthn_config", party)
     return pool
 
 

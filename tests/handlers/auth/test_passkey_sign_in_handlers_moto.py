@@ -11,18 +11,17 @@ and ``SELECT_CHALLENGE`` bodies.
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import boto3
 import pytest
 
-from local_stack import cognito
 from local_stack.cognito.inbox import Inbox
+from local_stack.cognito.state import pool_state
 from tests.handlers.auth.auth_events import body_of, load_event, with_body
+from tests.handlers.auth.conftest import user_pool
 from tests.handlers.auth.test_account_handlers_moto import (
     EMAIL,
     PASSWORD,
@@ -32,38 +31,10 @@ from tests.handlers.auth.test_account_handlers_moto import (
     signed_in,
     success,
 )
-from tests.handlers.auth.test_passkey_handlers_moto import user_pool
 from tests.support.passkey import SoftwarePasskey
 from tests.support.routes import by_event
 
 pytestmark = pytest.mark.filterwarnings("ignore:No application metrics to publish")
-
-
-@pytest.fixture
-def inbox(moto_pool) -> Iterator[Inbox]:
-    """The local Cognito installed, and the template's relying party set on the pool:
-    the pool was provisioned (once per package) before the emulation was installed, and
-    moto's own SetUserPoolMfaConfig drops ``WebAuthnConfiguration``. ``localhost`` is
-    the host of AllowedOrigin's default, user verification ``required`` the template's."""
-    inbox = Inbox(stream=io.StringIO())
-    cognito.install(inbox)
-    set_passkey_config(moto_pool, {"RelyingPartyId": "localhost", "UserVerification": "required"})
-    try:
-        yield inbox
-    finally:
-        cognito.uninstall()
-
-
-def set_passkey_config(moto_pool: Any, config: dict[str, str]) -> None:
-    """SetUserPoolMfaConfig's ``WebAuthnConfiguration``, the pool's MFA settings restated
-    (the operation sets them all at once)."""
-    current = moto_pool.client.get_user_pool_mfa_config(UserPoolId=moto_pool.user_pool_id)
-    mfa = {
-        k: current[k] for k in ("MfaConfiguration", "SoftwareTokenMfaConfiguration") if k in current
-    }
-    moto_pool.client.set_user_pool_mfa_config(
-        UserPoolId=moto_pool.user_pool_id, **mfa, WebAuthnConfiguration=config
-    )
 
 
 def register(moto_pool: Any, access: str) -> SoftwarePasskey:
@@ -314,10 +285,14 @@ def test_every_account_state_gets_the_status_and_shape_of_a_user_with_a_passkey(
         assert offered == reference.get("available_challenges"), state
 
 
-def test_a_pool_without_a_relying_party_answers_passkeys_disabled(moto_pool, inbox, lambda_context):
+def test_a_pool_without_a_relying_party_answers_passkeys_disabled(
+    moto_pool, inbox, lambda_context, monkeypatch
+):
     # Given a pool whose passkey configuration has no relying party (Cognito then refuses
-    # WEB_AUTHN with InvalidParameterException); the fixture restores it for the next test
-    set_passkey_config(moto_pool, {"UserVerification": "required"})
+    # WEB_AUTHN with InvalidParameterException)
+    monkeypatch.setattr(
+        pool_state(user_pool(moto_pool)), "webauthn_config", {"UserVerification": "required"}
+    )
     response = invoke("passkey_sign_in", load_event("passkey_sign_in"), lambda_context)
     assert response["statusCode"] == 403, response["body"]
     assert body_of(response)["error"] == "passkeys_disabled"
