@@ -300,16 +300,16 @@ def test_prod_reserves_concurrency_for_every_public_auth_function_within_the_quo
     template = _prod()
     public = _public_functions(template)
     assert len(public) >= 11 and "SignInFunction" in public and "TokenFunction" in public
-    settings = template.raw["Resources"]["MomentsApi"]["Properties"]["MethodSettings"]
-    burst = {s["ResourcePath"].replace("~1", "/"): s["ThrottlingBurstLimit"] for s in settings}
+    settings = _method_settings(template)
     reserved = {}
     for logical_id in public:
         properties = _properties(template, logical_id)
         reserved[logical_id] = int(properties["ReservedConcurrentExecutions"])
-        path = next(iter(properties["Events"].values()))["Properties"]["Path"]
+        event = next(iter(properties["Events"].values()))["Properties"]
+        burst = settings[(event["Method"].upper(), event["Path"])]["ThrottlingBurstLimit"]
         # At least the burst API Gateway admits at once: its 429 comes before Lambda's
         # throttle (which API Gateway turns into a 500).
-        assert reserved[logical_id] >= burst.get(path, 0), logical_id
+        assert reserved[logical_id] >= burst, logical_id
     assert sum(reserved.values()) <= ACCOUNT_CONCURRENCY - UNRESERVED_MINIMUM
     authorized = set(template.functions()) - set(public)
     assert not any("ReservedConcurrentExecutions" in _properties(template, f) for f in authorized)
