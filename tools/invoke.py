@@ -57,6 +57,7 @@ import jwt
 import pyotp
 
 from local_stack import cognito
+from local_stack.api_gateway.authorizer import api_gateway_claims
 from local_stack.cognito.inbox import Inbox
 from local_stack.stack import LocalStack, Ports, configure_logging
 from local_stack.template import Template
@@ -68,7 +69,6 @@ TEMPLATE = REPO_ROOT / "template.yaml"
 PASSWORD = "Correct-Horse-9"
 NEW_PASSWORD = "Another-Horse-10"
 #: API Gateway's rendering of ``iat``/``exp`` in a REST Cognito authorizer's claims.
-_API_GATEWAY_TIME = "%a %b %d %H:%M:%S UTC %Y"
 _UPLOAD_FUNCTION = "UploadPhotoFunction"
 
 
@@ -310,16 +310,11 @@ _PREPARERS: dict[tuple[str, str], Callable[[EventFiller, User, dict[str, Any]], 
 
 
 def authorizer_claims(claims: dict[str, Any]) -> dict[str, str]:
-    """A token's claims as API Gateway's REST Cognito authorizer passes them: every value
-    a string, ``iat``/``exp`` in its date rendering."""
-    rendered = {}
-    for name, value in claims.items():
-        if name in ("iat", "exp") and isinstance(value, int | float):
-            rendered[name] = time.strftime(_API_GATEWAY_TIME, time.gmtime(value))
-        else:
-            rendered[name] = value if isinstance(value, str) else json.dumps(value)
-    rendered.setdefault("event_id", str(uuid.uuid4()))
-    return rendered
+    """A token's claims as API Gateway's REST Cognito authorizer passes them (the local
+    stack's own rendering, :func:`local_stack.api_gateway.authorizer.api_gateway_claims`:
+    every value a string, lists comma-joined, ``iat``/``exp`` in its date form), with the
+    ``event_id`` it adds."""
+    return {"event_id": str(uuid.uuid4()), **api_gateway_claims(claims)}
 
 
 def _replace(value: Any, values: dict[str, str]) -> Any:

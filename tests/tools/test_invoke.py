@@ -82,11 +82,19 @@ def test_the_photo_events_as_written_are_refused_and_filled_they_pass(stack):
 
 def test_claims_are_rendered_as_the_rest_authorizer_passes_them():
     claims = invoke.authorizer_claims(
-        {"sub": "s", "iat": 1795251600, "exp": 1795252500, "auth_time": 1795251600}
+        {
+            "sub": "s",
+            "iat": 1795251600,
+            "exp": 1795252500,
+            "auth_time": 1795251600,
+            "cognito:groups": ["admins", "editors"],
+        }
     )
     assert claims["iat"] == "Sat Nov 21 09:00:00 UTC 2026"
     assert claims["exp"] == "Sat Nov 21 09:15:00 UTC 2026"
     assert claims["auth_time"] == "1795251600"
+    # as make dev's gateway passes a list claim (make invoke used to send JSON: '["admins", ...]')
+    assert claims["cognito:groups"] == "admins,editors"
 
 
 def test_an_unknown_function_is_named(capsys):
