@@ -169,30 +169,6 @@ class CognitoIdentityProvider:
         UserPoolClientType). Read once per container (DescribeUserPoolClient)."""
         return int(self._app_client.get("AuthSessionValidity") or 3) * 60
 
-    @cached_property
-    def passkey_settings(self) -> tuple[str | None, str, int]:
-        """``(RelyingPartyId or None, UserVerification, AuthSessionValidity in seconds)``:
-        the pool's ``WebAuthnConfiguration`` (GetUserPoolMfaConfig; ``UserVerification``
-        defaults to ``preferred``, API reference, WebAuthnConfigurationType) and
-        :attr:`auth_session_seconds`. Read once per container, on the first passkey
-        sign-in that needs a decoy."""
-        config = self._call("GetUserPoolMfaConfig", UserPoolId=self.user_pool_id)
-        webauthn = config.get("WebAuthnConfiguration") or {}
-        return (
-            webauthn.get("RelyingPartyId"),
-            webauthn.get("UserVerification") or "preferred",
-            self.auth_session_seconds,
-        )
-
-    @cached_property
-    def first_auth_factors(self) -> frozenset[str]:
-        """The pool's ``Policies.SignInPolicy.AllowedFirstAuthFactors`` (DescribeUserPool;
-        ``PASSWORD`` alone when unset, Cognito's default, API reference SignInPolicyType):
-        what choice-based sign-in may offer on this deployment. Read once per container."""
-        pool = self._call("DescribeUserPool", UserPoolId=self.user_pool_id)["UserPool"]
-        policy = (pool.get("Policies") or {}).get("SignInPolicy") or {}
-        return frozenset(policy.get("AllowedFirstAuthFactors") or ("PASSWORD",))
-
     def secret_hash(self, username: str) -> str:
         """SECRET_HASH for ``username`` with this client's id and secret."""
         return secret_hash(self.client_secret, username, self.client_id)

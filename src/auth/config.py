@@ -16,6 +16,12 @@ Every broker function gets the same variables (``&AuthEnv`` in template.yaml):
   counting (the template always sets it).
 - ``PASSWORD_MIN_LENGTH``, ``PASSWORD_REQUIRE``: the pool's password policy
   (:mod:`auth.password_policy`), so a weak password is refused the same for every email.
+- ``FIRST_AUTH_FACTORS``: the pool's ``SignInPolicy.AllowedFirstAuthFactors``, comma-separated
+  (Cognito's default when unset: ``PASSWORD``, API reference SignInPolicyType): what
+  choice-based sign-in offers.
+- ``WEBAUTHN_RELYING_PARTY_ID``, ``WEBAUTHN_USER_VERIFICATION``: the pool's passkey relying
+  party (``preferred`` unless ``required``, API reference WebAuthnConfigurationType), named
+  by a passkey decoy's options (:mod:`auth.sign_in_choice`).
 - ``ACCESS_TOKEN_VALIDITY_MINUTES``: the app client's access-token lifetime (template
   parameter ``AccessTokenValidityMinutes``, 5 to 1440; default 60, Cognito's default),
   the TTL of each sign-out record.
@@ -55,6 +61,9 @@ class AuthSettings(BaseModel):
     photos_table_name: str | None = Field(default=None, max_length=255)
     access_token_validity_seconds: int = Field(default=3600, ge=300, le=86400)
     password_policy: PasswordPolicy = PasswordPolicy()
+    first_auth_factors: frozenset[str] = frozenset({"PASSWORD"})
+    webauthn_relying_party_id: str | None = Field(default=None, max_length=127)
+    webauthn_user_verification: str = Field(default="preferred", pattern="^(required|preferred)$")
 
     @property
     def authorize_url(self) -> str:
@@ -103,6 +112,9 @@ def settings_from_env(env: Mapping[str, str]) -> AuthSettings:
             password_policy=PasswordPolicy.parse(
                 env.get("PASSWORD_MIN_LENGTH"), env.get("PASSWORD_REQUIRE")
             ),
+            first_auth_factors=frozenset(_split(env.get("FIRST_AUTH_FACTORS") or "PASSWORD", ",")),
+            webauthn_relying_party_id=env.get("WEBAUTHN_RELYING_PARTY_ID") or None,
+            webauthn_user_verification=env.get("WEBAUTHN_USER_VERIFICATION") or "preferred",
         )
     except ValueError as exc:  # pydantic's ValidationError is a ValueError, like int()'s
         errors = exc.errors(include_input=False) if isinstance(exc, ValidationError) else []

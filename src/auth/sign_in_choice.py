@@ -32,7 +32,7 @@ its ``AvailableChallenges`` tell an account's state (a user with TOTP MFA gets n
 passwordless factor, only a user with a passkey gets ``WEB_AUTHN``; "Managing user
 existence error responses" covers unknown users only), and answering a choice Cognito did
 not offer takes other round trips than one it did (a timing oracle). So the offer is the
-deployment's (:attr:`auth.cognito.CognitoIdentityProvider.first_auth_factors`) with a
+deployment's (:attr:`auth.config.AuthSettings.first_auth_factors`, from the template) with a
 broker-issued session (:func:`select_session`) and no Cognito call, and the chosen factor
 is started as its single-factor route starts it: the same calls for every email.
 """
@@ -226,10 +226,10 @@ class SignInChoice(Sessions):
         app client's ``AuthSessionValidity``). One answer for every email. Not counted.
 
         Raises:
-            UpstreamError: 5xx (the pool's or the client's settings, read once per
-                container, could not be read).
+            UpstreamError: 5xx (the app client's settings, read once per container,
+                could not be read).
         """
-        allowed = self.idp.first_auth_factors
+        allowed = self.settings.first_auth_factors
         expires_at = int(time.time()) + self.idp.auth_session_seconds
         return SelectChallenge(
             session=select_session(self._select_key, request.email, expires_at),
@@ -354,16 +354,16 @@ class SignInChoice(Sessions):
         local Cognito) writes: a fresh challenge, the pool's RP ID (Cognito's fallback, the
         pool's domain, when none is set), its user verification, the session lifetime in
         ms, and one credential id ``HMAC_SHA256(decoy key, email)`` cut to 16 bytes."""
-        rp_id, user_verification, session_seconds = self.idp.passkey_settings
+        rp_id = self.settings.webauthn_relying_party_id
         credential_id = hmac.new(self._decoy_key, email.encode(), hashlib.sha256).digest()
         return {
             "challenge": b64url(secrets.token_bytes(_CHALLENGE_BYTES)),
-            "timeout": session_seconds * 1000,
+            "timeout": self.idp.auth_session_seconds * 1000,
             "rpId": rp_id or urlsplit(self.settings.cognito_domain_url).hostname,
             "allowCredentials": [
                 {"id": b64url(credential_id[:_DECOY_ID_BYTES]), "type": "public-key"}
             ],
-            "userVerification": user_verification,
+            "userVerification": self.settings.webauthn_user_verification,
         }
 
 

@@ -17,6 +17,9 @@ RETAINED = ["UserPool", "PhotosTable", "PhotosBucket"]
 PHOTO_API_FUNCTIONS = [f.logical_id for f in api_functions("photos")]
 
 
+SES_ARN = "arn:aws:ses:us-east-1:123456789012:identity/no-reply@example.com"
+
+
 def load(**parameters: str) -> Template:
     return Template.load(TEMPLATE, parameters)
 
@@ -243,6 +246,27 @@ def test_the_brokers_password_policy_is_the_pools():
         "symbols": "RequireSymbols",
     }
     assert set(policy.require) == {name for name, flag in flags.items() if pool[flag]}
+
+
+@pytest.mark.parametrize(
+    "parameters",
+    [
+        {},
+        {"AllowedOrigin": "https://photos.example.com:8443"},
+        {"WebAuthnRelyingPartyId": "example.com", "PasswordlessEmailSourceArn": SES_ARN},
+    ],
+)
+def test_the_brokers_first_factors_and_relying_party_are_the_pools(parameters):
+    """Issue 20: choice-based sign-in offers, and a passkey decoy names, what the pool is
+    provisioned with; the environment reads them from the pool's own YAML nodes."""
+    template = load(**parameters)
+    pool = _properties(template, "UserPool")
+    for function in ("SelectChallengeFunction", "PasskeySignInFunction", "ChallengeFunction"):
+        env = template.functions()[function].environment
+        factors = pool["Policies"]["SignInPolicy"]["AllowedFirstAuthFactors"]
+        assert env["FIRST_AUTH_FACTORS"].split(",") == factors, function
+        assert env["WEBAUTHN_RELYING_PARTY_ID"] == pool["WebAuthnRelyingPartyID"], function
+        assert env["WEBAUTHN_USER_VERIFICATION"] == pool["WebAuthnUserVerification"], function
 
 
 # ------------------------------------------------ issue 24: production options, TLS 1.2

@@ -298,24 +298,19 @@ def test_a_pool_without_a_relying_party_answers_passkeys_disabled(
     assert body_of(response)["error"] == "passkeys_disabled"
 
 
-def test_the_offer_is_the_pools_allowed_first_factors(moto_pool, inbox):
-    from auth.cognito import CognitoIdentityProvider
+def test_the_brokers_first_factors_and_relying_party_are_the_pools(moto_pool, aws_state):
+    """What the offer and a decoy's options are built from (the functions' environment,
+    auth.config) is what the pool was provisioned with: its AllowedFirstAuthFactors
+    (DescribeUserPool) and the template's WebAuthnRelyingPartyID / WebAuthnUserVerification."""
+    from auth.config import load_settings
 
-    idp = CognitoIdentityProvider(moto_pool.user_pool_id, moto_pool.client_id, moto_pool.client)
-    assert idp.first_auth_factors == {"PASSWORD", "WEB_AUTHN"}  # the template, without SES
-
-
-def test_the_decoys_passkey_settings_are_the_pools(moto_pool, inbox):
-    # What a decoy's options are built from (auth.sign_in_choice): the pool's relying party
-    # and user verification (GetUserPoolMfaConfig), the client's session lifetime
-    from auth.cognito import CognitoIdentityProvider
-
-    idp = CognitoIdentityProvider(moto_pool.user_pool_id, moto_pool.client_id, moto_pool.client)
-    described = moto_pool.client.describe_user_pool_client(
-        UserPoolId=moto_pool.user_pool_id, ClientId=moto_pool.client_id
-    )["UserPoolClient"]
-    minutes = described.get("AuthSessionValidity", 3)
-    assert idp.passkey_settings == ("localhost", "required", minutes * 60)
+    settings = load_settings()
+    pool = moto_pool.client.describe_user_pool(UserPoolId=moto_pool.user_pool_id)["UserPool"]
+    factors = pool["Policies"]["SignInPolicy"]["AllowedFirstAuthFactors"]
+    assert settings.first_auth_factors == set(factors) == {"PASSWORD", "WEB_AUTHN"}
+    props = aws_state.resolve(aws_state.raw["Resources"]["UserPool"]["Properties"])
+    assert settings.webauthn_relying_party_id == props["WebAuthnRelyingPartyID"] == "localhost"
+    assert settings.webauthn_user_verification == props["WebAuthnUserVerification"]
 
 
 # ---------------------------------------------------------------- decoys answered as real sessions

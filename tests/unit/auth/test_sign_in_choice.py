@@ -63,10 +63,7 @@ class ScriptedIdp:
     """Answers each call with the next scripted result (a dict, or an error to raise)."""
 
     client_secret = "example-client-secret"
-    passkey_settings = ("localhost", "required", 180)
     auth_session_seconds = 180
-    #: the pool's AllowedFirstAuthFactors (SMS_OTP: one the broker does not answer)
-    first_auth_factors = frozenset({"WEB_AUTHN", "SMS_OTP", "EMAIL_OTP", "PASSWORD"})
 
     def __init__(self, *answers: dict[str, Any] | UpstreamError) -> None:
         self.answers = list(answers)
@@ -92,9 +89,19 @@ class ScriptedIdp:
         return self._next("respond_to_auth_challenge", *args)
 
 
-def broker(settings, *answers) -> tuple[AuthService, ScriptedIdp]:
+#: The pool as the template's environment gives it (AllowedFirstAuthFactors with SMS_OTP,
+#: one the broker does not answer; the passkey relying party).
+POOL = {
+    "first_auth_factors": frozenset({"WEB_AUTHN", "SMS_OTP", "EMAIL_OTP", "PASSWORD"}),
+    "webauthn_relying_party_id": "localhost",
+    "webauthn_user_verification": "required",
+}
+
+
+def broker(settings, *answers, **pool: Any) -> tuple[AuthService, ScriptedIdp]:
     idp = ScriptedIdp(*answers)
-    return AuthService(settings, idp=idp), idp  # type: ignore[arg-type]
+    configured = settings.model_copy(update=POOL | pool)
+    return AuthService(configured, idp=idp), idp  # type: ignore[arg-type]
 
 
 def shape(options: dict[str, Any]) -> tuple[Any, ...]:
@@ -193,8 +200,7 @@ def test_the_offer_is_the_deployments_with_a_broker_session_and_no_cognito_call(
 
 
 def test_a_deployment_without_emailed_codes_offers_password_and_passkey(settings):
-    service, _ = broker(settings)
-    service.idp.first_auth_factors = frozenset({"PASSWORD", "WEB_AUTHN"})
+    service, _ = broker(settings, first_auth_factors=frozenset({"PASSWORD", "WEB_AUTHN"}))
     answer = service.select_sign_in(EmailRequest(email=EMAIL))
     assert answer.available_challenges == ["PASSWORD", "WEB_AUTHN"]
 
@@ -353,7 +359,7 @@ def test_every_account_state_costs_the_same_cognito_calls_per_choice(settings, a
     calls = {}
     for state in STATES:
         idp = StateCognito(state)
-        service = AuthService(settings, idp=idp)  # type: ignore[arg-type]
+        service = AuthService(settings.model_copy(update=POOL), idp=idp)  # type: ignore[arg-type]
         chosen(service, answer)
         calls[state] = [name for name, _ in idp.calls]
     expected = {
@@ -434,7 +440,7 @@ class CountingService(AuthService):
 )
 def test_a_choice_counts_attempts_as_its_route_does(settings, answer, cognito_says, counted):
     # as POST /auth/sign-in, /sign-in/email-code and /sign-in/passkey count, once at most
-    service = CountingService(settings, idp=ScriptedIdp(cognito_says))  # type: ignore[arg-type]
+    service = CountingService(settings.model_copy(update=POOL), idp=ScriptedIdp(cognito_says))  # type: ignore[arg-type]
     service.counted = []
     chosen(service, answer)
     assert len(service.counted) == counted
@@ -513,7 +519,7 @@ def decoy_broker(
     settings, records: SpendRecords | None, *answers
 ) -> tuple[AuthService, ScriptedIdp]:
     idp = ScriptedIdp(*answers)
-    return AuthService(settings, idp=idp, attempts=records), idp  # type: ignore[arg-type]
+    return AuthService(settings.model_copy(update=POOL), idp=idp, attempts=records), idp  # type: ignore[arg-type]
 
 
 def outcome(service: AuthService, request: CodeAnswer | PasskeyAnswer) -> str:
