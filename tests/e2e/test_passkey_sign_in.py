@@ -14,7 +14,6 @@ import re
 import time
 import uuid
 from typing import Any
-from urllib.parse import urlsplit
 
 import boto3
 import pytest
@@ -23,7 +22,7 @@ import requests
 from auth.cognito import derived_key
 from auth.sign_in_choice import DECOY_KEY, SELECT_KEY, decoy_session, select_session
 from tests.e2e.test_account_lifecycle import bearer, enrol, inbox_code, new_user
-from tests.support.passkey import SoftwarePasskey
+from tests.support.passkey import SoftwarePasskey, web_origin
 
 pytestmark = pytest.mark.e2e
 
@@ -31,11 +30,6 @@ PASSWORD = "Correct-Horse-9"
 #: What POST /auth/sign-in/select offers every email on the local stack (its pool allows
 #: all three first factors).
 OFFER = ["PASSWORD", "EMAIL_OTP", "WEB_AUTHN"]
-
-
-def origin(api: str) -> str:
-    """The web app's origin: localhost on the API's port (an RP ID is never an IP)."""
-    return f"http://localhost:{urlsplit(api).port}"
 
 
 def idp(stack: Any) -> Any:
@@ -47,7 +41,9 @@ def register(stack: Any, tokens: dict[str, Any]) -> SoftwarePasskey:
     client, passkey = idp(stack), SoftwarePasskey()
     access = tokens["access_token"]
     started = client.start_web_authn_registration(AccessToken=access)
-    credential = passkey.create(started["CredentialCreationOptions"], origin=origin(stack.api_url))
+    credential = passkey.create(
+        started["CredentialCreationOptions"], origin=web_origin(stack.api_url)
+    )
     client.complete_web_authn_registration(AccessToken=access, Credential=credential)
     return passkey
 
@@ -64,7 +60,7 @@ def start_passkey(api: str, email: str) -> dict[str, Any]:
 
 def assertion(api: str, started: dict[str, Any], passkey: SoftwarePasskey, **kw: Any) -> dict:
     options = started["credential_request_options"]
-    return json.loads(passkey.get(options, origin=origin(api), **kw))
+    return json.loads(passkey.get(options, origin=web_origin(api), **kw))
 
 
 def answer_passkey(

@@ -15,16 +15,10 @@ import requests
 from botocore.exceptions import ClientError
 
 from tests.e2e.test_account_lifecycle import PASSWORD, bearer, new_user
-from tests.support.passkey import SoftwarePasskey
+from tests.support.passkey import SoftwarePasskey, web_origin
 from tests.support.passkey import passkey_sign_in as sign_in_with_passkey
 
 pytestmark = pytest.mark.e2e
-
-
-def web_origin(api: str) -> str:
-    """The web app's origin: the API's port on ``localhost``, the relying party ID (a
-    browser refuses an IP address as one)."""
-    return api.rstrip("/").replace("127.0.0.1", "localhost")
 
 
 def options(api: str, tokens: dict, proof: dict | None) -> requests.Response:
@@ -36,9 +30,9 @@ def options(api: str, tokens: dict, proof: dict | None) -> requests.Response:
     )
 
 
-def register(api: str, tokens: dict, passkey: SoftwarePasskey) -> dict:
-    """Creation options with the password, the authenticator's answer, POST /auth/passkeys."""
-    started = options(api, tokens, {"password": PASSWORD})
+def register(api: str, tokens: dict, passkey: SoftwarePasskey, password: str = PASSWORD) -> dict:
+    """Creation options with ``password``, the authenticator's answer, POST /auth/passkeys."""
+    started = options(api, tokens, {"password": password})
     assert started.status_code == 200, started.text
     credential = passkey.create(
         started.json()["credential_creation_options"], origin=web_origin(api)

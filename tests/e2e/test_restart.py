@@ -16,10 +16,16 @@ import secrets
 import pytest
 import requests
 
-from tests.e2e.test_journey import bearer, png_bytes, signed_up_user, wait_until_processed
+from tests.e2e.test_journey import (
+    PASSWORD,
+    bearer,
+    png_bytes,
+    signed_up_user,
+    wait_until_processed,
+)
 from tests.e2e.test_oauth_flow import Authorization, Browser, User, exchange, pkce_pair, query_of
-from tests.e2e.test_passkeys import register, web_origin
-from tests.support.passkey import SoftwarePasskey
+from tests.e2e.test_passkeys import register
+from tests.support.passkey import SoftwarePasskey, web_origin
 from tests.support.stack import free_port, start_stack, stop_stack
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -44,12 +50,12 @@ def test_a_restart_keeps_users_photos_and_the_signed_in_session(tmp_path):
         ).json()
         # And a passkey registered through the API (issue 20)
         passkey = SoftwarePasskey()
-        register(api, tokens, passkey)
+        register(api, tokens, passkey, PASSWORD)
         # And a browser signed in as the web app does (refresh token in an HttpOnly cookie)
         browser = requests.Session()
         browser.headers["X-Token-Delivery"] = "cookie"
         signed_in = browser.post(
-            f"{api}/auth/sign-in", timeout=30, json={"email": email, "password": "Correct-Horse-9"}
+            f"{api}/auth/sign-in", timeout=30, json={"email": email, "password": PASSWORD}
         )
         assert signed_in.status_code == 200 and "refresh_token" not in signed_in.json()
         # (a browser sends a Secure cookie to http://127.0.0.1, a trustworthy origin; requests
@@ -122,7 +128,7 @@ def test_a_restart_keeps_users_photos_and_the_signed_in_session(tmp_path):
         assert with_passkey.status_code == 200, with_passkey.text
         # And the user can sign in with the same password
         again = requests.post(
-            f"{api}/auth/sign-in", timeout=30, json={"email": email, "password": "Correct-Horse-9"}
+            f"{api}/auth/sign-in", timeout=30, json={"email": email, "password": PASSWORD}
         )
         assert again.status_code == 200
     finally:

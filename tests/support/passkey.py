@@ -15,6 +15,7 @@ import json
 import secrets
 import struct
 from typing import Any
+from urllib.parse import urlsplit
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -22,6 +23,14 @@ from webauthn.helpers import bytes_to_base64url, encode_cbor
 
 ORIGIN = "http://localhost:3000"
 RP_ID = "localhost"
+
+
+def web_origin(api_url: str) -> str:
+    """The local web app's origin for a stack whose API is ``api_url``: ``localhost`` on the
+    API's port (``local_stack.stack.web_origin``: the RP ID is ``localhost``, never an IP)."""
+    return f"http://localhost:{urlsplit(api_url).port}"
+
+
 UP, UV, AT = 0x01, 0x04, 0x40
 
 
