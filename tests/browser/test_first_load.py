@@ -91,3 +91,29 @@ def test_a_reload_restores_the_session_and_a_stale_hint_costs_one_refresh(
     load(page, f"{web_origin}/", "Welcome back")
     assert auth_calls == []
     assert errors == []
+
+
+def test_resend_code_asks_for_the_email_then_sends_a_code(page, web_origin):
+    """The confirm view's "Resend code" button (ui.onClick): without an email it says so
+    in the form's alert and sends nothing; with one it answers with where the code went
+    (the same answer for any email) and clears the alert."""
+    requests_sent = []
+    page.on(
+        "request", lambda r: requests_sent.append(r.url) if "/auth/resend-code" in r.url else None
+    )
+    page.goto(f"{web_origin}/")
+    page.get_by_role("button", name="Create an account").click()
+    page.get_by_role("button", name="I have a code").click()
+    resend = page.get_by_role("button", name="Resend code")
+    resend.click()
+    alert = page.locator("#confirm-form").get_by_role("alert")
+    expect(alert).to_have_text("Enter your email first.")
+    email = page.get_by_role("textbox", name="Email")  # the one visible: the confirm view's
+    expect(email).to_be_focused()
+    assert requests_sent == []
+    email.fill("nobody-resend@example.com")
+    resend.click()
+    expect(page.get_by_role("status")).to_contain_text("A new code is on its way to n***@e***.")
+    expect(alert).to_be_hidden()
+    expect(resend).to_be_enabled()
+    assert len(requests_sent) == 1

@@ -4,7 +4,7 @@
 
 import * as api from "./api.js";
 import { initPasskeys, showPasskeys } from "./passkeys.js";
-import { $, onSubmit, showError, toast } from "./ui.js";
+import { $, onClick, onSubmit, showError, toast } from "./ui.js";
 // Vendored from npm (qrcode-generator 2.0.4, MIT; web/vendor/README.md): no CDN.
 import qrcode from "../vendor/qrcode-generator-2.0.4.js";
 
@@ -119,17 +119,12 @@ onSubmit($("#profile-form"), async ({ name }) => {
   toast("Saved.");
 });
 
-$("#mfa-start").addEventListener("click", async () => {
-  showError($("#account-error"), null);
-  try {
-    const setup = await api.setUpMfa();
-    drawQr($("#mfa-qr"), setup.otpauth_uri);
-    $("#mfa-secret").textContent = setup.secret_code;
-    $("#mfa-setup").hidden = false;
-    $("#mfa-code").focus();
-  } catch (err) {
-    showError($("#account-error"), err);
-  }
+onClick($("#mfa-start"), $("#account-error"), async () => {
+  const setup = await api.setUpMfa();
+  drawQr($("#mfa-qr"), setup.otpauth_uri);
+  $("#mfa-secret").textContent = setup.secret_code;
+  $("#mfa-setup").hidden = false;
+  $("#mfa-code").focus();
 });
 
 onSubmit($("#mfa-form"), async ({ code }, form) => {
@@ -140,32 +135,22 @@ onSubmit($("#mfa-form"), async ({ code }, form) => {
   toast("Two-step verification is on.");
 });
 
-$("#mfa-off").addEventListener("click", async () => {
-  showError($("#account-error"), null);
-  try {
-    const proof = await askForProof({ text: "Turn off two-step verification?", confirm: "Turn off", danger: true });
-    await api.disableMfa(proof);
-    renderAccount(await api.getAccount());
-  } catch (err) {
-    showError($("#account-error"), err);
-  }
+onClick($("#mfa-off"), $("#account-error"), async () => {
+  const proof = await askForProof({ text: "Turn off two-step verification?", confirm: "Turn off", danger: true });
+  await api.disableMfa(proof);
+  renderAccount(await api.getAccount());
 });
 
-$("#account-delete").addEventListener("click", async () => {
-  showError($("#account-error"), null);
-  try {
-    const proof = await askForProof({
-      text: "Your account and every photo in it will be deleted. This cannot be undone.",
-      confirm: "Delete account",
-      danger: true,
-    });
-    await api.deleteAccount(proof);
-    resetGrid();
-    show("sign-in");
-    toast("Your account and its photos were deleted.");
-  } catch (err) {
-    showError($("#account-error"), err);
-  }
+onClick($("#account-delete"), $("#account-error"), async () => {
+  const proof = await askForProof({
+    text: "Your account and every photo in it will be deleted. This cannot be undone.",
+    confirm: "Delete account",
+    danger: true,
+  });
+  await api.deleteAccount(proof);
+  resetGrid();
+  show("sign-in");
+  toast("Your account and its photos were deleted.");
 });
 
 /**

@@ -10,7 +10,7 @@ import * as api from "./api.js";
 import { initAccount } from "./account.js";
 import { signInWithPasskey } from "./passkeys.js";
 import { logoutUrl, startAuthorization, takeAuthorizationResponse } from "./pkce.js";
-import { $, onSubmit, showError, toast } from "./ui.js";
+import { $, onClick, onSubmit, showError, toast } from "./ui.js";
 import { uploadPhoto } from "./upload.js";
 
 const PAGE_SIZE = 24;
@@ -90,17 +90,9 @@ function signInEmail() {
 
 /** Run a sign-in button's `action(email)` with the button disabled; its failure goes to the form's alert. */
 function onSignInButton(button, action) {
-  button.addEventListener("click", async () => {
+  onClick(button, $("#sign-in-form .form-error"), async () => {
     const email = signInEmail();
-    if (!email) return;
-    button.disabled = true;
-    try {
-      await action(email);
-    } catch (err) {
-      showError($("#sign-in-form .form-error"), err);
-    } finally {
-      button.disabled = false;
-    }
+    if (email) await action(email);
   });
 }
 
@@ -138,21 +130,14 @@ onSubmit($("#confirm-form"), async ({ email, code }) => {
   $("#sign-in-password").focus();
 });
 
-$("#resend-code").addEventListener("click", async () => {
-  const form = $("#confirm-form");
+onClick($("#resend-code"), $("#confirm-form .form-error"), async () => {
   const email = $("#confirm-email").value.trim();
   if (!email) {
-    showError($(".form-error", form), new Error("Enter your email first."));
     $("#confirm-email").focus();
-    return;
+    throw new Error("Enter your email first.");
   }
-  try {
-    const result = await api.resendCode({ email });
-    showError($(".form-error", form), null);
-    toast(`A new code is on its way${result?.code_delivery?.destination ? ` to ${result.code_delivery.destination}` : ""}.`);
-  } catch (err) {
-    showError($(".form-error", form), err);
-  }
+  const result = await api.resendCode({ email });
+  toast(`A new code is on its way${result?.code_delivery?.destination ? ` to ${result.code_delivery.destination}` : ""}.`);
 });
 
 let resetEmail = "";

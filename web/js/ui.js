@@ -48,6 +48,24 @@ export function onSubmit(form, action) {
   });
 }
 
+/**
+ * Wire a button: on click, clear `errorEl`, disable the button while `action()` runs, and
+ * show any failure's error_description in `errorEl` (the button form of `onSubmit`).
+ */
+export function onClick(button, errorEl, action) {
+  button.addEventListener("click", async () => {
+    showError(errorEl, null);
+    button.disabled = true;
+    try {
+      await action();
+    } catch (err) {
+      showError(errorEl, err);
+    } finally {
+      button.disabled = false;
+    }
+  });
+}
+
 function labelOf(input) {
   return input.labels?.[0]?.firstChild?.textContent.trim() || input.name;
 }
