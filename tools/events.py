@@ -23,8 +23,8 @@ snake_case without the ``Function`` suffix (``SignUpFunction`` -> ``sign_up.json
   table, keys from its ``KeySchema`` ("DynamoDB Streams and AWS Lambda triggers").
 
 The ids, tokens and names inside are the recognisable examples of :data:`EXAMPLES`, the
-same in every file. ``python -m local_stack invoke`` swaps them for the emulator's own
-(a signed-in user, their token, a photo they uploaded; ``local_stack/invoke_events.py``),
+same in every file. ``make invoke`` (:mod:`tools.invoke`) swaps them for the emulator's own
+(a signed-in user, their token, a photo they uploaded),
 so the committed files answer 2xx there; with ``sam local invoke -e`` against a deployed
 stack, replace them with yours.
 """
@@ -50,8 +50,8 @@ OPENAPI = REPO_ROOT / "openapi.json"
 EVENTS_DIR = REPO_ROOT / "events"
 REGENERATE = "make events"
 
-#: The example values every generated event uses, by role. ``local_stack invoke`` replaces
-#: each with the emulator's (:mod:`local_stack.invoke_events`).
+#: The example values every generated event uses, by role. ``make invoke`` replaces each
+#: with the emulator's (:mod:`tools.invoke`).
 EXAMPLES: dict[str, str] = {
     "user_pool_id": "us-east-1_EXAMPLE11",
     "client_id": "6example1client2id3abcdefg",
@@ -270,7 +270,7 @@ def stream_remove_event(table: str, key_names: list[str]) -> dict[str, Any]:
 
 def _named_template(path: Path) -> Template:
     """``path`` with each table's and bucket's name as the local stack's emulator gives it
-    (``{stack}-{LogicalId}``, buckets lower case; ``local_stack/emulator.py``)."""
+    (``{stack}-{LogicalId}``, buckets lower case; ``local_stack.aws.provisioning``)."""
     template = Template.load(path)
     for logical_id, resource in template.resources.items():
         if resource.get("Type") == "AWS::DynamoDB::Table":
